@@ -2,6 +2,7 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { CliError } from "effect/cli"
+import { simulateCommand } from "./simulate.ts"
 
 /** A subcommand whose interpreter has not landed yet: it says so and fails, never pretends. */
 const pending = (name: string, description: string, issue: string) =>
@@ -17,7 +18,7 @@ export const subcommands = [
   pending("put", "Write a key through a node", "network shell"),
   pending("delete", "Delete a key through a node (a tombstone)", "network shell"),
   pending("status", "Show a node's view of the cluster", "network shell"),
-  pending("simulate", "Run a seeded failure schedule in the deterministic simulator", "simulator"),
+  simulateCommand,
   pending("check", "Exhaustively model-check a small configuration", "model checker"),
   pending("replay", "Replay a trace through the core step by step", "trace format"),
   pending("bench", "Benchmark a local cluster", "network shell")

@@ -1,0 +1,73 @@
+// `dynamo simulate`: one seeded run of the deterministic simulator, summarised; exits 1 naming
+// the violated invariant, and writes the run as a trace with --out.
+import { Console, Effect, Option, Schema } from "effect"
+import { Command, Flag } from "effect/cli"
+import { writeFileSync } from "node:fs"
+import { FAULT_KINDS, defaultSimOptions, generateScenario, type FaultKind } from "../sim/scenario.ts"
+import { formatSummary } from "../sim/summary.ts"
+import { encodeTrace, traceOfReport } from "../sim/trace.ts"
+import { World } from "../sim/world.ts"
+
+export class InvariantViolated extends Schema.TaggedError<InvariantViolated>()("InvariantViolated", {
+  invariant: Schema.String,
+  message: Schema.String
+}) {}
+
+export class BadArguments extends Schema.TaggedError<BadArguments>()("BadArguments", {
+  message: Schema.String
+}) {}
+
+const parseFaults = (text: string): ReadonlyArray<FaultKind> | string => {
+  if (text.trim() === "" || text === "none") return []
+  const parts = text.split(",").map((s) => s.trim())
+  const unknown = parts.filter((p) => !(FAULT_KINDS as ReadonlyArray<string>).includes(p))
+  if (unknown.length > 0) return `unknown fault kind(s) ${unknown.join(", ")}; known: ${FAULT_KINDS.join(", ")}`
+  return parts as ReadonlyArray<FaultKind>
+}
+
+export const simulateCommand = Command.make(
+  "simulate",
+  {
+    seed: Flag.Int("seed").pipe(Flag.withDescription("PRNG seed: same seed and flags, same run"), Flag.withDefault(1)),
+    steps: Flag.Int("steps").pipe(Flag.withDescription("client operations in the workload"), Flag.withDefault(200)),
+    nodes: Flag.Int("nodes").pipe(Flag.withDefault(5)),
+    n: Flag.Int("n").pipe(Flag.withDefault(3)),
+    r: Flag.Int("r").pipe(Flag.withDefault(2)),
+    w: Flag.Int("w").pipe(Flag.withDefault(2)),
+    keys: Flag.Int("keys").pipe(Flag.withDescription("distinct keys (few keys, many conflicts)"), Flag.withDefault(3)),
+    clients: Flag.Int("clients").pipe(Flag.withDefault(3)),
+    clock: Flag.Literals("clock", ["dvv", "vv"]).pipe(Flag.withDefault("dvv")),
+    faults: Flag.String("faults").pipe(
+      Flag.withDescription(`comma-separated: ${FAULT_KINDS.join(",")}`),
+      Flag.withDefault("")
+    ),
+    out: Flag.String("out").pipe(Flag.withDescription("write the run as a trace (spec/traces.md)"), Flag.optional)
+  },
+  Effect.fnUntraced(function*(flags) {
+    const faults = parseFaults(flags.faults)
+    if (typeof faults === "string") return yield* new BadArguments({ message: `--faults: ${faults}` })
+    const problems: Array<string> = []
+    if (flags.nodes < 1 || flags.nodes > 64) problems.push(`--nodes must be in 1..64, got ${flags.nodes}`)
+    if (flags.n < 1 || flags.n > flags.nodes) problems.push(`--n must be in 1..nodes (${flags.nodes}), got ${flags.n}`)
+    if (flags.r < 1 || flags.r > flags.n) problems.push(`--r must be in 1..N (${flags.n}), got ${flags.r}`)
+    if (flags.w < 1 || flags.w > flags.n) problems.push(`--w must be in 1..N (${flags.n}), got ${flags.w}`)
+    if (flags.steps < 0 || flags.steps > 1_000_000) problems.push(`--steps must be in 0..1000000, got ${flags.steps}`)
+    if (flags.keys < 1 || flags.clients < 1) problems.push(`--keys and --clients must be at least 1`)
+    if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
+    const options = {
+      ...defaultSimOptions,
+      nodes: flags.nodes, n: flags.n, r: flags.r, w: flags.w,
+      keys: flags.keys, clients: flags.clients, clock: flags.clock, faults
+    }
+    const scenario = generateScenario(flags.seed, options, flags.steps)
+    const record = Option.isSome(flags.out)
+    const report = new World(scenario, record).run()
+    yield* Console.log(formatSummary(report))
+    if (Option.isSome(flags.out)) {
+      writeFileSync(flags.out.value, encodeTrace(traceOfReport(report, "simulator")))
+      yield* Console.log(`trace written to ${flags.out.value}`)
+    }
+    const first = report.violations[0]
+    if (first !== undefined) return yield* new InvariantViolated({ invariant: first.invariant, message: first.message })
+  })
+).pipe(Command.withDescription("Run a seeded failure schedule in the deterministic simulator"))

@@ -1,0 +1,288 @@
+// The coordinator's per-request state machine (sections 4.5, 4.6, 5): send to the first N
+// healthy nodes of the extended preference list, count R answers or W durable acks, route around
+// silent replicas through fallbacks with hints, answer or time out, then read-repair.
+import { markDown, isDown } from "./detector.ts"
+import type { ClientReply, ClientRequest } from "./io.ts"
+import type { OpId } from "./messages.ts"
+import { extendedPreferenceList, type NodeId } from "./ring.ts"
+import { localView, storeVersions } from "./replica.ts"
+import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Target } from "./state.ts"
+import { contextOf, coordinatePut, covers, liveValues, siblingValues, syncVersions, type Value, type VersionSet } from "./versions.ts"
+
+/** The number of timer rounds: round 0 routes around silent replicas, the last one gives up. */
+export const REQUEST_ROUNDS = 2
+
+/**
+ * The first N healthy nodes of the extended preference list: each top-N node believed down is
+ * replaced by the next healthy node past N, which will hold a hint naming it (section 4.6).
+ * With no healthy fallback left, the down node is asked anyway: the detector may be wrong.
+ */
+export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Target> => {
+  const extended = extendedPreferenceList(state.ring, key)
+  const n = state.config.n
+  const fallbacks = extended.slice(n).filter((node) => !isDown(state, node))
+  const targets: Array<Target> = []
+  for (const node of extended.slice(0, n)) {
+    if (!isDown(state, node)) {
+      targets.push({ node })
+      continue
+    }
+    const fallback = fallbacks.shift()
+    targets.push(fallback === undefined ? { node } : { node: fallback, hintFor: node })
+  }
+  return targets
+}
+
+/** Fallbacks for replicas that stayed silent past the replica timeout. */
+const replaceSilent = (
+  state: NodeState,
+  key: string,
+  targets: ReadonlyArray<Target>,
+  silent: ReadonlyArray<Target>
+): ReadonlyArray<Target> => {
+  const used = new Set(targets.map((t) => t.node))
+  const fallbacks = extendedPreferenceList(state.ring, key)
+    .slice(state.config.n)
+    .filter((node) => !used.has(node) && !isDown(state, node))
+  const added: Array<Target> = []
+  for (const target of silent) {
+    const fallback = fallbacks.shift()
+    if (fallback === undefined) break
+    added.push({ node: fallback, hintFor: target.hintFor ?? target.node })
+  }
+  return added
+}
+
+export const sendReply = (state: NodeState, route: ReplyRoute, reply: ClientReply, out: Out): void => {
+  if (route._tag === "Local") out.push({ _tag: "Reply", reply })
+  else out.push({ _tag: "Send", to: route.node, message: { _tag: "ForwardReply", op: route.op, reply } })
+}
+
+const failed = (request: ClientRequest, error: "QuorumTimeout" | "TooManySiblings" | "NotReady" | "BadQuorum", acks: number, nodes: ReadonlyArray<NodeId>): ClientReply => ({
+  _tag: "Failed",
+  id: request.id,
+  key: request.key,
+  error,
+  acks,
+  nodes
+})
+
+const withRequest = (state: NodeState, op: OpId, request: PutRequest | GetRequest | undefined): NodeState => {
+  const requests = new Map(state.requests)
+  if (request === undefined) requests.delete(op)
+  else requests.set(op, request)
+  return { ...state, requests }
+}
+
+const quorumInRange = (value: number | undefined, n: number): boolean =>
+  value === undefined || (Number.isInteger(value) && value >= 1 && value <= n)
+
+/** Coordinate a put or delete: make the new version, store it, replicate it. */
+export const startPut = (
+  state: NodeState,
+  request: Extract<ClientRequest, { _tag: "Put" | "Delete" }>,
+  route: ReplyRoute,
+  now: number,
+  out: Out
+): NodeState => {
+  if (!quorumInRange(request.w, state.config.n)) {
+    sendReply(state, route, failed(request, "BadQuorum", 0, []), out)
+    return state
+  }
+  if (!state.ready) {
+    sendReply(state, route, failed(request, "NotReady", 0, []), out)
+    return state
+  }
+  const value: Value = request._tag === "Put" ? { _tag: "Put", value: request.value } : { _tag: "Tombstone", id: request.id }
+  const made = coordinatePut(state.config.versions, localView(state, request.key), request.context, value, actorOf(state), now)
+  if (made._tag === "TooManySiblings") {
+    sendReply(state, route, failed(request, "TooManySiblings", 0, []), out)
+    return state
+  }
+  const op = state.nextOp
+  const targets = chooseTargets(state, request.key)
+  let next: NodeState = { ...state, nextOp: op + 1 }
+  // The coordinator always keeps the version it made in its own store, even when it only stands
+  // in for another node: its next dot must never repeat this one, or DVV sync would merge two
+  // different writes as one. When it is a plain target, that store write is its own ack.
+  const plainTarget = targets.some((t) => t.node === state.id && t.hintFor === undefined)
+  next = storeVersions(next, request.key, made.set, undefined, plainTarget ? { _tag: "OwnAck", op } : undefined, out)
+  for (const target of targets) {
+    if (target.node !== state.id) {
+      out.push({ _tag: "Send", to: target.node, message: replicate(op, request.key, made.set, target.hintFor) })
+    } else if (target.hintFor !== undefined) {
+      next = storeVersions(next, request.key, made.set, target.hintFor, { _tag: "OwnAck", op }, out)
+    }
+  }
+  const put: PutRequest = {
+    _tag: "Put",
+    op,
+    client: request.id,
+    route,
+    key: request.key,
+    w: request.w ?? state.config.w,
+    set: made.set,
+    targets,
+    acked: []
+  }
+  out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
+  return withRequest(next, op, put)
+}
+
+const replicate = (op: OpId, key: string, set: VersionSet, hintFor: NodeId | undefined) =>
+  hintFor === undefined
+    ? ({ _tag: "Replicate", op, key, set } as const)
+    : ({ _tag: "Replicate", op, key, set, hintFor } as const)
+
+/** A replica (or this node itself) holds the put's version durably. */
+export const putAcknowledged = (state: NodeState, op: OpId, from: NodeId, out: Out): NodeState => {
+  const request = state.requests.get(op)
+  if (request === undefined || request._tag !== "Put") return state
+  if (!request.targets.some((t) => t.node === from) || request.acked.includes(from)) return state
+  const acked = [...request.acked, from]
+  if (acked.length < request.w) return withRequest(state, op, { ...request, acked })
+  sendReply(state, request.route, {
+    _tag: "PutOk",
+    id: request.client,
+    key: request.key,
+    siblings: siblingValues(request.set),
+    context: contextOf(request.set),
+    nodes: acked
+  }, out)
+  cancelTimers(op, out)
+  return withRequest(state, op, undefined)
+}
+
+const cancelTimers = (op: OpId, out: Out): void => {
+  for (let round = 0; round < REQUEST_ROUNDS; round++) {
+    out.push({ _tag: "CancelTimer", timer: { _tag: "RequestTimer", op, round } })
+  }
+}
+
+/** Coordinate a get: ask the first N healthy nodes, answering locally without a message. */
+export const startGet = (
+  state: NodeState,
+  request: Extract<ClientRequest, { _tag: "Get" }>,
+  route: ReplyRoute,
+  out: Out
+): NodeState => {
+  if (!quorumInRange(request.r, state.config.n)) {
+    sendReply(state, route, failed(request, "BadQuorum", 0, []), out)
+    return state
+  }
+  const op = state.nextOp
+  const targets = chooseTargets(state, request.key)
+  for (const target of targets) {
+    if (target.node !== state.id) {
+      out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, key: request.key } })
+    }
+  }
+  const get: GetRequest = {
+    _tag: "Get",
+    op,
+    client: request.id,
+    route,
+    key: request.key,
+    r: request.r ?? state.config.r,
+    targets,
+    answers: [],
+    replied: false
+  }
+  out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
+  let next = withRequest({ ...state, nextOp: op + 1 }, op, get)
+  if (targets.some((t) => t.node === state.id)) {
+    next = readAnswered(next, op, state.id, localView(state, request.key), out)
+  }
+  return next
+}
+
+const mergeAnswers = (state: NodeState, request: GetRequest): VersionSet => {
+  let merged: VersionSet | undefined
+  for (const answer of request.answers) {
+    merged = merged === undefined ? answer.set : syncVersions(state.config.versions, merged, answer.set)
+  }
+  return merged ?? localView(state, request.key)
+}
+
+/** A replica answered a read. Reply after R answers; read-repair once every target answered. */
+export const readAnswered = (state: NodeState, op: OpId, from: NodeId, set: VersionSet, out: Out): NodeState => {
+  const request = state.requests.get(op)
+  if (request === undefined || request._tag !== "Get") return state
+  if (!request.targets.some((t) => t.node === from) || request.answers.some((a) => a.node === from)) return state
+  let next: GetRequest = { ...request, answers: [...request.answers, { node: from, set }] }
+  if (!next.replied && next.answers.length >= next.r) {
+    const merged = mergeAnswers(state, next)
+    sendReply(state, next.route, {
+      _tag: "GetOk",
+      id: next.client,
+      key: next.key,
+      values: liveValues(merged),
+      siblings: siblingValues(merged),
+      context: contextOf(merged),
+      nodes: next.answers.map((a) => a.node)
+    }, out)
+    next = { ...next, replied: true }
+  }
+  if (next.answers.length < next.targets.length) return withRequest(state, op, next)
+  cancelTimers(op, out)
+  return readRepair(withRequest(state, op, undefined), next, out)
+}
+
+/**
+ * Read repair (section 5): every answering replica whose set does not cover the merged set gets
+ * the merged set. Fallback answers are not repaired: their copy is a hint on its way home.
+ */
+const readRepair = (state: NodeState, request: GetRequest, out: Out): NodeState => {
+  if (!state.config.readRepair || request.answers.length === 0) return state
+  const merged = mergeAnswers(state, request)
+  let next = state
+  for (const answer of request.answers) {
+    const target = request.targets.find((t) => t.node === answer.node)
+    if (target === undefined || target.hintFor !== undefined || covers(answer.set, merged)) continue
+    if (answer.node === state.id) next = storeVersions(next, request.key, merged, undefined, undefined, out)
+    else out.push({ _tag: "Send", to: answer.node, message: { _tag: "Repair", key: request.key, set: merged } })
+  }
+  return next
+}
+
+/** Round 0: believe silent replicas down and ask fallbacks. Last round: give up. */
+export const requestTimerFired = (state: NodeState, op: OpId, round: number, out: Out): NodeState => {
+  const request = state.requests.get(op)
+  if (request === undefined) return state
+  const heard = request._tag === "Put" ? request.acked : request.answers.map((a) => a.node)
+  const silent = request.targets.filter((t) => t.node !== state.id && !heard.includes(t.node))
+  if (round + 1 < REQUEST_ROUNDS) {
+    let next = markDown(state, silent.map((t) => t.node))
+    const added = replaceSilent(next, request.key, request.targets, silent)
+    for (const target of added) {
+      if (request._tag === "Put") {
+        if (target.node === state.id) {
+          next = storeVersions(next, request.key, request.set, target.hintFor, { _tag: "OwnAck", op }, out)
+        } else {
+          out.push({ _tag: "Send", to: target.node, message: replicate(op, request.key, request.set, target.hintFor) })
+        }
+      } else {
+        out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, key: request.key } })
+      }
+    }
+    out.push({
+      _tag: "SetTimer",
+      timer: { _tag: "RequestTimer", op, round: round + 1 },
+      afterMs: state.config.requestTimeoutMs - state.config.replicaTimeoutMs
+    })
+    const targets = [...request.targets, ...added]
+    return withRequest(next, op, { ...request, targets })
+  }
+  let next = markDown(state, silent.map((t) => t.node))
+  next = withRequest(next, op, undefined)
+  if (request._tag === "Put") {
+    const reply: ClientReply = { _tag: "Failed", id: request.client, key: request.key, error: "QuorumTimeout", acks: request.acked.length, nodes: request.acked }
+    sendReply(state, request.route, reply, out)
+    return next
+  }
+  if (!request.replied) {
+    const reply: ClientReply = { _tag: "Failed", id: request.client, key: request.key, error: "QuorumTimeout", acks: request.answers.length, nodes: request.answers.map((a) => a.node) }
+    sendReply(state, request.route, reply, out)
+  }
+  return readRepair(next, request, out)
+}

@@ -1,0 +1,76 @@
+// What goes into a node and what comes out of it. The core never performs an effect; the
+// interpreters (network shell, simulator, model checker) do, and feed the results back as inputs.
+import type { NodeId } from "./ring.ts"
+import type { VClock } from "./vclock.ts"
+import type { Value, VersionSet } from "./versions.ts"
+import type { OpId, PeerMessage } from "./messages.ts"
+
+/** Names a client request; chosen by the interpreter, echoed in the reply. */
+export type ClientRequestId = string
+
+export type ClientRequest =
+  | { readonly _tag: "Get"; readonly id: ClientRequestId; readonly key: string; readonly r?: number }
+  | { readonly _tag: "Put"; readonly id: ClientRequestId; readonly key: string; readonly value: string; readonly context: VClock; readonly w?: number }
+  | { readonly _tag: "Delete"; readonly id: ClientRequestId; readonly key: string; readonly context: VClock; readonly w?: number }
+
+export type ClientReply =
+  /** `values` hides tombstones; `siblings` lists every sibling, tombstones included. */
+  | { readonly _tag: "GetOk"; readonly id: ClientRequestId; readonly key: string; readonly values: ReadonlyArray<string>; readonly siblings: ReadonlyArray<Value>; readonly context: VClock; readonly nodes: ReadonlyArray<NodeId> }
+  /** The put (or delete) is durable on W nodes. `siblings` and `context` are the coordinator's set after the write. */
+  | { readonly _tag: "PutOk"; readonly id: ClientRequestId; readonly key: string; readonly siblings: ReadonlyArray<Value>; readonly context: VClock; readonly nodes: ReadonlyArray<NodeId> }
+  | { readonly _tag: "Failed"; readonly id: ClientRequestId; readonly key: string; readonly error: RequestError; readonly acks: number; readonly nodes: ReadonlyArray<NodeId> }
+
+export type RequestError =
+  | "QuorumTimeout"      // fewer than R answers or W durable acks before the request timeout
+  | "TooManySiblings"    // the put would exceed the sibling limit
+  | "ForwardTimeout"     // the node this request was forwarded to did not answer
+  | "NotReady"           // the node is still recovering after a restart
+  | "BadQuorum"          // R or W outside 1..N
+
+/** A named timer; the interpreter fires it back as a TimerFired input with the same value. */
+export type Timer =
+  | { readonly _tag: "RequestTimer"; readonly op: OpId; readonly round: number }
+  | { readonly _tag: "ForwardTimer"; readonly op: OpId }
+  | { readonly _tag: "HintScan" }
+  | { readonly _tag: "Probe" }
+
+/** A durable record. Interpreters apply records in the order they were emitted. */
+export type PersistRecord =
+  | { readonly _tag: "StoreKey"; readonly key: string; readonly set: VersionSet }
+  | { readonly _tag: "StoreHint"; readonly intended: NodeId; readonly key: string; readonly set: VersionSet }
+  | { readonly _tag: "DeleteHint"; readonly intended: NodeId; readonly key: string }
+  | { readonly _tag: "Epoch"; readonly epoch: number }
+
+export type NodeInput =
+  /**
+   * First boot or restart after recovery: the node opens a new incarnation (epoch) and arms its
+   * periodic timers. `epochFloor` comes from the interpreter and must grow across restarts even
+   * when the disk was lost, so a node never writes a dot an earlier incarnation already used.
+   */
+  | { readonly _tag: "Start"; readonly epochFloor: number }
+  | { readonly _tag: "Client"; readonly request: ClientRequest }
+  | { readonly _tag: "Receive"; readonly from: NodeId; readonly message: PeerMessage }
+  | { readonly _tag: "TimerFired"; readonly timer: Timer }
+  /** The record persisted with this token (and every earlier one) is durable. */
+  | { readonly _tag: "PersistDone"; readonly token: number }
+
+export type NodeEffect =
+  | { readonly _tag: "Send"; readonly to: NodeId; readonly message: PeerMessage }
+  | { readonly _tag: "SetTimer"; readonly timer: Timer; readonly afterMs: number }
+  | { readonly _tag: "CancelTimer"; readonly timer: Timer }
+  | { readonly _tag: "Persist"; readonly token: number; readonly record: PersistRecord }
+  | { readonly _tag: "Reply"; readonly reply: ClientReply }
+
+/** A stable key for a timer, so interpreters can index and cancel timers. */
+export const timerKey = (timer: Timer): string => {
+  switch (timer._tag) {
+    case "RequestTimer":
+      return `request:${timer.op}:${timer.round}`
+    case "ForwardTimer":
+      return `forward:${timer.op}`
+    case "HintScan":
+      return "hint-scan"
+    case "Probe":
+      return "probe"
+  }
+}

@@ -1,0 +1,190 @@
+// A Dynamo node as one pure function: step(state, input, now) -> { state, effects }. The network
+// shell, the simulator and the model checker all run this function and nothing else.
+import { HashMap } from "effect"
+import type { ProtocolConfig } from "./config.ts"
+import { startGet, startPut, putAcknowledged, readAnswered, requestTimerFired, sendReply } from "./coordinator.ts"
+import { markDown, markUp, probe } from "./detector.ts"
+import type { DurableState } from "./durable.ts"
+import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
+import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
+import type { PeerMessage } from "./messages.ts"
+import { preferenceList, type NodeId, type Ring } from "./ring.ts"
+import { localView, persist, storeVersions } from "./replica.ts"
+import type { Continuation, NodeState, Out } from "./state.ts"
+
+/** How many forwarded request ids a coordinator remembers to drop duplicated Forwards. */
+export const FORWARDED_REMEMBERED_MAX = 256
+
+export interface StepResult {
+  readonly state: NodeState
+  readonly effects: ReadonlyArray<NodeEffect>
+}
+
+/** A node as it comes up from its disk: durable state kept, volatile state empty. */
+export const recover = (id: NodeId, config: ProtocolConfig, ring: Ring, durable: DurableState): NodeState => ({
+  id,
+  config,
+  ring,
+  epoch: durable.epoch,
+  store: durable.store,
+  hints: durable.hints,
+  ready: false,
+  down: [],
+  requests: new Map(),
+  forwards: new Map(),
+  forwarded: [],
+  waiters: [],
+  nextToken: 0,
+  nextOp: 0
+})
+
+/** The durable part of a node's state, as its disk holds it once every persist completed. */
+export const durableOf = (state: NodeState): DurableState => ({ epoch: state.epoch, store: state.store, hints: state.hints })
+
+export const step = (state: NodeState, input: NodeInput, now: number): StepResult => {
+  const out: Out = []
+  const next = dispatch(state, input, now, out)
+  return { state: next, effects: out }
+}
+
+const dispatch = (state: NodeState, input: NodeInput, now: number, out: Out): NodeState => {
+  switch (input._tag) {
+    case "Start":
+      return start(state, input.epochFloor, out)
+    case "Client":
+      return clientRequest(state, input.request, now, out)
+    case "Receive":
+      return receive(markUp(state, input.from), input.from, input.message, now, out)
+    case "TimerFired":
+      return timerFired(state, input.timer, out)
+    case "PersistDone":
+      return persistDone(state, input.token, out)
+  }
+}
+
+const timerFired = (state: NodeState, timer: Timer, out: Out): NodeState => {
+  switch (timer._tag) {
+    case "RequestTimer":
+      return requestTimerFired(state, timer.op, timer.round, out)
+    case "ForwardTimer":
+      return forwardTimedOut(state, timer.op, out)
+    case "HintScan":
+      scanHints(state, out)
+      return state
+    case "Probe":
+      probe(state, out)
+      return state
+  }
+}
+
+const start = (state: NodeState, epochFloor: number, out: Out): NodeState => {
+  const epoch = Math.max(state.epoch + 1, epochFloor)
+  const next = persist({ ...state, epoch, ready: false }, { _tag: "Epoch", epoch }, { _tag: "EpochDurable" }, out)
+  out.push({ _tag: "SetTimer", timer: { _tag: "HintScan" }, afterMs: state.config.hintScanIntervalMs })
+  out.push({ _tag: "SetTimer", timer: { _tag: "Probe" }, afterMs: state.config.probeIntervalMs })
+  return next
+}
+
+/**
+ * A client request: coordinate it when this node is in the key's top N, otherwise forward it to
+ * the first top-N node not believed down (section 4.5); with none reachable, coordinate here so
+ * the store stays writeable.
+ */
+const clientRequest = (state: NodeState, request: ClientRequest, now: number, out: Out): NodeState => {
+  const top = preferenceList(state.ring, request.key, state.config.n)
+  if (!top.includes(state.id)) {
+    const to = top.find((node) => !state.down.includes(node))
+    if (to !== undefined) return forward(state, request, to, out)
+  }
+  return coordinate(state, request, { _tag: "Local" }, now, out)
+}
+
+const coordinate = (state: NodeState, request: ClientRequest, route: Parameters<typeof startGet>[2], now: number, out: Out): NodeState =>
+  request._tag === "Get" ? startGet(state, request, route, out) : startPut(state, request, route, now, out)
+
+const forward = (state: NodeState, request: ClientRequest, to: NodeId, out: Out): NodeState => {
+  const op = state.nextOp
+  const forwards = new Map(state.forwards)
+  forwards.set(op, { op, client: request.id, key: request.key, to })
+  out.push({ _tag: "Send", to, message: { _tag: "Forward", op, request } })
+  out.push({ _tag: "SetTimer", timer: { _tag: "ForwardTimer", op }, afterMs: state.config.requestTimeoutMs * 2 })
+  return { ...state, nextOp: op + 1, forwards }
+}
+
+const forwardTimedOut = (state: NodeState, op: number, out: Out): NodeState => {
+  const forwarding = state.forwards.get(op)
+  if (forwarding === undefined) return state
+  const forwards = new Map(state.forwards)
+  forwards.delete(op)
+  out.push({ _tag: "Reply", reply: { _tag: "Failed", id: forwarding.client, key: forwarding.key, error: "ForwardTimeout", acks: 0, nodes: [] } })
+  return markDown({ ...state, forwards }, [forwarding.to])
+}
+
+const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: number, out: Out): NodeState => {
+  switch (message._tag) {
+    case "Replicate":
+      return storeVersions(state, message.key, message.set, message.hintFor, { _tag: "AckReplicate", to: from, op: message.op, key: message.key }, out)
+    case "ReplicateAck":
+      return putAcknowledged(state, message.op, from, out)
+    case "Read":
+      out.push({ _tag: "Send", to: from, message: { _tag: "ReadReply", op: message.op, key: message.key, set: localView(state, message.key) } })
+      return state
+    case "ReadReply":
+      return readAnswered(state, message.op, from, message.set, out)
+    case "Repair":
+      return storeVersions(state, message.key, message.set, message.hintFor, undefined, out)
+    case "Forward": {
+      if (state.forwarded.includes(message.request.id)) return state
+      const forwarded = [...state.forwarded, message.request.id].slice(-FORWARDED_REMEMBERED_MAX)
+      return coordinate({ ...state, forwarded }, message.request, { _tag: "Forwarded", node: from, op: message.op }, now, out)
+    }
+    case "ForwardReply": {
+      const forwarding = state.forwards.get(message.op)
+      if (forwarding === undefined || forwarding.to !== from) return state
+      const forwards = new Map(state.forwards)
+      forwards.delete(message.op)
+      out.push({ _tag: "CancelTimer", timer: { _tag: "ForwardTimer", op: message.op } })
+      sendReply(state, { _tag: "Local" }, message.reply, out)
+      return { ...state, forwards }
+    }
+    case "HintDeliver":
+      return receiveHint(state, from, message.key, message.set, out)
+    case "HintAck":
+      return hintAcknowledged(state, from, message.key, message.set, out)
+    case "Ping":
+      out.push({ _tag: "Send", to: from, message: { _tag: "Pong" } })
+      return state
+    case "Pong":
+      return state
+  }
+}
+
+/** Every record up to `token` is durable: run what waited on them, in emission order. */
+const persistDone = (state: NodeState, token: number, out: Out): NodeState => {
+  const due = state.waiters.filter((w) => w.token <= token)
+  if (due.length === 0) return state
+  let next: NodeState = { ...state, waiters: state.waiters.filter((w) => w.token > token) }
+  for (const waiter of due) next = continueAfterPersist(next, waiter.then, out)
+  return next
+}
+
+const continueAfterPersist = (state: NodeState, then: Continuation, out: Out): NodeState => {
+  switch (then._tag) {
+    case "AckReplicate":
+      out.push({ _tag: "Send", to: then.to, message: { _tag: "ReplicateAck", op: then.op, key: then.key } })
+      return state
+    case "OwnAck":
+      return putAcknowledged(state, then.op, state.id, out)
+    case "AckHint":
+      out.push({ _tag: "Send", to: then.to, message: { _tag: "HintAck", key: then.key, set: then.set } })
+      return state
+    case "EpochDurable":
+      return { ...state, ready: true }
+  }
+}
+
+/** How many keys and hints the node holds (for status and summaries). */
+export const counts = (state: NodeState): { readonly keys: number; readonly hints: number } => ({
+  keys: HashMap.size(state.store),
+  hints: HashMap.size(state.hints)
+})

@@ -1,0 +1,97 @@
+// A node's state: the durable part (mirrored on disk through Persist effects) and the volatile
+// part (lost on a crash). Plain immutable data; `step` returns a new value every time.
+import type { HashMap } from "effect"
+import type { ProtocolConfig } from "./config.ts"
+import type { Hint } from "./durable.ts"
+import type { ClientRequestId, NodeEffect } from "./io.ts"
+import type { OpId } from "./messages.ts"
+import type { NodeId, Ring } from "./ring.ts"
+import type { VersionSet } from "./versions.ts"
+
+/** Where a coordinator sends its answer: to the local client, or back to a forwarding node. */
+export type ReplyRoute =
+  | { readonly _tag: "Local" }
+  | { readonly _tag: "Forwarded"; readonly node: NodeId; readonly op: OpId }
+
+/** A replica the coordinator asked, and whom it stands in for when it is a fallback. */
+export interface Target {
+  readonly node: NodeId
+  readonly hintFor?: NodeId
+}
+
+export interface PutRequest {
+  readonly _tag: "Put"
+  readonly op: OpId
+  readonly client: ClientRequestId
+  readonly route: ReplyRoute
+  readonly key: string
+  readonly w: number
+  /** The coordinator's set after the write: what every replica is sent. */
+  readonly set: VersionSet
+  readonly targets: ReadonlyArray<Target>
+  /** Distinct nodes whose copy is durable, in the order they acknowledged. */
+  readonly acked: ReadonlyArray<NodeId>
+}
+
+export interface GetRequest {
+  readonly _tag: "Get"
+  readonly op: OpId
+  readonly client: ClientRequestId
+  readonly route: ReplyRoute
+  readonly key: string
+  readonly r: number
+  readonly targets: ReadonlyArray<Target>
+  readonly answers: ReadonlyArray<{ readonly node: NodeId; readonly set: VersionSet }>
+  readonly replied: boolean
+}
+
+export type Request = PutRequest | GetRequest
+
+/** A client request this node handed to a coordinator in the key's top N. */
+export interface Forwarding {
+  readonly op: OpId
+  readonly client: ClientRequestId
+  readonly key: string
+  readonly to: NodeId
+}
+
+/** What to do once a persist record is durable. */
+export type Continuation =
+  | { readonly _tag: "AckReplicate"; readonly to: NodeId; readonly op: OpId; readonly key: string }
+  | { readonly _tag: "OwnAck"; readonly op: OpId }
+  | { readonly _tag: "AckHint"; readonly to: NodeId; readonly key: string; readonly set: VersionSet }
+  | { readonly _tag: "EpochDurable" }
+
+export interface NodeState {
+  readonly id: NodeId
+  readonly config: ProtocolConfig
+  readonly ring: Ring
+  // durable (mirrored on disk)
+  readonly epoch: number
+  readonly store: HashMap.HashMap<string, VersionSet>
+  readonly hints: HashMap.HashMap<string, Hint>
+  // volatile
+  /** False until this incarnation's epoch is durable; until then the node coordinates no write. */
+  readonly ready: boolean
+  /** Peers this node believes unreachable (local failure detection, section 4.9), sorted. */
+  readonly down: ReadonlyArray<NodeId>
+  readonly requests: ReadonlyMap<OpId, Request>
+  readonly forwards: ReadonlyMap<OpId, Forwarding>
+  /**
+   * Client request ids this node coordinated for a forwarder, newest last, at most
+   * FORWARDED_REMEMBERED_MAX: a duplicated Forward must not coordinate the same write twice
+   * (two dots for one write would let a context cover one copy and not the other).
+   */
+  readonly forwarded: ReadonlyArray<string>
+  /** Persist tokens in emission order with what to do when each is durable. */
+  readonly waiters: ReadonlyArray<{ readonly token: number; readonly then: Continuation }>
+  readonly nextToken: number
+  readonly nextOp: OpId
+}
+
+/** The buffer a step writes its effects into (Stateright's `Out`, etcd's `Ready`). */
+export type Out = Array<NodeEffect>
+
+/** The actor name this incarnation writes into clocks: the node id, qualified after a restart. */
+export const actorOf = (state: Pick<NodeState, "id" | "epoch">): string =>
+  state.epoch <= 1 ? state.id : `${state.id}#${state.epoch}`

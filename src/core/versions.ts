@@ -1,0 +1,378 @@
+// The sibling set a replica stores for one key (DeCandia et al., section 4.4 "Data Versioning"
+// and 4.5): a put with a context replaces exactly the versions that context has seen; replicas
+// merge by syntactic reconciliation; a delete is a put of a tombstone. One API, two clock modes:
+// "dvv" (dotted version vectors, the default) and "vv" (the paper's per-version vector clocks).
+
+import { Result, Schema } from "effect"
+import { Base64Url } from "effect/encoding"
+import * as Dvv from "./dvv.ts"
+import * as VClock from "./vclock.ts"
+
+export type { VClock } from "./vclock.ts"
+
+/**
+ * "dvv": one causal context per key plus dotted siblings (Riak 2.0's DVVSet); two puts through
+ * one coordinator from one context stay siblings. "vv": the paper's scheme, one vector clock per
+ * version; such puts get equal clocks and one silently replaces the other.
+ */
+export type ClockMode = "dvv" | "vv"
+
+/** A stored version's payload; a delete writes a `Tombstone`, an ordinary version (DEL-1). */
+export type Value = { readonly _tag: "Put"; readonly value: string } | { readonly _tag: "Tombstone"; readonly id: string }
+
+export interface VersionsConfig {
+  readonly mode: ClockMode
+  /** vv only: keep at most this many clock entries, oldest dropped (paper: about 10). undefined = off. */
+  readonly truncateAt?: number
+  /** A put that leaves more siblings than this succeeds with a warning. */
+  readonly siblingsWarn: number
+  /** A put that would leave more siblings than this is refused. */
+  readonly siblingsMax: number
+}
+
+/** Riak's defaults: warn above 25 siblings, refuse above 100. */
+export const siblingsWarnDefault = 25
+export const siblingsMaxDefault = 100
+
+export const defaultVersionsConfig: VersionsConfig = {
+  mode: "dvv",
+  siblingsWarn: siblingsWarnDefault,
+  siblingsMax: siblingsMaxDefault
+}
+
+/** One version of the paper's scheme: a value and the vector clock the coordinator gave it. */
+export interface VvSibling {
+  readonly clock: VClock.VClock
+  readonly value: Value
+}
+
+/**
+ * The versions of one key held by one replica, as plain canonical JSON: equal states have equal
+ * `JSON.stringify`. In "vv" mode the siblings are pairwise concurrent and sorted by clock.
+ */
+export type VersionSet =
+  | { readonly mode: "dvv"; readonly entries: Dvv.DvvSet<Value> }
+  | { readonly mode: "vv"; readonly siblings: ReadonlyArray<VvSibling> }
+
+export type PutResult =
+  | { readonly _tag: "Ok"; readonly set: VersionSet; readonly warning?: string }
+  | { readonly _tag: "TooManySiblings"; readonly count: number; readonly max: number }
+
+const assert: (condition: boolean, message: string) => asserts condition = (condition, message) => {
+  if (!condition) throw new Error(`versions: ${message}`)
+}
+
+const emptyDvv: VersionSet = { mode: "dvv", entries: Dvv.empty }
+const emptyVv: VersionSet = { mode: "vv", siblings: [] }
+
+/** The set of a key never written, in the given mode. */
+export const emptyVersionSet = (mode: ClockMode): VersionSet => (mode === "dvv" ? emptyDvv : emptyVv)
+
+/** A put of `value`. */
+export const putValue = (value: string): Value => ({ _tag: "Put", value })
+
+/** The value a delete writes. */
+export const tombstone = (id: string): Value => ({ _tag: "Tombstone", id })
+
+/** The same value with its keys in canonical order, so the set's JSON is canonical. */
+const canonicalValue = (value: Value): Value => (value._tag === "Put" ? putValue(value.value) : tombstone(value.id))
+
+/** Whether the set holds nothing (the state of a key never written, in either mode). */
+export function isEmptySet(set: VersionSet): boolean {
+  return set.mode === "dvv" ? set.entries.length === 0 : set.siblings.length === 0
+}
+
+/** The number of siblings held (tombstones included). */
+export function siblingCount(set: VersionSet): number {
+  return set.mode === "dvv" ? Dvv.size(set.entries) : set.siblings.length
+}
+
+/** Both sets hold the same versions (an empty set equals the empty set of the other mode). */
+export function sameVersions(a: VersionSet, b: VersionSet): boolean {
+  if (a === b) return true
+  if (isEmptySet(a) || isEmptySet(b)) return isEmptySet(a) && isEmptySet(b)
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/** `set` in `mode`; an empty set of the other mode is accepted, a non-empty one is a bug. */
+function inMode<M extends ClockMode>(mode: M, set: VersionSet): Extract<VersionSet, { mode: M }> {
+  if (set.mode === mode) return set as Extract<VersionSet, { mode: M }>
+  assert(isEmptySet(set), `a non-empty "${set.mode}" version set met a "${mode}" configuration`)
+  return emptyVersionSet(mode) as Extract<VersionSet, { mode: M }>
+}
+
+function checkConfig(cfg: VersionsConfig): void {
+  assert(
+    Number.isSafeInteger(cfg.siblingsWarn) && Number.isSafeInteger(cfg.siblingsMax) &&
+      cfg.siblingsWarn >= 1 && cfg.siblingsWarn <= cfg.siblingsMax,
+    `need 1 <= siblingsWarn <= siblingsMax, got ${cfg.siblingsWarn} and ${cfg.siblingsMax}`
+  )
+  assert(
+    cfg.truncateAt === undefined || (Number.isSafeInteger(cfg.truncateAt) && cfg.truncateAt >= 1),
+    `truncateAt must be a positive integer, got ${cfg.truncateAt}`
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The paper's scheme ("vv"): a list of pairwise concurrent versions, each with its own clock.
+
+/** Lexicographic order on clocks, entry by entry (node, counter, time); shorter first on a tie. */
+function compareClockOrder(a: VClock.VClock, b: VClock.VClock): number {
+  const length = Math.min(a.length, b.length)
+  for (let k = 0; k < length; k++) {
+    const x = a[k]!
+    const y = b[k]!
+    const byEntry = VClock.compareNodeIds(x.node, y.node) || x.counter - y.counter || x.time - y.time
+    if (byEntry !== 0) return byEntry
+  }
+  return a.length - b.length
+}
+
+const compareValueOrder = (x: Value, y: Value): number =>
+  x._tag === "Put" && y._tag === "Put"
+    ? VClock.compareNodeIds(x.value, y.value)
+    : x._tag === "Tombstone" && y._tag === "Tombstone"
+      ? VClock.compareNodeIds(x.id, y.id)
+      : x._tag === "Tombstone" ? -1 : 1
+
+/** The canonical order of vv siblings: by clock, then by value. */
+const compareSiblingOrder = (x: VvSibling, y: VvSibling): number =>
+  compareClockOrder(x.clock, y.clock) || compareValueOrder(x.value, y.value)
+
+const latestTime = (clock: VClock.VClock): number => {
+  let time = -Infinity
+  for (const entry of clock) if (entry.time > time) time = entry.time
+  return time
+}
+
+/**
+ * Of two versions whose clocks are equal, the one a replica keeps: the paper treats equal clocks
+ * as one version, so one silently replaces the other. The later one (by entry time) wins, as at
+ * the coordinator; the rest is a total order so that every replica picks the same one.
+ */
+const equalClockWinner = (x: VvSibling, y: VvSibling): VvSibling => {
+  const byTime = latestTime(x.clock) - latestTime(y.clock)
+  if (byTime !== 0) return byTime > 0 ? x : y
+  return compareSiblingOrder(x, y) >= 0 ? x : y
+}
+
+/** The causally maximal versions among `candidates`, equal clocks deduplicated, sorted. */
+function maximalSiblings(candidates: ReadonlyArray<VvSibling>): ReadonlyArray<VvSibling> {
+  const kept: Array<VvSibling> = []
+  candidates: for (const candidate of candidates) {
+    for (let k = 0; k < kept.length; k++) {
+      const ordering = VClock.compare(candidate.clock, kept[k]!.clock)
+      if (ordering === "Before") continue candidates
+      if (ordering === "Equal") {
+        kept[k] = equalClockWinner(candidate, kept[k]!)
+        continue candidates
+      }
+      if (ordering === "After") kept.splice(k--, 1)
+    }
+    kept.push(candidate)
+  }
+  return kept.sort(compareSiblingOrder)
+}
+
+function isCanonicalVv(siblings: ReadonlyArray<VvSibling>): boolean {
+  for (let i = 0; i < siblings.length; i++) {
+    const sibling = siblings[i]!
+    if (!VClock.isCanonical(sibling.clock)) return false
+    const next = siblings[i + 1]
+    if (next !== undefined && compareSiblingOrder(sibling, next) >= 0) return false
+    for (let j = i + 1; j < siblings.length; j++) {
+      if (VClock.compare(sibling.clock, siblings[j]!.clock) !== "Concurrent") return false
+    }
+  }
+  return true
+}
+
+function coordinateVv(
+  cfg: VersionsConfig,
+  stored: ReadonlyArray<VvSibling>,
+  context: VClock.VClock,
+  value: Value,
+  actor: string,
+  time: number
+): ReadonlyArray<VvSibling> {
+  const incremented = VClock.increment(context, actor, time)
+  const clock = cfg.truncateAt === undefined ? incremented : VClock.truncate(incremented, cfg.truncateAt)
+  // Section 4.4: the new version replaces every version its clock descends, an equal clock
+  // included (the paper's lost update when two puts share a coordinator and a context).
+  const kept = stored.filter((sibling) => !VClock.descends(clock, sibling.clock))
+  // A stored version newer than the new one can only exist when dots were reused; the paper's
+  // syntactic reconciliation then keeps the newer one, exactly as a replica merge would.
+  if (kept.some((sibling) => VClock.compare(sibling.clock, clock) === "After")) return kept
+  return [...kept, { clock, value }].sort(compareSiblingOrder)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API the protocol code uses, for both modes.
+
+/**
+ * The coordinator's side of a put (section 4.5): makes the new version from the client's
+ * `context` against the coordinator's `stored` set, at virtual time `time`. The versions the
+ * context has seen are replaced; the others stay as siblings. Refused when the result would hold
+ * more than `siblingsMax` siblings; warns above `siblingsWarn`.
+ */
+export function coordinatePut(
+  cfg: VersionsConfig,
+  stored: VersionSet,
+  context: VClock.VClock,
+  value: Value,
+  actor: string,
+  time: number
+): PutResult {
+  checkConfig(cfg)
+  assert(VClock.isCanonical(context), "the put's context is not a canonical vector clock")
+  const fresh = canonicalValue(value)
+  const set: VersionSet = cfg.mode === "dvv"
+    ? { mode: "dvv", entries: Dvv.update(inMode("dvv", stored).entries, context, fresh, actor, time) }
+    : { mode: "vv", siblings: coordinateVv(cfg, inMode("vv", stored).siblings, context, fresh, actor, time) }
+  const count = siblingCount(set)
+  if (count > cfg.siblingsMax) return { _tag: "TooManySiblings", count, max: cfg.siblingsMax }
+  if (count > cfg.siblingsWarn) {
+    return { _tag: "Ok", set, warning: `${count} siblings, above the warning threshold of ${cfg.siblingsWarn}` }
+  }
+  return { _tag: "Ok", set }
+}
+
+/** Merge of two sets in one mode (the mode of the non-empty one). */
+function syncSets(mode: ClockMode, a: VersionSet, b: VersionSet): VersionSet {
+  if (mode === "dvv") {
+    const entries = Dvv.sync(inMode("dvv", a).entries, inMode("dvv", b).entries)
+    return entries.length === 0 ? emptyDvv : { mode: "dvv", entries }
+  }
+  const left = inMode("vv", a).siblings
+  const right = inMode("vv", b).siblings
+  if (right.length === 0) return inMode("vv", a)
+  if (left.length === 0) return inMode("vv", b)
+  return { mode: "vv", siblings: maximalSiblings([...left, ...right]) }
+}
+
+/**
+ * The replica-side merge (replication, read repair, hinted handoff, anti-entropy): keeps every
+ * version the other side has not superseded; never overwrites. Commutative, associative,
+ * idempotent.
+ */
+export function syncVersions(cfg: VersionsConfig, a: VersionSet, b: VersionSet): VersionSet {
+  return syncSets(cfg.mode, a, b)
+}
+
+/** The mode two sets are in, taken from a non-empty one. */
+const modeOf = (a: VersionSet, b: VersionSet): ClockMode => (isEmptySet(a) ? b.mode : a.mode)
+
+/**
+ * Whether `a` has seen everything `b` holds: syncVersions(a, b) equals `a`. Read repair uses it
+ * to find the replicas whose set is stale.
+ */
+export function covers(a: VersionSet, b: VersionSet): boolean {
+  if (isEmptySet(b)) return true
+  return sameVersions(syncSets(modeOf(a, b), a, b), a)
+}
+
+/** The causal context a get returns to the client, to be passed back with its next put. */
+export function contextOf(set: VersionSet): VClock.VClock {
+  if (set.mode === "dvv") return Dvv.join(set.entries)
+  let context: VClock.VClock = VClock.empty
+  for (const sibling of set.siblings) context = VClock.merge(context, sibling.clock)
+  return context
+}
+
+/** Every sibling, tombstones included, in a deterministic order. */
+export function siblingValues(set: VersionSet): ReadonlyArray<Value> {
+  return set.mode === "dvv" ? Dvv.values(set.entries) : set.siblings.map((sibling) => sibling.value)
+}
+
+/** The values a client sees: siblings without the tombstones (DEL-1), in a deterministic order. */
+export function liveValues(set: VersionSet): ReadonlyArray<string> {
+  const live: Array<string> = []
+  for (const value of siblingValues(set)) if (value._tag === "Put") live.push(value.value)
+  return live
+}
+
+/** Whether `set` is canonical for its mode (what the schemas demand of decoded data). */
+export function isCanonicalVersionSet(set: VersionSet): boolean {
+  return set.mode === "dvv" ? Dvv.isCanonical(set.entries) : isCanonicalVv(set.siblings)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas for what crosses a boundary: the wire, the disk, trace files, the client's context.
+
+const CounterSchema = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+
+const VClockEntrySchema = Schema.Struct({ node: Schema.String, counter: CounterSchema, time: Schema.Finite })
+
+/** A canonical vector clock: entries sorted by node id without duplicates, counters >= 1. */
+export const VClockSchema = Schema.Array(VClockEntrySchema).check(
+  Schema.makeFilter((clock: VClock.VClock) =>
+    VClock.isCanonical(clock) ? undefined : "a vector clock must be sorted by node id, without duplicates"
+  )
+)
+
+export const ValueSchema = Schema.Union([
+  Schema.TaggedStruct("Put", { value: Schema.String }),
+  Schema.TaggedStruct("Tombstone", { id: Schema.String })
+])
+
+const DvvEntrySchema = Schema.Struct({
+  node: Schema.String,
+  counter: CounterSchema,
+  time: Schema.Finite,
+  values: Schema.Array(ValueSchema)
+})
+
+const DvvVersionSetSchema = Schema.Struct({
+  mode: Schema.Literal("dvv"),
+  entries: Schema.Array(DvvEntrySchema)
+}).check(
+  Schema.makeFilter((set: { readonly entries: Dvv.DvvSet<Value> }) =>
+    Dvv.isCanonical(set.entries)
+      ? undefined
+      : "dvv entries must be sorted by node id, without duplicates, holding at most `counter` values"
+  )
+)
+
+const VvVersionSetSchema = Schema.Struct({
+  mode: Schema.Literal("vv"),
+  siblings: Schema.Array(Schema.Struct({ clock: VClockSchema, value: ValueSchema }))
+}).check(
+  Schema.makeFilter((set: { readonly siblings: ReadonlyArray<VvSibling> }) =>
+    isCanonicalVv(set.siblings) ? undefined : "vv siblings must be pairwise concurrent and sorted by clock"
+  )
+)
+
+/** A stored version set, in canonical form, in either mode. */
+export const VersionSetSchema = Schema.Union([DvvVersionSetSchema, VvVersionSetSchema])
+
+/** The client's opaque context string: base64url of the clock's canonical JSON. */
+const ContextStringSchema = Schema.StringFromBase64Url.pipe(Schema.decodeTo(Schema.fromJsonString(VClockSchema)))
+
+// The schemas' decoded types are exactly the hand-written ones.
+type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false
+const schemaTypesMatch: [
+  Equals<typeof VClockSchema.Type, VClock.VClock>,
+  Equals<typeof ValueSchema.Type, Value>,
+  Equals<typeof VersionSetSchema.Type, VersionSet>
+] = [true, true, true]
+void schemaTypesMatch
+
+/** The opaque context string a client gets: base64url of the canonical JSON of the clock. */
+export function encodeContext(context: VClock.VClock): string {
+  assert(VClock.isCanonical(context), "cannot encode a non-canonical context")
+  if (context.length === 0) return ""
+  return Base64Url.encode(
+    JSON.stringify(context.map((entry) => ({ node: entry.node, counter: entry.counter, time: entry.time })))
+  )
+}
+
+/** Decodes a client's context string; "" is the empty context (a blind put). */
+export function decodeContext(
+  text: string
+): { readonly _tag: "Ok"; readonly context: VClock.VClock } | { readonly _tag: "Error"; readonly message: string } {
+  if (text === "") return { _tag: "Ok", context: VClock.empty }
+  const decoded = Schema.decodeUnknownResult(ContextStringSchema)(text)
+  return Result.isSuccess(decoded)
+    ? { _tag: "Ok", context: decoded.success }
+    : { _tag: "Error", message: `invalid context: ${decoded.failure.message}` }
+}

@@ -1,0 +1,61 @@
+// The oracle the invariants are checked against, independent of the clock code: every write is
+// an event with a unique id, and the oracle keeps the set of events in each event's causal past
+// (its own id plus everything the writing client had seen). Histories are bitsets per key.
+export class Oracle {
+  private readonly index = new Map<string, { readonly key: string; readonly bit: number }>()
+  private readonly histories = new Map<string, Uint32Array>()
+  private readonly perKey = new Map<string, Array<string>>()
+
+  /** Record a new write of `key`; `seen` are events the client had observed (their pasts count too). */
+  record(event: string, key: string, seen: Iterable<string>): void {
+    if (this.index.has(event)) throw new Error(`oracle: event ${event} recorded twice`)
+    const events = this.perKey.get(key) ?? []
+    this.perKey.set(key, events)
+    const bit = events.length
+    events.push(event)
+    this.index.set(event, { key, bit })
+    const history = new Uint32Array((bit >>> 5) + 1)
+    history[bit >>> 5]! |= 1 << (bit & 31)
+    for (const other of seen) {
+      const past = this.histories.get(other)
+      if (past === undefined || this.index.get(other)?.key !== key) continue
+      for (let i = 0; i < past.length; i++) history[i]! |= past[i]!
+    }
+    this.histories.set(event, history)
+  }
+
+  has(event: string): boolean {
+    return this.index.has(event)
+  }
+
+  /** True when `earlier` is in the causal past of `later` (or is `later`). */
+  inPast(later: string, earlier: string): boolean {
+    const history = this.histories.get(later)
+    const where = this.index.get(earlier)
+    if (history === undefined || where === undefined || this.index.get(later)?.key !== where.key) return false
+    const word = history[where.bit >>> 5]
+    return word !== undefined && (word & (1 << (where.bit & 31))) !== 0
+  }
+
+  /** True when some event of `held` has `event` in its past. */
+  coveredBy(event: string, held: Iterable<string>): boolean {
+    for (const h of held) if (this.inPast(h, event)) return true
+    return false
+  }
+
+  /** The events of `events` that no other event of `events` has in its past. */
+  maximal(events: ReadonlyArray<string>): ReadonlyArray<string> {
+    return events.filter((e) => !events.some((o) => o !== e && this.inPast(o, e)))
+  }
+
+  /** Every event in the past of any of `events`, in recording order. */
+  closure(key: string, events: Iterable<string>): ReadonlyArray<string> {
+    const all = this.perKey.get(key) ?? []
+    const sets = Array.from(events, (e) => this.histories.get(e)).filter((h): h is Uint32Array => h !== undefined)
+    return all.filter((_, bit) => sets.some((h) => ((h[bit >>> 5] ?? 0) & (1 << (bit & 31))) !== 0))
+  }
+
+  keyOf(event: string): string | undefined {
+    return this.index.get(event)?.key
+  }
+}

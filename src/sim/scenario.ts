@@ -1,0 +1,119 @@
+// A simulation scenario: the cluster's shape, the clients' operations and the timed faults.
+// A scenario plus its seed (which draws message delays, drops and duplicates) is a whole run.
+import type { RingConfig } from "../core/ring.ts"
+import type { ClockMode } from "../core/versions.ts"
+import { Prng } from "./prng.ts"
+
+/** Message-level faults drawn from the seed, and the timed faults a schedule may contain. */
+export const FAULT_KINDS = ["drop", "dup", "reorder", "partition", "crash", "disk"] as const
+export type FaultKind = (typeof FAULT_KINDS)[number]
+
+export interface SimOptions {
+  readonly nodes: number
+  readonly n: number
+  readonly r: number
+  readonly w: number
+  readonly clock: ClockMode
+  /** vv only: keep at most this many clock entries (the paper's truncation). */
+  readonly truncateAt?: number
+  readonly readRepair: boolean
+  readonly ring: RingConfig
+  readonly keys: number
+  readonly clients: number
+  readonly faults: ReadonlyArray<FaultKind>
+  readonly dropPercent: number
+  readonly dupPercent: number
+  readonly delayMsMin: number
+  /** With "reorder" the delay range widens, so later messages overtake earlier ones. */
+  readonly delayMsMax: number
+  readonly diskDelayMsMax: number
+  /** A client gives up on a request after this long and moves on (outcome unknown). */
+  readonly clientTimeoutMs: number
+}
+
+export const defaultSimOptions: SimOptions = {
+  nodes: 5,
+  n: 3,
+  r: 2,
+  w: 2,
+  clock: "dvv",
+  readRepair: true,
+  ring: { strategy: "tokens", tokensPerNode: 16 },
+  keys: 3,
+  clients: 3,
+  faults: [],
+  dropPercent: 5,
+  dupPercent: 5,
+  delayMsMin: 1,
+  delayMsMax: 10,
+  diskDelayMsMax: 3,
+  clientTimeoutMs: 3_000
+}
+
+export type OpKind = "get" | "put" | "blind" | "delete"
+
+/** One client operation: wait `delayMs` after the previous one finished, then send it. */
+export interface ClientOp {
+  readonly client: number
+  readonly delayMs: number
+  readonly node: string
+  readonly kind: OpKind
+  readonly key: string
+}
+
+export type TimedFault =
+  | { readonly _tag: "Crash"; readonly at: number; readonly node: string }
+  | { readonly _tag: "Restart"; readonly at: number; readonly node: string }
+  /** Crash and lose the disk: the node restarts empty. */
+  | { readonly _tag: "DiskLoss"; readonly at: number; readonly node: string }
+  /** Cut `isolated` off from every other node, both ways. */
+  | { readonly _tag: "Partition"; readonly at: number; readonly isolated: ReadonlyArray<string> }
+  | { readonly _tag: "Heal"; readonly at: number }
+
+export interface Scenario {
+  readonly seed: number
+  readonly options: SimOptions
+  readonly ops: ReadonlyArray<ClientOp>
+  readonly faults: ReadonlyArray<TimedFault>
+}
+
+export const nodeIds = (count: number): ReadonlyArray<string> => Array.from({ length: count }, (_, i) => `n${i + 1}`)
+export const keyNames = (count: number): ReadonlyArray<string> => Array.from({ length: count }, (_, i) => `k${i + 1}`)
+
+const OP_KINDS: ReadonlyArray<OpKind> = ["get", "get", "put", "put", "blind", "delete"]
+const FAULT_SPACING_MS = 400
+
+/** A scenario drawn from a seed: `steps` client operations and faults of the enabled kinds. */
+export const generateScenario = (seed: number, options: SimOptions, steps: number): Scenario => {
+  const prng = new Prng(seed ^ 0x5eed)
+  const nodes = nodeIds(options.nodes)
+  const keys = keyNames(options.keys)
+  const ops: Array<ClientOp> = []
+  for (let i = 0; i < steps; i++) {
+    ops.push({
+      client: prng.int(0, options.clients - 1),
+      delayMs: prng.int(0, 50),
+      node: prng.pick(nodes),
+      kind: prng.pick(OP_KINDS),
+      key: prng.pick(keys)
+    })
+  }
+  const faults: Array<TimedFault> = []
+  const horizonMs = Math.max(1_000, Math.ceil((steps / Math.max(1, options.clients)) * 40))
+  const timed = options.faults.filter((f) => f === "crash" || f === "disk" || f === "partition")
+  for (let at = prng.int(50, FAULT_SPACING_MS); at < horizonMs && timed.length > 0; at += prng.int(FAULT_SPACING_MS, 3 * FAULT_SPACING_MS)) {
+    const kind = prng.pick(timed)
+    const node = prng.pick(nodes)
+    const until = at + prng.int(100, 1_500)
+    if (kind === "partition") {
+      const isolated = nodes.filter(() => prng.chance(40))
+      faults.push({ _tag: "Partition", at, isolated: isolated.length === 0 ? [node] : isolated })
+      faults.push({ _tag: "Heal", at: until })
+    } else {
+      faults.push(kind === "crash" ? { _tag: "Crash", at, node } : { _tag: "DiskLoss", at, node })
+      faults.push({ _tag: "Restart", at: until, node })
+    }
+  }
+  faults.sort((a, b) => a.at - b.at)
+  return { seed, options, ops, faults }
+}

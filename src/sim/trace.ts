@@ -1,0 +1,113 @@
+// The trace format (spec/traces.md): a versioned JSON document with the configuration, the seed
+// and scenario where there is one, every step fed to every node, and what was observed. The
+// simulator writes it; `dynamo replay` re-runs it through the core; other implementations can
+// drive their own system with the same steps and compare the observations.
+import { Result, Schema } from "effect"
+import { ClientReplySchema, NodeInputSchema } from "../core/codec.ts"
+import type { SimReport } from "./world.ts"
+import type { Scenario } from "./scenario.ts"
+import type { TraceStep } from "./trace-step.ts"
+
+export const TRACE_FORMAT = "dynamo-trace"
+export const TRACE_VERSION = 1
+
+const RingConfigSchema = Schema.Struct({
+  strategy: Schema.Literals(["tokens", "partitions"]),
+  tokensPerNode: Schema.optionalKey(Schema.Int),
+  partitions: Schema.optionalKey(Schema.Int)
+})
+
+const SimOptionsSchema = Schema.Struct({
+  nodes: Schema.Int, n: Schema.Int, r: Schema.Int, w: Schema.Int,
+  clock: Schema.Literals(["dvv", "vv"]),
+  truncateAt: Schema.optionalKey(Schema.Int),
+  readRepair: Schema.Boolean,
+  ring: RingConfigSchema,
+  keys: Schema.Int, clients: Schema.Int,
+  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk"])),
+  dropPercent: Schema.Number, dupPercent: Schema.Number,
+  delayMsMin: Schema.Number, delayMsMax: Schema.Number, diskDelayMsMax: Schema.Number,
+  clientTimeoutMs: Schema.Number
+})
+
+const ScenarioSchema = Schema.Struct({
+  seed: Schema.Int,
+  options: SimOptionsSchema,
+  ops: Schema.Array(Schema.Struct({
+    client: Schema.Int, delayMs: Schema.Number, node: Schema.String,
+    kind: Schema.Literals(["get", "put", "blind", "delete"]), key: Schema.String
+  })),
+  faults: Schema.Array(Schema.Union([
+    Schema.TaggedStruct("Crash", { at: Schema.Number, node: Schema.String }),
+    Schema.TaggedStruct("Restart", { at: Schema.Number, node: Schema.String }),
+    Schema.TaggedStruct("DiskLoss", { at: Schema.Number, node: Schema.String }),
+    Schema.TaggedStruct("Partition", { at: Schema.Number, isolated: Schema.Array(Schema.String) }),
+    Schema.TaggedStruct("Heal", { at: Schema.Number })
+  ]))
+})
+
+const TraceEventSchema = Schema.Union([
+  Schema.TaggedStruct("Input", { input: NodeInputSchema }),
+  Schema.TaggedStruct("Crash", {}),
+  Schema.TaggedStruct("DiskLoss", {}),
+  Schema.TaggedStruct("Recover", {})
+])
+
+const TraceStepSchema = Schema.Struct({ at: Schema.Number, node: Schema.String, event: TraceEventSchema })
+
+export const TraceSchema = Schema.Struct({
+  format: Schema.Literal(TRACE_FORMAT),
+  version: Schema.Literal(TRACE_VERSION),
+  source: Schema.Literals(["simulator", "checker", "shell", "test"]),
+  description: Schema.optionalKey(Schema.String),
+  /** The simulator's scenario: with it, replay can also re-run the whole simulation. */
+  scenario: Schema.optionalKey(ScenarioSchema),
+  steps: Schema.Array(TraceStepSchema),
+  observations: Schema.Struct({
+    replies: Schema.Array(Schema.Struct({ at: Schema.Number, reply: ClientReplySchema })),
+    finalReplicas: Schema.Array(Schema.Struct({ node: Schema.String, key: Schema.String, values: Schema.Array(Schema.String) })),
+    violations: Schema.Array(Schema.Struct({ invariant: Schema.String, at: Schema.Number, message: Schema.String }))
+  })
+})
+
+export type Trace = typeof TraceSchema.Type
+
+// The decoded step and scenario types are exactly the ones the simulator uses.
+type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false
+const schemaTypesMatch: [Equals<typeof TraceStepSchema.Type, TraceStep>, Equals<typeof ScenarioSchema.Type, Scenario>] = [true, true]
+void schemaTypesMatch
+
+export const traceOfReport = (report: SimReport, source: Trace["source"], description?: string): Trace => ({
+  format: TRACE_FORMAT,
+  version: TRACE_VERSION,
+  source,
+  ...(description === undefined ? {} : { description }),
+  scenario: report.scenario,
+  steps: report.trace,
+  observations: {
+    replies: report.observations.map((o) => ({ at: o.at, reply: o.reply })),
+    finalReplicas: report.finalReplicas,
+    violations: report.violations
+  }
+})
+
+/** Traces are written with sorted-free, stable JSON: the same run gives the same bytes. */
+export const encodeTrace = (trace: Trace): string => JSON.stringify(trace) + "\n"
+
+/** Decode a trace file's text, naming what is wrong: bad JSON, wrong format or version, a bad field. */
+export const decodeTrace = (text: string): { readonly _tag: "Ok"; readonly trace: Trace } | { readonly _tag: "Error"; readonly message: string } => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return { _tag: "Error", message: `not JSON: ${(error as Error).message}` }
+  }
+  if (typeof json !== "object" || json === null) return { _tag: "Error", message: "a trace must be a JSON object" }
+  const header = json as { format?: unknown; version?: unknown }
+  if (header.format !== TRACE_FORMAT) return { _tag: "Error", message: `field "format": expected "${TRACE_FORMAT}", got ${JSON.stringify(header.format)}` }
+  if (header.version !== TRACE_VERSION) return { _tag: "Error", message: `field "version": this build reads version ${TRACE_VERSION}, got ${JSON.stringify(header.version)}` }
+  const decoded = Schema.decodeUnknownResult(TraceSchema)(json)
+  return Result.isSuccess(decoded)
+    ? { _tag: "Ok", trace: decoded.success }
+    : { _tag: "Error", message: decoded.failure.message }
+}

@@ -1,0 +1,637 @@
+// The deterministic simulator (ARCHITECTURE.md): nodes running the pure core, a network with
+// delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
+// that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
+import { HashMap, Option } from "effect"
+import { defaultProtocolConfig, type ProtocolConfig } from "../core/config.ts"
+import { applyRecord, emptyDurableState, sortedHints, type DurableState } from "../core/durable.ts"
+import { timerKey, type ClientReply, type ClientRequest, type NodeEffect, type NodeInput, type Timer } from "../core/io.ts"
+import type { PeerMessage } from "../core/messages.ts"
+import { recover, step } from "../core/node.ts"
+import { buildRing, preferenceList, type Ring } from "../core/ring.ts"
+import type { NodeState } from "../core/state.ts"
+import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
+import { defaultVersionsConfig, emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
+import { Prng } from "./prng.ts"
+import { EventQueue } from "./queue.ts"
+import { Oracle } from "./oracle.ts"
+import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
+import type { TraceStep } from "./trace-step.ts"
+
+/** After the workload: heal, let hints and probes run, read every key, repeat, then check. */
+export const QUIESCE_SETTLE_MS = 5_000
+export const QUIESCE_READ_ROUNDS = 2
+export const QUIESCE_READ_WAIT_MS = 3_000
+/** DUR-1 scans every disk, so it runs every this many events rather than after each one. */
+export const DURABILITY_CHECK_EVERY_EVENTS = 500
+/** A run stops, reporting a violation, if it has not finished by this many events. */
+export const EVENTS_MAX = 5_000_000
+
+export type InvariantId = "SIB-1" | "SIB-2" | "DUR-1" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1"
+
+export interface Violation {
+  readonly invariant: InvariantId
+  readonly at: number
+  readonly message: string
+}
+
+export interface SimStats {
+  events: number
+  messagesSent: number
+  messagesDelivered: number
+  messagesDropped: number
+  messagesDuplicated: number
+  faultsInjected: number
+  putsAcknowledged: number
+  putsFailed: number
+  getsAnswered: number
+  getsFailed: number
+  getsWithSiblings: number
+  clientTimeouts: number
+  hintsStored: number
+  hintsDelivered: number
+  readRepairs: number
+  invariantChecks: number
+}
+
+export interface Observation {
+  readonly at: number
+  readonly client: number
+  readonly reply: ClientReply
+}
+
+export interface SimReport {
+  readonly scenario: Scenario
+  readonly stats: SimStats
+  readonly violations: ReadonlyArray<Violation>
+  readonly observations: ReadonlyArray<Observation>
+  /** Each top-N replica's live values per key after quiescence, for the trace. */
+  readonly finalReplicas: ReadonlyArray<{ readonly node: string; readonly key: string; readonly values: ReadonlyArray<string> }>
+  readonly endTime: number
+  readonly trace: ReadonlyArray<TraceStep>
+}
+
+type SimEvent =
+  | { readonly _tag: "Deliver"; readonly from: string; readonly to: string; readonly message: PeerMessage }
+  | { readonly _tag: "Timer"; readonly node: string; readonly key: string; readonly gen: number; readonly timer: Timer }
+  | { readonly _tag: "PersistComplete"; readonly node: string; readonly token: number; readonly incarnation: number }
+  | { readonly _tag: "ClientIssue"; readonly client: number }
+  | { readonly _tag: "ClientTimeout"; readonly client: number; readonly requestId: string }
+  | { readonly _tag: "Fault"; readonly fault: TimedFault }
+
+interface SimNode {
+  readonly id: string
+  state: NodeState | undefined
+  disk: DurableState
+  pending: Array<{ readonly token: number; readonly record: Parameters<typeof applyRecord>[1] }>
+  diskFreeAt: number
+  incarnation: number
+  starts: number
+  diskLostAt: number
+  readonly timers: Map<string, number>
+}
+
+interface SimClient {
+  readonly id: number
+  readonly ops: ReadonlyArray<ClientOp>
+  next: number
+  pending: { readonly requestId: string; readonly op: ClientOp; readonly startedAt: number } | undefined
+  readonly seen: Map<string, ReadonlyArray<string>>
+  readonly context: Map<string, VClock>
+}
+
+interface AckedWrite {
+  readonly event: string
+  readonly key: string
+  readonly at: number
+  readonly nodes: ReadonlyArray<string>
+  readonly deletion: boolean
+}
+
+/** The event id a sibling stands for: the written value, or the tombstone's id. */
+export const eventOf = (value: Value): string => (value._tag === "Put" ? value.value : value.id)
+const eventsOf = (set: VersionSet): ReadonlyArray<string> => siblingValues(set).map(eventOf)
+
+export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
+  ...defaultProtocolConfig,
+  n: scenario.options.n,
+  r: scenario.options.r,
+  w: scenario.options.w,
+  readRepair: scenario.options.readRepair,
+  versions: {
+    ...defaultVersionsConfig,
+    mode: scenario.options.clock,
+    ...(scenario.options.truncateAt === undefined ? {} : { truncateAt: scenario.options.truncateAt })
+  }
+})
+
+export class World {
+  readonly ring: Ring
+  readonly config: ProtocolConfig
+  private readonly prng: Prng
+  private readonly queue = new EventQueue<SimEvent>()
+  private readonly nodes = new Map<string, SimNode>()
+  private readonly nodeOrder: ReadonlyArray<string>
+  private readonly clients: Array<SimClient> = []
+  private readonly requestOwner = new Map<string, number>()
+  private readonly oracle = new Oracle()
+  private readonly acked: Array<AckedWrite> = []
+  private readonly violations: Array<Violation> = []
+  private readonly observations: Array<Observation> = []
+  private readonly trace: Array<TraceStep> = []
+  private isolated: ReadonlySet<string> = new Set()
+  private messageFaults = true
+  private now = 0
+  /** A timer fires only if it is still the latest one set under its key (re-arming replaces it). */
+  private timerGeneration = 0
+  private readonly faultFree: boolean
+  readonly stats: SimStats = {
+    events: 0, messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0,
+    faultsInjected: 0, putsAcknowledged: 0, putsFailed: 0, getsAnswered: 0, getsFailed: 0,
+    getsWithSiblings: 0, clientTimeouts: 0, hintsStored: 0, hintsDelivered: 0, readRepairs: 0, invariantChecks: 0
+  }
+
+  constructor(readonly scenario: Scenario, private readonly recordTrace = false) {
+    const options = scenario.options
+    this.prng = new Prng(scenario.seed)
+    this.nodeOrder = nodeIds(options.nodes)
+    this.ring = buildRing(this.nodeOrder.map((id) => ({ id })), options.ring)
+    this.config = protocolConfigOf(scenario)
+    this.faultFree = scenario.faults.length === 0 && !options.faults.some((f) => f === "drop" || f === "dup")
+    for (const id of this.nodeOrder) {
+      this.nodes.set(id, {
+        id, state: undefined, disk: emptyDurableState, pending: [], diskFreeAt: 0,
+        incarnation: 0, starts: 0, diskLostAt: -1, timers: new Map()
+      })
+    }
+    for (let c = 0; c < options.clients; c++) {
+      this.clients.push({ id: c, ops: scenario.ops.filter((op) => op.client === c), next: 0, pending: undefined, seen: new Map(), context: new Map() })
+    }
+  }
+
+  // ---- the run ----------------------------------------------------------------------------
+
+  run(): SimReport {
+    for (const id of this.nodeOrder) this.startNode(id)
+    for (const fault of this.scenario.faults) this.queue.push(fault.at, { _tag: "Fault", fault })
+    for (const client of this.clients) this.scheduleNextOp(client)
+    // Workload phase: until every client is done and every fault has been applied.
+    const lastFault = this.scenario.faults.reduce((t, f) => Math.max(t, f.at), 0)
+    this.runWhile(() => this.now <= lastFault || this.clients.some((c) => c.next < c.ops.length || c.pending !== undefined))
+    this.checkDurability()
+    this.quiesce()
+    return {
+      scenario: this.scenario,
+      stats: this.stats,
+      violations: this.violations,
+      observations: this.observations,
+      finalReplicas: this.finalReplicas(),
+      endTime: this.now,
+      trace: this.trace
+    }
+  }
+
+  private runWhile(condition: () => boolean): void {
+    while (condition() && this.violations.length === 0) {
+      const next = this.queue.pop()
+      if (next === undefined) return
+      this.now = next.at
+      this.stats.events += 1
+      if (this.stats.events > EVENTS_MAX) {
+        this.violate("CONV-1", `the run did not finish within ${EVENTS_MAX} events`)
+        return
+      }
+      this.handle(next.event)
+      if (this.stats.events % DURABILITY_CHECK_EVERY_EVENTS === 0) this.checkDurability()
+    }
+  }
+
+  private runUntil(time: number): void {
+    this.runWhile(() => (this.queue.peekTime() ?? Infinity) <= time)
+    this.now = Math.max(this.now, time)
+  }
+
+  /** Heal everything, let handoff and probes run, read every key (read repair), then check. */
+  private quiesce(): void {
+    if (this.violations.length > 0) return
+    this.isolated = new Set()
+    this.messageFaults = false
+    for (const id of this.nodeOrder) if (this.nodes.get(id)!.state === undefined) this.restartNode(id)
+    this.runUntil(this.now + QUIESCE_SETTLE_MS)
+    const keys = keyNames(this.scenario.options.keys)
+    for (let round = 0; round < QUIESCE_READ_ROUNDS; round++) {
+      keys.forEach((key, i) => {
+        const node = preferenceList(this.ring, key, this.config.n)[0]!
+        this.input(node, { _tag: "Client", request: { _tag: "Get", id: `quiesce.${round}.${i}`, key, r: this.config.n } })
+      })
+      this.runUntil(this.now + QUIESCE_READ_WAIT_MS)
+    }
+    this.checkDurability()
+    this.checkConvergence(keys)
+  }
+
+  // ---- events -----------------------------------------------------------------------------
+
+  private handle(event: SimEvent): void {
+    switch (event._tag) {
+      case "Deliver": {
+        if (this.blocked(event.from, event.to)) {
+          this.stats.messagesDropped += 1
+          return
+        }
+        this.stats.messagesDelivered += 1
+        this.input(event.to, { _tag: "Receive", from: event.from, message: event.message })
+        return
+      }
+      case "Timer": {
+        const node = this.nodes.get(event.node)!
+        if (node.timers.get(event.key) !== event.gen) return
+        node.timers.delete(event.key)
+        this.input(event.node, { _tag: "TimerFired", timer: event.timer })
+        return
+      }
+      case "PersistComplete": {
+        const node = this.nodes.get(event.node)!
+        if (node.incarnation !== event.incarnation || node.state === undefined) return
+        while (node.pending.length > 0 && node.pending[0]!.token <= event.token) {
+          node.disk = applyRecord(node.disk, node.pending.shift()!.record)
+        }
+        this.input(event.node, { _tag: "PersistDone", token: event.token })
+        return
+      }
+      case "ClientIssue":
+        this.issue(this.clients[event.client]!)
+        return
+      case "ClientTimeout": {
+        const client = this.clients[event.client]!
+        if (client.pending?.requestId !== event.requestId) return
+        this.stats.clientTimeouts += 1
+        client.pending = undefined
+        this.scheduleNextOp(client)
+        return
+      }
+      case "Fault":
+        this.applyFault(event.fault)
+        return
+    }
+  }
+
+  private applyFault(fault: TimedFault): void {
+    this.stats.faultsInjected += 1
+    switch (fault._tag) {
+      case "Crash":
+        this.crashNode(fault.node, false)
+        return
+      case "DiskLoss":
+        this.crashNode(fault.node, true)
+        return
+      case "Restart":
+        if (this.nodes.get(fault.node)!.state === undefined) this.restartNode(fault.node)
+        return
+      case "Partition":
+        this.isolated = new Set(fault.isolated)
+        return
+      case "Heal":
+        this.isolated = new Set()
+        return
+    }
+  }
+
+  private blocked(from: string, to: string): boolean {
+    return this.isolated.has(from) !== this.isolated.has(to)
+  }
+
+  // ---- nodes ------------------------------------------------------------------------------
+
+  private startNode(id: string): void {
+    const node = this.nodes.get(id)!
+    node.state = recover(id, this.config, this.ring, node.disk)
+    node.starts += 1
+    if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Recover" } })
+    this.input(id, { _tag: "Start", epochFloor: node.starts })
+  }
+
+  private restartNode(id: string): void {
+    this.startNode(id)
+  }
+
+  private crashNode(id: string, loseDisk: boolean): void {
+    const node = this.nodes.get(id)!
+    if (node.state === undefined && !loseDisk) return
+    node.state = undefined
+    node.pending = []
+    node.timers.clear()
+    node.incarnation += 1
+    if (loseDisk) {
+      node.disk = emptyDurableState
+      node.diskLostAt = this.now
+    }
+    if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: loseDisk ? "DiskLoss" : "Crash" } })
+    this.checkDurability()
+  }
+
+  /** Feed one input to one node, check the step, and interpret its effects. */
+  private input(id: string, input: NodeInput): void {
+    const node = this.nodes.get(id)!
+    const before = node.state
+    if (before === undefined) return
+    if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Input", input } })
+    const result = step(before, input, this.now)
+    node.state = result.state
+    this.checkStep(id, before, input, result.effects)
+    for (const effect of result.effects) this.perform(node, effect)
+  }
+
+  private perform(node: SimNode, effect: NodeEffect): void {
+    switch (effect._tag) {
+      case "Send":
+        this.send(node.id, effect.to, effect.message)
+        return
+      case "SetTimer": {
+        const key = timerKey(effect.timer)
+        const gen = ++this.timerGeneration
+        node.timers.set(key, gen)
+        this.queue.push(this.now + effect.afterMs, { _tag: "Timer", node: node.id, key, gen, timer: effect.timer })
+        return
+      }
+      case "CancelTimer":
+        node.timers.delete(timerKey(effect.timer))
+        return
+      case "Persist": {
+        node.pending.push({ token: effect.token, record: effect.record })
+        const at = Math.max(node.diskFreeAt, this.now + this.prng.int(0, this.scenario.options.diskDelayMsMax))
+        node.diskFreeAt = at
+        this.queue.push(at, { _tag: "PersistComplete", node: node.id, token: effect.token, incarnation: node.incarnation })
+        if (effect.record._tag === "StoreHint") this.stats.hintsStored += 1
+        if (effect.record._tag === "DeleteHint") this.stats.hintsDelivered += 1
+        return
+      }
+      case "Reply":
+        this.clientReply(effect.reply)
+        return
+    }
+  }
+
+  private send(from: string, to: string, message: PeerMessage): void {
+    this.stats.messagesSent += 1
+    if (message._tag === "Repair") this.stats.readRepairs += 1
+    const options = this.scenario.options
+    const faults = options.faults
+    if (this.blocked(from, to) || (this.messageFaults && faults.includes("drop") && this.prng.chance(options.dropPercent))) {
+      this.stats.messagesDropped += 1
+      return
+    }
+    const maxDelay = this.messageFaults && faults.includes("reorder") ? options.delayMsMax * 10 : options.delayMsMax
+    this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, to, message })
+    if (this.messageFaults && faults.includes("dup") && this.prng.chance(options.dupPercent)) {
+      this.stats.messagesDuplicated += 1
+      this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, to, message })
+    }
+  }
+
+  // ---- clients ----------------------------------------------------------------------------
+
+  private scheduleNextOp(client: SimClient): void {
+    const op = client.ops[client.next]
+    if (op === undefined) return
+    this.queue.push(this.now + op.delayMs, { _tag: "ClientIssue", client: client.id })
+  }
+
+  private issue(client: SimClient): void {
+    const op = client.ops[client.next]
+    if (op === undefined || client.pending !== undefined) return
+    client.next += 1
+    const requestId = `c${client.id}.${client.next}`
+    const context = op.kind === "blind" ? emptyVClock : client.context.get(op.key) ?? emptyVClock
+    const seen = op.kind === "blind" ? [] : client.seen.get(op.key) ?? []
+    let request: ClientRequest
+    switch (op.kind) {
+      case "get":
+        request = { _tag: "Get", id: requestId, key: op.key }
+        break
+      case "put":
+      case "blind":
+        this.oracle.record(requestId, op.key, seen)
+        request = { _tag: "Put", id: requestId, key: op.key, value: requestId, context }
+        break
+      case "delete":
+        this.oracle.record(requestId, op.key, seen)
+        request = { _tag: "Delete", id: requestId, key: op.key, context }
+        break
+    }
+    client.pending = { requestId, op, startedAt: this.now }
+    this.requestOwner.set(requestId, client.id)
+    this.queue.push(this.now + this.scenario.options.clientTimeoutMs, { _tag: "ClientTimeout", client: client.id, requestId })
+    this.input(op.node, { _tag: "Client", request })
+  }
+
+  private clientReply(reply: ClientReply): void {
+    const owner = this.requestOwner.get(reply.id)
+    const client = owner === undefined ? undefined : this.clients[owner]
+    this.observations.push({ at: this.now, client: owner ?? -1, reply })
+    this.checkReply(reply, client?.pending?.startedAt ?? this.now)
+    switch (reply._tag) {
+      case "GetOk":
+        this.stats.getsAnswered += 1
+        if (reply.siblings.length > 1) this.stats.getsWithSiblings += 1
+        break
+      case "PutOk": {
+        this.stats.putsAcknowledged += 1
+        const deletion = client?.pending?.op.kind === "delete"
+        this.acked.push({ event: reply.id, key: reply.key, at: this.now, nodes: reply.nodes, deletion })
+        break
+      }
+      case "Failed":
+        if (client?.pending?.op.kind === "get") this.stats.getsFailed += 1
+        else this.stats.putsFailed += 1
+        break
+    }
+    if (client === undefined || client.pending?.requestId !== reply.id) return
+    if (reply._tag !== "Failed") {
+      client.seen.set(reply.key, reply.siblings.map(eventOf))
+      client.context.set(reply.key, reply.context)
+    }
+    client.pending = undefined
+    this.scheduleNextOp(client)
+  }
+
+  // ---- invariants -------------------------------------------------------------------------
+
+  private violate(invariant: InvariantId, message: string): void {
+    this.violations.push({ invariant, at: this.now, message })
+  }
+
+  /**
+   * SIB-1 at the replica: a step may replace a stored sibling only by versions whose causal past
+   * (per the oracle) contains it, and what arrives must end up covered too. HINT-1: a hint is
+   * deleted only once its intended node's disk covers it.
+   */
+  private checkStep(id: string, before: NodeState, input: NodeInput, effects: ReadonlyArray<NodeEffect>): void {
+    for (const effect of effects) {
+      if (effect._tag !== "Persist") continue
+      const record = effect.record
+      this.stats.invariantChecks += 1
+      if (record._tag === "StoreKey") {
+        const previous = storeEvents(before, record.key)
+        const now = eventsOf(record.set)
+        const incoming = incomingEvents(input, record.key)
+        for (const event of [...previous, ...incoming]) {
+          if (!this.oracle.has(event)) continue
+          if (!this.oracle.coveredBy(event, now)) {
+            this.violate("SIB-1", `${id} dropped ${event} from ${record.key}: it now holds [${now.join(", ")}], none of which has seen it`)
+            return
+          }
+        }
+        for (const a of now) {
+          for (const b of now) {
+            if (a !== b && this.oracle.inPast(a, b) && this.scenario.options.truncateAt === undefined) {
+              this.violate("SIB-1", `${id} keeps ${b} beside ${a} in ${record.key}, though ${a} has seen ${b}`)
+              return
+            }
+          }
+        }
+      } else if (record._tag === "DeleteHint") {
+        const hint = sortedHints(before).find((h) => h.intended === record.intended && h.key === record.key)
+        const intended = this.nodes.get(record.intended)!
+        if (hint === undefined || intended.diskLostAt >= 0) continue
+        const held = diskEvents(intended.disk, record.key)
+        for (const event of eventsOf(hint.set)) {
+          if (!this.oracle.coveredBy(event, held)) {
+            this.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${record.intended}'s disk does not hold ${event}`)
+            return
+          }
+        }
+      }
+    }
+  }
+
+  /** SIB-1 on what a client sees, and QUORUM-1 in fault-free runs with R + W > N. */
+  private checkReply(reply: ClientReply, startedAt: number): void {
+    if (reply._tag !== "GetOk") return
+    this.stats.invariantChecks += 1
+    const events = reply.siblings.map(eventOf)
+    if (this.scenario.options.truncateAt === undefined) {
+      for (const a of events) {
+        for (const b of events) {
+          if (a !== b && this.oracle.inPast(a, b)) {
+            this.violate("SIB-1", `get ${reply.id} of ${reply.key} returned ${b} beside ${a}, though ${a} has seen ${b}`)
+            return
+          }
+        }
+      }
+    }
+    const options = this.scenario.options
+    if (this.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
+      for (const write of this.acked) {
+        if (write.key !== reply.key || write.at >= startedAt) continue
+        if (!this.oracle.coveredBy(write.event, events)) {
+          this.violate("QUORUM-1", `get ${reply.id} of ${reply.key} started at ${startedAt} ms missed ${write.event}, acknowledged at ${write.at} ms (R=${options.r}, W=${options.w}, N=${options.n})`)
+          return
+        }
+      }
+    }
+  }
+
+  /** DUR-1: every acknowledged write is on some disk, or covered there, unless all its ackers lost their disks. */
+  private checkDurability(): void {
+    if (this.violations.length > 0) return
+    for (const write of this.acked) {
+      this.stats.invariantChecks += 1
+      const excused = write.nodes.every((id) => this.nodes.get(id)!.diskLostAt >= write.at)
+      if (excused) continue
+      let covered = false
+      for (const id of this.nodeOrder) {
+        const disk = this.nodes.get(id)!.disk
+        if (this.oracle.coveredBy(write.event, diskEvents(disk, write.key))) {
+          covered = true
+          break
+        }
+      }
+      if (!covered) {
+        this.violate("DUR-1", `${write.event} on ${write.key} was acknowledged at ${write.at} ms by [${write.nodes.join(", ")}] but no disk holds it or a version that has seen it`)
+        return
+      }
+    }
+  }
+
+  /** CONV-1, HINT-1 and DEL-1 after heal-and-quiesce. */
+  private checkConvergence(keys: ReadonlyArray<string>): void {
+    if (this.violations.length > 0) return
+    for (const id of this.nodeOrder) {
+      const state = this.nodes.get(id)!.state!
+      const hints = sortedHints(state)
+      if (hints.length > 0) {
+        this.violate("HINT-1", `${id} still holds ${hints.length} hint(s) after quiescence (first: ${hints[0]!.intended}/${hints[0]!.key})`)
+        return
+      }
+    }
+    for (const key of keys) {
+      this.stats.invariantChecks += 1
+      const replicas = preferenceList(this.ring, key, this.config.n)
+      const sets = replicas.map((id) => storeEvents(this.nodes.get(id)!.state!, key).slice().sort())
+      const first = JSON.stringify(sets[0])
+      for (let i = 1; i < sets.length; i++) {
+        if (JSON.stringify(sets[i]) !== first) {
+          this.violate("CONV-1", `replicas of ${key} differ after quiescence: ${replicas[0]} holds ${first}, ${replicas[i]} holds ${JSON.stringify(sets[i])}`)
+          return
+        }
+      }
+      const live = sets[0] ?? []
+      for (const write of this.acked) {
+        if (!write.deletion || write.key !== key) continue
+        const excused = write.nodes.every((id) => this.nodes.get(id)!.diskLostAt >= write.at)
+        for (const event of live) {
+          const state = this.nodes.get(replicas[0]!)!.state!
+          const isTombstone = siblingValues(storeSet(state, key)).some((v) => v._tag === "Tombstone" && v.id === event)
+          if (!excused && !isTombstone && event !== write.event && this.oracle.inPast(write.event, event)) {
+            this.violate("DEL-1", `${event} on ${key} is live after quiescence though delete ${write.event}, acknowledged at ${write.at} ms, covered it`)
+            return
+          }
+        }
+      }
+    }
+  }
+
+  private finalReplicas(): SimReport["finalReplicas"] {
+    const result: Array<{ node: string; key: string; values: ReadonlyArray<string> }> = []
+    for (const key of keyNames(this.scenario.options.keys)) {
+      for (const id of preferenceList(this.ring, key, this.config.n)) {
+        const state = this.nodes.get(id)!.state
+        if (state === undefined) continue
+        result.push({ node: id, key, values: siblingValues(storeSet(state, key)).filter((v) => v._tag === "Put").map(eventOf) })
+      }
+    }
+    return result
+  }
+}
+
+const storeSet = (state: Pick<NodeState, "store" | "config">, key: string): VersionSet =>
+  Option.getOrElse(HashMap.get(state.store, key), () => emptyVersionSet(state.config.versions.mode))
+
+const storeEvents = (state: NodeState, key: string): ReadonlyArray<string> => eventsOf(storeSet(state, key))
+
+const diskEvents = (disk: DurableState, key: string): ReadonlyArray<string> => {
+  const events: Array<string> = []
+  const own = Option.getOrUndefined(HashMap.get(disk.store, key))
+  if (own !== undefined) events.push(...eventsOf(own))
+  for (const hint of HashMap.values(disk.hints)) if (hint.key === key) events.push(...eventsOf(hint.set))
+  return events
+}
+
+/** The events a step's input brought for `key`: a client write, or versions carried by a message. */
+const incomingEvents = (input: NodeInput, key: string): ReadonlyArray<string> => {
+  if (input._tag === "Client") {
+    const request = input.request
+    return request.key === key && request._tag !== "Get" ? [request.id] : []
+  }
+  if (input._tag !== "Receive") return []
+  const message = input.message
+  switch (message._tag) {
+    case "Replicate":
+    case "Repair":
+      return message.key === key && message.hintFor === undefined ? eventsOf(message.set) : []
+    case "HintDeliver":
+      return message.key === key ? eventsOf(message.set) : []
+    default:
+      return []
+  }
+}
