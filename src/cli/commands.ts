@@ -2,6 +2,7 @@
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { CliError } from "effect/cli"
+import { replayCommand } from "./replay.ts"
 import { simulateCommand } from "./simulate.ts"
 
 /** A subcommand whose interpreter has not landed yet: it says so and fails, never pretends. */
@@ -20,6 +21,6 @@ export const subcommands = [
   pending("status", "Show a node's view of the cluster", "network shell"),
   simulateCommand,
   pending("check", "Exhaustively model-check a small configuration", "model checker"),
-  pending("replay", "Replay a trace through the core step by step", "trace format"),
+  replayCommand,
   pending("bench", "Benchmark a local cluster", "network shell")
 ] as const

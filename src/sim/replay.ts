@@ -8,10 +8,9 @@ import { recover, step } from "../core/node.ts"
 import { buildRing } from "../core/ring.ts"
 import type { NodeState } from "../core/state.ts"
 import { emptyVersionSet, siblingValues } from "../core/versions.ts"
-import type { Trace } from "./trace.ts"
+import { protocolConfigOfTrace, type Trace } from "./trace.ts"
 import type { TraceStep } from "./trace-step.ts"
-import { eventOf, protocolConfigOf, World } from "./world.ts"
-import { nodeIds } from "./scenario.ts"
+import { eventOf, World } from "./world.ts"
 
 export interface ReplayStepInfo {
   readonly index: number
@@ -33,12 +32,9 @@ const canonical = (value: unknown): string => JSON.stringify(value)
 
 export const replayTrace = (trace: Trace, onStep?: (info: ReplayStepInfo) => void): ReplayResult => {
   const scenario = trace.scenario
-  if (scenario === undefined) {
-    return { steps: 0, replies: 0, divergence: "the trace has no scenario, so its configuration is unknown", rerunViolations: undefined }
-  }
-  const config = protocolConfigOf(scenario)
-  const ids = nodeIds(scenario.options.nodes)
-  const ring = buildRing(ids.map((id) => ({ id })), scenario.options.ring)
+  const config = protocolConfigOfTrace(trace.config)
+  const ids = trace.config.nodes
+  const ring = buildRing(ids.map((id) => ({ id })), trace.config.ring)
   const nodes = new Map<string, { state: NodeState | undefined; disk: DurableState; pending: Array<{ token: number; record: PersistRecord }> }>()
   for (const id of ids) nodes.set(id, { state: undefined, disk: emptyDurableState, pending: [] })
   const expectedReplies = trace.observations.replies
@@ -113,7 +109,7 @@ export const replayTrace = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
     }
   }
   let rerunViolations: ReadonlyArray<string> | undefined
-  if (divergence === undefined) {
+  if (divergence === undefined && scenario !== undefined) {
     const rerun = new World(scenario).run()
     rerunViolations = rerun.violations.map((v) => `${v.invariant}: ${v.message}`)
     const recorded = trace.observations.violations.map((v) => `${v.invariant}: ${v.message}`)

@@ -4,7 +4,12 @@
 // drive their own system with the same steps and compare the observations.
 import { Result, Schema } from "effect"
 import { ClientReplySchema, NodeInputSchema } from "../core/codec.ts"
-import type { SimReport } from "./world.ts"
+import type { ProtocolConfig } from "../core/config.ts"
+import { defaultProtocolConfig } from "../core/config.ts"
+import type { RingConfig } from "../core/ring.ts"
+import { defaultVersionsConfig } from "../core/versions.ts"
+import { nodeIds } from "./scenario.ts"
+import { protocolConfigOf, type SimReport } from "./world.ts"
 import type { Scenario } from "./scenario.ts"
 import type { TraceStep } from "./trace-step.ts"
 
@@ -46,6 +51,21 @@ const ScenarioSchema = Schema.Struct({
   ]))
 })
 
+/** What replay needs to rebuild every node: members, ring, and the protocol's knobs. */
+const TraceConfigSchema = Schema.Struct({
+  nodes: Schema.Array(Schema.String),
+  ring: RingConfigSchema,
+  n: Schema.Int, r: Schema.Int, w: Schema.Int,
+  clock: Schema.Literals(["dvv", "vv"]),
+  truncateAt: Schema.optionalKey(Schema.Int),
+  readRepair: Schema.Boolean,
+  replicaTimeoutMs: Schema.Number,
+  requestTimeoutMs: Schema.Number,
+  hintScanIntervalMs: Schema.Number,
+  probeIntervalMs: Schema.Number
+})
+export type TraceConfig = typeof TraceConfigSchema.Type
+
 const TraceEventSchema = Schema.Union([
   Schema.TaggedStruct("Input", { input: NodeInputSchema }),
   Schema.TaggedStruct("Crash", {}),
@@ -60,6 +80,8 @@ export const TraceSchema = Schema.Struct({
   version: Schema.Literal(TRACE_VERSION),
   source: Schema.Literals(["simulator", "checker", "shell", "test"]),
   description: Schema.optionalKey(Schema.String),
+  config: TraceConfigSchema,
+  seed: Schema.optionalKey(Schema.Int),
   /** The simulator's scenario: with it, replay can also re-run the whole simulation. */
   scenario: Schema.optionalKey(ScenarioSchema),
   steps: Schema.Array(TraceStepSchema),
@@ -82,6 +104,8 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
   version: TRACE_VERSION,
   source,
   ...(description === undefined ? {} : { description }),
+  config: traceConfigOf(report.scenario.options.nodes, report.scenario.options.ring, protocolConfigOf(report.scenario)),
+  seed: report.scenario.seed,
   scenario: report.scenario,
   steps: report.trace,
   observations: {
@@ -89,6 +113,30 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
     finalReplicas: report.finalReplicas,
     violations: report.violations
   }
+})
+
+export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingConfig, config: ProtocolConfig): TraceConfig => ({
+  nodes: typeof nodes === "number" ? nodeIds(nodes) : nodes,
+  ring,
+  n: config.n, r: config.r, w: config.w,
+  clock: config.versions.mode,
+  ...(config.versions.truncateAt === undefined ? {} : { truncateAt: config.versions.truncateAt }),
+  readRepair: config.readRepair,
+  replicaTimeoutMs: config.replicaTimeoutMs,
+  requestTimeoutMs: config.requestTimeoutMs,
+  hintScanIntervalMs: config.hintScanIntervalMs,
+  probeIntervalMs: config.probeIntervalMs
+})
+
+export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
+  ...defaultProtocolConfig,
+  n: config.n, r: config.r, w: config.w,
+  readRepair: config.readRepair,
+  replicaTimeoutMs: config.replicaTimeoutMs,
+  requestTimeoutMs: config.requestTimeoutMs,
+  hintScanIntervalMs: config.hintScanIntervalMs,
+  probeIntervalMs: config.probeIntervalMs,
+  versions: { ...defaultVersionsConfig, mode: config.clock, ...(config.truncateAt === undefined ? {} : { truncateAt: config.truncateAt }) }
 })
 
 /** Traces are written with sorted-free, stable JSON: the same run gives the same bytes. */
