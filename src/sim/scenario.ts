@@ -63,6 +63,8 @@ export interface ClientOp {
 
 export type TimedFault =
   | { readonly _tag: "Crash"; readonly at: number; readonly node: string }
+  /** From `at` on, crash the node right after its next write step: after it replied or acked, before the write is durable or sent. */
+  | { readonly _tag: "CrashMidWrite"; readonly at: number; readonly node: string }
   | { readonly _tag: "Restart"; readonly at: number; readonly node: string }
   /** Crash and lose the disk: the node restarts empty. */
   | { readonly _tag: "DiskLoss"; readonly at: number; readonly node: string }
@@ -110,7 +112,7 @@ export const generateScenario = (seed: number, options: SimOptions, steps: numbe
       faults.push({ _tag: "Partition", at, isolated: isolated.length === 0 ? [node] : isolated })
       faults.push({ _tag: "Heal", at: until })
     } else {
-      faults.push(kind === "crash" ? { _tag: "Crash", at, node } : { _tag: "DiskLoss", at, node })
+      faults.push(kind === "crash" ? (prng.chance(50) ? { _tag: "Crash", at, node } : { _tag: "CrashMidWrite", at, node }) : { _tag: "DiskLoss", at, node })
       faults.push({ _tag: "Restart", at: until, node })
     }
   }

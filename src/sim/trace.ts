@@ -44,6 +44,7 @@ const ScenarioSchema = Schema.Struct({
   })),
   faults: Schema.Array(Schema.Union([
     Schema.TaggedStruct("Crash", { at: Schema.Number, node: Schema.String }),
+    Schema.TaggedStruct("CrashMidWrite", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("Restart", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("DiskLoss", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("Partition", { at: Schema.Number, isolated: Schema.Array(Schema.String) }),

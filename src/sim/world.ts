@@ -71,7 +71,8 @@ export interface SimReport {
 }
 
 type SimEvent =
-  | { readonly _tag: "Deliver"; readonly from: string; readonly to: string; readonly message: PeerMessage }
+  /** `incarnation` is the sender's: a sender that crashes loses what it had not yet put on the wire. */
+  | { readonly _tag: "Deliver"; readonly from: string; readonly incarnation: number; readonly to: string; readonly message: PeerMessage }
   | { readonly _tag: "Timer"; readonly node: string; readonly key: string; readonly gen: number; readonly timer: Timer }
   | { readonly _tag: "PersistComplete"; readonly node: string; readonly token: number; readonly incarnation: number }
   | { readonly _tag: "ClientIssue"; readonly client: number }
@@ -103,6 +104,8 @@ interface AckedWrite {
   readonly event: string
   readonly key: string
   readonly at: number
+  /** When the client sent the put: an acker's disk lost after this may have held the write. */
+  readonly issuedAt: number
   readonly nodes: ReadonlyArray<string>
   readonly deletion: boolean
 }
@@ -139,6 +142,8 @@ export class World {
   private readonly observations: Array<Observation> = []
   private readonly trace: Array<TraceStep> = []
   private isolated: ReadonlySet<string> = new Set()
+  /** Nodes that crash right after the next step in which they write (CrashMidWrite). */
+  private readonly armed = new Set<string>()
   private messageFaults = true
   private now = 0
   /** A timer fires only if it is still the latest one set under its key (re-arming replaces it). */
@@ -214,6 +219,7 @@ export class World {
   private quiesce(): void {
     if (this.violations.length > 0) return
     this.isolated = new Set()
+    this.armed.clear()
     this.messageFaults = false
     for (const id of this.nodeOrder) if (this.nodes.get(id)!.state === undefined) this.restartNode(id)
     this.runUntil(this.now + QUIESCE_SETTLE_MS)
@@ -234,7 +240,7 @@ export class World {
   private handle(event: SimEvent): void {
     switch (event._tag) {
       case "Deliver": {
-        if (this.blocked(event.from, event.to)) {
+        if (this.blocked(event.from, event.to) || this.nodes.get(event.from)!.incarnation !== event.incarnation) {
           this.stats.messagesDropped += 1
           return
         }
@@ -280,6 +286,9 @@ export class World {
     switch (fault._tag) {
       case "Crash":
         this.crashNode(fault.node, false)
+        return
+      case "CrashMidWrite":
+        this.armed.add(fault.node)
         return
       case "DiskLoss":
         this.crashNode(fault.node, true)
@@ -339,6 +348,11 @@ export class World {
     node.state = result.state
     this.checkStep(id, before, input, result.effects)
     for (const effect of result.effects) this.perform(node, effect)
+    if (this.armed.has(id) && result.effects.some((e) => e._tag === "Persist" && e.record._tag !== "Epoch")) {
+      // The write is emitted, replies already went out, nothing is durable or on the wire yet.
+      this.armed.delete(id)
+      this.crashNode(id, false)
+    }
   }
 
   private perform(node: SimNode, effect: NodeEffect): void {
@@ -381,10 +395,11 @@ export class World {
       return
     }
     const maxDelay = this.messageFaults && faults.includes("reorder") ? options.delayMsMax * 10 : options.delayMsMax
-    this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, to, message })
+    const incarnation = this.nodes.get(from)!.incarnation
+    this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, incarnation, to, message })
     if (this.messageFaults && faults.includes("dup") && this.prng.chance(options.dupPercent)) {
       this.stats.messagesDuplicated += 1
-      this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, to, message })
+      this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, incarnation, to, message })
     }
   }
 
@@ -437,7 +452,8 @@ export class World {
       case "PutOk": {
         this.stats.putsAcknowledged += 1
         const deletion = client?.pending?.op.kind === "delete"
-        this.acked.push({ event: reply.id, key: reply.key, at: this.now, nodes: reply.nodes, deletion })
+        const issuedAt = client?.pending?.requestId === reply.id ? client.pending.startedAt : 0
+        this.acked.push({ event: reply.id, key: reply.key, at: this.now, issuedAt, nodes: reply.nodes, deletion })
         break
       }
       case "Failed":
@@ -536,8 +552,7 @@ export class World {
     if (this.violations.length > 0) return
     for (const write of this.acked) {
       this.stats.invariantChecks += 1
-      const excused = write.nodes.every((id) => this.nodes.get(id)!.diskLostAt >= write.at)
-      if (excused) continue
+      if (this.durabilityExcused(write)) continue
       let covered = false
       for (const id of this.nodeOrder) {
         const disk = this.nodes.get(id)!.disk
@@ -551,6 +566,17 @@ export class World {
         return
       }
     }
+  }
+
+  /**
+   * DUR-1's bound: a write may be lost only when the disks of W nodes were lost after it was
+   * sent (an acker may have acknowledged before the client heard of it). The nodes the reply names are not trusted (a buggy coordinator could name
+   * fewer), so any W lost disks excuse it: fewer than W lost disks means fewer than W ackers.
+   */
+  private durabilityExcused(write: AckedWrite): boolean {
+    let lost = 0
+    for (const id of this.nodeOrder) if (this.nodes.get(id)!.diskLostAt >= write.issuedAt) lost += 1
+    return lost >= this.config.w
   }
 
   /** CONV-1, HINT-1 and DEL-1 after heal-and-quiesce. */
@@ -578,7 +604,7 @@ export class World {
       const live = sets[0] ?? []
       for (const write of this.acked) {
         if (!write.deletion || write.key !== key) continue
-        const excused = write.nodes.every((id) => this.nodes.get(id)!.diskLostAt >= write.at)
+        const excused = this.durabilityExcused(write)
         for (const event of live) {
           const state = this.nodes.get(replicas[0]!)!.state!
           const isTombstone = siblingValues(storeSet(state, key)).some((v) => v._tag === "Tombstone" && v.id === event)

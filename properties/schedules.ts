@@ -1,0 +1,93 @@
+// fast-check arbitraries for simulator scenarios: client workloads and timed fault schedules that
+// shrink to a minimal failing schedule (fewer operations, fewer faults, earlier times).
+import fc from "fast-check"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { dirname } from "node:path"
+import { defaultSimOptions, keyNames, nodeIds, type ClientOp, type FaultKind, type Scenario, type SimOptions, type TimedFault } from "../src/sim/scenario.ts"
+import { encodeTrace, traceOfReport } from "../src/sim/trace.ts"
+import { World, type SimReport } from "../src/sim/world.ts"
+
+export interface ScheduleShape {
+  readonly nodes: number
+  readonly keys: number
+  readonly clients: number
+  readonly opsMax: number
+  readonly faults: ReadonlyArray<FaultKind>
+  readonly faultsMax: number
+  readonly quorums: ReadonlyArray<readonly [n: number, r: number, w: number]>
+  readonly clock?: "dvv" | "vv"
+}
+
+const opArb = (shape: ScheduleShape): fc.Arbitrary<ClientOp> =>
+  fc.record({
+    client: fc.integer({ min: 0, max: shape.clients - 1 }),
+    delayMs: fc.integer({ min: 0, max: 60 }),
+    node: fc.constantFrom(...nodeIds(shape.nodes)),
+    kind: fc.constantFrom("get", "put", "blind", "delete", "put", "get"),
+    key: fc.constantFrom(...keyNames(shape.keys))
+  })
+
+/** A fault and its repair: crash/disk loss then restart, partition then heal. */
+const faultArb = (shape: ScheduleShape): fc.Arbitrary<ReadonlyArray<TimedFault>> => {
+  const nodes = nodeIds(shape.nodes)
+  const timed = shape.faults.filter((f) => f === "crash" || f === "disk" || f === "partition")
+  if (timed.length === 0) return fc.constant([])
+  return fc
+    .record({
+      kind: fc.constantFrom(...timed),
+      at: fc.integer({ min: 0, max: 1_500 }),
+      lengthMs: fc.integer({ min: 50, max: 1_500 }),
+      node: fc.constantFrom(...nodes),
+      isolated: fc.subarray([...nodes], { minLength: 1, maxLength: nodes.length - 1 }),
+      midWrite: fc.boolean()
+    })
+    .map(({ kind, at, lengthMs, node, isolated, midWrite }): ReadonlyArray<TimedFault> =>
+      kind === "partition"
+        ? [{ _tag: "Partition", at, isolated }, { _tag: "Heal", at: at + lengthMs }]
+        : [
+            kind === "disk" ? { _tag: "DiskLoss", at, node } : midWrite ? { _tag: "CrashMidWrite", at, node } : { _tag: "Crash", at, node },
+            { _tag: "Restart", at: at + lengthMs, node }
+          ]
+    )
+}
+
+export const scenarioArb = (shape: ScheduleShape): fc.Arbitrary<Scenario> =>
+  fc
+    .record({
+      seed: fc.integer({ min: 0, max: 0x7fffffff }),
+      quorum: fc.constantFrom(...shape.quorums),
+      ops: fc.array(opArb(shape), { minLength: 1, maxLength: shape.opsMax, size: "max" }),
+      faults: fc.array(faultArb(shape), { maxLength: shape.faultsMax, size: "max" })
+    })
+    .map(({ seed, quorum, ops, faults }): Scenario => {
+      const options: SimOptions = {
+        ...defaultSimOptions,
+        nodes: shape.nodes,
+        n: quorum[0],
+        r: quorum[1],
+        w: quorum[2],
+        keys: shape.keys,
+        clients: shape.clients,
+        clock: shape.clock ?? "dvv",
+        faults: shape.faults
+      }
+      return { seed, options, ops, faults: faults.flat().sort((a, b) => a.at - b.at) }
+    })
+
+/**
+ * Run a scenario; on a violation, write it as a trace (the last failing run fast-check tries is
+ * the shrunk one, so the file ends up holding the minimal schedule) and return the message.
+ */
+export const runAndRecord = (scenario: Scenario, name: string): SimReport => {
+  const report = new World(scenario).run()
+  if (report.violations.length > 0 && process.env["DYNAMO_NO_COUNTEREXAMPLES"] === undefined) {
+    const recorded = new World(scenario, true).run()
+    const file = `traces/counterexamples/${name}.json`
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, encodeTrace(traceOfReport(recorded, "simulator", `shrunk counterexample of property ${name}`)))
+  }
+  return report
+}
+
+export const describeViolations = (report: SimReport): string =>
+  report.violations.map((v) => `${v.invariant} at ${v.at} ms: ${v.message}`).join("\n")
