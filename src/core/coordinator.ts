@@ -123,7 +123,8 @@ export const startPut = (
     w: request.w ?? state.config.w,
     set: made.set,
     targets,
-    acked: []
+    acked: [],
+    replied: false
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
   return withRequest(next, op, put)
@@ -140,15 +141,19 @@ export const putAcknowledged = (state: NodeState, op: OpId, from: NodeId, out: O
   if (request === undefined || request._tag !== "Put") return state
   if (!request.targets.some((t) => t.node === from) || request.acked.includes(from)) return state
   const acked = [...request.acked, from]
-  if (acked.length < request.w) return withRequest(state, op, { ...request, acked })
-  sendReply(state, request.route, {
-    _tag: "PutOk",
-    id: request.client,
-    key: request.key,
-    siblings: siblingValues(request.set),
-    context: contextOf(request.set),
-    nodes: acked
-  }, out)
+  let replied = request.replied
+  if (!replied && acked.length >= request.w) {
+    sendReply(state, request.route, {
+      _tag: "PutOk",
+      id: request.client,
+      key: request.key,
+      siblings: siblingValues(request.set),
+      context: contextOf(request.set),
+      nodes: acked
+    }, out)
+    replied = true
+  }
+  if (acked.length < state.config.n) return withRequest(state, op, { ...request, acked, replied })
   cancelTimers(op, out)
   return withRequest(state, op, undefined)
 }
@@ -276,8 +281,10 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
   let next = markDown(state, silent.map((t) => t.node))
   next = withRequest(next, op, undefined)
   if (request._tag === "Put") {
-    const reply: ClientReply = { _tag: "Failed", id: request.client, key: request.key, error: "QuorumTimeout", acks: request.acked.length, nodes: request.acked }
-    sendReply(state, request.route, reply, out)
+    if (!request.replied) {
+      const reply: ClientReply = { _tag: "Failed", id: request.client, key: request.key, error: "QuorumTimeout", acks: request.acked.length, nodes: request.acked }
+      sendReply(state, request.route, reply, out)
+    }
     return next
   }
   if (!request.replied) {

@@ -31,6 +31,12 @@ export interface PutRequest {
   readonly targets: ReadonlyArray<Target>
   /** Distinct nodes whose copy is durable, in the order they acknowledged. */
   readonly acked: ReadonlyArray<NodeId>
+  /**
+   * The client was answered (after W acks). The request stays open until N copies are durable
+   * or its last timer round: a silent replica is still replaced by a fallback holding a hint, so
+   * the write reaches N nodes (section 4.6), not only the W the client waited for.
+   */
+  readonly replied: boolean
 }
 
 export interface GetRequest {
