@@ -55,6 +55,24 @@ export class Oracle {
     return all.filter((_, bit) => sets.some((h) => ((h[bit >>> 5] ?? 0) & (1 << (bit & 31))) !== 0))
   }
 
+  /** The union of the pasts of `events` (all of one key): test membership with `inUnion`. */
+  pastUnion(key: string, events: Iterable<string>): Uint32Array {
+    const size = ((this.perKey.get(key)?.length ?? 0) >>> 5) + 1
+    const union = new Uint32Array(size)
+    for (const event of events) {
+      const past = this.histories.get(event)
+      if (past === undefined || this.index.get(event)?.key !== key) continue
+      for (let i = 0; i < past.length; i++) union[i]! |= past[i]!
+    }
+    return union
+  }
+
+  inUnion(union: Uint32Array, event: string): boolean {
+    const where = this.index.get(event)
+    if (where === undefined) return false
+    return (((union[where.bit >>> 5] ?? 0) >>> (where.bit & 31)) & 1) === 1
+  }
+
   keyOf(event: string): string | undefined {
     return this.index.get(event)?.key
   }

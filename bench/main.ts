@@ -1,0 +1,41 @@
+// `npm run bench [-- SECTION...]`: the figures the issues ask for, as tables. Sections: core
+// (vector clocks, DVV, ring balance), sim (simulator throughput), anti-entropy, check (model
+// checker), cluster (a real local cluster). With no section, every section but cluster runs.
+import { existsSync } from "node:fs"
+
+type Section = { readonly title: string; readonly file: string; readonly run: string; readonly heavy?: boolean }
+
+const sections: Record<string, ReadonlyArray<Section>> = {
+  core: [
+    { title: "Vector clocks and DVV (operations per second)", file: "./clocks.ts", run: "clocksBench" },
+    { title: "RING-3: load balance over 1M keys, strategies 1 and 3", file: "./ring.ts", run: "ringBench" }
+  ],
+  sim: [{ title: "Simulator throughput (one core)", file: "./sim.ts", run: "simBench" }],
+  "anti-entropy": [{ title: "Merkle anti-entropy and gossip convergence", file: "./anti-entropy.ts", run: "antiEntropyBench" }],
+  check: [{ title: "Model checker", file: "./check.ts", run: "checkBench" }],
+  cluster: [{ title: "Local cluster: throughput and latency", file: "./cluster.ts", run: "clusterBench", heavy: true }]
+}
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))
+const unknown = args.filter((a) => !(a in sections))
+if (unknown.length > 0) {
+  console.error(`unknown bench section(s): ${unknown.join(", ")}; known: ${Object.keys(sections).join(", ")}`)
+  process.exit(2)
+}
+const chosen = args.length > 0 ? args : Object.keys(sections).filter((name) => !sections[name]!.some((s) => s.heavy))
+
+for (const name of chosen) {
+  for (const section of sections[name]!) {
+    const path = new URL(section.file, import.meta.url)
+    if (!existsSync(path)) {
+      console.log(`\n## ${section.title}\n\n(not available in this build: ${section.file} is missing)`)
+      continue
+    }
+    const module = (await import(path.href)) as Record<string, (options?: unknown) => Promise<string>>
+    const run = module[section.run]
+    if (run === undefined) throw new Error(`${section.file} does not export ${section.run}`)
+    const started = performance.now()
+    const table = await run()
+    console.log(`\n## ${section.title}\n\n${table}\n\n(${((performance.now() - started) / 1000).toFixed(1)} s)`)
+  }
+}
