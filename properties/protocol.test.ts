@@ -78,7 +78,7 @@ describe("the checks can see what they guard (Sometimes)", () => {
 
   // SIB-1 must be able to fail: the paper's per-server vector clocks lose one of two writes
   // coordinated by the same node from the same context. fast-check must find such a schedule.
-  test("SIB-1 catches the paper's vv scheme losing a write (the suite can fail)", () => {
+  test("VV-1 SIB-1 catches the paper's vv scheme losing a write (the suite can fail)", () => {
     const vv = scenarioArb({ ...faulty, faults: [], faultsMax: 0, quorums: [[3, 2, 2]], clock: "vv" })
     const details = fc.check(
       fc.property(vv, (scenario) => {

@@ -123,7 +123,7 @@ describe("two puts through one coordinator from one context", () => {
     return { context, withPen }
   }
 
-  test("vv mode loses an update: both puts get the clock [(Sx,2)], the second replaces the first", () => {
+  test("VV-1 vv mode loses an update: both puts get the clock [(Sx,2)], the second replaces the first", () => {
     const { withPen } = concurrentCarts(vv)
     expect(versions(withPen)).toEqual(["cart+pen [(Sx,2)]"])
     expect(liveValues(withPen)).not.toContain("cart+book")

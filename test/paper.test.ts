@@ -44,7 +44,7 @@ describe("the paper's scenarios", () => {
     expect(v("c0.2")).toBe("(n1,3) c0.2,c1.1")
   })
 
-  test("hinted handoff: the partitioned replica's copy goes to a fallback with a hint and comes home after the heal", () => {
+  test("HINT-1 hinted handoff: the partitioned replica's copy goes to a fallback with a hint and comes home after the heal", () => {
     const { report, replies } = run("hinted-handoff")
     expect(report.violations).toEqual([])
     const put = replies.get("c0.1")!

@@ -1,0 +1,74 @@
+// The specification's coverage table is a contract: every invariant of spec/README.md section 4
+// has a row, every row names at least one check, and every file a row names exists and mentions
+// the invariant's id (a property test names the id it checks; the Quint model names it too).
+import { existsSync, readFileSync } from "node:fs"
+import { describe, expect, test } from "vitest"
+
+const spec = readFileSync("spec/README.md", "utf8")
+const section = (title: RegExp): string => {
+  const start = spec.search(title)
+  if (start < 0) throw new Error(`spec/README.md has no section matching ${title}`)
+  const rest = spec.slice(start + 1)
+  const next = rest.search(/\n## /)
+  return next < 0 ? rest : rest.slice(0, next)
+}
+
+/** `- **SIB-1.** ...` entries of the invariants section. `CLOCK-1..` counts as CLOCK-n. */
+const invariantIds = (): ReadonlyArray<string> =>
+  Array.from(section(/^## 4\. Invariants/m).matchAll(/^- \*\*([A-Z]+-(?:\d+|n))[.\s]/gm), (m) => m[1]!)
+
+interface Row { readonly id: string; readonly cells: ReadonlyArray<string> }
+const coverageRows = (): ReadonlyArray<Row> =>
+  section(/^## 5\. Coverage/m)
+    .split("\n")
+    .filter((line) => /^\| [A-Z]+-(\d+|n) \|/.test(line))
+    .map((line) => {
+      const cells = line.split("|").slice(1, -1).map((c) => c.trim())
+      return { id: cells[0]!, cells: cells.slice(1) }
+    })
+
+/** Backquoted paths in a cell, e.g. `properties/ring.test.ts`; names like `sib1` are Quint invariants. */
+const filesIn = (cell: string): ReadonlyArray<string> =>
+  Array.from(cell.matchAll(/`([^`]+)`/g), (m) => m[1]!).filter((name) => name.includes("/"))
+const quintNamesIn = (cell: string): ReadonlyArray<string> =>
+  Array.from(cell.matchAll(/`([^`/]+)`/g), (m) => m[1]!)
+
+describe("spec/README.md coverage table", () => {
+  const ids = invariantIds()
+  const rows = coverageRows()
+
+  test("the invariants section lists the ids the project is built around", () => {
+    for (const id of ["RING-1", "RING-2", "RING-3", "SIB-1", "SIB-2", "DUR-1", "CONV-1", "HINT-1", "QUORUM-1", "DEL-1", "TRUNC-1"]) {
+      expect(ids, `section 4 lacks ${id}`).toContain(id)
+    }
+  })
+
+  test("every invariant has a coverage row with at least one check", () => {
+    for (const id of ids) {
+      const row = rows.find((r) => r.id === id)
+      expect(row, `no coverage row for ${id}`).toBeDefined()
+      expect(row!.cells.some((c) => c.length > 0), `the coverage row of ${id} names no check`).toBe(true)
+    }
+  })
+
+  test("every file a row names exists and mentions the invariant id", () => {
+    for (const row of rows) {
+      const id = row.id === "CLOCK-n" ? "CLOCK-" : row.id
+      for (const file of row.cells.flatMap(filesIn)) {
+        expect(existsSync(file), `${row.id}: ${file} does not exist`).toBe(true)
+        expect(readFileSync(file, "utf8").includes(id), `${row.id}: ${file} never mentions ${id}`).toBe(true)
+      }
+    }
+  })
+
+  test("every Quint invariant a row names is defined in spec/dynamo.qnt and documented with its id", () => {
+    const model = readFileSync("spec/dynamo.qnt", "utf8")
+    const quintColumn = 3
+    for (const row of rows) {
+      for (const name of quintNamesIn(row.cells[quintColumn - 1] ?? "")) {
+        expect(new RegExp(`val ${name}\\b`).test(model), `${row.id}: spec/dynamo.qnt does not define ${name}`).toBe(true)
+      }
+      if ((row.cells[quintColumn - 1] ?? "").trim() !== "") expect(model.includes(row.id), `spec/dynamo.qnt never mentions ${row.id}`).toBe(true)
+    }
+  })
+})
