@@ -1,0 +1,321 @@
+// Anti-entropy with Merkle trees, src/core/merkle.ts (paper 4.7): the part of CONV-1 that says
+// replicas converge once anti-entropy has run. Random replica pairs of one key range, written
+// through coordinatePut (so the sets are real sibling sets), in both clock modes and in tree
+// shapes from 8 leaves (many keys per bucket) to the default 4096.
+import { fc, test } from "@fast-check/vitest"
+import { Result, Schema } from "effect"
+import { describe, expect, test as unitTest } from "vitest"
+import {
+  AntiEntropyMessageSchema,
+  bucketOf,
+  buildTree,
+  diff,
+  emptyTree,
+  keyVersionHash,
+  leafCount,
+  MERKLE_SHAPE_DEFAULT,
+  nodeHash,
+  onAntiEntropy,
+  root,
+  startExchange,
+  updateKey,
+  type AntiEntropyMessage,
+  type MerkleShape,
+  type MerkleTree
+} from "../src/core/merkle.ts"
+import { keyPosition } from "../src/core/hash.ts"
+import { RING_POSITIONS, rangeContains, type KeyRange } from "../src/core/ring.ts"
+import {
+  contextOf,
+  coordinatePut,
+  covers,
+  defaultVersionsConfig,
+  emptyVersionSet,
+  putValue,
+  sameVersions,
+  syncVersions,
+  tombstone,
+  type VersionSet,
+  type VersionsConfig
+} from "../src/core/versions.ts"
+
+const KEY_POOL_SIZE = 48
+const OPERATIONS_MAX = 80
+const runs = { numRuns: 200 }
+/** More keys than one exchange may sync (MERKLE_SYNC_KEYS_MAX) or descend into (MERKLE_NODES_PER_REQUEST_MAX). */
+const KEYS_LOST = 3000
+
+const configs: ReadonlyArray<VersionsConfig> = [defaultVersionsConfig, { ...defaultVersionsConfig, mode: "vv" }]
+const shapes: ReadonlyArray<MerkleShape> = [{ fanoutBits: 1, depth: 3 }, { fanoutBits: 2, depth: 2 }, MERKLE_SHAPE_DEFAULT]
+
+/** The whole ring, or an arc of at least a quarter of it from a random start (wrapping or not). */
+const rangeArb: fc.Arbitrary<KeyRange> = fc.oneof(
+  fc.constant({ start: 0n, end: 0n }),
+  fc.tuple(fc.bigInt({ min: 0n, max: RING_POSITIONS - 1n }), fc.integer({ min: 25, max: 99 })).map(([start, percent]) => ({
+    start,
+    end: (start + (RING_POSITIONS * BigInt(percent)) / 100n) % RING_POSITIONS
+  }))
+)
+
+/** The pool's keys that fall in the range (most of them: the range is at least a quarter). */
+function keysIn(range: KeyRange): string[] {
+  return Array.from({ length: KEY_POOL_SIZE }, (_, i) => `key-${i}`).filter((key) => rangeContains(range, keyPosition(key)))
+}
+
+type Store = Map<string, VersionSet>
+
+/** A put (or delete) through replica `actor` with the context of its current set, as a coordinator does. */
+function write(cfg: VersionsConfig, store: Store, key: string, actor: string, time: number, remove: boolean): VersionSet {
+  const stored = store.get(key) ?? emptyVersionSet(cfg.mode)
+  const value = remove ? tombstone(`${actor}-${time}`) : putValue(`${actor}-${time}`)
+  const result = coordinatePut(cfg, stored, contextOf(stored), value, actor, time)
+  if (result._tag !== "Ok") throw new Error("sibling limit in a test history")
+  return result.set
+}
+
+/** Writes `key` in a store and its tree together, as the node's write path must. */
+function apply(store: Store, tree: MerkleTree, key: string, next: VersionSet | undefined): MerkleTree {
+  const old = store.get(key)
+  if (next === undefined) store.delete(key)
+  else store.set(key, next)
+  return updateKey(tree, key, old, next)
+}
+
+/** An independent oracle for a leaf: the XOR of its keys' hashes, from the store directly. */
+function leafOracle(tree: MerkleTree, store: Store, bucket: number): bigint {
+  let hash = 0n
+  for (const [key, set] of store) if (bucketOf(tree, key) === bucket) hash ^= keyVersionHash(key, set)
+  return hash
+}
+
+const sometimes = { multiKeyBuckets: 0, drops: 0, differing: 0, bothSidesChanged: 0, vv: 0 }
+
+type Operation =
+  | { readonly _tag: "Write"; readonly key: number; readonly remove: boolean }
+  | { readonly _tag: "Drop"; readonly key: number }
+  | { readonly _tag: "Rewrite"; readonly key: number }
+
+const operationArb: fc.Arbitrary<Operation> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ _tag: fc.constant("Write" as const), key: fc.nat(), remove: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Drop" as const), key: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Rewrite" as const), key: fc.nat() }) }
+)
+
+describe("CONV-1 Merkle tree maintenance", () => {
+  // Mutation caught: a write that does not reach the tree (updateKey returning the tree as it
+  // was, or an inner node whose hash is not recomputed on the path); a leaf XOR that forgets to
+  // take out the old key hash; a drop (range handed over) that leaves the key in its leaf.
+  test.prop([fc.constantFrom(...configs), fc.constantFrom(...shapes), rangeArb, fc.array(operationArb, { maxLength: OPERATIONS_MAX, size: "max" })], runs)(
+    "CONV-1 a tree updated on every write equals the tree built from scratch, leaf by leaf",
+    (cfg, shape, range, operations) => {
+      const keys = keysIn(range)
+      fc.pre(keys.length > 0)
+      const store: Store = new Map()
+      let tree = emptyTree(range, shape)
+      operations.forEach((operation, step) => {
+        const key = keys[operation.key % keys.length]!
+        switch (operation._tag) {
+          case "Write":
+            tree = apply(store, tree, key, write(cfg, store, key, "n1", step + 1, operation.remove))
+            break
+          case "Drop":
+            if (store.has(key)) sometimes.drops += 1
+            tree = apply(store, tree, key, undefined)
+            break
+          case "Rewrite":
+            // The same set again (a replica merge that changed nothing): the tree is unchanged.
+            tree = apply(store, tree, key, store.get(key))
+            break
+        }
+      })
+      const scratch = buildTree(range, store, shape)
+      expect(tree).toEqual(scratch)
+      expect(tree.keyCount).toBe(store.size)
+      const leaves = leafCount(shape)
+      const perBucket = new Map<number, number>()
+      for (const key of store.keys()) perBucket.set(bucketOf(tree, key), (perBucket.get(bucketOf(tree, key)) ?? 0) + 1)
+      if ([...perBucket.values()].some((count) => count > 1)) sometimes.multiKeyBuckets += 1
+      for (let bucket = 0; bucket < leaves; bucket += Math.max(1, leaves >>> 6)) {
+        expect(nodeHash(tree, shape.depth, bucket)).toBe(leafOracle(tree, store, bucket))
+      }
+      for (const bucket of perBucket.keys()) expect(nodeHash(tree, shape.depth, bucket)).toBe(leafOracle(tree, store, bucket))
+      expect(root(tree) === 0n).toBe(store.size === 0)
+    }
+  )
+
+  // Mutation caught: updateKey that trusts its caller's old set (no check), so a write that missed
+  // the tree goes unnoticed until anti-entropy ships keys forever.
+  unitTest("CONV-1 a write whose old set is not what the tree holds fails loudly", () => {
+    const cfg = defaultVersionsConfig
+    const range: KeyRange = { start: 0n, end: 0n }
+    const store: Store = new Map()
+    const tree = apply(store, emptyTree(range), "cart", write(cfg, store, "cart", "n1", 1, false))
+    const missed = write(cfg, store, "cart", "n1", 2, false)
+    expect(() => updateKey(tree, "cart", undefined, missed)).toThrow(/a write missed the tree/)
+  })
+})
+
+/** Two replicas of one range: a common history, then each side's own writes, drops and misses. */
+interface ReplicaPair {
+  readonly cfg: VersionsConfig
+  readonly shape: MerkleShape
+  readonly range: KeyRange
+  readonly storeA: Store
+  readonly storeB: Store
+  readonly treeA: MerkleTree
+  readonly treeB: MerkleTree
+}
+
+type PairOperation = { readonly key: number; readonly side: "both" | "A" | "B"; readonly remove: boolean }
+
+const pairArb = fc.record({
+  cfg: fc.constantFrom(...configs),
+  shape: fc.constantFrom(...shapes),
+  range: rangeArb,
+  operations: fc.array(
+    fc.record({ key: fc.nat(), side: fc.constantFrom("both" as const, "both" as const, "A" as const, "B" as const), remove: fc.boolean() }),
+    { maxLength: OPERATIONS_MAX, size: "max" }
+  )
+})
+
+function replicaPair(cfg: VersionsConfig, shape: MerkleShape, range: KeyRange, operations: ReadonlyArray<PairOperation>): ReplicaPair | undefined {
+  const keys = keysIn(range)
+  if (keys.length === 0) return undefined
+  const storeA: Store = new Map()
+  const storeB: Store = new Map()
+  let treeA = emptyTree(range, shape)
+  let treeB = emptyTree(range, shape)
+  operations.forEach((operation, step) => {
+    const key = keys[operation.key % keys.length]!
+    const time = step + 1
+    if (operation.side === "both") {
+      // A write both replicas took (replicated): the same set on each, merged in.
+      const set = write(cfg, storeA, key, "n1", time, operation.remove)
+      treeA = apply(storeA, treeA, key, set)
+      treeB = apply(storeB, treeB, key, syncVersions(cfg, storeB.get(key) ?? emptyVersionSet(cfg.mode), set))
+    } else if (operation.side === "A") {
+      treeA = apply(storeA, treeA, key, write(cfg, storeA, key, "n2", time, operation.remove))
+    } else {
+      treeB = apply(storeB, treeB, key, write(cfg, storeB, key, "n3", time, operation.remove))
+    }
+  })
+  return { cfg, shape, range, storeA, storeB, treeA, treeB }
+}
+
+/** The oracle: keys whose sets differ between the stores (a missing key differs from any set). */
+function differingKeys(a: Store, b: Store): string[] {
+  const keys = new Set([...a.keys(), ...b.keys()])
+  return [...keys].filter((key) => {
+    const x = a.get(key)
+    const y = b.get(key)
+    return x === undefined || y === undefined || !sameVersions(x, y)
+  }).sort()
+}
+
+describe("CONV-1 Merkle exchange", () => {
+  // Mutations caught: a descent that skips a subtree (comparing children slots 0..fanout-2, or
+  // only the root's first differing child: the second then needs another exchange, and one
+  // exchange is what this asserts); a leaf comparison that ignores keys only the peer holds.
+  test.prop([pairArb], runs)(
+    "CONV-1 one exchange finds exactly the keys whose sets differ",
+    ({ cfg, shape, range, operations }) => {
+      const pair = replicaPair(cfg, shape, range, operations)
+      fc.pre(pair !== undefined)
+      const expected = differingKeys(pair.storeA, pair.storeB)
+      const result = diff(cfg, { tree: pair.treeA, get: (key) => pair.storeA.get(key) }, { tree: pair.treeB, get: (key) => pair.storeB.get(key) })
+      expect(result.keys).toEqual(expected)
+      expect(result.converged).toBe(true)
+      expect(result.cost.exchanges).toBe(1)
+      // Equal replicas cost a root and an InSync, whatever they hold.
+      const replicaA = { tree: pair.treeA, get: (key: string) => pair.storeA.get(key) }
+      expect(diff(cfg, replicaA, replicaA).cost).toEqual({ exchanges: 1, messages: 2, hashes: 1, keys: 0 })
+      if (expected.length === 0) {
+        expect(result.cost).toEqual({ exchanges: 1, messages: 2, hashes: 1, keys: 0 })
+      } else {
+        sometimes.differing += 1
+        // The walk is bounded by the depth, and ships each differing key at most once each way.
+        expect(result.cost.messages).toBeLessThanOrEqual(2 * shape.depth + 4)
+        expect(result.cost.keys).toBeLessThanOrEqual(2 * expected.length)
+      }
+      if (cfg.mode === "vv") sometimes.vv += 1
+    }
+  )
+
+  // Mutations caught: a sync that stores the peer's set instead of merging it (the replicas swap
+  // their differences and stay apart, and a concurrent sibling is lost); a responder that answers
+  // MerkleSync without its own sets (the initiator never learns what only the peer has).
+  test.prop([pairArb], runs)(
+    "CONV-1 merging the found keys makes both roots and both stores equal, and loses no version",
+    ({ cfg, shape, range, operations }) => {
+      const pair = replicaPair(cfg, shape, range, operations)
+      fc.pre(pair !== undefined)
+      const result = diff(cfg, { tree: pair.treeA, get: (key) => pair.storeA.get(key) }, { tree: pair.treeB, get: (key) => pair.storeB.get(key) })
+      const storeA = new Map(pair.storeA)
+      const storeB = new Map(pair.storeB)
+      for (const { key, set } of result.syncedA) storeA.set(key, set)
+      for (const { key, set } of result.syncedB) storeB.set(key, set)
+      expect(differingKeys(storeA, storeB)).toEqual([])
+      expect(root(buildTree(range, storeA, shape))).toBe(root(buildTree(range, storeB, shape)))
+      expect(result.treeA).toEqual(buildTree(range, storeA, shape))
+      expect(result.treeB).toEqual(buildTree(range, storeB, shape))
+      // Never overwritten: what each side ends with has seen what both sides had (SIB-1).
+      for (const key of result.keys) {
+        const merged = storeA.get(key)!
+        const before = [pair.storeA.get(key), pair.storeB.get(key)]
+        for (const set of before) if (set !== undefined) expect(covers(merged, set)).toBe(true)
+        if (before.every((set) => set !== undefined)) sometimes.bothSidesChanged += 1
+      }
+    }
+  )
+
+  // Mutation caught: a schema that drops or misreads a field (a bigint hash or position sent as a
+  // number loses bits above 2^53, and the exchange would never agree).
+  test.prop([pairArb], { numRuns: 30 })(
+    "CONV-1 every message of an exchange survives the wire schema unchanged",
+    ({ cfg, shape, range, operations }) => {
+      const pair = replicaPair(cfg, shape, range, operations)
+      fc.pre(pair !== undefined)
+      const replicas = [{ tree: pair.treeA, get: (key: string) => pair.storeA.get(key) }, { tree: pair.treeB, get: (key: string) => pair.storeB.get(key) }]
+      let message: AntiEntropyMessage | undefined = startExchange(pair.treeA)
+      for (let hop = 0; message !== undefined; hop++) {
+        const encoded = JSON.parse(JSON.stringify(Schema.encodeSync(AntiEntropyMessageSchema)(message)))
+        const decoded = Schema.decodeUnknownResult(AntiEntropyMessageSchema)(encoded)
+        expect(Result.isSuccess(decoded)).toBe(true)
+        if (Result.isSuccess(decoded)) expect(decoded.success).toEqual(message)
+        message = onAntiEntropy(replicas[(hop + 1) % 2]!, message).reply
+      }
+    }
+  )
+
+  // Mutation caught: a replica that merges keys outside the range it was asked about.
+  unitTest("CONV-1 a message for another range is ignored", () => {
+    const tree = emptyTree({ start: 0n, end: 0n })
+    const step = onAntiEntropy({ tree, get: () => undefined }, { _tag: "MerkleRoot", range: { start: 1n, end: 2n }, hash: 5n })
+    expect(step).toEqual({ incoming: [] })
+  })
+
+  // Mutation caught: a driver (or a node) that stops after one exchange when the per-message
+  // limits cut the descent short: a replica that lost its disk would stay half empty.
+  unitTest("CONV-1 a replica that lost its disk is refilled over several bounded exchanges", () => {
+    const cfg = defaultVersionsConfig
+    const range: KeyRange = { start: 0n, end: 0n }
+    const store: Store = new Map()
+    let tree = emptyTree(range)
+    for (let i = 0; i < KEYS_LOST; i++) tree = apply(store, tree, `lost-${i}`, write(cfg, store, `lost-${i}`, "n1", i + 1, false))
+    const result = diff(cfg, { tree: emptyTree(range), get: () => undefined }, { tree, get: (key) => store.get(key) })
+    expect(result.converged).toBe(true)
+    expect(result.keys).toHaveLength(KEYS_LOST)
+    expect(result.syncedA).toHaveLength(KEYS_LOST)
+    expect(result.cost.exchanges).toBeGreaterThan(1)
+    expect(result.cost.keys).toBe(KEYS_LOST)
+  })
+
+  // Sometimes: the properties above met the cases they are about.
+  unitTest("CONV-1 sometimes: multi-key buckets, drops, differing pairs, both sides changed, both modes", () => {
+    expect(sometimes.multiKeyBuckets).toBeGreaterThan(0)
+    expect(sometimes.drops).toBeGreaterThan(0)
+    expect(sometimes.differing).toBeGreaterThan(0)
+    expect(sometimes.bothSidesChanged).toBeGreaterThan(0)
+    expect(sometimes.vv).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,719 @@
+// Anti-entropy with Merkle trees (paper 4.7): one tree per key range a node hosts. Two replicas of
+// a range compare roots, descend only into differing children, then swap the keys of the differing
+// leaves and merge them with syncVersions (never an overwrite). The tree is updated on every write
+// in O(depth) and never rebuilt, except when the ranges themselves change (the paper's weakness).
+import { Schema } from "effect"
+import { md5Hex } from "./hash.ts"
+import { positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
+import {
+  emptyVersionSet,
+  isEmptySet,
+  sameVersions,
+  syncVersions,
+  VersionSetSchema,
+  type VersionSet,
+  type VersionsConfig
+} from "./versions.ts"
+
+// ---------------------------------------------------------------------------------------------
+// Shape and limits.
+
+/** log2 of the fan-out: 16 children per inner node. */
+export const MERKLE_FANOUT_BITS = 4
+/** Levels below the root; the leaves are at this level. 16^3 = 4096 leaf buckets per range. */
+export const MERKLE_DEPTH = 3
+/** Child indices (or buckets) one request may name: bounds a message and the work to answer it. */
+export const MERKLE_NODES_PER_REQUEST_MAX = 256
+/** (key, hash) pairs in one leaf answer; whole buckets only, so at least one bucket is sent. */
+export const MERKLE_LEAF_HASHES_PER_REPLY_MAX = 4096
+/** Keys one sync message may carry (sets sent plus sets asked for); the rest wait for the next exchange. */
+export const MERKLE_SYNC_KEYS_MAX = 1024
+/** Exchanges the `diff` driver runs before it gives up (each one syncs at most MERKLE_SYNC_KEYS_MAX keys). */
+export const DIFF_EXCHANGES_MAX = 1024
+/** The hash of an empty subtree, an empty leaf, and a key without versions. */
+export const EMPTY_HASH = 0n
+const HASH_MAX = (1n << 128n) - 1n
+const SHAPE_FANOUT_BITS_MAX = 8
+const SHAPE_LEAF_BITS_MAX = 24
+
+/** Fan-out 2^fanoutBits, leaves at level `depth`: 2^(fanoutBits * depth) buckets. */
+export interface MerkleShape {
+  readonly fanoutBits: number
+  readonly depth: number
+}
+
+export const MERKLE_SHAPE_DEFAULT: MerkleShape = { fanoutBits: MERKLE_FANOUT_BITS, depth: MERKLE_DEPTH }
+
+// ---------------------------------------------------------------------------------------------
+// The tree: persistent, sparse. An absent subtree is empty (hash 0); a write copies one path.
+
+interface Inner {
+  readonly _tag: "Inner"
+  readonly hash: bigint
+  /** Exactly fanout slots; undefined is an empty subtree. */
+  readonly children: ReadonlyArray<Subtree | undefined>
+}
+
+/**
+ * A leaf bucket. Its hash is the XOR of its keys' 128-bit hashes: order-independent, and its own
+ * inverse, so a write XORs out the key's old hash and XORs in the new one without reading the
+ * other keys. Safe enough here: XOR's classic failure, equal items cancelling, cannot happen
+ * because a bucket holds each key once and the key is inside each hashed text; two replicas' leaves
+ * then collide only if the XOR of their differing keys' MD5s is zero, about 2^-128 for data not
+ * crafted for it. Crafting it needs control of the whole hashed set, server-assigned dots
+ * included, and would only delay a repair (read repair and the next write still reach the key),
+ * never corrupt data. Inner nodes hash their children with MD5, a true Merkle tree.
+ */
+interface Leaf {
+  readonly _tag: "Leaf"
+  /** XOR of `hashes`. */
+  readonly hash: bigint
+  /** Sorted (code-unit order), distinct, non-empty. */
+  readonly keys: ReadonlyArray<string>
+  /** hashes[i] = keyVersionHash(keys[i], the key's set). */
+  readonly hashes: ReadonlyArray<bigint>
+}
+
+type Subtree = Inner | Leaf
+
+/** The Merkle tree of one key range (a token's range, 4.7). Plain immutable data. */
+export interface MerkleTree {
+  readonly range: KeyRange
+  readonly shape: MerkleShape
+  readonly root: Subtree | undefined
+  /** Keys with a non-empty version set in the tree. */
+  readonly keyCount: number
+}
+
+/** A key and the version set one replica holds for it. */
+export interface KeyedSet {
+  readonly key: string
+  readonly set: VersionSet
+}
+
+/** A key and the hash of (key, its version set) on one replica. */
+export interface KeyHash {
+  readonly key: string
+  readonly hash: bigint
+}
+
+function assert(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new Error(`merkle: ${message}`)
+}
+
+const fanoutOf = (shape: MerkleShape): number => 1 << shape.fanoutBits
+
+/** Leaf buckets of a tree of this shape. */
+export const leafCount = (shape: MerkleShape): number => 1 << (shape.fanoutBits * shape.depth)
+
+/** Nodes at `level` (0 is the root, shape.depth the leaves). */
+const nodesAt = (shape: MerkleShape, level: number): number => 1 << (shape.fanoutBits * level)
+
+function checkShape(shape: MerkleShape): void {
+  assert(Number.isInteger(shape.fanoutBits) && shape.fanoutBits >= 1 && shape.fanoutBits <= SHAPE_FANOUT_BITS_MAX,
+    `fanoutBits ${shape.fanoutBits} outside 1..${SHAPE_FANOUT_BITS_MAX}`)
+  assert(Number.isInteger(shape.depth) && shape.depth >= 1 && shape.fanoutBits * shape.depth <= SHAPE_LEAF_BITS_MAX,
+    `depth ${shape.depth}: at most 2^${SHAPE_LEAF_BITS_MAX} leaves`)
+}
+
+/**
+ * JSON with object keys sorted at every level: the hash of a set must not depend on the order in
+ * which a constructor or a decoder happened to write its fields, or two replicas holding the same
+ * versions would disagree forever and anti-entropy would never quiesce.
+ */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>
+    const names = Object.keys(record).filter((name) => record[name] !== undefined).sort()
+    return `{${names.map((name) => `${JSON.stringify(name)}:${canonicalJson(record[name])}`).join(",")}}`
+  }
+  assert(typeof value !== "number" || Number.isFinite(value), "a version set holds a non-finite number")
+  assert(typeof value !== "bigint" && typeof value !== "function" && value !== undefined, "not JSON data")
+  return JSON.stringify(value)
+}
+
+const md5Bigint = (text: string): bigint => BigInt(`0x${md5Hex(text)}`)
+
+/**
+ * The 128-bit hash of a key and its versions: MD5 of the canonical JSON of [key, set]; EMPTY_HASH
+ * for an empty set (a key never written and a key with no versions look the same, as in
+ * sameVersions). The key is inside the hashed text, so two keys with equal sets never cancel in
+ * a leaf's XOR.
+ */
+export function keyVersionHash(key: string, set: VersionSet | undefined): bigint {
+  if (set === undefined || isEmptySet(set)) return EMPTY_HASH
+  return md5Bigint(canonicalJson([key, set]))
+}
+
+/**
+ * An inner node's hash: MD5 over its children's hashes in order (a true Merkle node). Only the
+ * leaves combine order-independently; above them the tree commits to the children's positions.
+ */
+function innerHash(children: ReadonlyArray<Subtree | undefined>): bigint {
+  return md5Bigint(children.map((child) => (child?.hash ?? EMPTY_HASH).toString(16).padStart(32, "0")).join(""))
+}
+
+function innerOf(children: ReadonlyArray<Subtree | undefined>): Inner | undefined {
+  if (children.every((child) => child === undefined)) return undefined
+  return { _tag: "Inner", hash: innerHash(children), children }
+}
+
+/** Positions in a range (start, end]: 2^128 for the whole ring (start === end). */
+function rangeSize(range: KeyRange): bigint {
+  const size = (range.end - range.start + RING_POSITIONS) % RING_POSITIONS
+  return size === 0n ? RING_POSITIONS : size
+}
+
+function sameRange(a: KeyRange, b: KeyRange): boolean {
+  return a.start === b.start && a.end === b.end
+}
+
+/**
+ * The leaf bucket of a ring position: the range cut into leafCount equal slices, in ring order.
+ * Contiguous slices make every subtree a sub-range, so a subtree could be handed over whole.
+ */
+function bucketOfPosition(tree: MerkleTree, position: bigint): number {
+  assert(rangeContains(tree.range, position), `position ${position} is outside the tree's range`)
+  const offset = (position - tree.range.start - 1n + RING_POSITIONS) % RING_POSITIONS
+  const bucket = Number((offset * BigInt(leafCount(tree.shape))) / rangeSize(tree.range))
+  assert(bucket >= 0 && bucket < leafCount(tree.shape), "bucket within the leaves")
+  return bucket
+}
+
+/** The leaf bucket of a key (it must lie in the tree's range). */
+export function bucketOf(tree: MerkleTree, key: string): number {
+  return bucketOfPosition(tree, positionOfKey(key))
+}
+
+/** Whether a key lies in the tree's range. */
+export function holdsKey(tree: MerkleTree, key: string): boolean {
+  return rangeContains(tree.range, positionOfKey(key))
+}
+
+/** The child slot at `level` (1..depth) on the path to a bucket: one base-fanout digit of it. */
+function digit(shape: MerkleShape, bucket: number, level: number): number {
+  return (bucket >>> (shape.fanoutBits * (shape.depth - level))) & (fanoutOf(shape) - 1)
+}
+
+/** A tree with no keys for `range`. */
+export function emptyTree(range: KeyRange, shape: MerkleShape = MERKLE_SHAPE_DEFAULT): MerkleTree {
+  checkShape(shape)
+  assert(range.start >= 0n && range.start < RING_POSITIONS && range.end >= 0n && range.end < RING_POSITIONS,
+    "range ends on the ring")
+  return { range, shape, root: undefined, keyCount: 0 }
+}
+
+/** Index of `key` in sorted `keys`, or -(insertion point) - 1. */
+function searchKeys(keys: ReadonlyArray<string>, key: string): number {
+  let low = 0
+  let high = keys.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    const probe = keys[middle]!
+    if (probe === key) return middle
+    if (probe < key) low = middle + 1
+    else high = middle
+  }
+  return -low - 1
+}
+
+function leafOf(keys: ReadonlyArray<string>, hashes: ReadonlyArray<bigint>): Leaf | undefined {
+  if (keys.length === 0) return undefined
+  let hash = EMPTY_HASH
+  for (const keyHash of hashes) hash ^= keyHash
+  return { _tag: "Leaf", hash, keys, hashes }
+}
+
+/** The leaf with `key`'s hash changed from `oldHash` to `newHash` (EMPTY_HASH: absent). */
+function updateLeaf(leaf: Leaf | undefined, key: string, oldHash: bigint, newHash: bigint): Leaf | undefined {
+  const keys = leaf?.keys ?? []
+  const hashes = leaf?.hashes ?? []
+  const found = searchKeys(keys, key)
+  // Paired with the read path's check in entriesOf: the tree and the store never disagree.
+  assert((found >= 0 ? hashes[found]! : EMPTY_HASH) === oldHash,
+    `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+  const nextKeys = keys.slice()
+  const nextHashes = hashes.slice()
+  if (found >= 0 && newHash === EMPTY_HASH) {
+    nextKeys.splice(found, 1)
+    nextHashes.splice(found, 1)
+  } else if (found >= 0) {
+    nextHashes[found] = newHash
+  } else if (newHash !== EMPTY_HASH) {
+    nextKeys.splice(-found - 1, 0, key)
+    nextHashes.splice(-found - 1, 0, newHash)
+  }
+  if (nextKeys.length === 0) return undefined
+  // Incremental: remove the old key hash and add the new one (XOR is its own inverse).
+  return { _tag: "Leaf", hash: (leaf?.hash ?? EMPTY_HASH) ^ oldHash ^ newHash, keys: nextKeys, hashes: nextHashes }
+}
+
+function updatePath(
+  shape: MerkleShape, node: Subtree | undefined, level: number, bucket: number,
+  key: string, oldHash: bigint, newHash: bigint
+): Subtree | undefined {
+  if (level === shape.depth) {
+    if (node !== undefined && node._tag !== "Leaf") throw new Error("merkle: a leaf at the leaf level")
+    return updateLeaf(node, key, oldHash, newHash)
+  }
+  if (node !== undefined && node._tag !== "Inner") throw new Error("merkle: an inner node above the leaves")
+  const children = node === undefined ? new Array<Subtree | undefined>(fanoutOf(shape)).fill(undefined) : node.children.slice()
+  const slot = digit(shape, bucket, level + 1)
+  children[slot] = updatePath(shape, children[slot], level + 1, bucket, key, oldHash, newHash)
+  return innerOf(children)
+}
+
+/**
+ * The tree after a write of `key` from `oldSet` to `newSet` (undefined or empty: no versions):
+ * one leaf and its ancestors are rehashed, the rest is shared. Call it on every store write.
+ * Throws when `oldSet` is not what the tree holds for the key: the tree missed an earlier write.
+ */
+export function updateKey(
+  tree: MerkleTree, key: string, oldSet: VersionSet | undefined, newSet: VersionSet | undefined
+): MerkleTree {
+  const bucket = bucketOf(tree, key)
+  const oldHash = keyVersionHash(key, oldSet)
+  const newHash = keyVersionHash(key, newSet)
+  if (oldHash === newHash) {
+    // Still check the tree agrees with the caller's old set.
+    assert(leafHashOfKey(tree, bucket, key) === oldHash,
+      `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+    return tree
+  }
+  const root = updatePath(tree.shape, tree.root, 0, bucket, key, oldHash, newHash)
+  const keyCount = tree.keyCount + (oldHash === EMPTY_HASH ? 1 : 0) - (newHash === EMPTY_HASH ? 1 : 0)
+  return { ...tree, root, keyCount }
+}
+
+/**
+ * A tree built from scratch from a replica's (key, set) pairs in the range: for recovery (trees
+ * are derived data, rebuilt from the durable store) and after the ranges change.
+ */
+export function buildTree(
+  range: KeyRange, entries: Iterable<readonly [string, VersionSet]>, shape: MerkleShape = MERKLE_SHAPE_DEFAULT
+): MerkleTree {
+  const tree = emptyTree(range, shape)
+  const byBucket = new Map<number, Array<KeyHash>>()
+  let keyCount = 0
+  for (const [key, set] of entries) {
+    const hash = keyVersionHash(key, set)
+    if (hash === EMPTY_HASH) continue
+    const bucket = bucketOf(tree, key)
+    let items = byBucket.get(bucket)
+    if (items === undefined) byBucket.set(bucket, (items = []))
+    items.push({ key, hash })
+    keyCount += 1
+  }
+  const buckets = [...byBucket.keys()].sort((a, b) => a - b)
+  const build = (level: number, index: number, from: number, to: number): Subtree | undefined => {
+    if (from === to) return undefined
+    if (level === shape.depth) {
+      const items = byBucket.get(buckets[from]!)!.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      items.forEach((item, i) => assert(i === 0 || items[i - 1]!.key !== item.key, `key ${item.key} given twice`))
+      return leafOf(items.map((item) => item.key), items.map((item) => item.hash))
+    }
+    // buckets[from, to) all lie under (level, index); split them by the next digit.
+    const children: Array<Subtree | undefined> = []
+    let cursor = from
+    for (let slot = 0; slot < fanoutOf(shape); slot++) {
+      let end = cursor
+      while (end < to && digit(shape, buckets[end]!, level + 1) === slot) end += 1
+      children.push(build(level + 1, index * fanoutOf(shape) + slot, cursor, end))
+      cursor = end
+    }
+    assert(cursor === to, "every bucket placed under its parent")
+    return innerOf(children)
+  }
+  return { ...tree, root: build(0, 0, 0, buckets.length), keyCount }
+}
+
+/** The root hash: equal roots, equal replicas of the range (up to a 2^-128 collision). */
+export function root(tree: MerkleTree): bigint {
+  return tree.root?.hash ?? EMPTY_HASH
+}
+
+function checkNode(shape: MerkleShape, level: number, index: number): void {
+  assert(Number.isInteger(level) && level >= 0 && level <= shape.depth, `level ${level} outside 0..${shape.depth}`)
+  assert(Number.isInteger(index) && index >= 0 && index < nodesAt(shape, level), `index ${index} outside level ${level}`)
+}
+
+function nodeAt(tree: MerkleTree, level: number, index: number): Subtree | undefined {
+  checkNode(tree.shape, level, index)
+  let node = tree.root
+  for (let depth = 1; depth <= level && node !== undefined; depth++) {
+    assert(node._tag === "Inner", "an inner node above the leaves")
+    node = node.children[(index >>> (tree.shape.fanoutBits * (level - depth))) & (fanoutOf(tree.shape) - 1)]
+  }
+  return node
+}
+
+/** The hash of node `index` at `level` (0 is the root; level shape.depth holds the leaf buckets). */
+export function nodeHash(tree: MerkleTree, level: number, index: number): bigint {
+  return nodeAt(tree, level, index)?.hash ?? EMPTY_HASH
+}
+
+/** The hashes of the children of node `index` at `level` (< depth), in slot order. */
+export function childrenHashes(tree: MerkleTree, level: number, index: number): ReadonlyArray<bigint> {
+  assert(level < tree.shape.depth, "leaves have no children")
+  const node = nodeAt(tree, level, index)
+  if (node === undefined) return new Array<bigint>(fanoutOf(tree.shape)).fill(EMPTY_HASH)
+  assert(node._tag === "Inner", "an inner node above the leaves")
+  return node.children.map((child) => child?.hash ?? EMPTY_HASH)
+}
+
+/** The (key, hash) pairs of a leaf bucket, sorted by key. */
+export function bucketEntries(tree: MerkleTree, bucket: number): ReadonlyArray<KeyHash> {
+  const leaf = nodeAt(tree, tree.shape.depth, bucket)
+  if (leaf === undefined) return []
+  assert(leaf._tag === "Leaf", "a leaf at the leaf level")
+  return leaf.keys.map((key, i) => ({ key, hash: leaf.hashes[i]! }))
+}
+
+function leafHashOfKey(tree: MerkleTree, bucket: number, key: string): bigint {
+  const found = bucketEntries(tree, bucket).find((entry) => entry.key === key)
+  return found?.hash ?? EMPTY_HASH
+}
+
+// ---------------------------------------------------------------------------------------------
+// The exchange: stateless on both sides. Every message names its range; each answer is computed
+// from the receiver's tree as it is now, so a write in between only makes the exchange find a
+// little more or a little less; the next exchange finishes the job.
+
+/** The children hashes of one node, answering a request. */
+export interface ChildHashes {
+  readonly index: number
+  readonly hashes: ReadonlyArray<bigint>
+}
+
+/**
+ * Initiator (I) and responder (R) of one exchange on one range:
+ * I->R MerkleRoot; R->I MerkleInSync, or the root's children; I->R MerkleChildrenRequest for the
+ * differing children, level by level; I->R MerkleLeafRequest for the differing buckets; R->I
+ * their (key, hash) pairs; I->R MerkleSync with I's sets of the differing keys and the keys it
+ * wants; R->I MerkleSyncReply with R's sets of those. Both merge with syncVersions.
+ */
+export type AntiEntropyMessage =
+  | { readonly _tag: "MerkleRoot"; readonly range: KeyRange; readonly hash: bigint }
+  | { readonly _tag: "MerkleInSync"; readonly range: KeyRange }
+  | { readonly _tag: "MerkleChildrenRequest"; readonly range: KeyRange; readonly level: number; readonly indices: ReadonlyArray<number> }
+  /** Children (at level + 1) of the listed nodes at `level`. */
+  | { readonly _tag: "MerkleChildren"; readonly range: KeyRange; readonly level: number; readonly nodes: ReadonlyArray<ChildHashes> }
+  | { readonly _tag: "MerkleLeafRequest"; readonly range: KeyRange; readonly buckets: ReadonlyArray<number> }
+  /** Every (key, hash) of each listed bucket: a bucket is never split. */
+  | { readonly _tag: "MerkleLeafHashes"; readonly range: KeyRange; readonly buckets: ReadonlyArray<number>; readonly entries: ReadonlyArray<KeyHash> }
+  | { readonly _tag: "MerkleSync"; readonly range: KeyRange; readonly entries: ReadonlyArray<KeyedSet>; readonly wanted: ReadonlyArray<string> }
+  | { readonly _tag: "MerkleSyncReply"; readonly range: KeyRange; readonly entries: ReadonlyArray<KeyedSet> }
+
+export type AntiEntropyMessageTag = AntiEntropyMessage["_tag"]
+
+/** One replica of a range as the exchange sees it: its tree and its store's sets. */
+export interface MerkleReplica {
+  readonly tree: MerkleTree
+  /** The replica's own set for a key (not hints); must agree with the tree. */
+  readonly get: (key: string) => VersionSet | undefined
+}
+
+/** What a replica does with a message: answer it, and merge `incoming` into its store. */
+export interface AntiEntropyStep {
+  readonly reply?: AntiEntropyMessage
+  /** Sets from the peer, to be merged with syncVersions (never stored as they are). */
+  readonly incoming: ReadonlyArray<KeyedSet>
+}
+
+const NOTHING: AntiEntropyStep = { incoming: [] }
+
+/** The first message of an exchange on the tree's range. */
+export function startExchange(tree: MerkleTree): AntiEntropyMessage {
+  return { _tag: "MerkleRoot", range: tree.range, hash: root(tree) }
+}
+
+/** Valid, distinct, sorted numbers below `limit`, at most `max` of them: peer input is untrusted. */
+function validIndices(values: ReadonlyArray<number>, limit: number, max: number): number[] {
+  const valid = values.filter((value) => Number.isInteger(value) && value >= 0 && value < limit)
+  return [...new Set(valid)].sort((a, b) => a - b).slice(0, max)
+}
+
+/** The replica's sets for keys of the tree's range it holds, in key order. */
+function entriesOf(replica: MerkleReplica, keys: ReadonlyArray<string>): KeyedSet[] {
+  const entries: KeyedSet[] = []
+  for (const key of keys) {
+    const set = replica.get(key)
+    const inTree = leafHashOfKey(replica.tree, bucketOf(replica.tree, key), key)
+    // Paired with updateKey's check: what the tree says and what the store holds agree.
+    assert(keyVersionHash(key, set) === inTree, `key ${JSON.stringify(key)}: the store and the tree disagree`)
+    if (set !== undefined && !isEmptySet(set)) entries.push({ key, set })
+  }
+  return entries
+}
+
+/** Entries in the tree's range, each key once (the first), at most `max`. */
+function incomingOf(tree: MerkleTree, entries: ReadonlyArray<KeyedSet>, max: number): KeyedSet[] {
+  const seen = new Set<string>()
+  const kept: KeyedSet[] = []
+  for (const entry of entries) {
+    if (kept.length >= max) break
+    if (seen.has(entry.key) || !holdsKey(tree, entry.key)) continue
+    seen.add(entry.key)
+    kept.push(entry)
+  }
+  return kept
+}
+
+function onChildren(replica: MerkleReplica, level: number, nodes: ReadonlyArray<ChildHashes>): AntiEntropyStep {
+  const { tree } = replica
+  const fanout = fanoutOf(tree.shape)
+  if (!Number.isInteger(level) || level < 0 || level >= tree.shape.depth) return NOTHING
+  const differing: number[] = []
+  for (const node of nodes.slice(0, MERKLE_NODES_PER_REQUEST_MAX)) {
+    if (!Number.isInteger(node.index) || node.index < 0 || node.index >= nodesAt(tree.shape, level)) continue
+    if (node.hashes.length !== fanout) continue
+    const mine = childrenHashes(tree, level, node.index)
+    // Descend into every differing child, never only the first: a skipped subtree hides keys.
+    for (let slot = 0; slot < fanout; slot++) {
+      if (node.hashes[slot] !== mine[slot]) differing.push(node.index * fanout + slot)
+    }
+  }
+  if (differing.length === 0) return NOTHING
+  const next = validIndices(differing, nodesAt(tree.shape, level + 1), MERKLE_NODES_PER_REQUEST_MAX)
+  if (level + 1 === tree.shape.depth) return { reply: { _tag: "MerkleLeafRequest", range: tree.range, buckets: next }, incoming: [] }
+  return { reply: { _tag: "MerkleChildrenRequest", range: tree.range, level: level + 1, indices: next }, incoming: [] }
+}
+
+function onLeafRequest(replica: MerkleReplica, buckets: ReadonlyArray<number>): AntiEntropyStep {
+  const { tree } = replica
+  const sent: number[] = []
+  const entries: KeyHash[] = []
+  for (const bucket of validIndices(buckets, leafCount(tree.shape), MERKLE_NODES_PER_REQUEST_MAX)) {
+    const items = bucketEntries(tree, bucket)
+    if (sent.length > 0 && entries.length + items.length > MERKLE_LEAF_HASHES_PER_REPLY_MAX) break
+    sent.push(bucket)
+    entries.push(...items)
+  }
+  return { reply: { _tag: "MerkleLeafHashes", range: tree.range, buckets: sent, entries }, incoming: [] }
+}
+
+function onLeafHashes(replica: MerkleReplica, buckets: ReadonlyArray<number>, entries: ReadonlyArray<KeyHash>): AntiEntropyStep {
+  const { tree } = replica
+  const covered = new Set(validIndices(buckets, leafCount(tree.shape), MERKLE_NODES_PER_REQUEST_MAX))
+  const theirs = new Map<string, bigint>()
+  for (const entry of entries.slice(0, MERKLE_LEAF_HASHES_PER_REPLY_MAX)) {
+    if (!holdsKey(tree, entry.key) || !covered.has(bucketOf(tree, entry.key))) continue
+    if (entry.hash !== EMPTY_HASH) theirs.set(entry.key, entry.hash)
+  }
+  const differing = new Set<string>()
+  const mine = new Set<string>()
+  for (const bucket of covered) {
+    for (const entry of bucketEntries(tree, bucket)) {
+      mine.add(entry.key)
+      if (theirs.get(entry.key) !== entry.hash) differing.add(entry.key)
+    }
+  }
+  for (const key of theirs.keys()) if (!mine.has(key)) differing.add(key)
+  if (differing.size === 0) return NOTHING
+  const keys = [...differing].sort().slice(0, MERKLE_SYNC_KEYS_MAX)
+  const reply: AntiEntropyMessage = {
+    _tag: "MerkleSync",
+    range: tree.range,
+    entries: entriesOf(replica, keys.filter((key) => mine.has(key))),
+    wanted: keys.filter((key) => theirs.has(key))
+  }
+  return { reply, incoming: [] }
+}
+
+function onSync(replica: MerkleReplica, entries: ReadonlyArray<KeyedSet>, wanted: ReadonlyArray<string>): AntiEntropyStep {
+  const { tree } = replica
+  const incoming = incomingOf(tree, entries, MERKLE_SYNC_KEYS_MAX)
+  const asked = [...new Set(wanted.filter((key) => holdsKey(tree, key)))].sort().slice(0, MERKLE_SYNC_KEYS_MAX)
+  // Our sets as they were before merging theirs: the initiator's sync gives the same result.
+  const reply: AntiEntropyMessage = { _tag: "MerkleSyncReply", range: tree.range, entries: entriesOf(replica, asked) }
+  return { reply, incoming }
+}
+
+/**
+ * One replica's answer to an anti-entropy message, either role: what to send back to the peer,
+ * and the peer's sets to merge. Messages for another range, or malformed, are ignored.
+ */
+export function onAntiEntropy(replica: MerkleReplica, message: AntiEntropyMessage): AntiEntropyStep {
+  const { tree } = replica
+  if (!sameRange(message.range, tree.range)) return NOTHING
+  switch (message._tag) {
+    case "MerkleRoot":
+      if (message.hash === root(tree)) return { reply: { _tag: "MerkleInSync", range: tree.range }, incoming: [] }
+      return {
+        reply: { _tag: "MerkleChildren", range: tree.range, level: 0, nodes: [{ index: 0, hashes: childrenHashes(tree, 0, 0) }] },
+        incoming: []
+      }
+    case "MerkleInSync":
+      return NOTHING
+    case "MerkleChildrenRequest": {
+      const level = message.level
+      if (!Number.isInteger(level) || level < 0 || level >= tree.shape.depth) return NOTHING
+      const nodes = validIndices(message.indices, nodesAt(tree.shape, level), MERKLE_NODES_PER_REQUEST_MAX)
+        .map((index) => ({ index, hashes: childrenHashes(tree, level, index) }))
+      return { reply: { _tag: "MerkleChildren", range: tree.range, level, nodes }, incoming: [] }
+    }
+    case "MerkleChildren":
+      return onChildren(replica, message.level, message.nodes)
+    case "MerkleLeafRequest":
+      return onLeafRequest(replica, message.buckets)
+    case "MerkleLeafHashes":
+      return onLeafHashes(replica, message.buckets, message.entries)
+    case "MerkleSync":
+      return onSync(replica, message.entries, message.wanted)
+    case "MerkleSyncReply":
+      return { incoming: incomingOf(tree, message.entries, MERKLE_SYNC_KEYS_MAX) }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A deterministic driver for tests and benchmarks: two replicas, messages delivered at once.
+
+/** What anti-entropy cost, counted over every message of every exchange. */
+export interface AntiEntropyCost {
+  readonly exchanges: number
+  readonly messages: number
+  /** Hash values carried: roots, children hashes, leaf (key, hash) pairs. */
+  readonly hashes: number
+  /** Version sets carried, both directions. */
+  readonly keys: number
+}
+
+export interface DiffResult {
+  /** Keys whose sets differed and were synced, sorted. */
+  readonly keys: ReadonlyArray<string>
+  /** The sets each side must store afterwards (merged, only those that changed), by key. */
+  readonly syncedA: ReadonlyArray<KeyedSet>
+  readonly syncedB: ReadonlyArray<KeyedSet>
+  /** Both trees after the merges. */
+  readonly treeA: MerkleTree
+  readonly treeB: MerkleTree
+  readonly cost: AntiEntropyCost
+  /** False when DIFF_EXCHANGES_MAX ran out before the roots agreed. */
+  readonly converged: boolean
+}
+
+function messageCost(message: AntiEntropyMessage): { hashes: number; keys: number } {
+  switch (message._tag) {
+    case "MerkleRoot": return { hashes: 1, keys: 0 }
+    case "MerkleChildren": return { hashes: message.nodes.reduce((sum, node) => sum + node.hashes.length, 0), keys: 0 }
+    case "MerkleLeafHashes": return { hashes: message.entries.length, keys: 0 }
+    case "MerkleSync":
+    case "MerkleSyncReply": return { hashes: 0, keys: message.entries.length }
+    case "MerkleInSync":
+    case "MerkleChildrenRequest":
+    case "MerkleLeafRequest": return { hashes: 0, keys: 0 }
+  }
+}
+
+/** One side of the driver: its tree, its store, and the sets merged into it so far. */
+class DriverSide {
+  tree: MerkleTree
+  readonly merged = new Map<string, VersionSet>()
+  private readonly base: (key: string) => VersionSet | undefined
+  constructor(private readonly config: VersionsConfig, start: MerkleReplica) {
+    this.tree = start.tree
+    this.base = start.get
+  }
+  readonly get = (key: string): VersionSet | undefined => this.merged.get(key) ?? this.base(key)
+  replica(): MerkleReplica {
+    return { tree: this.tree, get: this.get }
+  }
+  /** The replica path: merge, never overwrite, and update the tree with the write. */
+  merge(entries: ReadonlyArray<KeyedSet>): void {
+    for (const { key, set } of entries) {
+      const old = this.get(key)
+      const next = syncVersions(this.config, old ?? emptyVersionSet(this.config.mode), set)
+      if (old !== undefined && sameVersions(old, next)) continue
+      this.tree = updateKey(this.tree, key, old, next)
+      this.merged.set(key, next)
+    }
+  }
+}
+
+/**
+ * Runs anti-entropy between replicas A (initiator) and B of one range until their roots agree:
+ * the descent, the key swap and the merges, with every message counted. Pure and deterministic.
+ * For k differing keys among n, fan-out F, depth D, L = F^D leaves: at most 2D + 4 messages per
+ * exchange, 1 + F * D * k hashes for the descent plus about k * n / L (key, hash) pairs for the
+ * leaves, and 2k sets: k * log n with the depth sized to the keys a range holds, never n.
+ */
+export function diff(config: VersionsConfig, a: MerkleReplica, b: MerkleReplica): DiffResult {
+  assert(sameRange(a.tree.range, b.tree.range), "both trees cover the same range")
+  assert(a.tree.shape.fanoutBits === b.tree.shape.fanoutBits && a.tree.shape.depth === b.tree.shape.depth, "same shape")
+  const sides = { A: new DriverSide(config, a), B: new DriverSide(config, b) }
+  const keys = new Set<string>()
+  let exchanges = 0
+  let messages = 0
+  let hashes = 0
+  let keysSent = 0
+  // Bounded: each exchange has at most 2 * depth + 4 messages.
+  const messagesPerExchangeMax = 2 * a.tree.shape.depth + 4
+  // At least one exchange, as a node would run: equal replicas cost a root and an InSync.
+  do {
+    exchanges += 1
+    let message: AntiEntropyMessage | undefined = startExchange(sides.A.tree)
+    let receiver: "A" | "B" = "B"
+    let progress = false
+    for (let hop = 0; message !== undefined; hop++) {
+      assert(hop < messagesPerExchangeMax, "an exchange ends within its message bound")
+      const cost = messageCost(message)
+      messages += 1
+      hashes += cost.hashes
+      keysSent += cost.keys
+      if (message._tag === "MerkleSync") {
+        for (const entry of message.entries) keys.add(entry.key)
+        for (const key of message.wanted) keys.add(key)
+        progress = true
+      }
+      const side = sides[receiver]
+      const step = onAntiEntropy(side.replica(), message)
+      side.merge(step.incoming)
+      message = step.reply
+      receiver = receiver === "A" ? "B" : "A"
+    }
+    if (!progress) break
+  } while (root(sides.A.tree) !== root(sides.B.tree) && exchanges < DIFF_EXCHANGES_MAX)
+  const synced = (side: DriverSide): KeyedSet[] =>
+    [...side.merged.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([key, set]) => ({ key, set }))
+  return {
+    keys: [...keys].sort(),
+    syncedA: synced(sides.A),
+    syncedB: synced(sides.B),
+    treeA: sides.A.tree,
+    treeB: sides.B.tree,
+    cost: { exchanges, messages, hashes, keys: keysSent },
+    converged: root(sides.A.tree) === root(sides.B.tree)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schemas for the wire: positions and hashes travel as decimal strings.
+
+const PositionSchema = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: RING_POSITIONS - 1n }))
+const HashSchema = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: HASH_MAX }))
+const IndexSchema = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const KeyRangeSchema = Schema.Struct({ start: PositionSchema, end: PositionSchema })
+const KeyedSetSchema = Schema.Struct({ key: Schema.String, set: VersionSetSchema })
+
+/** Every anti-entropy message, for the codec's peer-message union. */
+export const AntiEntropyMessageSchema = Schema.Union([
+  Schema.TaggedStruct("MerkleRoot", { range: KeyRangeSchema, hash: HashSchema }),
+  Schema.TaggedStruct("MerkleInSync", { range: KeyRangeSchema }),
+  Schema.TaggedStruct("MerkleChildrenRequest", { range: KeyRangeSchema, level: IndexSchema, indices: Schema.Array(IndexSchema) }),
+  Schema.TaggedStruct("MerkleChildren", {
+    range: KeyRangeSchema, level: IndexSchema,
+    nodes: Schema.Array(Schema.Struct({ index: IndexSchema, hashes: Schema.Array(HashSchema) }))
+  }),
+  Schema.TaggedStruct("MerkleLeafRequest", { range: KeyRangeSchema, buckets: Schema.Array(IndexSchema) }),
+  Schema.TaggedStruct("MerkleLeafHashes", {
+    range: KeyRangeSchema, buckets: Schema.Array(IndexSchema),
+    entries: Schema.Array(Schema.Struct({ key: Schema.String, hash: HashSchema }))
+  }),
+  Schema.TaggedStruct("MerkleSync", { range: KeyRangeSchema, entries: Schema.Array(KeyedSetSchema), wanted: Schema.Array(Schema.String) }),
+  Schema.TaggedStruct("MerkleSyncReply", { range: KeyRangeSchema, entries: Schema.Array(KeyedSetSchema) })
+])
+
+type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false
+const schemaTypeMatches: Equals<typeof AntiEntropyMessageSchema.Type, AntiEntropyMessage> = true
+void schemaTypeMatches
