@@ -9,6 +9,10 @@ import { World, type SimReport } from "../src/sim/world.ts"
 
 export interface ScheduleShape {
   readonly nodes: number
+  /** Spare nodes Join faults can bring in. */
+  readonly spares?: number
+  /** Quiescence reads every key; false leaves convergence to anti-entropy alone. */
+  readonly quiesceReads?: boolean
   readonly keys: number
   readonly clients: number
   readonly opsMax: number
@@ -30,7 +34,7 @@ const opArb = (shape: ScheduleShape): fc.Arbitrary<ClientOp> =>
 /** A fault and its repair: crash/disk loss then restart, partition then heal. */
 const faultArb = (shape: ScheduleShape): fc.Arbitrary<ReadonlyArray<TimedFault>> => {
   const nodes = nodeIds(shape.nodes)
-  const timed = shape.faults.filter((f) => f === "crash" || f === "disk" || f === "partition")
+  const timed = shape.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss")
   if (timed.length === 0) return fc.constant([])
   return fc
     .record({
@@ -42,7 +46,9 @@ const faultArb = (shape: ScheduleShape): fc.Arbitrary<ReadonlyArray<TimedFault>>
       midWrite: fc.boolean()
     })
     .map(({ kind, at, lengthMs, node, isolated, midWrite }): ReadonlyArray<TimedFault> =>
-      kind === "partition"
+      kind === "hintloss"
+        ? [{ _tag: "HintLoss", at, downMs: lengthMs }]
+        : kind === "partition"
         ? [{ _tag: "Partition", at, isolated }, { _tag: "Heal", at: at + lengthMs }]
         : [
             kind === "disk" ? { _tag: "DiskLoss", at, node } : midWrite ? { _tag: "CrashMidWrite", at, node } : { _tag: "Crash", at, node },
@@ -51,15 +57,29 @@ const faultArb = (shape: ScheduleShape): fc.Arbitrary<ReadonlyArray<TimedFault>>
     )
 }
 
+/** Joins of the spare nodes and leaves of members, at most one each, early in the run. */
+const ringChangeArb = (shape: ScheduleShape): fc.Arbitrary<ReadonlyArray<TimedFault>> => {
+  const members = nodeIds(shape.nodes)
+  const spares = nodeIds(shape.nodes + (shape.spares ?? 0)).slice(shape.nodes)
+  const joins = shape.faults.includes("join") && spares.length > 0
+    ? fc.subarray(spares).chain((chosen) => fc.tuple(...chosen.map((node) => fc.integer({ min: 50, max: 1_200 }).map((at): TimedFault => ({ _tag: "Join", at, node })))))
+    : fc.constant([] as Array<TimedFault>)
+  const leaves = shape.faults.includes("leave") && shape.nodes > 3
+    ? fc.option(fc.record({ at: fc.integer({ min: 50, max: 1_200 }), node: fc.constantFrom(...members) }).map(({ at, node }): TimedFault => ({ _tag: "Leave", at, node })), { nil: undefined })
+    : fc.constant(undefined)
+  return fc.tuple(joins, leaves).map(([j, l]) => (l === undefined ? j : [...j, l]))
+}
+
 export const scenarioArb = (shape: ScheduleShape): fc.Arbitrary<Scenario> =>
   fc
     .record({
       seed: fc.integer({ min: 0, max: 0x7fffffff }),
       quorum: fc.constantFrom(...shape.quorums),
       ops: fc.array(opArb(shape), { minLength: 1, maxLength: shape.opsMax, size: "max" }),
-      faults: fc.array(faultArb(shape), { maxLength: shape.faultsMax, size: "max" })
+      faults: fc.array(faultArb(shape), { maxLength: shape.faultsMax, size: "max" }),
+      ringChanges: ringChangeArb(shape)
     })
-    .map(({ seed, quorum, ops, faults }): Scenario => {
+    .map(({ seed, quorum, ops, faults, ringChanges }): Scenario => {
       const options: SimOptions = {
         ...defaultSimOptions,
         nodes: shape.nodes,
@@ -69,9 +89,11 @@ export const scenarioArb = (shape: ScheduleShape): fc.Arbitrary<Scenario> =>
         keys: shape.keys,
         clients: shape.clients,
         clock: shape.clock ?? "dvv",
-        faults: shape.faults
+        faults: shape.faults,
+        ...(shape.spares === undefined ? {} : { spares: shape.spares }),
+        ...(shape.quiesceReads === undefined ? {} : { quiesceReads: shape.quiesceReads })
       }
-      return { seed, options, ops, faults: faults.flat().sort((a, b) => a.at - b.at) }
+      return { seed, options, ops, faults: [...faults.flat(), ...ringChanges].sort((a, b) => a.at - b.at) }
     })
 
 /**

@@ -48,13 +48,13 @@ describe("the paper's scenarios", () => {
     const { report, replies } = run("hinted-handoff")
     expect(report.violations).toEqual([])
     const put = replies.get("c0.1")!
-    expect(put._tag === "PutOk" && put.nodes).toEqual(["n1", "n3"]) // n2 is cut off
+    expect(put._tag === "PutOk" && put.nodes).toEqual(["n3", "n4"]) // n1 is cut off
     expect(report.stats.hintsStored).toBeGreaterThanOrEqual(1)
     expect(report.stats.hintsDelivered).toBeGreaterThanOrEqual(1)
-    expect(report.finalReplicas.find((r) => r.node === "n2")?.values).toEqual(["c0.1"])
-    // n4 took n2's place and held the hint: the trace shows the Replicate naming n2.
-    const toFallback = report.trace.filter((s) => s.node === "n4" && s.event._tag === "Input" && s.event.input._tag === "Receive" && s.event.input.message._tag === "Replicate")
-    expect(toFallback.some((s) => s.event._tag === "Input" && s.event.input._tag === "Receive" && s.event.input.message._tag === "Replicate" && s.event.input.message.hintFor === "n2")).toBe(true)
+    expect(report.finalReplicas.find((r) => r.node === "n1")?.values).toEqual(["c0.1"])
+    // n2 took n1's place and held the hint: the trace shows the Replicate naming n1.
+    const toFallback = report.trace.filter((s) => s.node === "n2" && s.event._tag === "Input" && s.event.input._tag === "Receive" && s.event.input.message._tag === "Replicate")
+    expect(toFallback.some((s) => s.event._tag === "Input" && s.event.input._tag === "Receive" && s.event.input.message._tag === "Replicate" && s.event.input.message.hintFor === "n1")).toBe(true)
   })
 
   for (const { name, description, scenario } of paperScenarios) {

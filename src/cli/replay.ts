@@ -18,11 +18,13 @@ const describeInput = (input: NodeInput): string => {
       return r._tag === "Get" ? `client Get ${r.id} ${r.key}` : r._tag === "Put" ? `client Put ${r.id} ${r.key}=${r.value}` : `client Delete ${r.id} ${r.key}`
     }
     case "Receive":
-      return `from ${input.from}: ${input.message._tag}${"key" in input.message ? ` ${input.message.key}` : ""}${"op" in input.message ? ` op ${input.message.op}` : ""}`
+      return `from ${input.from}: ${input.message._tag}${"key" in input.message ? ` ${input.message.key}` : ""}${"op" in input.message ? ` op ${input.message.op}` : ""}${input.message._tag === "Gossip" || input.message._tag === "AntiEntropy" ? ` ${input.message._tag === "Gossip" ? input.message.gossip._tag : input.message.exchanges.map((e) => e._tag).join(",")}` : ""}`
     case "TimerFired":
-      return `timer ${input.timer._tag}${"op" in input.timer ? ` op ${input.timer.op}` : ""}`
+      return `timer ${input.timer._tag}${"op" in input.timer ? ` op ${input.timer.op}` : ""}${input.pick === undefined ? "" : ` pick ${input.pick}`}`
     case "PersistDone":
       return `persist done ${input.token}`
+    case "Admin":
+      return `admin ${input.command._tag} ${input.command.node}`
   }
 }
 

@@ -4,6 +4,12 @@ import { Schema } from "effect"
 import type { ClientReply, ClientRequest, NodeInput, PersistRecord, Timer } from "./io.ts"
 import type { PeerMessage } from "./messages.ts"
 import { ValueSchema, VClockSchema, VersionSetSchema } from "./versions.ts"
+import { GossipMessageSchema, MembershipViewSchema } from "./membership.ts"
+import { AntiEntropyMessageSchema } from "./merkle.ts"
+
+/** Ring positions travel as decimal strings (JSON has no 128-bit integers). */
+const PositionSchema = Schema.BigIntFromString
+const KeyRangeSchema = Schema.Struct({ start: PositionSchema, end: PositionSchema })
 
 const NodeIdSchema = Schema.String
 const OpSchema = Schema.Int
@@ -31,15 +37,24 @@ export const ClientReplySchema = Schema.Union([
 ])
 
 export const PeerMessageSchema = Schema.Union([
-  Schema.TaggedStruct("Replicate", { op: OpSchema, key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),
-  Schema.TaggedStruct("ReplicateAck", { op: OpSchema, key: Schema.String }),
-  Schema.TaggedStruct("Read", { op: OpSchema, key: Schema.String }),
-  Schema.TaggedStruct("ReadReply", { op: OpSchema, key: Schema.String, set: VersionSetSchema }),
+  Schema.TaggedStruct("Replicate", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),
+  Schema.TaggedStruct("ReplicateAck", { op: OpSchema, epoch: Schema.Int, key: Schema.String }),
+  Schema.TaggedStruct("Read", { op: OpSchema, epoch: Schema.Int, key: Schema.String }),
+  Schema.TaggedStruct("ReadReply", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("Repair", { key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),
-  Schema.TaggedStruct("Forward", { op: OpSchema, request: ClientRequestSchema }),
-  Schema.TaggedStruct("ForwardReply", { op: OpSchema, reply: ClientReplySchema }),
+  Schema.TaggedStruct("Forward", { op: OpSchema, epoch: Schema.Int, request: ClientRequestSchema }),
+  Schema.TaggedStruct("ForwardReply", { op: OpSchema, epoch: Schema.Int, reply: ClientReplySchema }),
   Schema.TaggedStruct("HintDeliver", { key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("HintAck", { key: Schema.String, set: VersionSetSchema }),
+  Schema.TaggedStruct("Gossip", { gossip: GossipMessageSchema }),
+  Schema.TaggedStruct("AntiEntropy", { exchanges: Schema.Array(AntiEntropyMessageSchema) }),
+  Schema.TaggedStruct("Handoff", {
+    offer: Schema.String, range: KeyRangeSchema,
+    entries: Schema.Array(Schema.Struct({ key: Schema.String, set: VersionSetSchema })),
+    batch: Schema.Int, batches: Schema.Int
+  }),
+  Schema.TaggedStruct("HandoffAck", { offer: Schema.String }),
+  Schema.TaggedStruct("HandoffPull", { offers: Schema.Array(Schema.String) }),
   Schema.TaggedStruct("Ping", {}),
   Schema.TaggedStruct("Pong", {})
 ])
@@ -48,21 +63,32 @@ export const TimerSchema = Schema.Union([
   Schema.TaggedStruct("RequestTimer", { op: OpSchema, round: Schema.Int }),
   Schema.TaggedStruct("ForwardTimer", { op: OpSchema }),
   Schema.TaggedStruct("HintScan", {}),
-  Schema.TaggedStruct("Probe", {})
+  Schema.TaggedStruct("Probe", {}),
+  Schema.TaggedStruct("Gossip", {}),
+  Schema.TaggedStruct("AntiEntropy", {}),
+  Schema.TaggedStruct("Handoff", {})
 ])
 
 export const PersistRecordSchema = Schema.Union([
   Schema.TaggedStruct("StoreKey", { key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("StoreHint", { intended: NodeIdSchema, key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("DeleteHint", { intended: NodeIdSchema, key: Schema.String }),
-  Schema.TaggedStruct("Epoch", { epoch: Schema.Int })
+  Schema.TaggedStruct("Epoch", { epoch: Schema.Int }),
+  Schema.TaggedStruct("Membership", { view: MembershipViewSchema }),
+  Schema.TaggedStruct("HandoffReceived", { offer: Schema.String })
+])
+
+export const AdminCommandSchema = Schema.Union([
+  Schema.TaggedStruct("Join", { node: NodeIdSchema, capacity: Schema.optionalKey(Schema.Finite) }),
+  Schema.TaggedStruct("Leave", { node: NodeIdSchema })
 ])
 
 export const NodeInputSchema = Schema.Union([
   Schema.TaggedStruct("Start", { epochFloor: Schema.Int }),
   Schema.TaggedStruct("Client", { request: ClientRequestSchema }),
   Schema.TaggedStruct("Receive", { from: NodeIdSchema, message: PeerMessageSchema }),
-  Schema.TaggedStruct("TimerFired", { timer: TimerSchema }),
+  Schema.TaggedStruct("TimerFired", { timer: TimerSchema, pick: Schema.optionalKey(Schema.Int) }),
+  Schema.TaggedStruct("Admin", { command: AdminCommandSchema }),
   Schema.TaggedStruct("PersistDone", { token: Schema.Int })
 ])
 

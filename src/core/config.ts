@@ -13,6 +13,16 @@ export const HINT_SCAN_INTERVAL_MS_DEFAULT = 1_000
 export const PROBE_INTERVAL_MS_DEFAULT = 1_000
 /** At most this many hints are offered per scan, so handoff stays background work (section 6). */
 export const HINTS_PER_SCAN_MAX = 64
+/** Gossip with one peer every second (section 4.8). */
+export const GOSSIP_INTERVAL_MS_DEFAULT = 1_000
+/** How often a node compares Merkle roots with a peer for each range it replicates (section 4.7). */
+export const ANTI_ENTROPY_INTERVAL_MS_DEFAULT = 2_000
+/** Ranges compared per anti-entropy round, so it stays background work. */
+export const ANTI_ENTROPY_RANGES_PER_ROUND_MAX = 256
+/** How often unconfirmed range hand-overs are offered again. */
+export const HANDOFF_INTERVAL_MS_DEFAULT = 1_000
+/** Keys per hand-over message. */
+export const HANDOFF_KEYS_PER_MESSAGE_MAX = 256
 
 export interface ProtocolConfig {
   /** Replicas per key (the paper's N). */
@@ -28,6 +38,13 @@ export interface ProtocolConfig {
   readonly probeIntervalMs: number
   /** Read repair (section 5). Off only to demonstrate why it (and anti-entropy) is needed. */
   readonly readRepair: boolean
+  /** Merkle anti-entropy (section 4.7). Off only to demonstrate why it is needed. */
+  readonly antiEntropy: boolean
+  readonly gossipIntervalMs: number
+  readonly antiEntropyIntervalMs: number
+  readonly handoffIntervalMs: number
+  /** Seed nodes every node gossips with, so views cannot stay partitioned (section 4.8). */
+  readonly seeds: ReadonlyArray<string>
 }
 
 export const defaultProtocolConfig: ProtocolConfig = {
@@ -39,7 +56,12 @@ export const defaultProtocolConfig: ProtocolConfig = {
   requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT,
   hintScanIntervalMs: HINT_SCAN_INTERVAL_MS_DEFAULT,
   probeIntervalMs: PROBE_INTERVAL_MS_DEFAULT,
-  readRepair: true
+  readRepair: true,
+  antiEntropy: true,
+  gossipIntervalMs: GOSSIP_INTERVAL_MS_DEFAULT,
+  antiEntropyIntervalMs: ANTI_ENTROPY_INTERVAL_MS_DEFAULT,
+  handoffIntervalMs: HANDOFF_INTERVAL_MS_DEFAULT,
+  seeds: []
 }
 
 /** A configuration error, named precisely so a CLI or a trace loader can report it. */

@@ -55,7 +55,7 @@ const replaceSilent = (
 
 export const sendReply = (state: NodeState, route: ReplyRoute, reply: ClientReply, out: Out): void => {
   if (route._tag === "Local") out.push({ _tag: "Reply", reply })
-  else out.push({ _tag: "Send", to: route.node, message: { _tag: "ForwardReply", op: route.op, reply } })
+  else out.push({ _tag: "Send", to: route.node, message: { _tag: "ForwardReply", op: route.op, epoch: route.epoch, reply } })
 }
 
 const failed = (request: ClientRequest, error: "QuorumTimeout" | "TooManySiblings" | "NotReady" | "BadQuorum", acks: number, nodes: ReadonlyArray<NodeId>): ClientReply => ({
@@ -106,10 +106,10 @@ export const startPut = (
   // in for another node: its next dot must never repeat this one, or DVV sync would merge two
   // different writes as one. When it is a plain target, that store write is its own ack.
   const plainTarget = targets.some((t) => t.node === state.id && t.hintFor === undefined)
-  next = storeVersions(next, request.key, made.set, undefined, plainTarget ? { _tag: "OwnAck", op } : undefined, out)
+  next = storeVersions(next, request.key, made.set, undefined, plainTarget ? { _tag: "OwnAck", op } : undefined, out, "own")
   for (const target of targets) {
     if (target.node !== state.id) {
-      out.push({ _tag: "Send", to: target.node, message: replicate(op, request.key, made.set, target.hintFor) })
+      out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, made.set, target.hintFor) })
     } else if (target.hintFor !== undefined) {
       next = storeVersions(next, request.key, made.set, target.hintFor, { _tag: "OwnAck", op }, out)
     }
@@ -130,15 +130,15 @@ export const startPut = (
   return withRequest(next, op, put)
 }
 
-const replicate = (op: OpId, key: string, set: VersionSet, hintFor: NodeId | undefined) =>
+const replicate = (state: NodeState, op: OpId, key: string, set: VersionSet, hintFor: NodeId | undefined) =>
   hintFor === undefined
-    ? ({ _tag: "Replicate", op, key, set } as const)
-    : ({ _tag: "Replicate", op, key, set, hintFor } as const)
+    ? ({ _tag: "Replicate", op, epoch: state.epoch, key, set } as const)
+    : ({ _tag: "Replicate", op, epoch: state.epoch, key, set, hintFor } as const)
 
 /** A replica (or this node itself) holds the put's version durably. */
-export const putAcknowledged = (state: NodeState, op: OpId, from: NodeId, out: Out): NodeState => {
+export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefined, from: NodeId, out: Out): NodeState => {
   const request = state.requests.get(op)
-  if (request === undefined || request._tag !== "Put") return state
+  if (request === undefined || request._tag !== "Put" || (key !== undefined && key !== request.key)) return state
   if (!request.targets.some((t) => t.node === from) || request.acked.includes(from)) return state
   const acked = [...request.acked, from]
   let replied = request.replied
@@ -179,7 +179,7 @@ export const startGet = (
   const targets = chooseTargets(state, request.key)
   for (const target of targets) {
     if (target.node !== state.id) {
-      out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, key: request.key } })
+      out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key: request.key } })
     }
   }
   const get: GetRequest = {
@@ -196,7 +196,7 @@ export const startGet = (
   out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
   let next = withRequest({ ...state, nextOp: op + 1 }, op, get)
   if (targets.some((t) => t.node === state.id)) {
-    next = readAnswered(next, op, state.id, localView(state, request.key), out)
+    next = readAnswered(next, op, request.key, state.id, localView(state, request.key), out)
   }
   return next
 }
@@ -210,9 +210,9 @@ const mergeAnswers = (state: NodeState, request: GetRequest): VersionSet => {
 }
 
 /** A replica answered a read. Reply after R answers; read-repair once every target answered. */
-export const readAnswered = (state: NodeState, op: OpId, from: NodeId, set: VersionSet, out: Out): NodeState => {
+export const readAnswered = (state: NodeState, op: OpId, key: string, from: NodeId, set: VersionSet, out: Out): NodeState => {
   const request = state.requests.get(op)
-  if (request === undefined || request._tag !== "Get") return state
+  if (request === undefined || request._tag !== "Get" || key !== request.key) return state
   if (!request.targets.some((t) => t.node === from) || request.answers.some((a) => a.node === from)) return state
   let next: GetRequest = { ...request, answers: [...request.answers, { node: from, set }] }
   if (!next.replied && next.answers.length >= next.r) {
@@ -264,10 +264,10 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
         if (target.node === state.id) {
           next = storeVersions(next, request.key, request.set, target.hintFor, { _tag: "OwnAck", op }, out)
         } else {
-          out.push({ _tag: "Send", to: target.node, message: replicate(op, request.key, request.set, target.hintFor) })
+          out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, request.set, target.hintFor) })
         }
       } else {
-        out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, key: request.key } })
+        out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key: request.key } })
       }
     }
     out.push({

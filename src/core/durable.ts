@@ -4,6 +4,7 @@ import { HashMap, Option } from "effect"
 import type { NodeId } from "./ring.ts"
 import type { VersionSet } from "./versions.ts"
 import type { PersistRecord } from "./io.ts"
+import { emptyView, type MembershipView } from "./membership.ts"
 
 /** A replica held for another node (section 4.6), kept apart from the node's own data. */
 export interface Hint {
@@ -17,10 +18,16 @@ export interface DurableState {
   readonly epoch: number
   readonly store: HashMap.HashMap<string, VersionSet>
   readonly hints: HashMap.HashMap<string, Hint>
+  /** The membership view; empty until the node first persists one (then the bootstrap ring is used). */
+  readonly membership: MembershipView
+  /** Range hand-overs this node received whole, by offer id (a joining node counts them). */
+  readonly received: ReadonlyArray<string>
 }
 
 export const emptyDurableState: DurableState = {
   epoch: 0,
+  membership: emptyView,
+  received: [],
   store: HashMap.empty(),
   hints: HashMap.empty()
 }
@@ -45,6 +52,10 @@ export const applyRecord = (durable: DurableState, record: PersistRecord): Durab
       return { ...durable, hints: HashMap.remove(durable.hints, hintId(record.intended, record.key)) }
     case "Epoch":
       return { ...durable, epoch: record.epoch }
+    case "Membership":
+      return { ...durable, membership: record.view }
+    case "HandoffReceived":
+      return durable.received.includes(record.offer) ? durable : { ...durable, received: [...durable.received, record.offer].sort() }
   }
 }
 

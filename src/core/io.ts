@@ -4,6 +4,7 @@ import type { NodeId } from "./ring.ts"
 import type { VClock } from "./vclock.ts"
 import type { Value, VersionSet } from "./versions.ts"
 import type { OpId, PeerMessage } from "./messages.ts"
+import type { MembershipView } from "./membership.ts"
 
 /** Names a client request; chosen by the interpreter, echoed in the reply. */
 export type ClientRequestId = string
@@ -33,6 +34,12 @@ export type Timer =
   | { readonly _tag: "ForwardTimer"; readonly op: OpId }
   | { readonly _tag: "HintScan" }
   | { readonly _tag: "Probe" }
+  /** Gossip with one peer (section 4.8); the interpreter supplies the pick, an input. */
+  | { readonly _tag: "Gossip" }
+  /** Compare Merkle trees with peer replicas (section 4.7); the peer choice is the pick. */
+  | { readonly _tag: "AntiEntropy" }
+  /** Re-offer unconfirmed range hand-overs of a ring change (sections 4.8, 4.9). */
+  | { readonly _tag: "Handoff" }
 
 /** A durable record. Interpreters apply records in the order they were emitted. */
 export type PersistRecord =
@@ -40,6 +47,10 @@ export type PersistRecord =
   | { readonly _tag: "StoreHint"; readonly intended: NodeId; readonly key: string; readonly set: VersionSet }
   | { readonly _tag: "DeleteHint"; readonly intended: NodeId; readonly key: string }
   | { readonly _tag: "Epoch"; readonly epoch: number }
+  /** The membership view (section 4.8: each node persists its membership history). */
+  | { readonly _tag: "Membership"; readonly view: MembershipView }
+  /** This node holds a whole range offered to it in a ring change (so a restart does not forget it). */
+  | { readonly _tag: "HandoffReceived"; readonly offer: string }
 
 export type NodeInput =
   /**
@@ -50,9 +61,20 @@ export type NodeInput =
   | { readonly _tag: "Start"; readonly epochFloor: number }
   | { readonly _tag: "Client"; readonly request: ClientRequest }
   | { readonly _tag: "Receive"; readonly from: NodeId; readonly message: PeerMessage }
-  | { readonly _tag: "TimerFired"; readonly timer: Timer }
+  /**
+   * A timer fired. `pick` is the interpreter's choice where the protocol needs one (which peer
+   * to gossip with, which replica to compare trees with): a seeded draw in the simulator, every
+   * value in the model checker, a random number in the shell.
+   */
+  | { readonly _tag: "TimerFired"; readonly timer: Timer; readonly pick?: number }
+  /** An administrator's explicit membership change (section 4.8): an outage is not a departure. */
+  | { readonly _tag: "Admin"; readonly command: AdminCommand }
   /** The record persisted with this token (and every earlier one) is durable. */
   | { readonly _tag: "PersistDone"; readonly token: number }
+
+export type AdminCommand =
+  | { readonly _tag: "Join"; readonly node: NodeId; readonly capacity?: number }
+  | { readonly _tag: "Leave"; readonly node: NodeId }
 
 export type NodeEffect =
   | { readonly _tag: "Send"; readonly to: NodeId; readonly message: PeerMessage }
@@ -72,5 +94,11 @@ export const timerKey = (timer: Timer): string => {
       return "hint-scan"
     case "Probe":
       return "probe"
+    case "Gossip":
+      return "gossip"
+    case "AntiEntropy":
+      return "anti-entropy"
+    case "Handoff":
+      return "handoff"
   }
 }

@@ -225,9 +225,16 @@ export function gossipTarget(peers: ReadonlyArray<NodeId>, pick: number): NodeId
 
 /** A short fingerprint of a view: equal views, equal digests (MD5 of the canonical entries). */
 export function viewDigest(view: MembershipView): string {
+  const memo = digestMemo.get(view)
+  if (memo !== undefined) return memo
   checkView(view)
-  return md5Hex(JSON.stringify(view.map((entry) => [entry.id, entry.status, entry.capacity, entry.version])))
+  const digest = md5Hex(JSON.stringify(view.map((entry) => [entry.id, entry.status, entry.capacity, entry.version])))
+  digestMemo.set(view, digest)
+  return digest
 }
+
+/** Views are immutable values: each is digested once (gossip asks for it every round). */
+const digestMemo = new WeakMap<MembershipView, string>()
 
 // ---------------------------------------------------------------------------------------------
 // The gossip exchange: A->B digest; B->A its view if the digests differ; A merges and sends the

@@ -143,8 +143,15 @@ const md5Bigint = (text: string): bigint => BigInt(`0x${md5Hex(text)}`)
  */
 export function keyVersionHash(key: string, set: VersionSet | undefined): bigint {
   if (set === undefined || isEmptySet(set)) return EMPTY_HASH
-  return md5Bigint(canonicalJson([key, set]))
+  // Sets are immutable values: a write hashes its old set, which the previous write already did.
+  const memo = hashMemo.get(set)
+  if (memo !== undefined && memo.key === key) return memo.hash
+  const hash = md5Bigint(canonicalJson([key, set]))
+  hashMemo.set(set, { key, hash })
+  return hash
 }
+
+const hashMemo = new WeakMap<VersionSet, { readonly key: string; readonly hash: bigint }>()
 
 /**
  * An inner node's hash: MD5 over its children's hashes in order (a true Merkle node). Only the

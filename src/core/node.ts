@@ -9,6 +9,11 @@ import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
 import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
 import type { PeerMessage } from "./messages.ts"
 import { preferenceList, type NodeId, type Ring } from "./ring.ts"
+import { ringOf, targetRingOf } from "./membership.ts"
+import { buildTrees, completeMembershipChange, handOffOrphans, plannedOffersAfterRestart, startingView } from "./ownership.ts"
+import { adminCommand, gossipTick, receiveGossip } from "./gossip.ts"
+import { antiEntropyTick, receiveAntiEntropy } from "./antientropy.ts"
+import { handoffAcknowledged, handoffBatchDurable, handoffPulled, handoffRecorded, handoffTick, receiveHandoff, sendPendingOffers } from "./handoff.ts"
 import { localView, persist, storeVersions } from "./replica.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 
@@ -20,11 +25,29 @@ export interface StepResult {
   readonly effects: ReadonlyArray<NodeEffect>
 }
 
-/** A node as it comes up from its disk: durable state kept, volatile state empty. */
-export const recover = (id: NodeId, config: ProtocolConfig, ring: Ring, durable: DurableState): NodeState => ({
-  id,
-  config,
-  ring,
+/**
+ * A node as it comes up from its disk: durable state kept, volatile state empty. `bootstrap` is
+ * the ring of the cluster as configured; once the node has persisted a membership view, that
+ * view (reconciled by gossip since) decides the ring instead.
+ */
+export const recover = (id: NodeId, config: ProtocolConfig, bootstrap: Ring, durable: DurableState): NodeState => {
+  const membership = startingView(durable.membership, bootstrap)
+  const ring = ringOf(membership, bootstrap.config)
+  return {
+    id,
+    config,
+    membership,
+    received: durable.received,
+    ring,
+    targetRing: targetRingOf(membership, bootstrap.config),
+    trees: buildTrees(ring, id, config.n, durable.store),
+    offers: [],
+    incoming: new Map(),
+    ...volatileOf(durable)
+  }
+}
+
+const volatileOf = (durable: DurableState) => ({
   epoch: durable.epoch,
   store: durable.store,
   hints: durable.hints,
@@ -39,7 +62,13 @@ export const recover = (id: NodeId, config: ProtocolConfig, ring: Ring, durable:
 })
 
 /** The durable part of a node's state, as its disk holds it once every persist completed. */
-export const durableOf = (state: NodeState): DurableState => ({ epoch: state.epoch, store: state.store, hints: state.hints })
+export const durableOf = (state: NodeState): DurableState => ({
+  epoch: state.epoch,
+  store: state.store,
+  hints: state.hints,
+  membership: state.membership,
+  received: state.received
+})
 
 export const step = (state: NodeState, input: NodeInput, now: number): StepResult => {
   const out: Out = []
@@ -56,13 +85,15 @@ const dispatch = (state: NodeState, input: NodeInput, now: number, out: Out): No
     case "Receive":
       return receive(markUp(state, input.from), input.from, input.message, now, out)
     case "TimerFired":
-      return timerFired(state, input.timer, out)
+      return timerFired(state, input.timer, input.pick ?? 0, out)
+    case "Admin":
+      return adminCommand(state, input.command, out)
     case "PersistDone":
       return persistDone(state, input.token, out)
   }
 }
 
-const timerFired = (state: NodeState, timer: Timer, out: Out): NodeState => {
+const timerFired = (state: NodeState, timer: Timer, pick: number, out: Out): NodeState => {
   switch (timer._tag) {
     case "RequestTimer":
       return requestTimerFired(state, timer.op, timer.round, out)
@@ -74,6 +105,15 @@ const timerFired = (state: NodeState, timer: Timer, out: Out): NodeState => {
     case "Probe":
       probe(state, out)
       return state
+    case "Gossip":
+      gossipTick(state, pick, out)
+      return state
+    case "AntiEntropy":
+      antiEntropyTick(state, pick, out)
+      return state
+    case "Handoff":
+      handoffTick(state, out)
+      return state
   }
 }
 
@@ -82,7 +122,15 @@ const start = (state: NodeState, epochFloor: number, out: Out): NodeState => {
   const next = persist({ ...state, epoch, ready: false }, { _tag: "Epoch", epoch }, { _tag: "EpochDurable" }, out)
   out.push({ _tag: "SetTimer", timer: { _tag: "HintScan" }, afterMs: state.config.hintScanIntervalMs })
   out.push({ _tag: "SetTimer", timer: { _tag: "Probe" }, afterMs: state.config.probeIntervalMs })
-  return next
+  out.push({ _tag: "SetTimer", timer: { _tag: "Gossip" }, afterMs: state.config.gossipIntervalMs })
+  out.push({ _tag: "SetTimer", timer: { _tag: "AntiEntropy" }, afterMs: state.config.antiEntropyIntervalMs })
+  out.push({ _tag: "SetTimer", timer: { _tag: "Handoff" }, afterMs: state.config.handoffIntervalMs })
+  // Whatever the previous incarnation left unfinished: keys it no longer replicates, the
+  // hand-overs of a pending join or leave, and its own join or leave if that can now complete.
+  let resumed = handOffOrphans(next, out)
+  resumed = { ...resumed, offers: plannedOffersAfterRestart(resumed) }
+  sendPendingOffers(resumed, out)
+  return completeMembershipChange(resumed, out)
 }
 
 /**
@@ -106,7 +154,7 @@ const forward = (state: NodeState, request: ClientRequest, to: NodeId, out: Out)
   const op = state.nextOp
   const forwards = new Map(state.forwards)
   forwards.set(op, { op, client: request.id, key: request.key, to })
-  out.push({ _tag: "Send", to, message: { _tag: "Forward", op, request } })
+  out.push({ _tag: "Send", to, message: { _tag: "Forward", op, epoch: state.epoch, request } })
   out.push({ _tag: "SetTimer", timer: { _tag: "ForwardTimer", op }, afterMs: state.config.requestTimeoutMs * 2 })
   return { ...state, nextOp: op + 1, forwards }
 }
@@ -123,24 +171,27 @@ const forwardTimedOut = (state: NodeState, op: number, out: Out): NodeState => {
 const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: number, out: Out): NodeState => {
   switch (message._tag) {
     case "Replicate":
-      return storeVersions(state, message.key, message.set, message.hintFor, { _tag: "AckReplicate", to: from, op: message.op, key: message.key }, out)
+      return storeVersions(state, message.key, message.set, message.hintFor, { _tag: "AckReplicate", to: from, op: message.op, epoch: message.epoch, key: message.key }, out)
     case "ReplicateAck":
-      return putAcknowledged(state, message.op, from, out)
+      // An answer to a previous incarnation's request: its op number may have been reused.
+      if (message.epoch !== state.epoch) return state
+      return putAcknowledged(state, message.op, message.key, from, out)
     case "Read":
-      out.push({ _tag: "Send", to: from, message: { _tag: "ReadReply", op: message.op, key: message.key, set: localView(state, message.key) } })
+      out.push({ _tag: "Send", to: from, message: { _tag: "ReadReply", op: message.op, epoch: message.epoch, key: message.key, set: localView(state, message.key) } })
       return state
     case "ReadReply":
-      return readAnswered(state, message.op, from, message.set, out)
+      if (message.epoch !== state.epoch) return state
+      return readAnswered(state, message.op, message.key, from, message.set, out)
     case "Repair":
       return storeVersions(state, message.key, message.set, message.hintFor, undefined, out)
     case "Forward": {
       if (state.forwarded.includes(message.request.id)) return state
       const forwarded = [...state.forwarded, message.request.id].slice(-FORWARDED_REMEMBERED_MAX)
-      return coordinate({ ...state, forwarded }, message.request, { _tag: "Forwarded", node: from, op: message.op }, now, out)
+      return coordinate({ ...state, forwarded }, message.request, { _tag: "Forwarded", node: from, op: message.op, epoch: message.epoch }, now, out)
     }
     case "ForwardReply": {
       const forwarding = state.forwards.get(message.op)
-      if (forwarding === undefined || forwarding.to !== from) return state
+      if (forwarding === undefined || forwarding.to !== from || message.epoch !== state.epoch) return state
       const forwards = new Map(state.forwards)
       forwards.delete(message.op)
       out.push({ _tag: "CancelTimer", timer: { _tag: "ForwardTimer", op: message.op } })
@@ -151,6 +202,16 @@ const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: numb
       return receiveHint(state, from, message.key, message.set, out)
     case "HintAck":
       return hintAcknowledged(state, from, message.key, message.set, out)
+    case "Gossip":
+      return receiveGossip(state, from, message.gossip, out)
+    case "AntiEntropy":
+      return receiveAntiEntropy(state, from, message.exchanges, out)
+    case "Handoff":
+      return receiveHandoff(state, from, message, out)
+    case "HandoffAck":
+      return handoffAcknowledged(state, from, message.offer, out)
+    case "HandoffPull":
+      return handoffPulled(state, from, message.offers, out)
     case "Ping":
       out.push({ _tag: "Send", to: from, message: { _tag: "Pong" } })
       return state
@@ -171,15 +232,19 @@ const persistDone = (state: NodeState, token: number, out: Out): NodeState => {
 const continueAfterPersist = (state: NodeState, then: Continuation, out: Out): NodeState => {
   switch (then._tag) {
     case "AckReplicate":
-      out.push({ _tag: "Send", to: then.to, message: { _tag: "ReplicateAck", op: then.op, key: then.key } })
+      out.push({ _tag: "Send", to: then.to, message: { _tag: "ReplicateAck", op: then.op, epoch: then.epoch, key: then.key } })
       return state
     case "OwnAck":
-      return putAcknowledged(state, then.op, state.id, out)
+      return putAcknowledged(state, then.op, undefined, state.id, out)
     case "AckHint":
       out.push({ _tag: "Send", to: then.to, message: { _tag: "HintAck", key: then.key, set: then.set } })
       return state
     case "EpochDurable":
       return { ...state, ready: true }
+    case "HandoffBatchDurable":
+      return handoffBatchDurable(state, then.from, then.offer, then.batch, then.batches, out)
+    case "AckHandoff":
+      return handoffRecorded(state, then.to, then.offer, out)
   }
 }
 

@@ -1,9 +1,12 @@
 // The local store of a replica (sections 4.5, 4.6): merge what arrives with DVV sync, persist
 // it, and acknowledge only once the persist is durable. Hints live apart from the node's data.
+// Every write to the store goes through `storeVersions`, which also updates the Merkle tree of
+// the key's range (section 4.7): the trees are maintained incrementally, never rebuilt per write.
 import { HashMap, Option } from "effect"
 import { hintId } from "./durable.ts"
 import type { PersistRecord } from "./io.ts"
-import type { NodeId } from "./ring.ts"
+import { updateKey } from "./merkle.ts"
+import { keyRange, preferenceList, type KeyRange, type NodeId } from "./ring.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 import { emptyVersionSet, syncVersions, type VersionSet } from "./versions.ts"
 
@@ -18,6 +21,9 @@ export const persist = (state: NodeState, record: PersistRecord, then: Continuat
   }
 }
 
+/** The map key of a range's Merkle tree. */
+export const rangeKey = (range: KeyRange): string => `${range.start}:${range.end}`
+
 export const ownSet = (state: NodeState, key: string): VersionSet =>
   Option.getOrElse(HashMap.get(state.store, key), () => emptyVersionSet(state.config.versions.mode))
 
@@ -30,6 +36,17 @@ export const localView = (state: NodeState, key: string): VersionSet => {
   return view
 }
 
+/** Is this node one of the key's N replicas in the ring that serves requests? */
+export const replicates = (state: NodeState, key: string): boolean =>
+  preferenceList(state.ring, key, state.config.n).includes(state.id)
+
+/** How a write reaches the store: as a replica, or as the node that must keep it regardless. */
+export type Placement =
+  /** A peer sent it: a node that no longer replicates the key keeps it as hints for those that do. */
+  | "replica"
+  /** Keep it in the store: the coordinator's own version, a range handed over, anti-entropy. */
+  | "own"
+
 /**
  * Merge `incoming` into this node's replica of `key` (or into its hint for `hintFor`), persist
  * the result and run `then` once durable. Merging is DVV sync, never an overwrite (SIB-1).
@@ -40,17 +57,42 @@ export const storeVersions = (
   incoming: VersionSet,
   hintFor: NodeId | undefined,
   then: Continuation | undefined,
-  out: Out
+  out: Out,
+  placement: Placement = "replica"
 ): NodeState => {
-  const versions = state.config.versions
-  if (hintFor !== undefined && hintFor !== state.id) {
-    const id = hintId(hintFor, key)
-    const existing = Option.getOrUndefined(HashMap.get(state.hints, id))
-    const set = existing === undefined ? incoming : syncVersions(versions, existing.set, incoming)
-    const next = { ...state, hints: HashMap.set(state.hints, id, { intended: hintFor, key, set }) }
-    return persist(next, { _tag: "StoreHint", intended: hintFor, key, set }, then, out)
+  if (hintFor !== undefined && hintFor !== state.id) return storeHint(state, key, incoming, hintFor, then, out)
+  if (placement === "replica" && !replicates(state, key)) {
+    // A stale coordinator, or a hint whose node has since lost the range: pass it on to the
+    // key's replicas in the current ring, through hinted handoff, so nothing stays stranded here.
+    const owners = preferenceList(state.ring, key, state.config.n).filter((node) => node !== state.id)
+    let next = state
+    owners.forEach((owner, i) => {
+      next = storeHint(next, key, incoming, owner, i === owners.length - 1 ? then : undefined, out)
+    })
+    return owners.length === 0 ? storeOwn(state, key, incoming, then, out) : next
   }
-  const set = syncVersions(versions, ownSet(state, key), incoming)
-  const next = { ...state, store: HashMap.set(state.store, key, set) }
+  return storeOwn(state, key, incoming, then, out)
+}
+
+const storeHint = (state: NodeState, key: string, incoming: VersionSet, hintFor: NodeId, then: Continuation | undefined, out: Out): NodeState => {
+  const id = hintId(hintFor, key)
+  const existing = Option.getOrUndefined(HashMap.get(state.hints, id))
+  const set = existing === undefined ? incoming : syncVersions(state.config.versions, existing.set, incoming)
+  const next = { ...state, hints: HashMap.set(state.hints, id, { intended: hintFor, key, set }) }
+  return persist(next, { _tag: "StoreHint", intended: hintFor, key, set }, then, out)
+}
+
+const storeOwn = (state: NodeState, key: string, incoming: VersionSet, then: Continuation | undefined, out: Out): NodeState => {
+  const before = Option.getOrUndefined(HashMap.get(state.store, key))
+  const set = syncVersions(state.config.versions, before ?? emptyVersionSet(state.config.versions.mode), incoming)
+  const treeKey = rangeKey(keyRange(state.ring, key))
+  const tree = state.trees.get(treeKey)
+  let trees = state.trees
+  if (tree !== undefined) {
+    const updated = new Map(state.trees)
+    updated.set(treeKey, updateKey(tree, key, before, set))
+    trees = updated
+  }
+  const next = { ...state, store: HashMap.set(state.store, key, set), trees }
   return persist(next, { _tag: "StoreKey", key, set }, then, out)
 }

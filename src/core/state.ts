@@ -5,13 +5,15 @@ import type { ProtocolConfig } from "./config.ts"
 import type { Hint } from "./durable.ts"
 import type { ClientRequestId, NodeEffect } from "./io.ts"
 import type { OpId } from "./messages.ts"
-import type { NodeId, Ring } from "./ring.ts"
+import type { MembershipView } from "./membership.ts"
+import type { MerkleTree } from "./merkle.ts"
+import type { KeyRange, NodeId, Ring } from "./ring.ts"
 import type { VersionSet } from "./versions.ts"
 
 /** Where a coordinator sends its answer: to the local client, or back to a forwarding node. */
 export type ReplyRoute =
   | { readonly _tag: "Local" }
-  | { readonly _tag: "Forwarded"; readonly node: NodeId; readonly op: OpId }
+  | { readonly _tag: "Forwarded"; readonly node: NodeId; readonly op: OpId; readonly epoch: number }
 
 /** A replica the coordinator asked, and whom it stands in for when it is a fallback. */
 export interface Target {
@@ -63,20 +65,46 @@ export interface Forwarding {
 
 /** What to do once a persist record is durable. */
 export type Continuation =
-  | { readonly _tag: "AckReplicate"; readonly to: NodeId; readonly op: OpId; readonly key: string }
+  | { readonly _tag: "AckReplicate"; readonly to: NodeId; readonly op: OpId; readonly epoch: number; readonly key: string }
   | { readonly _tag: "OwnAck"; readonly op: OpId }
   | { readonly _tag: "AckHint"; readonly to: NodeId; readonly key: string; readonly set: VersionSet }
   | { readonly _tag: "EpochDurable" }
+  /** A batch of a range hand-over is durable here. */
+  | { readonly _tag: "HandoffBatchDurable"; readonly from: NodeId; readonly offer: string; readonly batch: number; readonly batches: number }
+  /** The whole offered range is durable here: acknowledge it. */
+  | { readonly _tag: "AckHandoff"; readonly to: NodeId; readonly offer: string }
+
+/** A range this node must hand to a node that gains it in a ring change (sections 4.8, 4.9). */
+export interface Offer {
+  readonly id: string
+  readonly range: KeyRange
+  readonly to: NodeId
+  readonly confirmed: boolean
+}
 
 export interface NodeState {
   readonly id: NodeId
   readonly config: ProtocolConfig
-  readonly ring: Ring
   // durable (mirrored on disk)
+  /** The membership view (section 4.8), reconciled by gossip. */
+  readonly membership: MembershipView
+  /** Offers received whole while joining. */
+  readonly received: ReadonlyArray<string>
   readonly epoch: number
   readonly store: HashMap.HashMap<string, VersionSet>
   readonly hints: HashMap.HashMap<string, Hint>
+  // derived from the durable state (rebuilt on recovery and on every view change)
+  /** The ring that serves requests: members and leaving nodes. */
+  readonly ring: Ring
+  /** The ring once pending joins and leaves complete; equal to `ring` when none is pending. */
+  readonly targetRing: Ring
+  /** One Merkle tree per token range this node replicates, keyed by rangeKey (section 4.7). */
+  readonly trees: ReadonlyMap<string, MerkleTree>
   // volatile
+  /** Hand-overs this node owes for the pending ring change, confirmed or not. */
+  readonly offers: ReadonlyArray<Offer>
+  /** Batches received so far per incoming offer id. */
+  readonly incoming: ReadonlyMap<string, ReadonlyArray<number>>
   /** False until this incarnation's epoch is durable; until then the node coordinates no write. */
   readonly ready: boolean
   /** Peers this node believes unreachable (local failure detection, section 4.9), sorted. */

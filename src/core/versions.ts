@@ -1,7 +1,9 @@
 // The sibling set a replica stores for one key (DeCandia et al., section 4.4 "Data Versioning"
 // and 4.5): a put with a context replaces exactly the versions that context has seen; replicas
-// merge by syntactic reconciliation; a delete is a put of a tombstone. One API, two clock modes:
-// "dvv" (dotted version vectors, the default) and "vv" (the paper's per-version vector clocks).
+// merge by syntactic reconciliation; a delete is a put of a tombstone. One API, three clock modes:
+// "dvv" (dotted version vectors, the default), "vv" (the paper's per-version vector clocks) and
+// "lww" (last-writer-wins by timestamp, as Cassandra and Riak's last_write_wins offer; it exists
+// so the model checker can show the writes it loses, never as a recommendation).
 
 import { Result, Schema } from "effect"
 import { Base64Url } from "effect/encoding"
@@ -13,9 +15,11 @@ export type { VClock } from "./vclock.ts"
 /**
  * "dvv": one causal context per key plus dotted siblings (Riak 2.0's DVVSet); two puts through
  * one coordinator from one context stay siblings. "vv": the paper's scheme, one vector clock per
- * version; such puts get equal clocks and one silently replaces the other.
+ * version; such puts get equal clocks and one silently replaces the other. "lww": no causality
+ * at all; each key holds one version, and of two versions the one with the later timestamp wins,
+ * so a concurrent write, even an acknowledged one, is silently dropped.
  */
-export type ClockMode = "dvv" | "vv"
+export type ClockMode = "dvv" | "vv" | "lww"
 
 /** A stored version's payload; a delete writes a `Tombstone`, an ordinary version (DEL-1). */
 export type Value = { readonly _tag: "Put"; readonly value: string } | { readonly _tag: "Tombstone"; readonly id: string }
@@ -47,12 +51,24 @@ export interface VvSibling {
 }
 
 /**
+ * One version under last-writer-wins: the value, the coordinator's timestamp (the `now` it
+ * coordinated at) and the coordinator's actor name, which breaks timestamp ties.
+ */
+export interface LwwVersion {
+  readonly time: number
+  readonly actor: string
+  readonly value: Value
+}
+
+/**
  * The versions of one key held by one replica, as plain canonical JSON: equal states have equal
- * `JSON.stringify`. In "vv" mode the siblings are pairwise concurrent and sorted by clock.
+ * `JSON.stringify`. In "vv" mode the siblings are pairwise concurrent and sorted by clock; in
+ * "lww" mode there is at most one version.
  */
 export type VersionSet =
   | { readonly mode: "dvv"; readonly entries: Dvv.DvvSet<Value> }
   | { readonly mode: "vv"; readonly siblings: ReadonlyArray<VvSibling> }
+  | { readonly mode: "lww"; readonly versions: ReadonlyArray<LwwVersion> }
 
 export type PutResult =
   | { readonly _tag: "Ok"; readonly set: VersionSet; readonly warning?: string }
@@ -64,9 +80,11 @@ const assert: (condition: boolean, message: string) => asserts condition = (cond
 
 const emptyDvv: VersionSet = { mode: "dvv", entries: Dvv.empty }
 const emptyVv: VersionSet = { mode: "vv", siblings: [] }
+const emptyLww: VersionSet = { mode: "lww", versions: [] }
 
 /** The set of a key never written, in the given mode. */
-export const emptyVersionSet = (mode: ClockMode): VersionSet => (mode === "dvv" ? emptyDvv : emptyVv)
+export const emptyVersionSet = (mode: ClockMode): VersionSet =>
+  mode === "dvv" ? emptyDvv : mode === "vv" ? emptyVv : emptyLww
 
 /** A put of `value`. */
 export const putValue = (value: string): Value => ({ _tag: "Put", value })
@@ -77,24 +95,38 @@ export const tombstone = (id: string): Value => ({ _tag: "Tombstone", id })
 /** The same value with its keys in canonical order, so the set's JSON is canonical. */
 const canonicalValue = (value: Value): Value => (value._tag === "Put" ? putValue(value.value) : tombstone(value.id))
 
-/** Whether the set holds nothing (the state of a key never written, in either mode). */
+/** Whether the set holds nothing (the state of a key never written, in any mode). */
 export function isEmptySet(set: VersionSet): boolean {
-  return set.mode === "dvv" ? set.entries.length === 0 : set.siblings.length === 0
+  switch (set.mode) {
+    case "dvv":
+      return set.entries.length === 0
+    case "vv":
+      return set.siblings.length === 0
+    case "lww":
+      return set.versions.length === 0
+  }
 }
 
 /** The number of siblings held (tombstones included). */
 export function siblingCount(set: VersionSet): number {
-  return set.mode === "dvv" ? Dvv.size(set.entries) : set.siblings.length
+  switch (set.mode) {
+    case "dvv":
+      return Dvv.size(set.entries)
+    case "vv":
+      return set.siblings.length
+    case "lww":
+      return set.versions.length
+  }
 }
 
-/** Both sets hold the same versions (an empty set equals the empty set of the other mode). */
+/** Both sets hold the same versions (an empty set equals the empty set of any other mode). */
 export function sameVersions(a: VersionSet, b: VersionSet): boolean {
   if (a === b) return true
   if (isEmptySet(a) || isEmptySet(b)) return isEmptySet(a) && isEmptySet(b)
   return JSON.stringify(a) === JSON.stringify(b)
 }
 
-/** `set` in `mode`; an empty set of the other mode is accepted, a non-empty one is a bug. */
+/** `set` in `mode`; an empty set of another mode is accepted, a non-empty one is a bug. */
 function inMode<M extends ClockMode>(mode: M, set: VersionSet): Extract<VersionSet, { mode: M }> {
   if (set.mode === mode) return set as Extract<VersionSet, { mode: M }>
   assert(isEmptySet(set), `a non-empty "${set.mode}" version set met a "${mode}" configuration`)
@@ -207,7 +239,26 @@ function coordinateVv(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The API the protocol code uses, for both modes.
+// Last-writer-wins ("lww"): one version per key; the later timestamp wins, then the larger actor
+// name, then the larger value, so every replica picks the same winner whatever the merge order.
+
+const compareLwwOrder = (x: LwwVersion, y: LwwVersion): number =>
+  x.time - y.time || VClock.compareNodeIds(x.actor, y.actor) || compareValueOrder(x.value, y.value)
+
+function lwwWinner(a: ReadonlyArray<LwwVersion>, b: ReadonlyArray<LwwVersion>): ReadonlyArray<LwwVersion> {
+  const x = a[0]
+  const y = b[0]
+  if (y === undefined) return a
+  if (x === undefined) return b
+  return compareLwwOrder(x, y) >= 0 ? a : b
+}
+
+function isCanonicalLww(versions: ReadonlyArray<LwwVersion>): boolean {
+  return versions.length <= 1 && versions.every((version) => Number.isFinite(version.time))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API the protocol code uses, for every mode.
 
 /**
  * The coordinator's side of a put (section 4.5): makes the new version from the client's
@@ -226,9 +277,7 @@ export function coordinatePut(
   checkConfig(cfg)
   assert(VClock.isCanonical(context), "the put's context is not a canonical vector clock")
   const fresh = canonicalValue(value)
-  const set: VersionSet = cfg.mode === "dvv"
-    ? { mode: "dvv", entries: Dvv.update(inMode("dvv", stored).entries, context, fresh, actor, time) }
-    : { mode: "vv", siblings: coordinateVv(cfg, inMode("vv", stored).siblings, context, fresh, actor, time) }
+  const set = coordinateInMode(cfg, stored, context, fresh, actor, time)
   const count = siblingCount(set)
   if (count > cfg.siblingsMax) return { _tag: "TooManySiblings", count, max: cfg.siblingsMax }
   if (count > cfg.siblingsWarn) {
@@ -237,11 +286,36 @@ export function coordinatePut(
   return { _tag: "Ok", set }
 }
 
+function coordinateInMode(
+  cfg: VersionsConfig,
+  stored: VersionSet,
+  context: VClock.VClock,
+  value: Value,
+  actor: string,
+  time: number
+): VersionSet {
+  switch (cfg.mode) {
+    case "dvv":
+      return { mode: "dvv", entries: Dvv.update(inMode("dvv", stored).entries, context, value, actor, time) }
+    case "vv":
+      return { mode: "vv", siblings: coordinateVv(cfg, inMode("vv", stored).siblings, context, value, actor, time) }
+    case "lww":
+      // The context is ignored: last-writer-wins has no notion of what the client had seen.
+      assert(Number.isFinite(time), `time must be finite, got ${time}`)
+      return { mode: "lww", versions: lwwWinner(inMode("lww", stored).versions, [{ time, actor, value }]) }
+  }
+}
+
 /** Merge of two sets in one mode (the mode of the non-empty one). */
 function syncSets(mode: ClockMode, a: VersionSet, b: VersionSet): VersionSet {
   if (mode === "dvv") {
     const entries = Dvv.sync(inMode("dvv", a).entries, inMode("dvv", b).entries)
     return entries.length === 0 ? emptyDvv : { mode: "dvv", entries }
+  }
+  if (mode === "lww") {
+    const left = inMode("lww", a)
+    const right = inMode("lww", b)
+    return lwwWinner(left.versions, right.versions) === left.versions ? left : right
   }
   const left = inMode("vv", a).siblings
   const right = inMode("vv", b).siblings
@@ -274,6 +348,8 @@ export function covers(a: VersionSet, b: VersionSet): boolean {
 /** The causal context a get returns to the client, to be passed back with its next put. */
 export function contextOf(set: VersionSet): VClock.VClock {
   if (set.mode === "dvv") return Dvv.join(set.entries)
+  // Last-writer-wins keeps no causal history: its context is always empty.
+  if (set.mode === "lww") return VClock.empty
   let context: VClock.VClock = VClock.empty
   for (const sibling of set.siblings) context = VClock.merge(context, sibling.clock)
   return context
@@ -281,7 +357,14 @@ export function contextOf(set: VersionSet): VClock.VClock {
 
 /** Every sibling, tombstones included, in a deterministic order. */
 export function siblingValues(set: VersionSet): ReadonlyArray<Value> {
-  return set.mode === "dvv" ? Dvv.values(set.entries) : set.siblings.map((sibling) => sibling.value)
+  switch (set.mode) {
+    case "dvv":
+      return Dvv.values(set.entries)
+    case "vv":
+      return set.siblings.map((sibling) => sibling.value)
+    case "lww":
+      return set.versions.map((version) => version.value)
+  }
 }
 
 /** The values a client sees: siblings without the tombstones (DEL-1), in a deterministic order. */
@@ -293,7 +376,14 @@ export function liveValues(set: VersionSet): ReadonlyArray<string> {
 
 /** Whether `set` is canonical for its mode (what the schemas demand of decoded data). */
 export function isCanonicalVersionSet(set: VersionSet): boolean {
-  return set.mode === "dvv" ? Dvv.isCanonical(set.entries) : isCanonicalVv(set.siblings)
+  switch (set.mode) {
+    case "dvv":
+      return Dvv.isCanonical(set.entries)
+    case "vv":
+      return isCanonicalVv(set.siblings)
+    case "lww":
+      return isCanonicalLww(set.versions)
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,8 +432,17 @@ const VvVersionSetSchema = Schema.Struct({
   )
 )
 
-/** A stored version set, in canonical form, in either mode. */
-export const VersionSetSchema = Schema.Union([DvvVersionSetSchema, VvVersionSetSchema])
+const LwwVersionSetSchema = Schema.Struct({
+  mode: Schema.Literal("lww"),
+  versions: Schema.Array(Schema.Struct({ time: Schema.Finite, actor: Schema.String, value: ValueSchema }))
+}).check(
+  Schema.makeFilter((set: { readonly versions: ReadonlyArray<LwwVersion> }) =>
+    isCanonicalLww(set.versions) ? undefined : "an lww set holds at most one version"
+  )
+)
+
+/** A stored version set, in canonical form, in any mode. */
+export const VersionSetSchema = Schema.Union([DvvVersionSetSchema, VvVersionSetSchema, LwwVersionSetSchema])
 
 /** The client's opaque context string: base64url of the clock's canonical JSON. */
 const ContextStringSchema = Schema.StringFromBase64Url.pipe(Schema.decodeTo(Schema.fromJsonString(VClockSchema)))

@@ -5,11 +5,13 @@ import type { ClockMode } from "../core/versions.ts"
 import { Prng } from "./prng.ts"
 
 /** Message-level faults drawn from the seed, and the timed faults a schedule may contain. */
-export const FAULT_KINDS = ["drop", "dup", "reorder", "partition", "crash", "disk"] as const
+export const FAULT_KINDS = ["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss"] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 export interface SimOptions {
   readonly nodes: number
+  /** Nodes beyond the initial members that Join faults can bring in (ids after the members'). */
+  readonly spares?: number
   readonly n: number
   readonly r: number
   readonly w: number
@@ -17,6 +19,10 @@ export interface SimOptions {
   /** vv only: keep at most this many clock entries (the paper's truncation). */
   readonly truncateAt?: number
   readonly readRepair: boolean
+  /** Merkle anti-entropy (on unless a scenario shows what happens without it). */
+  readonly antiEntropy?: boolean
+  /** Quiescence reads every key (read repair); off to show anti-entropy converges on its own. */
+  readonly quiesceReads?: boolean
   readonly ring: RingConfig
   readonly keys: number
   readonly clients: number
@@ -38,7 +44,7 @@ export const defaultSimOptions: SimOptions = {
   w: 2,
   clock: "dvv",
   readRepair: true,
-  ring: { strategy: "tokens", tokensPerNode: 16 },
+  ring: { strategy: "tokens", tokensPerNode: 8 },
   keys: 3,
   clients: 3,
   faults: [],
@@ -71,6 +77,12 @@ export type TimedFault =
   /** Cut `isolated` off from every other node, both ways. */
   | { readonly _tag: "Partition"; readonly at: number; readonly isolated: ReadonlyArray<string> }
   | { readonly _tag: "Heal"; readonly at: number }
+  /** Start a spare node and have an administrator join it (section 4.8). */
+  | { readonly _tag: "Join"; readonly at: number; readonly node: string }
+  /** An administrator removes a member; it hands its ranges over, then leaves. */
+  | { readonly _tag: "Leave"; readonly at: number; readonly node: string }
+  /** Hint loss: the node holding the most hints (if any) loses its disk, and restarts after `downMs`. */
+  | { readonly _tag: "HintLoss"; readonly at: number; readonly downMs: number }
 
 export interface Scenario {
   readonly seed: number
@@ -102,12 +114,18 @@ export const generateScenario = (seed: number, options: SimOptions, steps: numbe
   }
   const faults: Array<TimedFault> = []
   const horizonMs = Math.max(1_000, Math.ceil((steps / Math.max(1, options.clients)) * 40))
-  const timed = options.faults.filter((f) => f === "crash" || f === "disk" || f === "partition")
+  const timed = options.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss")
+  // Ring changes: at most one join of each spare and one leave, early, so work runs during them.
+  const spares = nodeIds(options.nodes + (options.spares ?? 0)).slice(options.nodes)
+  if (options.faults.includes("join")) spares.forEach((node, i) => faults.push({ _tag: "Join", at: prng.int(100, 800) + i * 300, node }))
+  if (options.faults.includes("leave") && options.nodes > options.n) faults.push({ _tag: "Leave", at: prng.int(200, 1_200), node: prng.pick(nodes) })
   for (let at = prng.int(50, FAULT_SPACING_MS); at < horizonMs && timed.length > 0; at += prng.int(FAULT_SPACING_MS, 3 * FAULT_SPACING_MS)) {
     const kind = prng.pick(timed)
     const node = prng.pick(nodes)
     const until = at + prng.int(100, 1_500)
-    if (kind === "partition") {
+    if (kind === "hintloss") {
+      faults.push({ _tag: "HintLoss", at, downMs: until - at })
+    } else if (kind === "partition") {
       const isolated = nodes.filter(() => prng.chance(40))
       faults.push({ _tag: "Partition", at, isolated: isolated.length === 0 ? [node] : isolated })
       faults.push({ _tag: "Heal", at: until })

@@ -14,10 +14,11 @@ export const formatSummary = (report: SimReport): string => {
     `writes: ${s.putsAcknowledged} acknowledged, ${s.putsFailed} failed; client timeouts ${s.clientTimeouts}`,
     `reads: ${s.getsAnswered} answered (${s.getsWithSiblings} with siblings), ${s.getsFailed} failed`,
     `hints: ${s.hintsStored} stored, ${s.hintsDelivered} delivered and deleted; read repairs ${s.readRepairs}`,
+    `ring changes: ${s.handoffKeys} keys handed over; anti-entropy: ${s.antiEntropyKeys} keys repaired`,
     `invariant checks: ${s.invariantChecks}`
   ]
   if (report.violations.length === 0) {
-    lines.push("invariants held: SIB-1 DUR-1 HINT-1 CONV-1 DEL-1" + (report.scenario.faults.length === 0 && !options.faults.includes("drop") && !options.faults.includes("dup") ? " QUORUM-1" : ""))
+    lines.push("invariants held: SIB-1 DUR-1 HINT-1 CONV-1 DEL-1 MEMBERSHIP-1 RING-2" + (report.scenario.faults.length === 0 && !options.faults.includes("drop") && !options.faults.includes("dup") ? " QUORUM-1" : ""))
   } else {
     for (const v of report.violations) lines.push(`VIOLATED ${v.invariant} at ${v.at} ms: ${v.message}`)
   }

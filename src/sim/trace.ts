@@ -23,13 +23,15 @@ const RingConfigSchema = Schema.Struct({
 })
 
 const SimOptionsSchema = Schema.Struct({
-  nodes: Schema.Int, n: Schema.Int, r: Schema.Int, w: Schema.Int,
-  clock: Schema.Literals(["dvv", "vv"]),
+  nodes: Schema.Int, spares: Schema.optionalKey(Schema.Int), n: Schema.Int, r: Schema.Int, w: Schema.Int,
+  clock: Schema.Literals(["dvv", "vv", "lww"]),
   truncateAt: Schema.optionalKey(Schema.Int),
   readRepair: Schema.Boolean,
+  antiEntropy: Schema.optionalKey(Schema.Boolean),
+  quiesceReads: Schema.optionalKey(Schema.Boolean),
   ring: RingConfigSchema,
   keys: Schema.Int, clients: Schema.Int,
-  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk"])),
+  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss"])),
   dropPercent: Schema.Number, dupPercent: Schema.Number,
   delayMsMin: Schema.Number, delayMsMax: Schema.Number, diskDelayMsMax: Schema.Number,
   clientTimeoutMs: Schema.Number
@@ -48,7 +50,10 @@ const ScenarioSchema = Schema.Struct({
     Schema.TaggedStruct("Restart", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("DiskLoss", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("Partition", { at: Schema.Number, isolated: Schema.Array(Schema.String) }),
-    Schema.TaggedStruct("Heal", { at: Schema.Number })
+    Schema.TaggedStruct("Heal", { at: Schema.Number }),
+    Schema.TaggedStruct("Join", { at: Schema.Number, node: Schema.String }),
+    Schema.TaggedStruct("Leave", { at: Schema.Number, node: Schema.String }),
+    Schema.TaggedStruct("HintLoss", { at: Schema.Number, downMs: Schema.Number })
   ]))
 })
 
@@ -57,9 +62,11 @@ const TraceConfigSchema = Schema.Struct({
   nodes: Schema.Array(Schema.String),
   ring: RingConfigSchema,
   n: Schema.Int, r: Schema.Int, w: Schema.Int,
-  clock: Schema.Literals(["dvv", "vv"]),
+  clock: Schema.Literals(["dvv", "vv", "lww"]),
   truncateAt: Schema.optionalKey(Schema.Int),
   readRepair: Schema.Boolean,
+  antiEntropy: Schema.optionalKey(Schema.Boolean),
+  seeds: Schema.optionalKey(Schema.Array(Schema.String)),
   replicaTimeoutMs: Schema.Number,
   requestTimeoutMs: Schema.Number,
   hintScanIntervalMs: Schema.Number,
@@ -123,6 +130,8 @@ export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingC
   clock: config.versions.mode,
   ...(config.versions.truncateAt === undefined ? {} : { truncateAt: config.versions.truncateAt }),
   readRepair: config.readRepair,
+  antiEntropy: config.antiEntropy,
+  seeds: config.seeds,
   replicaTimeoutMs: config.replicaTimeoutMs,
   requestTimeoutMs: config.requestTimeoutMs,
   hintScanIntervalMs: config.hintScanIntervalMs,
@@ -133,6 +142,8 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   ...defaultProtocolConfig,
   n: config.n, r: config.r, w: config.w,
   readRepair: config.readRepair,
+  antiEntropy: config.antiEntropy ?? true,
+  seeds: config.seeds ?? [],
   replicaTimeoutMs: config.replicaTimeoutMs,
   requestTimeoutMs: config.requestTimeoutMs,
   hintScanIntervalMs: config.hintScanIntervalMs,
@@ -140,8 +151,11 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   versions: { ...defaultVersionsConfig, mode: config.clock, ...(config.truncateAt === undefined ? {} : { truncateAt: config.truncateAt }) }
 })
 
-/** Traces are written with sorted-free, stable JSON: the same run gives the same bytes. */
-export const encodeTrace = (trace: Trace): string => JSON.stringify(trace) + "\n"
+/**
+ * Traces are encoded through their Schema (128-bit ring positions and Merkle hashes become
+ * decimal strings) into JSON whose field order is fixed: the same run gives the same bytes.
+ */
+export const encodeTrace = (trace: Trace): string => JSON.stringify(Schema.encodeSync(TraceSchema)(trace)) + "\n"
 
 /** Decode a trace file's text, naming what is wrong: bad JSON, wrong format or version, a bad field. */
 export const decodeTrace = (text: string): { readonly _tag: "Ok"; readonly trace: Trace } | { readonly _tag: "Error"; readonly message: string } => {

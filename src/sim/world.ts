@@ -9,6 +9,7 @@ import type { PeerMessage } from "../core/messages.ts"
 import { recover, step } from "../core/node.ts"
 import { buildRing, preferenceList, type Ring } from "../core/ring.ts"
 import type { NodeState } from "../core/state.ts"
+import type { MembershipView } from "../core/membership.ts"
 import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
 import { defaultVersionsConfig, emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
 import { Prng } from "./prng.ts"
@@ -23,10 +24,16 @@ export const QUIESCE_READ_ROUNDS = 2
 export const QUIESCE_READ_WAIT_MS = 3_000
 /** DUR-1 scans every disk, so it runs every this many events rather than after each one. */
 export const DURABILITY_CHECK_EVERY_EVENTS = 2_000
+/** The range of the picks the simulator draws for gossip and anti-entropy timers. */
+export const PICK_MAX = 1 << 20
 /** A run stops, reporting a violation, if it has not finished by this many events. */
 export const EVENTS_MAX = 5_000_000
 
-export type InvariantId = "SIB-1" | "SIB-2" | "DUR-1" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1"
+export type InvariantId = "SIB-1" | "SIB-2" | "DUR-1" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "MEMBERSHIP-1" | "RING-2"
+
+/** Quiescence waits, in steps of this much virtual time, for membership to settle. */
+export const MEMBERSHIP_SETTLE_STEP_MS = 1_000
+export const MEMBERSHIP_SETTLE_MAX_MS = 60_000
 
 export interface Violation {
   readonly invariant: InvariantId
@@ -50,6 +57,9 @@ export interface SimStats {
   hintsStored: number
   hintsDelivered: number
   readRepairs: number
+  /** Keys carried by range hand-overs (joins and leaves) and by anti-entropy repairs. */
+  handoffKeys: number
+  antiEntropyKeys: number
   invariantChecks: number
 }
 
@@ -68,6 +78,8 @@ export interface SimReport {
   readonly finalReplicas: ReadonlyArray<{ readonly node: string; readonly key: string; readonly values: ReadonlyArray<string> }>
   readonly endTime: number
   readonly trace: ReadonlyArray<TraceStep>
+  /** The membership view the running nodes agree on at the end. */
+  readonly finalMembership: MembershipView
 }
 
 type SimEvent =
@@ -88,6 +100,8 @@ interface SimNode {
   incarnation: number
   starts: number
   diskLostAt: number
+  /** A spare node is off until a Join fault starts it; a started node is restarted at quiescence. */
+  started: boolean
   readonly timers: Map<string, number>
 }
 
@@ -120,6 +134,8 @@ export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
   r: scenario.options.r,
   w: scenario.options.w,
   readRepair: scenario.options.readRepair,
+  antiEntropy: scenario.options.antiEntropy ?? true,
+  seeds: nodeIds(Math.min(2, scenario.options.nodes)),
   versions: {
     ...defaultVersionsConfig,
     mode: scenario.options.clock,
@@ -134,6 +150,8 @@ export class World {
   private readonly queue = new EventQueue<SimEvent>()
   private readonly nodes = new Map<string, SimNode>()
   private readonly nodeOrder: ReadonlyArray<string>
+  /** The initial members; `ring` is theirs (the bootstrap ring every node starts from). */
+  private readonly members: ReadonlyArray<string>
   private readonly clients: Array<SimClient> = []
   private readonly requestOwner = new Map<string, number>()
   private readonly oracle = new Oracle()
@@ -150,10 +168,11 @@ export class World {
   /** A timer fires only if it is still the latest one set under its key (re-arming replaces it). */
   private timerGeneration = 0
   private readonly faultFree: boolean
+  private readonly quorumCutoff: number
   readonly stats: SimStats = {
     events: 0, messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0,
     faultsInjected: 0, putsAcknowledged: 0, putsFailed: 0, getsAnswered: 0, getsFailed: 0,
-    getsWithSiblings: 0, clientTimeouts: 0, hintsStored: 0, hintsDelivered: 0, readRepairs: 0, invariantChecks: 0
+    getsWithSiblings: 0, clientTimeouts: 0, hintsStored: 0, hintsDelivered: 0, readRepairs: 0, handoffKeys: 0, antiEntropyKeys: 0, invariantChecks: 0
   }
 
   /**
@@ -163,14 +182,18 @@ export class World {
   constructor(readonly scenario: Scenario, private readonly recordTrace = false, private readonly checkInvariants = true) {
     const options = scenario.options
     this.prng = new Prng(scenario.seed)
-    this.nodeOrder = nodeIds(options.nodes)
-    this.ring = buildRing(this.nodeOrder.map((id) => ({ id })), options.ring)
+    this.nodeOrder = nodeIds(options.nodes + (options.spares ?? 0))
+    this.members = this.nodeOrder.slice(0, options.nodes)
+    this.ring = buildRing(this.members.map((id) => ({ id })), options.ring)
     this.config = protocolConfigOf(scenario)
-    this.faultFree = scenario.faults.length === 0 && !options.faults.some((f) => f === "drop" || f === "dup")
+    const ringChanges = scenario.faults.filter((f) => f._tag === "Join" || f._tag === "Leave")
+    this.faultFree = scenario.faults.length === ringChanges.length && !options.faults.some((f) => f === "drop" || f === "dup")
+    // Across joins and leaves QUORUM-1 is promised for writes acknowledged before the first one.
+    this.quorumCutoff = ringChanges.reduce((t, f) => Math.min(t, f.at), Infinity)
     for (const id of this.nodeOrder) {
       this.nodes.set(id, {
         id, state: undefined, disk: emptyDurableState, pending: [], diskFreeAt: 0,
-        incarnation: 0, starts: 0, diskLostAt: -1, timers: new Map()
+        incarnation: 0, starts: 0, diskLostAt: -1, started: false, timers: new Map()
       })
     }
     for (let c = 0; c < options.clients; c++) {
@@ -181,7 +204,7 @@ export class World {
   // ---- the run ----------------------------------------------------------------------------
 
   run(): SimReport {
-    for (const id of this.nodeOrder) this.startNode(id)
+    for (const id of this.members) this.startNode(id)
     for (const fault of this.scenario.faults) this.queue.push(fault.at, { _tag: "Fault", fault })
     for (const client of this.clients) this.scheduleNextOp(client)
     // Workload phase: until every client is done and every fault has been applied.
@@ -196,7 +219,8 @@ export class World {
       observations: this.observations,
       finalReplicas: this.finalReplicas(),
       endTime: this.now,
-      trace: this.trace
+      trace: this.trace,
+      finalMembership: this.nodeOrder.map((id) => this.nodes.get(id)!.state).find((state) => state !== undefined)?.membership ?? []
     }
   }
 
@@ -226,18 +250,50 @@ export class World {
     this.isolated = new Set()
     this.armed.clear()
     this.messageFaults = false
-    for (const id of this.nodeOrder) if (this.nodes.get(id)!.state === undefined) this.restartNode(id)
+    for (const id of this.nodeOrder) {
+      const node = this.nodes.get(id)!
+      if (node.started && node.state === undefined) this.restartNode(id)
+    }
     this.runUntil(this.now + QUIESCE_SETTLE_MS)
+    if (!this.settleMembership()) return
     const keys = keyNames(this.scenario.options.keys)
-    for (let round = 0; round < QUIESCE_READ_ROUNDS; round++) {
+    for (let round = 0; round < QUIESCE_READ_ROUNDS && this.scenario.options.quiesceReads !== false; round++) {
       keys.forEach((key, i) => {
-        const node = preferenceList(this.ring, key, this.config.n)[0]!
+        const node = preferenceList(this.currentRing(), key, this.config.n)[0]!
         this.input(node, { _tag: "Client", request: { _tag: "Get", id: `quiesce.${round}.${i}`, key, r: this.config.n } })
       })
       this.runUntil(this.now + QUIESCE_READ_WAIT_MS)
     }
     this.checkDurability()
     this.checkConvergence(keys)
+  }
+
+  /** The ring the running nodes agree on once membership has settled. */
+  private currentRing(): Ring {
+    for (const id of this.nodeOrder) {
+      const state = this.nodes.get(id)!.state
+      if (state !== undefined) return state.ring
+    }
+    return this.ring
+  }
+
+  /**
+   * MEMBERSHIP-1: after gossip quiesces every running node holds the same view, with no join or
+   * leave still pending. Waits for it in steps, up to MEMBERSHIP_SETTLE_MAX_MS.
+   */
+  private settleMembership(): boolean {
+    const deadline = this.now + MEMBERSHIP_SETTLE_MAX_MS
+    for (;;) {
+      const views = this.nodeOrder.map((id) => this.nodes.get(id)!.state).filter((s): s is NodeState => s !== undefined).map((s) => s.membership)
+      const digests = new Set(views.map((v) => JSON.stringify(v)))
+      const pending = views.some((v) => v.some((e) => e.status === "joining" || e.status === "leaving"))
+      if (digests.size === 1 && !pending) return true
+      if (this.now >= deadline || this.violations.length > 0) {
+        this.violate("MEMBERSHIP-1", `views have not converged ${MEMBERSHIP_SETTLE_MAX_MS} ms after healing: ${digests.size} distinct views${pending ? ", a join or leave still pending" : ""}: ${[...digests].join(" | ")}`)
+        return false
+      }
+      this.runUntil(this.now + MEMBERSHIP_SETTLE_STEP_MS)
+    }
   }
 
   // ---- events -----------------------------------------------------------------------------
@@ -257,7 +313,9 @@ export class World {
         const node = this.nodes.get(event.node)!
         if (node.timers.get(event.key) !== event.gen) return
         node.timers.delete(event.key)
-        this.input(event.node, { _tag: "TimerFired", timer: event.timer })
+        // Timers that need a choice (a gossip peer, an anti-entropy partner) get it from the seed.
+        const needsPick = event.timer._tag === "Gossip" || event.timer._tag === "AntiEntropy"
+        this.input(event.node, needsPick ? { _tag: "TimerFired", timer: event.timer, pick: this.prng.int(0, PICK_MAX) } : { _tag: "TimerFired", timer: event.timer })
         return
       }
       case "PersistComplete": {
@@ -307,6 +365,34 @@ export class World {
       case "Heal":
         this.isolated = new Set()
         return
+      case "Join": {
+        const node = this.nodes.get(fault.node)
+        if (node === undefined || node.started) return
+        this.startNode(fault.node)
+        this.input(fault.node, { _tag: "Admin", command: { _tag: "Join", node: fault.node } })
+        return
+      }
+      case "Leave": {
+        const at = this.nodes.get(fault.node)?.state !== undefined ? fault.node : this.nodeOrder.find((id) => this.nodes.get(id)!.state !== undefined)
+        if (at !== undefined) this.input(at, { _tag: "Admin", command: { _tag: "Leave", node: fault.node } })
+        return
+      }
+      case "HintLoss": {
+        let victim: string | undefined
+        let most = 0
+        for (const id of this.nodeOrder) {
+          const state = this.nodes.get(id)!.state
+          const count = state === undefined ? 0 : HashMap.size(state.hints)
+          if (count > most) {
+            most = count
+            victim = id
+          }
+        }
+        if (victim === undefined) return
+        this.crashNode(victim, true)
+        this.queue.push(this.now + fault.downMs, { _tag: "Fault", fault: { _tag: "Restart", at: this.now + fault.downMs, node: victim } })
+        return
+      }
     }
   }
 
@@ -318,6 +404,7 @@ export class World {
 
   private startNode(id: string): void {
     const node = this.nodes.get(id)!
+    node.started = true
     node.state = recover(id, this.config, this.ring, node.disk)
     node.starts += 1
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Recover" } })
@@ -349,6 +436,11 @@ export class World {
     const before = node.state
     if (before === undefined) return
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Input", input } })
+    if (input._tag === "Receive" && input.message._tag === "AntiEntropy") {
+      for (const exchange of input.message.exchanges) {
+        if (exchange._tag === "MerkleSync" || exchange._tag === "MerkleSyncReply") this.stats.antiEntropyKeys += exchange.entries.length
+      }
+    }
     const result = step(before, input, this.now)
     node.state = result.state
     if (this.checkInvariants) this.checkStep(id, before, input, result.effects)
@@ -363,6 +455,7 @@ export class World {
   private perform(node: SimNode, effect: NodeEffect): void {
     switch (effect._tag) {
       case "Send":
+        if (effect.message._tag === "Handoff") this.checkHandoff(node, effect.to, effect.message.entries.map((e) => e.key))
         this.send(node.id, effect.to, effect.message)
         return
       case "SetTimer": {
@@ -518,13 +611,35 @@ export class World {
         const hint = sortedHints(before).find((h) => h.intended === record.intended && h.key === record.key)
         const intended = this.nodes.get(record.intended)!
         if (hint === undefined || intended.diskLostAt >= 0) continue
-        const held = diskEvents(intended.disk, record.key)
+        // The intended node must hold the hint durably; if a ring change has since taken the key
+        // from it, it passes the versions on (as hints of its own), so any other disk counts.
+        const stillReplica = intended.state !== undefined && preferenceList(intended.state.ring, record.key, this.config.n).includes(record.intended)
+        const held = stillReplica
+          ? diskEvents(intended.disk, record.key)
+          : this.nodeOrder.filter((other) => other !== id).flatMap((other) => diskEvents(this.nodes.get(other)!.disk, record.key))
         for (const event of eventsOf(hint.set)) {
           if (!this.oracle.coveredBy(event, held)) {
-            this.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${record.intended}'s disk does not hold ${event}`)
+            this.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${stillReplica ? `${record.intended}'s disk` : "no other disk"} holds ${event}`)
             return
           }
         }
+      }
+    }
+  }
+
+  /**
+   * RING-2 end to end: a hand-over to a node carries only keys that node gains in the ring
+   * change under way (only the moved ranges travel).
+   */
+  private checkHandoff(node: SimNode, to: string, keys: ReadonlyArray<string>): void {
+    const state = node.state
+    if (state === undefined || !this.checkInvariants) return
+    this.stats.handoffKeys += keys.length
+    for (const key of keys) {
+      const gains = preferenceList(state.targetRing, key, this.config.n).includes(to) && !preferenceList(state.ring, key, this.config.n).includes(to)
+      if (!gains) {
+        this.violate("RING-2", `${node.id} handed ${key} to ${to}, which does not gain it in the pending ring change`)
+        return
       }
     }
   }
@@ -548,7 +663,7 @@ export class World {
     if (this.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
       const seen = this.oracle.pastUnion(reply.key, events)
       for (const write of this.ackedByKey.get(reply.key) ?? []) {
-        if (write.at >= startedAt) break
+        if (write.at >= startedAt || write.at >= this.quorumCutoff) break
         if (!this.oracle.inUnion(seen, write.event)) {
           this.violate("QUORUM-1", `get ${reply.id} of ${reply.key} started at ${startedAt} ms missed ${write.event}, acknowledged at ${write.at} ms (R=${options.r}, W=${options.w}, N=${options.n})`)
           return
@@ -589,7 +704,8 @@ export class World {
   private checkConvergence(keys: ReadonlyArray<string>): void {
     if (this.violations.length > 0) return
     for (const id of this.nodeOrder) {
-      const state = this.nodes.get(id)!.state!
+      const state = this.nodes.get(id)!.state
+      if (state === undefined) continue
       const hints = sortedHints(state)
       if (hints.length > 0) {
         this.violate("HINT-1", `${id} still holds ${hints.length} hint(s) after quiescence (first: ${hints[0]!.intended}/${hints[0]!.key})`)
@@ -598,7 +714,7 @@ export class World {
     }
     for (const key of keys) {
       this.stats.invariantChecks += 1
-      const replicas = preferenceList(this.ring, key, this.config.n)
+      const replicas = preferenceList(this.currentRing(), key, this.config.n)
       const sets = replicas.map((id) => storeEvents(this.nodes.get(id)!.state!, key).slice().sort())
       const first = JSON.stringify(sets[0])
       for (let i = 1; i < sets.length; i++) {
@@ -626,7 +742,7 @@ export class World {
   private finalReplicas(): SimReport["finalReplicas"] {
     const result: Array<{ node: string; key: string; values: ReadonlyArray<string> }> = []
     for (const key of keyNames(this.scenario.options.keys)) {
-      for (const id of preferenceList(this.ring, key, this.config.n)) {
+      for (const id of preferenceList(this.currentRing(), key, this.config.n)) {
         const state = this.nodes.get(id)!.state
         if (state === undefined) continue
         result.push({ node: id, key, values: siblingValues(storeSet(state, key)).filter((v) => v._tag === "Put").map(eventOf) })

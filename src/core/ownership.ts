@@ -1,0 +1,116 @@
+// Who owns what, derived from the membership view (sections 4.2, 4.8, 4.9): the serving ring,
+// the target ring of a pending join or leave, the Merkle trees of the ranges this node
+// replicates, the hand-overs it owes, and what happens when the view changes.
+import { HashMap } from "effect"
+import { sortedStore } from "./durable.ts"
+import { buildTree, type MerkleTree } from "./merkle.ts"
+import {
+  completeJoin, completeLeave, entryOf, initialView, ringOf, targetRingOf, transferPlan, viewDigest, type MembershipView
+} from "./membership.ts"
+import { keyRange, preferenceList, rangesHeldBy, type NodeId, type Ring } from "./ring.ts"
+import { persist, rangeKey, replicates, storeVersions } from "./replica.ts"
+import type { NodeState, Offer, Out } from "./state.ts"
+import type { VersionSet } from "./versions.ts"
+
+/** The view a node starts from: its persisted one, or every member of the bootstrap ring. */
+export const startingView = (persisted: MembershipView, bootstrap: Ring): MembershipView =>
+  persisted.length > 0 ? persisted : initialView(bootstrap.members)
+
+/** One Merkle tree per token range `self` replicates, built from the store (recovery, ring change). */
+export const buildTrees = (
+  ring: Ring,
+  self: NodeId,
+  n: number,
+  store: HashMap.HashMap<string, VersionSet>
+): ReadonlyMap<string, MerkleTree> => {
+  const held = rangesHeldBy(ring, self, n)
+  const entries = new Map<string, Array<readonly [string, VersionSet]>>(held.map((range) => [rangeKey(range), []]))
+  for (const [key, set] of sortedStore({ store })) entries.get(rangeKey(keyRange(ring, key)))?.push([key, set])
+  return new Map(held.map((range) => [rangeKey(range), buildTree(range, entries.get(rangeKey(range)) ?? [])]))
+}
+
+export const offerId = (from: NodeId, to: NodeId, range: { readonly start: bigint; readonly end: bigint }): string =>
+  `${from}>${to}:${range.start}:${range.end}`
+
+/** The hand-overs `self` owes while the ring moves from `ring` to `target`, keeping confirmations. */
+const plannedOffers = (state: NodeState, ring: Ring, target: Ring): ReadonlyArray<Offer> => {
+  if (viewRingsEqual(ring, target)) return []
+  const previous = new Map(state.offers.map((o) => [o.id, o]))
+  return transferPlan(ring, target, state.config.n, state.id).flatMap((offer) =>
+    offer.to.map((to) => {
+      const id = offerId(state.id, to, offer.range)
+      return { id, range: offer.range, to, confirmed: previous.get(id)?.confirmed ?? false }
+    })
+  )
+}
+
+/** After a restart the offers are volatile and lost: plan them again, none confirmed. */
+export const plannedOffersAfterRestart = (state: NodeState): ReadonlyArray<Offer> =>
+  plannedOffers({ ...state, offers: [] }, state.ring, state.targetRing)
+
+/** The offers a joining node waits for: every range it gains, from its designated sender. */
+export const expectedOffers = (state: NodeState): ReadonlyArray<string> => {
+  const expected: Array<string> = []
+  for (const sender of state.ring.nodes) {
+    for (const offer of transferPlan(state.ring, state.targetRing, state.config.n, sender)) {
+      if (offer.to.includes(state.id)) expected.push(offerId(sender, state.id, offer.range))
+    }
+  }
+  return expected.sort()
+}
+
+const viewRingsEqual = (a: Ring, b: Ring): boolean =>
+  a.tokens.length === b.tokens.length && a.tokens.every((t, i) => t.position === b.tokens[i]!.position && t.owner === b.tokens[i]!.owner)
+
+/**
+ * Adopt a new membership view: persist it, rebuild the rings, the trees and the offers, pass on
+ * keys this node no longer replicates, and finish this node's own join or leave if it can.
+ */
+export const adoptView = (state: NodeState, view: MembershipView, out: Out): NodeState => {
+  if (viewDigest(view) === viewDigest(state.membership)) return state
+  let next = persist({ ...state, membership: view }, { _tag: "Membership", view }, undefined, out)
+  const ring = ringOf(view, state.ring.config)
+  const targetRing = targetRingOf(view, state.ring.config)
+  const ringChanged = !viewRingsEqual(ring, state.ring)
+  next = { ...next, ring, targetRing, offers: plannedOffers(next, ring, targetRing) }
+  if (ringChanged) {
+    next = { ...next, trees: buildTrees(ring, state.id, state.config.n, state.store) }
+    next = handOffOrphans(next, out)
+  }
+  return completeMembershipChange(next, out)
+}
+
+/**
+ * Keys in the store that this node no longer replicates go to the replicas that now hold them,
+ * as hints (delivered, acknowledged, then dropped: HINT-1). The store keeps its copy, so this
+ * node's own dots are never reused.
+ */
+export const handOffOrphans = (state: NodeState, out: Out): NodeState => {
+  let next = state
+  for (const [key, set] of sortedStore(state)) {
+    if (replicates(state, key)) continue
+    for (const owner of preferenceList(state.ring, key, state.config.n)) {
+      if (owner !== state.id) next = storeVersions(next, key, set, owner, undefined, out)
+    }
+  }
+  return next
+}
+
+/**
+ * A joining node becomes a member once it holds every range it gains; a leaving node leaves
+ * once every node that gains one of its ranges has confirmed it (paper 4.9: "hand over after
+ * confirmation"). Until then the joining node serves nothing and the leaving node serves all.
+ */
+export const completeMembershipChange = (state: NodeState, out: Out): NodeState => {
+  const entry = entryOf(state.membership, state.id)
+  if (entry === undefined) return state
+  if (entry.status === "joining") {
+    const missing = expectedOffers(state).filter((id) => !state.received.includes(id))
+    if (missing.length > 0) return state
+    return adoptView(state, completeJoin(state.membership, state.id), out)
+  }
+  if (entry.status === "leaving" && state.offers.every((offer) => offer.confirmed)) {
+    return adoptView(state, completeLeave(state.membership, state.id), out)
+  }
+  return state
+}
