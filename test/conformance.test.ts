@@ -89,7 +89,10 @@ const summary = (what: string, totals: Totals, ms: number, extra = ""): string =
 const work = mkdtempSync(path.join(tmpdir(), "dynamo-conformance-"))
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
-describe("conformance of the core to spec/dynamo.qnt", () => {
+// The model checks SIB-1, SIB-2, DUR-1, DEL-1 and HINT-1 (sib1 .. hint1) in every state it
+// reaches; replaying its traces through the core, with every replica's siblings, contexts and
+// hints compared after every step, holds the core to those same invariants on those schedules.
+describe("conformance of the core to spec/dynamo.qnt (SIB-1 SIB-2 DUR-1 DEL-1 HINT-1)", () => {
   test("the driver reads the model's configuration and maps its keys onto the core's ring", () => {
     expect(model.nodes).toEqual(["n1", "n2", "n3", "n4"])
     expect([model.n, model.r, model.w]).toEqual([3, 2, 2])

@@ -30,7 +30,8 @@ export const simulateCommand = Command.make(
   {
     seed: Flag.Int("seed").pipe(Flag.withDescription("PRNG seed: same seed and flags, same run"), Flag.withDefault(1)),
     steps: Flag.Int("steps").pipe(Flag.withDescription("client operations in the workload"), Flag.withDefault(200)),
-    nodes: Flag.Int("nodes").pipe(Flag.withDefault(5)),
+    nodes: Flag.Int("nodes").pipe(Flag.withDescription("initial members"), Flag.withDefault(5)),
+    spares: Flag.Int("spares").pipe(Flag.withDescription("extra nodes the join fault brings in (default 2 with --faults join)"), Flag.optional),
     n: Flag.Int("n").pipe(Flag.withDefault(3)),
     r: Flag.Int("r").pipe(Flag.withDefault(2)),
     w: Flag.Int("w").pipe(Flag.withDefault(2)),
@@ -38,7 +39,7 @@ export const simulateCommand = Command.make(
     clients: Flag.Int("clients").pipe(Flag.withDefault(3)),
     clock: Flag.Literals("clock", ["dvv", "vv"]).pipe(Flag.withDefault("dvv")),
     faults: Flag.String("faults").pipe(
-      Flag.withDescription(`comma-separated: ${FAULT_KINDS.join(",")}`),
+      Flag.withDescription(`comma-separated: ${FAULT_KINDS.join(",")} (drop, dup, reorder: per message; the rest: timed faults drawn from the seed)`),
       Flag.withDefault("")
     ),
     out: Flag.String("out").pipe(Flag.withDescription("write the run as a trace (spec/traces.md)"), Flag.optional)
@@ -53,10 +54,13 @@ export const simulateCommand = Command.make(
     if (flags.w < 1 || flags.w > flags.n) problems.push(`--w must be in 1..N (${flags.n}), got ${flags.w}`)
     if (flags.steps < 0 || flags.steps > 1_000_000) problems.push(`--steps must be in 0..1000000, got ${flags.steps}`)
     if (flags.keys < 1 || flags.clients < 1) problems.push(`--keys and --clients must be at least 1`)
+    const spares = Option.getOrElse(flags.spares, () => (faults.includes("join") ? 2 : 0))
+    if (spares < 0 || spares > 16) problems.push(`--spares must be in 0..16, got ${spares}`)
+    if (faults.includes("leave") && flags.nodes <= flags.n) problems.push(`--faults leave needs more nodes than N (--nodes ${flags.nodes}, --n ${flags.n})`)
     if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
     const options = {
       ...defaultSimOptions,
-      nodes: flags.nodes, n: flags.n, r: flags.r, w: flags.w,
+      nodes: flags.nodes, spares, n: flags.n, r: flags.r, w: flags.w,
       keys: flags.keys, clients: flags.clients, clock: flags.clock, faults
     }
     const scenario = generateScenario(flags.seed, options, flags.steps)

@@ -5,7 +5,7 @@ export const formatSummary = (report: SimReport): string => {
   const { options } = report.scenario
   const s = report.stats
   const lines = [
-    `seed ${report.scenario.seed}: ${options.nodes} nodes, N=${options.n} R=${options.r} W=${options.w}, clock ${options.clock}` +
+    `seed ${report.scenario.seed}: ${options.nodes} nodes${options.spares ? ` (+${options.spares} spares)` : ""}, N=${options.n} R=${options.r} W=${options.w}, clock ${options.clock}` +
       `${options.truncateAt === undefined ? "" : ` (truncated at ${options.truncateAt})`}, ring ${options.ring.strategy}, ` +
       `${options.keys} keys, ${options.clients} clients, faults [${options.faults.join(",")}]`,
     `events ${s.events}, virtual time ${report.endTime} ms`,
