@@ -15,7 +15,9 @@ export const antiEntropyTick = (state: NodeState, pick: number, out: Out): void 
   if (state.config.antiEntropy) {
     const byPeer = new Map<NodeId, Array<AntiEntropyMessage>>()
     let compared = 0
-    for (const tree of state.trees.values()) {
+    // In ring order, so a round is the same whatever the map's internal order.
+    const trees = Array.from(HashMap.values(state.trees)).sort((a, b) => (a.range.end < b.range.end ? -1 : a.range.end > b.range.end ? 1 : 0))
+    for (const tree of trees) {
       if (compared >= ANTI_ENTROPY_RANGES_PER_ROUND_MAX) break
       const peers = preferenceListForPosition(state.ring, tree.range.end, state.config.n).filter((node) => node !== state.id && !isDown(state, node))
       if (peers.length === 0) continue
@@ -34,7 +36,7 @@ export const receiveAntiEntropy = (state: NodeState, from: NodeId, exchanges: Re
   let next = state
   const replies: Array<AntiEntropyMessage> = []
   for (const message of exchanges.slice(0, ANTI_ENTROPY_RANGES_PER_ROUND_MAX)) {
-    const tree = next.trees.get(rangeKey(message.range))
+    const tree = Option.getOrUndefined(HashMap.get(next.trees, rangeKey(message.range)))
     if (tree === undefined) continue
     const current = next
     const step = onAntiEntropy({ tree, get: (key) => Option.getOrUndefined(HashMap.get(current.store, key)) }, message)

@@ -22,11 +22,11 @@ export const buildTrees = (
   self: NodeId,
   n: number,
   store: HashMap.HashMap<string, VersionSet>
-): ReadonlyMap<string, MerkleTree> => {
+): HashMap.HashMap<string, MerkleTree> => {
   const held = rangesHeldBy(ring, self, n)
   const entries = new Map<string, Array<readonly [string, VersionSet]>>(held.map((range) => [rangeKey(range), []]))
   for (const [key, set] of sortedStore({ store })) entries.get(rangeKey(keyRange(ring, key)))?.push([key, set])
-  return new Map(held.map((range) => [rangeKey(range), buildTree(range, entries.get(rangeKey(range)) ?? [])]))
+  return HashMap.fromIterable(held.map((range) => [rangeKey(range), buildTree(range, entries.get(rangeKey(range)) ?? [])] as const))
 }
 
 export const offerId = (from: NodeId, to: NodeId, range: { readonly start: bigint; readonly end: bigint }): string =>

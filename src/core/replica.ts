@@ -30,6 +30,7 @@ export const ownSet = (state: NodeState, key: string): VersionSet =>
 /** Everything this node holds for `key`: its own replica merged with any hints for it. */
 export const localView = (state: NodeState, key: string): VersionSet => {
   let view = ownSet(state, key)
+  if (HashMap.size(state.hints) === 0) return view
   for (const hint of HashMap.values(state.hints)) {
     if (hint.key === key) view = syncVersions(state.config.versions, view, hint.set)
   }
@@ -86,13 +87,8 @@ const storeOwn = (state: NodeState, key: string, incoming: VersionSet, then: Con
   const before = Option.getOrUndefined(HashMap.get(state.store, key))
   const set = syncVersions(state.config.versions, before ?? emptyVersionSet(state.config.versions.mode), incoming)
   const treeKey = rangeKey(keyRange(state.ring, key))
-  const tree = state.trees.get(treeKey)
-  let trees = state.trees
-  if (tree !== undefined) {
-    const updated = new Map(state.trees)
-    updated.set(treeKey, updateKey(tree, key, before, set))
-    trees = updated
-  }
+  const tree = Option.getOrUndefined(HashMap.get(state.trees, treeKey))
+  const trees = tree === undefined ? state.trees : HashMap.set(state.trees, treeKey, updateKey(tree, key, before, set))
   const next = { ...state, store: HashMap.set(state.store, key, set), trees }
   return persist(next, { _tag: "StoreKey", key, set }, then, out)
 }

@@ -98,8 +98,11 @@ export interface NodeState {
   readonly ring: Ring
   /** The ring once pending joins and leaves complete; equal to `ring` when none is pending. */
   readonly targetRing: Ring
-  /** One Merkle tree per token range this node replicates, keyed by rangeKey (section 4.7). */
-  readonly trees: ReadonlyMap<string, MerkleTree>
+  /**
+   * One Merkle tree per token range this node replicates, keyed by rangeKey (section 4.7). A
+   * persistent map: a write replaces one tree without copying the hundreds of others.
+   */
+  readonly trees: HashMap.HashMap<string, MerkleTree>
   // volatile
   /** Hand-overs this node owes for the pending ring change, confirmed or not. */
   readonly offers: ReadonlyArray<Offer>

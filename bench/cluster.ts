@@ -1,0 +1,403 @@
+// A real local cluster under load (issue 9): five node processes on 127.0.0.1 with durable
+// writes (SQLite, synchronous=FULL), 32 concurrent closed-loop clients, 50% gets and 50% puts
+// over 10,000 keys with 1 KiB values; throughput and p50/p99/p99.9 latency, then one client
+// alone; for (N,R,W) = (3,2,2), (3,3,1), (3,1,3). Then a disk loss: one node is killed -9 while
+// clients write, its data directory deleted, and it comes back empty; the table counts the
+// acknowledged writes that were acknowledged by that node alone and those no disk holds after.
+// Run directly: `npx tsx bench/cluster.ts [--seconds 30] [--clients 32] [--routing any|replica]`.
+import http from "node:http"
+import { readFileSync, rmSync } from "node:fs"
+import { availableParallelism, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { buildRing, preferenceList, RING_CONFIG_DEFAULT, type Ring } from "../src/core/ring.ts"
+import { LocalCluster } from "../src/net/cluster.ts"
+
+export interface ClusterBenchOptions {
+  /** Seconds of the 32-client run, per configuration. */
+  readonly seconds?: number
+  /** Seconds of the one-client run, per configuration. */
+  readonly singleSeconds?: number
+  readonly clients?: number
+  readonly nodes?: number
+  readonly keys?: number
+  readonly valueBytes?: number
+  readonly configs?: ReadonlyArray<readonly [n: number, r: number, w: number]>
+  /** "any": each request goes to a random node (it forwards when it is not a replica); "replica": to a replica of the key (a partition-aware client, paper section 5). */
+  readonly routing?: "any" | "replica"
+  readonly sync?: "full" | "normal"
+  /** Where nodes commit: on their thread, or on a writer thread. */
+  readonly writer?: "inline" | "worker"
+  readonly diskLoss?: boolean
+  /** Write a CPU profile of every node process into this directory (node --cpu-prof). */
+  readonly profileDir?: string
+  readonly log?: (line: string) => void
+}
+
+const DEFAULTS = {
+  seconds: 30,
+  clients: 32,
+  nodes: 5,
+  keys: 10_000,
+  valueBytes: 1024,
+  configs: [[3, 2, 2], [3, 3, 1], [3, 1, 3]] as ReadonlyArray<readonly [number, number, number]>,
+  routing: "any" as const,
+  sync: "full" as const,
+  writer: "inline" as "inline" | "worker",
+  diskLoss: true,
+  profileDir: undefined as string | undefined
+}
+/** Requests that take longer than this count as failures (the node answers within 2 s by design). */
+const REQUEST_TIMEOUT_MS = 10_000
+/** The disk-loss phase: writes for this long, the kill at its middle. */
+const DISK_LOSS_WRITE_MS = 4_000
+/** Waiting for hints to drain after the node comes back, at most. */
+const SETTLE_MS_MAX = 20_000
+
+interface Reply {
+  readonly status: number
+  readonly body: string
+  readonly nodes: string
+}
+
+class Client {
+  private readonly agents: Array<http.Agent>
+
+  constructor(private readonly ports: ReadonlyArray<number>, sockets: number) {
+    this.agents = ports.map(() => new http.Agent({ keepAlive: true, maxSockets: sockets }))
+  }
+
+  request(node: number, method: string, path: string, body?: string): Promise<Reply> {
+    return new Promise((done, fail) => {
+      const request = http.request({
+        host: "127.0.0.1", port: this.ports[node], path, method, agent: this.agents[node],
+        headers: body === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        timeout: REQUEST_TIMEOUT_MS
+      }, (response) => {
+        const chunks: Array<Buffer> = []
+        response.on("data", (chunk: Buffer) => chunks.push(chunk))
+        response.on("end", () => done({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8"), nodes: String(response.headers["x-dynamo-nodes"] ?? "") }))
+        response.on("error", fail)
+      })
+      request.on("timeout", () => request.destroy(new Error("timeout")))
+      request.on("error", fail)
+      request.end(body)
+    })
+  }
+
+  close(): void {
+    for (const agent of this.agents) agent.destroy()
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from /proc (Linux); 0 elsewhere. */
+const cpuSecondsOf = (pid: number | undefined): number => {
+  if (pid === undefined) return 0
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0
+  }
+}
+
+const clusterCpuSeconds = (cluster: LocalCluster): number => cluster.nodes.reduce((sum, node) => sum + cpuSecondsOf(node.process?.pid), 0)
+
+interface RunStats {
+  /** CPU time the node processes and this load generator used during the run, in µs per op. */
+  nodeCpuMicrosPerOp?: number
+  clientCpuMicrosPerOp?: number
+  readonly ops: number
+  readonly seconds: number
+  readonly errors: number
+  readonly latencies: Float64Array
+  readonly getLatencies: Float64Array
+  readonly putLatencies: Float64Array
+}
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+
+const sorted = (values: Array<number>): Float64Array => Float64Array.from(values).sort()
+
+const pad = (value: string, width: number) => value.padStart(width)
+const ms = (value: number) => (Number.isNaN(value) ? "-" : value < 10 ? value.toFixed(2) : value.toFixed(1))
+
+interface Workload {
+  readonly client: Client
+  readonly ring: Ring
+  readonly n: number
+  readonly nodes: number
+  readonly keys: number
+  readonly valueBytes: number
+  readonly routing: "any" | "replica"
+  readonly contexts: Map<string, string>
+}
+
+const keyOf = (i: number) => `key:${i}`
+const indexOfNode = (id: string) => Number(id.slice(1)) - 1
+
+const pickNode = (workload: Workload, key: string): number => {
+  if (workload.routing === "any") return Math.floor(Math.random() * workload.nodes)
+  const replicas = preferenceList(workload.ring, key, workload.n)
+  return indexOfNode(replicas[Math.floor(Math.random() * replicas.length)]!)
+}
+
+const valueOf = (tag: string, bytes: number) => (tag + ":").padEnd(bytes, "v")
+
+const putBody = (workload: Workload, key: string, value: string) => {
+  const context = workload.contexts.get(key)
+  return JSON.stringify(context === undefined ? { value } : { value, context })
+}
+
+const rememberContext = (workload: Workload, key: string, reply: Reply) => {
+  if (reply.status !== 200 && reply.status !== 404) return
+  const context = (JSON.parse(reply.body) as { context?: unknown }).context
+  if (typeof context === "string") workload.contexts.set(key, context)
+}
+
+/** `clients` closed loops for `seconds`: each op a get or a put (50/50) of a random key. */
+const runLoad = async (workload: Workload, clients: number, seconds: number): Promise<RunStats> => {
+  const all: Array<number> = []
+  const gets: Array<number> = []
+  const puts: Array<number> = []
+  let errors = 0
+  let sequence = 0
+  const started = performance.now()
+  const deadline = started + seconds * 1000
+  await Promise.all(Array.from({ length: clients }, async (_, client) => {
+    while (performance.now() < deadline) {
+      const key = keyOf(Math.floor(Math.random() * workload.keys))
+      const node = pickNode(workload, key)
+      const isPut = Math.random() < 0.5
+      const t0 = performance.now()
+      let reply: Reply | undefined
+      try {
+        reply = isPut
+          ? await workload.client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, putBody(workload, key, valueOf(`c${client}.${sequence++}`, workload.valueBytes)))
+          : await workload.client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
+      } catch {
+        reply = undefined
+      }
+      const latency = performance.now() - t0
+      if (reply === undefined || (reply.status !== 200 && reply.status !== 404)) {
+        errors += 1
+        continue
+      }
+      rememberContext(workload, key, reply)
+      all.push(latency)
+      ;(isPut ? puts : gets).push(latency)
+    }
+  }))
+  const elapsed = (performance.now() - started) / 1000
+  return { ops: all.length, seconds: elapsed, errors, latencies: sorted(all), getLatencies: sorted(gets), putLatencies: sorted(puts) }
+}
+
+/** Writes every key once (32 at a time), so gets read real 1 KiB values. */
+const preload = async (workload: Workload, clients: number): Promise<void> => {
+  let next = 0
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let i = next++; i < workload.keys; i = next++) {
+      const key = keyOf(i)
+      const reply = await workload.client.request(pickNode(workload, key), "PUT", `/kv/${encodeURIComponent(key)}`, putBody(workload, key, valueOf(`pre.${i}`, workload.valueBytes)))
+      rememberContext(workload, key, reply)
+    }
+  }))
+}
+
+interface DiskLossResult {
+  readonly acknowledged: number
+  readonly soleAcker: number
+  readonly lost: number
+}
+
+/**
+ * Clients write fresh keys; halfway, `victim` is killed -9 and its data directory deleted; it
+ * restarts empty. Every acknowledged write is then looked for on every node's disk (own replica
+ * or hint, through /local).
+ */
+const diskLoss = async (cluster: LocalCluster, workload: Workload, clients: number): Promise<DiskLossResult> => {
+  const victim = cluster.nodes[cluster.nodes.length - 1]!
+  const acked = new Map<string, { value: string; nodes: ReadonlyArray<string> }>()
+  let sequence = 0
+  let killed = false
+  const deadline = performance.now() + DISK_LOSS_WRITE_MS
+  const killAt = performance.now() + DISK_LOSS_WRITE_MS / 2
+  const killing = (async () => {
+    await new Promise((done) => setTimeout(done, DISK_LOSS_WRITE_MS / 2))
+    await victim.kill()
+    rmSync(victim.dataDir, { recursive: true, force: true })
+    killed = true
+  })()
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < deadline) {
+      const key = `loss:${sequence++}`
+      const value = valueOf(key, workload.valueBytes)
+      // Before the kill any node; after it, only the living.
+      const choices = killed || performance.now() >= killAt ? workload.nodes - 1 : workload.nodes
+      const node = Math.floor(Math.random() * choices)
+      try {
+        const reply = await workload.client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify({ value }))
+        if (reply.status === 200) acked.set(key, { value, nodes: reply.nodes.split(",") })
+      } catch {
+        // a connection to the victim cut by the kill: not acknowledged
+      }
+    }
+  }))
+  await killing
+  await victim.start()
+  const settleDeadline = Date.now() + SETTLE_MS_MAX
+  while (Date.now() < settleDeadline) {
+    const hints = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await workload.client.request(i, "GET", "/status")).body).hints as number))
+    if (hints.every((count) => count === 0)) break
+    await new Promise((done) => setTimeout(done, 500))
+  }
+  let soleAcker = 0
+  let lost = 0
+  const entries = [...acked]
+  let next = 0
+  await Promise.all(Array.from({ length: clients }, async () => {
+    for (let i = next++; i < entries.length; i = next++) {
+      const [key, write] = entries[i]!
+      if (write.nodes.length === 1 && write.nodes[0] === victim.id) soleAcker += 1
+      let found = false
+      for (let node = 0; node < workload.nodes && !found; node++) {
+        const local = JSON.parse((await workload.client.request(node, "GET", `/local/${encodeURIComponent(key)}`)).body) as { values: ReadonlyArray<string>; hints: ReadonlyArray<{ values: ReadonlyArray<string> }> }
+        found = local.values.includes(write.value) || local.hints.some((hint) => hint.values.includes(write.value))
+      }
+      if (!found) lost += 1
+    }
+  }))
+  return { acknowledged: acked.size, soleAcker, lost }
+}
+
+interface ConfigResult {
+  /** The machine's 1-minute load average before and after the 32-client run (other work competes). */
+  readonly load1: readonly [number, number]
+  readonly config: readonly [number, number, number]
+  readonly load: RunStats
+  readonly single: RunStats
+  readonly loss: DiskLossResult | undefined
+}
+
+const runConfig = async (config: readonly [number, number, number], options: typeof DEFAULTS & { singleSeconds: number; log: (line: string) => void }): Promise<ConfigResult> => {
+  const [n, r, w] = config
+  const dir = join(tmpdir(), `dynamo-bench-${process.pid}-${n}${r}${w}`)
+  rmSync(dir, { recursive: true, force: true })
+  const cluster = await LocalCluster.start({ nodes: options.nodes, dataDir: dir, n, r, w, extraArgs: ["--sync", options.sync, "--writer", options.writer],
+    ...(options.profileDir === undefined ? {} : { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] }) })
+  const client = new Client(cluster.nodes.map((node) => node.port), options.clients)
+  const ring = buildRing(cluster.nodes.map((node) => ({ id: node.id })), RING_CONFIG_DEFAULT)
+  const workload: Workload = { client, ring, n, nodes: options.nodes, keys: options.keys, valueBytes: options.valueBytes, routing: options.routing, contexts: new Map() }
+  try {
+    options.log(`(${n},${r},${w}): preloading ${options.keys} keys`)
+    await preload(workload, options.clients)
+    options.log(`(${n},${r},${w}): ${options.clients} clients for ${options.seconds} s`)
+    const load1Before = loadavg()[0]!
+    const nodeCpu0 = clusterCpuSeconds(cluster)
+    const clientCpu0 = process.cpuUsage()
+    const load = await runLoad(workload, options.clients, options.seconds)
+    const clientCpu = process.cpuUsage(clientCpu0)
+    load.nodeCpuMicrosPerOp = ((clusterCpuSeconds(cluster) - nodeCpu0) * 1e6) / Math.max(1, load.ops)
+    load.clientCpuMicrosPerOp = (clientCpu.user + clientCpu.system) / Math.max(1, load.ops)
+    options.log(`(${n},${r},${w}): 1 client for ${options.singleSeconds} s`)
+    const single = await runLoad(workload, 1, options.singleSeconds)
+    let loss: DiskLossResult | undefined
+    if (options.diskLoss) {
+      options.log(`(${n},${r},${w}): disk loss of ${cluster.nodes[cluster.nodes.length - 1]!.id} during writes`)
+      loss = await diskLoss(cluster, workload, options.clients)
+    }
+    return { config, load, single, loss, load1: [load1Before, loadavg()[0]!] }
+  } finally {
+    client.close()
+    await cluster.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const formatTable = (results: ReadonlyArray<ConfigResult>, options: typeof DEFAULTS & { singleSeconds: number }): string => {
+  const lines: Array<string> = []
+  lines.push(`${options.nodes} nodes on 127.0.0.1, SQLite synchronous=${options.sync.toUpperCase()} (${options.writer} commits), ${options.keys} keys, ${options.valueBytes}-byte values, 50% get / 50% put, routing: ${options.routing === "any" ? "each request to a random node" : "each request to a replica of its key"}`)
+  lines.push(`${options.clients} clients for ${options.seconds} s, then 1 client for ${options.singleSeconds} s; latencies in ms`)
+  lines.push(`machine: ${availableParallelism()} CPUs; 1-minute load average around each 32-client run: ${results.map((result) => `${result.config.join(",")}: ${result.load1[0].toFixed(1)} -> ${result.load1[1].toFixed(1)}`).join("; ")}`)
+  lines.push("")
+  const header = ["N,R,W", "ops/s", "p50", "p99", "p99.9", "get p50", "put p50", "errors", "CPU µs/op nodes+client", "1-client ops/s", "1c get p50", "1c put p50", "1c p99", "acked (loss run)", "acked by lost node alone", "lost"]
+  const rows = results.map((result) => {
+    const { load, single, loss } = result
+    return [
+      result.config.join(","),
+      (load.ops / load.seconds).toFixed(0),
+      ms(percentile(load.latencies, 0.5)), ms(percentile(load.latencies, 0.99)), ms(percentile(load.latencies, 0.999)),
+      ms(percentile(load.getLatencies, 0.5)), ms(percentile(load.putLatencies, 0.5)),
+      String(load.errors),
+      `${(load.nodeCpuMicrosPerOp ?? 0).toFixed(0)}+${(load.clientCpuMicrosPerOp ?? 0).toFixed(0)}`,
+      (single.ops / single.seconds).toFixed(0),
+      ms(percentile(single.getLatencies, 0.5)), ms(percentile(single.putLatencies, 0.5)), ms(percentile(single.latencies, 0.99)),
+      loss === undefined ? "-" : String(loss.acknowledged),
+      loss === undefined ? "-" : String(loss.soleAcker),
+      loss === undefined ? "-" : String(loss.lost)
+    ]
+  })
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
+  lines.push(header.map((title, i) => pad(title, widths[i]!)).join(" | "))
+  lines.push(widths.map((width) => "-".repeat(width)).join("-|-"))
+  for (const row of rows) lines.push(row.map((cell, i) => pad(cell, widths[i]!)).join(" | "))
+  if (results.some((result) => result.loss !== undefined)) {
+    lines.push("")
+    lines.push("Disk loss: clients write fresh keys for 4 s; at 2 s the last node is killed -9, its data directory deleted, and it restarts")
+    lines.push("empty. 'acked by lost node alone': acknowledged writes whose only durable copy, when acknowledged, was on the lost disk")
+    lines.push("(possible with W=1 only). 'lost': acknowledged writes no disk holds (own replica or hint) after hints drained.")
+  }
+  return lines.join("\n")
+}
+
+/** Runs the benchmark and returns its table. */
+export async function clusterBench(options: ClusterBenchOptions = {}): Promise<string> {
+  const seconds = options.seconds ?? DEFAULTS.seconds
+  const resolved = {
+    ...DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)),
+    seconds,
+    singleSeconds: options.singleSeconds ?? Math.max(2, Math.round(seconds / 3)),
+    log: options.log ?? ((line: string) => console.error(line))
+  } as typeof DEFAULTS & { singleSeconds: number; log: (line: string) => void }
+  const results: Array<ConfigResult> = []
+  for (const config of resolved.configs) results.push(await runConfig(config, resolved))
+  return formatTable(results, resolved)
+}
+
+const flag = (name: string): string | undefined => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index === -1 ? undefined : process.argv[index + 1]
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)))
+  const configs = flag("configs")?.split(";").map((text) => text.split(",").map(Number) as unknown as readonly [number, number, number])
+  const routing = flag("routing")
+  if (routing !== undefined && routing !== "any" && routing !== "replica") {
+    console.error("--routing must be any or replica")
+    process.exit(2)
+  }
+  const writer = flag("writer")
+  if (writer !== undefined && writer !== "inline" && writer !== "worker") {
+    console.error("--writer must be inline or worker")
+    process.exit(2)
+  }
+  const sync = flag("sync")
+  if (sync !== undefined && sync !== "full" && sync !== "normal") {
+    console.error("--sync must be full or normal")
+    process.exit(2)
+  }
+  console.log(await clusterBench({
+    seconds: number("seconds"),
+    singleSeconds: number("single-seconds"),
+    clients: number("clients"),
+    configs,
+    routing,
+    sync,
+    writer,
+    diskLoss: !process.argv.includes("--no-disk-loss"),
+    profileDir: flag("profile")
+  } as ClusterBenchOptions))
+}

@@ -1,0 +1,70 @@
+// `dynamo cluster --nodes K`: start K node processes on 127.0.0.1 (ports --port, --port+1, ...),
+// each with every other as a peer, wait until all serve, print their addresses, and stop them
+// all on Ctrl-C. Node i keeps its data in DATA/n<i> and its logs in DATA/n<i>.log.
+import { Console, Effect, Option, Schema } from "effect"
+import { Command, Flag } from "effect/cli"
+import { LocalCluster } from "../net/cluster.ts"
+import { BadArguments } from "./simulate.ts"
+
+/** A local cluster is a development tool: a handful of processes on one machine. */
+export const CLUSTER_NODES_MAX = 16
+
+export class ClusterStartError extends Schema.TaggedError<ClusterStartError>()("ClusterStartError", {
+  message: Schema.String
+}) {}
+
+export const clusterCommand = Command.make(
+  "cluster",
+  {
+    nodes: Flag.Int("nodes").pipe(Flag.withDescription("how many node processes"), Flag.withDefault(5)),
+    port: Flag.Int("port").pipe(Flag.withDescription("port of n1; node i listens on port + i - 1"), Flag.withDefault(7001)),
+    data: Flag.String("data").pipe(Flag.withDescription("data directory: node i uses DATA/n<i>"), Flag.withDefault("./data")),
+    n: Flag.Int("n").pipe(Flag.withDefault(3)),
+    r: Flag.Int("r").pipe(Flag.withDefault(2)),
+    w: Flag.Int("w").pipe(Flag.withDefault(2)),
+    sync: Flag.Literals("sync", ["full", "normal"]).pipe(Flag.withDefault("full")),
+    record: Flag.String("record").pipe(Flag.withDescription("record each node's trace into DIR/n<i>.trace.json"), Flag.optional)
+  },
+  Effect.fnUntraced(function*(flags) {
+    const problems: Array<string> = []
+    if (flags.nodes < 1 || flags.nodes > CLUSTER_NODES_MAX) problems.push(`--nodes must be in 1..${CLUSTER_NODES_MAX}, got ${flags.nodes}`)
+    if (flags.port < 1 || flags.port + flags.nodes - 1 > 65535) problems.push(`--port ${flags.port} leaves no room for ${flags.nodes} ports`)
+    if (flags.n < 1 || flags.n > flags.nodes) problems.push(`--n must be in 1..nodes (${flags.nodes}), got ${flags.n}`)
+    if (flags.r < 1 || flags.r > flags.n) problems.push(`--r must be in 1..N (${flags.n}), got ${flags.r}`)
+    if (flags.w < 1 || flags.w > flags.n) problems.push(`--w must be in 1..N (${flags.n}), got ${flags.w}`)
+    if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
+    yield* Console.log(`starting ${flags.nodes} nodes (N=${flags.n} R=${flags.r} W=${flags.w}), data in ${flags.data} ...`)
+    const cluster = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => LocalCluster.start({
+          nodes: flags.nodes,
+          basePort: flags.port,
+          dataDir: flags.data,
+          n: flags.n,
+          r: flags.r,
+          w: flags.w,
+          extraArgs: ["--sync", flags.sync],
+          recordDir: Option.getOrUndefined(flags.record),
+          logToFiles: true
+        }),
+        catch: (error) => new ClusterStartError({ message: `the cluster did not start: ${(error as Error).message}` })
+      }),
+      (cluster) =>
+        Console.log("stopping every node ...").pipe(
+          Effect.andThen(Effect.promise(() => cluster.stop())),
+          Effect.andThen(Console.log("stopped"))
+        )
+    )
+    for (const node of cluster.nodes) {
+      yield* Console.log(`ready ${node.id} ${node.url}`)
+      void node.exited().then((exit) => {
+        if (exit.signal !== "SIGTERM" && exit.code !== 130 && exit.code !== 0) {
+          console.log(`${node.id} exited (${exit.code ?? exit.signal}); see ${flags.data}/${node.id}.log`)
+        }
+      })
+    }
+    yield* Console.log(`logs in ${flags.data}/n<i>.log. Try: npx dynamo put hello world --node ${cluster.nodes[0]!.url}`)
+    yield* Console.log("Ctrl-C stops every node.")
+    return yield* Effect.never
+  }, Effect.scoped)
+).pipe(Command.withDescription("Start a local cluster of K node processes"))

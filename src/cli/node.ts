@@ -1,0 +1,48 @@
+// `dynamo node`: run one node of a fixed-membership cluster in this process (src/net/node.ts).
+// Every node is given every member's id and address with --peers (the same list on every node
+// is simplest: a node finds itself in it by --id). Prints `ready ID URL` once it serves.
+import { Effect, Logger, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import { runNode, storageLayer } from "../net/node.ts"
+import { MEMORY_DATA, nodeOptionsOf } from "../net/options.ts"
+import { BadArguments } from "./simulate.ts"
+
+/** Structured logs (logfmt) on stderr: stdout carries only the ready line and command output. */
+export const stderrLogger = Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)])
+
+export const nodeCommand = Command.make(
+  "node",
+  {
+    id: Flag.String("id").pipe(Flag.withDescription("this node's id, e.g. n1")),
+    host: Flag.String("host").pipe(Flag.withDescription("address to listen on"), Flag.withDefault("127.0.0.1")),
+    port: Flag.Int("port").pipe(Flag.withDescription("port of the client API and the peer endpoint (0: any free port)"), Flag.withDefault(7001)),
+    data: Flag.String("data").pipe(Flag.withDescription(`data directory (SQLite), or ${MEMORY_DATA} for a disk that dies with the process`)),
+    peers: Flag.String("peers").pipe(
+      Flag.withDescription("every member as ID=HOST:PORT, comma-separated (this node may be listed too): n1=127.0.0.1:7001,n2=127.0.0.1:7002")
+    ),
+    n: Flag.Int("n").pipe(Flag.withDescription("replicas per key (N)"), Flag.withDefault(3)),
+    r: Flag.Int("r").pipe(Flag.withDescription("default read quorum (R)"), Flag.withDefault(2)),
+    w: Flag.Int("w").pipe(Flag.withDescription("default write quorum (W)"), Flag.withDefault(2)),
+    sync: Flag.Literals("sync", ["full", "normal"]).pipe(
+      Flag.withDescription("SQLite synchronous mode: full fsyncs every commit; normal survives a process kill but not power loss"),
+      Flag.withDefault("full")
+    ),
+    writer: Flag.Literals("writer", ["inline", "worker"]).pipe(
+      Flag.withDescription("commit on the node's thread (inline), or on a writer thread that lets the node serve while the disk syncs (worker)"),
+      Flag.withDefault("inline")
+    ),
+    record: Flag.String("record").pipe(Flag.withDescription("record this node's steps as a trace into FILE (journal in FILE.jsonl)"), Flag.optional),
+    replicaTimeoutMs: Flag.Int("replica-timeout-ms").pipe(Flag.withDescription("wait for a silent replica before asking a fallback"), Flag.optional),
+    requestTimeoutMs: Flag.Int("request-timeout-ms").pipe(Flag.withDescription("total time a request may take"), Flag.optional)
+  },
+  Effect.fnUntraced(function*(flags) {
+    const options = nodeOptionsOf({
+      ...flags,
+      record: Option.getOrUndefined(flags.record),
+      replicaTimeoutMs: Option.getOrUndefined(flags.replicaTimeoutMs),
+      requestTimeoutMs: Option.getOrUndefined(flags.requestTimeoutMs)
+    })
+    if (typeof options === "string") return yield* new BadArguments({ message: options })
+    return yield* Effect.scoped(runNode(options)).pipe(Effect.provide(storageLayer(options)), Effect.provide(stderrLogger))
+  })
+).pipe(Command.withDescription("Run one Dynamo node serving the client HTTP API"))

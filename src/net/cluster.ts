@@ -1,0 +1,196 @@
+// A local cluster of node processes on 127.0.0.1: each node is a child process running the
+// same CLI (`node bin/dynamo.mjs node ...`) on the same Node binary. Used by `dynamo cluster`,
+// the integration tests and the benchmark. Plain promises: the callers wrap it as they need.
+import { spawn, type ChildProcess } from "node:child_process"
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs"
+import { createServer } from "node:net"
+import { dirname, join, resolve } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+
+/** The CLI entry point children run: it loads the TypeScript sources through tsx. */
+export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "dynamo.mjs")
+/** A node that has not printed its ready line by then failed to start. */
+export const READY_TIMEOUT_MS = 30_000
+/** A node still alive this long after SIGTERM is killed. */
+export const STOP_TIMEOUT_MS = 10_000
+/** Lines of a node's stderr kept in memory for diagnostics. */
+const STDERR_LINES_KEPT = 300
+
+export interface ClusterOptions {
+  readonly nodes: number
+  /** First port; node i gets basePort + i - 1. Undefined: free ports picked by the OS. */
+  readonly basePort?: number | undefined
+  /** Node i keeps its data in dataDir/n<i>. */
+  readonly dataDir: string
+  readonly n?: number
+  readonly r?: number
+  readonly w?: number
+  /** Extra flags for every `dynamo node` (e.g. --sync normal). */
+  readonly extraArgs?: ReadonlyArray<string>
+  /** Record node i's trace into recordDir/n<i>.trace.json. */
+  readonly recordDir?: string | undefined
+  /** Append each node's stderr (its logs) to dataDir/n<i>.log. */
+  readonly logToFiles?: boolean
+  /** Flags for the Node binary of every node (e.g. --cpu-prof). */
+  readonly nodeArgs?: ReadonlyArray<string>
+}
+
+export interface NodeExit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+/** Finds `count` free TCP ports on 127.0.0.1 by binding port 0 and releasing it. */
+export const freePorts = async (count: number): Promise<ReadonlyArray<number>> => {
+  const servers = await Promise.all(Array.from({ length: count }, () =>
+    new Promise<ReturnType<typeof createServer>>((resolvePort, reject) => {
+      const server = createServer()
+      server.once("error", reject)
+      server.listen(0, "127.0.0.1", () => resolvePort(server))
+    })))
+  const ports = servers.map((server) => {
+    const address = server.address()
+    return typeof address === "object" && address !== null ? address.port : 0
+  })
+  await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))))
+  return ports
+}
+
+export class ClusterNode {
+  process: ChildProcess | undefined
+  readonly stderr: Array<string> = []
+  readonly stdout: Array<string> = []
+  private exitPromise: Promise<NodeExit> = Promise.resolve({ code: 0, signal: null })
+  private logFile: WriteStream | undefined
+
+  constructor(
+    readonly id: string,
+    readonly port: number,
+    readonly dataDir: string,
+    /** Flags of `dynamo node`, without --id/--port/--data. */
+    readonly args: ReadonlyArray<string>,
+    private readonly logPath: string | undefined,
+    private readonly nodeArgs: ReadonlyArray<string> = []
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null
+  }
+
+  /** Spawns the node; resolves once it printed its ready line, rejects (with its stderr) if it exits first. */
+  start(extraArgs: ReadonlyArray<string> = []): Promise<void> {
+    const child = spawn(process.execPath, [
+      ...this.nodeArgs, CLI_ENTRY, "node", "--id", this.id, "--port", String(this.port), "--data", this.dataDir, ...this.args, ...extraArgs
+    ], { stdio: ["ignore", "pipe", "pipe"] })
+    this.process = child
+    if (this.logPath !== undefined) this.logFile ??= createWriteStream(this.logPath, { flags: "a" })
+    this.exitPromise = new Promise((done) => child.once("exit", (code, signal) => done({ code, signal })))
+    createInterface({ input: child.stderr! }).on("line", (line) => {
+      this.stderr.push(line)
+      if (this.stderr.length > STDERR_LINES_KEPT) this.stderr.shift()
+      this.logFile?.write(line + "\n")
+    })
+    return new Promise((ready, failed) => {
+      const timer = setTimeout(() => failed(new Error(`${this.id} printed no ready line within ${READY_TIMEOUT_MS} ms\n${this.stderr.join("\n")}`)), READY_TIMEOUT_MS)
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        this.stdout.push(line)
+        if (line.startsWith(`ready ${this.id} `)) {
+          clearTimeout(timer)
+          ready()
+        }
+      })
+      void this.exitPromise.then((exit) => {
+        clearTimeout(timer)
+        failed(new Error(`${this.id} exited (${exit.code ?? exit.signal}) before it was ready\n${this.stderr.join("\n")}`))
+      })
+    })
+  }
+
+  /** Resolves when the process has exited. */
+  exited(): Promise<NodeExit> {
+    return this.exitPromise
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.running) this.process!.kill(signal)
+  }
+
+  /** SIGTERM (graceful), then SIGKILL if it is still alive after `timeoutMs`. */
+  async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<NodeExit> {
+    if (!this.running) return this.exitPromise
+    this.process!.kill("SIGCONT") // a stopped process cannot handle SIGTERM
+    this.process!.kill("SIGTERM")
+    const timer = setTimeout(() => this.signal("SIGKILL"), timeoutMs)
+    const exit = await this.exitPromise
+    clearTimeout(timer)
+    return exit
+  }
+
+  /** kill -9. */
+  async kill(): Promise<NodeExit> {
+    this.signal("SIGKILL")
+    return this.exitPromise
+  }
+
+  closeLog(): void {
+    this.logFile?.end()
+    this.logFile = undefined
+  }
+}
+
+export class LocalCluster {
+  private constructor(readonly nodes: ReadonlyArray<ClusterNode>) {}
+
+  /** Starts every node and waits until each has printed its ready line. */
+  static async start(options: ClusterOptions): Promise<LocalCluster> {
+    const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`)
+    const ports = options.basePort === undefined ? await freePorts(options.nodes) : ids.map((_, i) => options.basePort! + i)
+    const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(",")
+    mkdirSync(options.dataDir, { recursive: true })
+    if (options.recordDir !== undefined) mkdirSync(options.recordDir, { recursive: true })
+    const nodes = ids.map((id, i) => {
+      const args = [
+        "--peers", peers,
+        "--n", String(options.n ?? 3), "--r", String(options.r ?? 2), "--w", String(options.w ?? 2),
+        ...(options.recordDir === undefined ? [] : ["--record", join(options.recordDir, `${id}.trace.json`)]),
+        ...(options.extraArgs ?? [])
+      ]
+      return new ClusterNode(id, ports[i]!, join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, options.nodeArgs)
+    })
+    const cluster = new LocalCluster(nodes)
+    try {
+      await Promise.all(nodes.map((node) => node.start()))
+    } catch (error) {
+      await cluster.stop()
+      throw error
+    }
+    return cluster
+  }
+
+  node(id: string): ClusterNode {
+    const node = this.nodes.find((candidate) => candidate.id === id)
+    if (node === undefined) throw new Error(`no node ${id} in this cluster`)
+    return node
+  }
+
+  /** Stops every node gracefully (SIGTERM, then SIGKILL after the timeout). */
+  async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<ReadonlyArray<NodeExit>> {
+    const exits = await Promise.all(this.nodes.map((node) => node.stop(timeoutMs)))
+    for (const node of this.nodes) node.closeLog()
+    return exits
+  }
+
+  /** kill -9 of every node still running (test clean-up). */
+  killAll(): void {
+    for (const node of this.nodes) {
+      node.signal("SIGCONT")
+      node.signal("SIGKILL")
+      node.closeLog()
+    }
+  }
+}

@@ -1,0 +1,351 @@
+// The interpreter of the core for a real node: it feeds inputs to `step` one at a time and
+// performs the effects, exactly as the simulator (src/sim/world.ts) does in virtual time:
+//   - Persist: applied in emission order. At the end of a tick the records emitted so far are
+//     written as one transaction (group commit). One transaction is in flight at a time: when the
+//     storage syncs on another thread, what the node emits meanwhile forms the next one. When a
+//     transaction is durable, PersistDone(its highest token) is fed: PersistDone(t) always means
+//     t and every earlier record are durable.
+//   - SetTimer / CancelTimer: one timer per timerKey; setting a key again replaces it.
+//   - Send: handed to the peer links, written once per tick.
+//   - Reply: handed to the waiting client request.
+// It makes no protocol decision: what to store, send or answer is the core's.
+import { durableOf, recover, step, counts } from "../core/node.ts"
+import type { ProtocolConfig } from "../core/config.ts"
+import { timerKey, type ClientReply, type ClientRequest, type ClientRequestId, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
+import type { PeerMessage } from "../core/messages.ts"
+import type { NodeId, Ring } from "../core/ring.ts"
+import type { NodeState } from "../core/state.ts"
+import type { Journal } from "./journal.ts"
+import type { StorageShape } from "./storage.ts"
+
+/** Picks for timers that need a choice (a gossip peer, an anti-entropy partner) are drawn in 0..PICK_MAX-1, as in the simulator. */
+export const PICK_MAX = 1 << 20
+export type LogLevel = "Debug" | "Info" | "Warning" | "Error"
+
+/** Named one-shot timers: setting a key again replaces its timer. */
+export interface Timers {
+  readonly set: (key: string, afterMs: number, fire: () => void) => void
+  readonly cancel: (key: string) => void
+  readonly size: () => number
+  readonly clear: () => void
+}
+
+/** Timers on setTimeout (the driver's tests); the node uses the Effect clock (src/net/node.ts). */
+export const makeTimeoutTimers = (): Timers => {
+  const handles = new Map<string, ReturnType<typeof setTimeout>>()
+  return {
+    set: (key, afterMs, fire) => {
+      const previous = handles.get(key)
+      if (previous !== undefined) clearTimeout(previous)
+      handles.set(key, setTimeout(() => {
+        handles.delete(key)
+        fire()
+      }, afterMs))
+    },
+    cancel: (key) => {
+      const previous = handles.get(key)
+      if (previous !== undefined) clearTimeout(previous)
+      handles.delete(key)
+    },
+    size: () => handles.size,
+    clear: () => {
+      for (const handle of handles.values()) clearTimeout(handle)
+      handles.clear()
+    }
+  }
+}
+
+export interface DriverIo {
+  readonly storage: StorageShape
+  readonly links: { readonly send: (to: NodeId, message: PeerMessage) => void; readonly flush: () => void }
+  readonly journal: Journal | undefined
+  /** Wall-clock milliseconds: the `now` of every step, and the trace's `at`. */
+  readonly now: () => number
+  readonly timers: Timers
+  readonly log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
+  /** The disk refused a commit: the node cannot go on as if it were durable. */
+  readonly onFatal: (message: string) => void
+}
+
+export interface RequestOutcome {
+  readonly reply: ClientReply
+  /** The node that coordinated: this one, or the top-N node the request was forwarded to. */
+  readonly coordinator: NodeId
+}
+
+export interface DriverStatus {
+  readonly id: NodeId
+  readonly epoch: number
+  readonly ready: boolean
+  readonly down: ReadonlyArray<NodeId>
+  readonly keys: number
+  readonly hints: number
+  readonly requestsInFlight: number
+  readonly persistsPending: number
+  readonly timers: number
+}
+
+export class NodeDriver {
+  private state: NodeState
+  private pending: Array<{ readonly token: number; readonly record: PersistRecord }> = []
+  /** A transaction is being made durable; at most one at a time, so batches stay in order. */
+  private writing = false
+  private onWritten: (() => void) | undefined
+  private flushScheduled = false
+  private readonly inputs: Array<NodeInput> = []
+  private stepping = false
+  private stopped = false
+  private readonly waiting = new Map<ClientRequestId, (outcome: RequestOutcome) => void>()
+  private readonly forwardedTo = new Map<ClientRequestId, NodeId>()
+  private requestCounter = 0
+  private readyWaiters: Array<() => void> = []
+
+  /**
+   * Recovers the node from its disk and starts a new incarnation. `epochFloor` must grow across
+   * restarts even when the disk was lost: the shell passes wall-clock milliseconds at boot.
+   */
+  constructor(
+    readonly id: NodeId,
+    config: ProtocolConfig,
+    ring: Ring,
+    private readonly io: DriverIo,
+    epochFloor: number
+  ) {
+    const journal = io.journal
+    if (journal !== undefined) {
+      if (journal.continued) journal.step(io.now(), { _tag: io.storage.created ? "DiskLoss" : "Crash" })
+      journal.step(io.now(), { _tag: "Recover" })
+    }
+    this.state = recover(id, config, ring, io.storage.load())
+    this.feed({ _tag: "Start", epochFloor })
+  }
+
+  /** Resolves once this incarnation's epoch is durable and the core coordinates writes. */
+  whenReady(): Promise<void> {
+    if (this.state.ready) return Promise.resolve()
+    return new Promise((done) => this.readyWaiters.push(done))
+  }
+
+  /** A client request id unique to this process: node id, incarnation, counter. */
+  nextRequestId(): ClientRequestId {
+    this.requestCounter += 1
+    return `${this.id}:${this.state.epoch}:${this.requestCounter}`
+  }
+
+  /** Feeds a client request; `onOutcome` is called once with the core's reply. */
+  submit(request: ClientRequest, onOutcome: (outcome: RequestOutcome) => void): void {
+    if (this.stopped) {
+      onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
+      return
+    }
+    this.waiting.set(request.id, onOutcome)
+    this.feed({ _tag: "Client", request })
+  }
+
+  /** The client gave up (connection closed): its reply, when it comes, is dropped. */
+  abandon(id: ClientRequestId): void {
+    this.waiting.delete(id)
+    this.forwardedTo.delete(id)
+  }
+
+  /** A decoded message from a peer. */
+  receive(from: NodeId, message: PeerMessage): void {
+    this.feed({ _tag: "Receive", from, message })
+  }
+
+  get requestsInFlight(): number {
+    return this.waiting.size
+  }
+
+  get nodeState(): NodeState {
+    return this.state
+  }
+
+  status(): DriverStatus {
+    const held = counts(this.state)
+    return {
+      id: this.id,
+      epoch: this.state.epoch,
+      ready: this.state.ready,
+      down: this.state.down,
+      keys: held.keys,
+      hints: held.hints,
+      requestsInFlight: this.waiting.size,
+      persistsPending: this.pending.length,
+      timers: this.io.timers.size()
+    }
+  }
+
+  /**
+   * Stops timers and inputs, waits until every emitted record is durable (feeding the last
+   * PersistDone, so the journal says so too), closes the journal.
+   */
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.io.timers.clear()
+    while (this.writing || this.pending.length > 0) {
+      const written = new Promise<void>((done) => (this.onWritten = done))
+      this.flushNow()
+      await written
+    }
+    this.io.journal?.flush()
+    this.io.links.flush()
+    this.io.journal?.close()
+  }
+
+  /** What the disk holds once every emitted record is committed (tests compare it). */
+  durable() {
+    return durableOf(this.state)
+  }
+
+  // ---- stepping ---------------------------------------------------------------------------
+
+  /** Inputs are stepped one at a time, in arrival order, never re-entrantly. */
+  private feed(input: NodeInput): void {
+    if (this.stopped) return
+    this.inputs.push(input)
+    if (this.stepping) return
+    this.stepping = true
+    try {
+      for (let next = this.inputs.shift(); next !== undefined; next = this.inputs.shift()) this.stepOne(next)
+    } finally {
+      this.stepping = false
+    }
+    this.scheduleFlush()
+  }
+
+  private stepOne(input: NodeInput): void {
+    const now = this.io.now()
+    this.io.journal?.step(now, { _tag: "Input", input })
+    let result: ReturnType<typeof step>
+    try {
+      result = step(this.state, input, now)
+    } catch (error) {
+      // The core asserts its invariants; a failed assertion is a bug. The state is unchanged (the
+      // input is lost, like a dropped message); say so loudly and keep serving.
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      this.io.log("Error", "the core refused an input (assertion failed)", { input: input._tag, error: message })
+      if (input._tag === "Client") this.failClient(input.request)
+      return
+    }
+    this.state = result.state
+    for (const effect of result.effects) this.perform(effect, now)
+    if (this.state.ready && this.readyWaiters.length > 0) {
+      const waiters = this.readyWaiters
+      this.readyWaiters = []
+      for (const waiter of waiters) waiter()
+    }
+  }
+
+  private failClient(request: ClientRequest): void {
+    const waiter = this.waiting.get(request.id)
+    this.waiting.delete(request.id)
+    waiter?.({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
+  }
+
+  private perform(effect: NodeEffect, now: number): void {
+    switch (effect._tag) {
+      case "Send":
+        if (effect.message._tag === "Forward") this.forwardedTo.set(effect.message.request.id, effect.to)
+        if (effect.to === this.id) {
+          // The core does not address itself today; if it ever does, loop back on a later tick.
+          const message = effect.message
+          setImmediate(() => this.receive(this.id, message))
+        } else {
+          this.io.links.send(effect.to, effect.message)
+        }
+        return
+      case "SetTimer": {
+        if (this.stopped) return // no input is fed after stop: a timer would only hold the process
+        const timer: Timer = effect.timer
+        this.io.timers.set(timerKey(timer), effect.afterMs, () => {
+          // The choice a timer needs is the interpreter's: a random draw here, recorded in the trace.
+          const needsPick = timer._tag === "Gossip" || timer._tag === "AntiEntropy"
+          this.feed(needsPick ? { _tag: "TimerFired", timer, pick: Math.floor(Math.random() * PICK_MAX) } : { _tag: "TimerFired", timer })
+        })
+        return
+      }
+      case "CancelTimer":
+        this.io.timers.cancel(timerKey(effect.timer))
+        return
+      case "Persist":
+        this.pending.push({ token: effect.token, record: effect.record })
+        return
+      case "Reply": {
+        this.io.journal?.reply(now, effect.reply)
+        const id = effect.reply.id
+        const coordinator = this.forwardedTo.get(id) ?? this.id
+        this.forwardedTo.delete(id)
+        const waiter = this.waiting.get(id)
+        if (waiter === undefined) return
+        this.waiting.delete(id)
+        waiter({ reply: effect.reply, coordinator })
+        return
+      }
+    }
+  }
+
+  // ---- the end of a tick: journal, sends, group commit ------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.stopped) return
+    this.flushScheduled = true
+    setImmediate(this.onImmediate)
+  }
+
+  private readonly onImmediate = (): void => {
+    this.flushScheduled = false
+    if (!this.stopped) this.flushNow()
+  }
+
+  /**
+   * Journal first (every input that may reach the disk is recorded), then the sends, then, if no
+   * transaction is in flight, one transaction for every pending record.
+   */
+  private flushNow(): void {
+    this.io.journal?.flush()
+    this.io.links.flush()
+    if (this.writing || this.pending.length === 0) return
+    const batch = this.pending
+    this.pending = []
+    this.writing = true
+    const token = batch[batch.length - 1]!.token
+    this.io.storage.write(batch.map((entry) => entry.record), () => this.written(token), (message) => this.writeFailed(message))
+  }
+
+  /** The transaction ending with `token` is durable: run what waited on it, write the next. */
+  private written(token: number): void {
+    this.writing = false
+    this.feedNow({ _tag: "PersistDone", token })
+    const waiting = this.onWritten
+    this.onWritten = undefined
+    this.flushNow()
+    waiting?.()
+  }
+
+  private writeFailed(message: string): void {
+    this.writing = false
+    this.stopped = true
+    this.io.onFatal(message)
+    const waiting = this.onWritten
+    this.onWritten = undefined
+    this.pending = []
+    waiting?.()
+  }
+
+  /** Feeds an input even while stopping (the last PersistDone), without scheduling a flush. */
+  private feedNow(input: NodeInput): void {
+    if (this.stepping) {
+      this.inputs.push(input)
+      return
+    }
+    this.stepping = true
+    try {
+      this.inputs.push(input)
+      for (let next = this.inputs.shift(); next !== undefined; next = this.inputs.shift()) this.stepOne(next)
+    } finally {
+      this.stepping = false
+    }
+  }
+}

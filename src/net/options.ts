@@ -1,0 +1,139 @@
+// What a node process is told at start: its id, its address, every member's id and address (a
+// fixed membership until gossip lands), the protocol's knobs and where its disk is. Parsed once,
+// validated with a message that names the problem.
+import { createHash } from "node:crypto"
+import { defaultProtocolConfig, validateProtocolConfig, type ProtocolConfig } from "../core/config.ts"
+import { RING_CONFIG_DEFAULT, type NodeId, type RingConfig } from "../core/ring.ts"
+
+/** Node ids are short names that fit a header and a file name: `n1`, `db-3`, `east.2`. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+/** A fixed membership of at most this many nodes (a full mesh of peer connections). */
+export const MEMBERS_MAX = 64
+/** `--data :memory:` keeps the node's disk in memory: it does not survive the process. */
+export const MEMORY_DATA = ":memory:"
+
+export interface PeerAddress {
+  readonly id: NodeId
+  readonly host: string
+  readonly port: number
+}
+
+export type SyncMode = "full" | "normal"
+/** Where SQLite commits run: on the node's thread, or on a writer thread (see src/net/sqlite.ts). */
+export type WriterMode = "inline" | "worker"
+
+export interface NodeOptions {
+  readonly id: NodeId
+  readonly host: string
+  /** 0 picks a free port; the ready line names the one bound. */
+  readonly port: number
+  /** A directory, or MEMORY_DATA. */
+  readonly data: string
+  /** Every member, this node included, sorted by id. */
+  readonly members: ReadonlyArray<PeerAddress>
+  readonly config: ProtocolConfig
+  readonly ring: RingConfig
+  readonly sync: SyncMode
+  readonly writer: WriterMode
+  /** Trace file (spec/traces.md) to record this node's steps into. */
+  readonly record: string | undefined
+}
+
+/** Parses `n1=127.0.0.1:7001,n2=127.0.0.1:7002`; returns the problem as a string. */
+export const parsePeers = (text: string): ReadonlyArray<PeerAddress> | string => {
+  const peers: Array<PeerAddress> = []
+  const parts = text.split(",").map((part) => part.trim()).filter((part) => part !== "")
+  if (parts.length > MEMBERS_MAX) return `at most ${MEMBERS_MAX} peers, got ${parts.length}`
+  for (const part of parts) {
+    const match = /^([^=]+)=(.+):(\d{1,5})$/.exec(part)
+    if (match === null) return `"${part}" is not ID=HOST:PORT`
+    const [, id, host, portText] = match as unknown as [string, string, string, string]
+    if (!NODE_ID_PATTERN.test(id)) return `"${id}" is not a valid node id (letters, digits, . _ -, at most 64)`
+    const port = Number(portText)
+    if (port < 1 || port > 65535) return `port ${port} of ${id} is out of range`
+    if (peers.some((peer) => peer.id === id)) return `node ${id} is listed twice`
+    peers.push({ id, host, port })
+  }
+  return peers
+}
+
+/** The full membership: the peers plus this node (which may be listed among them). */
+export const membersOf = (
+  self: PeerAddress,
+  peers: ReadonlyArray<PeerAddress>
+): ReadonlyArray<PeerAddress> | string => {
+  const listed = peers.find((peer) => peer.id === self.id)
+  if (listed !== undefined && self.port !== 0 && listed.port !== self.port) {
+    return `--peers lists ${self.id} at port ${listed.port} but --port is ${self.port}`
+  }
+  const members = listed === undefined ? [...peers, self] : peers.map((peer) => (peer.id === self.id ? self : peer))
+  return [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
+export interface NodeFlags {
+  readonly id: string
+  readonly host: string
+  readonly port: number
+  readonly data: string
+  readonly peers: string
+  readonly n: number
+  readonly r: number
+  readonly w: number
+  readonly sync: SyncMode
+  readonly writer?: WriterMode | undefined
+  readonly record: string | undefined
+  readonly replicaTimeoutMs?: number | undefined
+  readonly requestTimeoutMs?: number | undefined
+}
+
+/** Flags to options, or every problem found, each naming the flag. */
+export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
+  if (!NODE_ID_PATTERN.test(flags.id)) return `--id "${flags.id}" is not a valid node id (letters, digits, . _ -, at most 64)`
+  if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) return `--port must be in 0..65535, got ${flags.port}`
+  if (flags.data.trim() === "") return `--data must name a directory (or ${MEMORY_DATA})`
+  const peers = parsePeers(flags.peers)
+  if (typeof peers === "string") return `--peers: ${peers}`
+  const members = membersOf({ id: flags.id, host: flags.host, port: flags.port }, peers)
+  if (typeof members === "string") return members
+  const config: ProtocolConfig = {
+    ...defaultProtocolConfig,
+    n: flags.n,
+    r: flags.r,
+    w: flags.w,
+    // Every configured member is a seed: membership is fixed by --peers, and gossip with any of
+    // them keeps the views reconciled (section 4.8).
+    seeds: members.map((member) => member.id),
+    ...(flags.replicaTimeoutMs === undefined ? {} : { replicaTimeoutMs: flags.replicaTimeoutMs }),
+    ...(flags.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: flags.requestTimeoutMs })
+  }
+  const invalid = validateProtocolConfig(config, members.length)
+  if (invalid !== undefined) return invalid
+  return {
+    id: flags.id,
+    host: flags.host,
+    port: flags.port,
+    data: flags.data,
+    members,
+    config,
+    ring: RING_CONFIG_DEFAULT,
+    sync: flags.sync,
+    writer: flags.writer ?? "inline",
+    record: flags.record
+  }
+}
+
+/**
+ * What every member must agree on to compute the same preference lists: the member ids, the
+ * ring's strategy and N. Peers exchange it when they connect and refuse a mismatch, so a node
+ * started with a different --peers list or --n is caught at once rather than misrouting keys.
+ */
+export const clusterFingerprint = (options: Pick<NodeOptions, "members" | "ring" | "config">): string =>
+  createHash("sha256")
+    .update(JSON.stringify({
+      members: options.members.map((member) => member.id),
+      ring: options.ring,
+      n: options.config.n,
+      clock: options.config.versions.mode
+    }))
+    .digest("hex")
+    .slice(0, 16)

@@ -1,0 +1,406 @@
+// A node's disk in SQLite (Node's built-in node:sqlite): own replicas and hints in separate
+// tables, the node id, epoch and membership in a meta table. WAL mode, synchronous=FULL by
+// default: a commit returns once the WAL is fsynced. A directory holding another node's database,
+// or a file that is not a sound Dynamo database, is refused before anything is written to it.
+//
+// Group commit: the records emitted during a tick are written as one transaction, on this thread
+// or (--writer worker) on a thread that owns the connection, so that the node keeps serving while
+// the disk syncs and what it emits meanwhile forms the next transaction.
+import { DatabaseSync } from "node:sqlite"
+import { existsSync, mkdirSync, statSync } from "node:fs"
+import { join } from "node:path"
+import { Worker } from "node:worker_threads"
+import { HashMap, Result, Schema } from "effect"
+import { emptyDurableState, hintId, type DurableState, type Hint } from "../core/durable.ts"
+import type { PersistRecord } from "../core/io.ts"
+import { MembershipViewSchema, type MembershipView } from "../core/membership.ts"
+import type { NodeId } from "../core/ring.ts"
+import { VersionSetSchema, type VersionSet } from "../core/versions.ts"
+import type { SyncMode, WriterMode } from "./options.ts"
+import { StorageError, type StorageShape } from "./storage.ts"
+
+export const DATABASE_FILE = "dynamo.sqlite"
+/** Written into the meta table; a database with another format is refused, not migrated. */
+export const STORAGE_FORMAT = "dynamo-node-1"
+
+const SCHEMA_SQL = `
+  CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE data (key TEXT PRIMARY KEY, versions TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE hints (intended TEXT NOT NULL, key TEXT NOT NULL, versions TEXT NOT NULL, PRIMARY KEY (intended, key)) WITHOUT ROWID;
+`
+
+const decodeVersions = Schema.decodeUnknownResult(Schema.fromJsonString(VersionSetSchema))
+const encodeVersions = Schema.encodeSync(Schema.fromJsonString(VersionSetSchema))
+const decodeView = Schema.decodeUnknownResult(Schema.fromJsonString(MembershipViewSchema))
+const encodeView = Schema.encodeSync(Schema.fromJsonString(MembershipViewSchema))
+const decodeOffers = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Array(Schema.String)))
+
+const fail = (message: string): never => {
+  throw new StorageError({ message })
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/**
+ * Checks an existing database without writing to it: it must be an SQLite file that passes
+ * quick_check, hold our three tables, our format, and this node's id.
+ */
+const verifyExisting = (path: string, nodeId: NodeId): void => {
+  let db: DatabaseSync | undefined
+  try {
+    db = new DatabaseSync(path, { readOnly: true })
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{ name: string }>).map((row) => row.name)
+    )
+    if (tables.size === 0) return // an empty SQLite file: nothing was ever committed to it
+    for (const table of ["meta", "data", "hints"]) {
+      if (!tables.has(table)) fail(`${path} is not a Dynamo node database (no "${table}" table); refusing to start`)
+    }
+    const check = db.prepare("PRAGMA quick_check").all() as Array<Record<string, string>>
+    const verdict = check.map((row) => Object.values(row)[0]).join("; ")
+    if (verdict !== "ok") fail(`${path} is corrupt (SQLite quick_check: ${verdict}); refusing to start`)
+    const meta = new Map((db.prepare("SELECT name, value FROM meta").all() as Array<{ name: string; value: string }>).map((row) => [row.name, row.value]))
+    if (meta.get("format") !== STORAGE_FORMAT) {
+      fail(`${path} has storage format ${JSON.stringify(meta.get("format"))}, this build reads ${STORAGE_FORMAT}; refusing to start`)
+    }
+    const owner = meta.get("node_id")
+    if (owner !== nodeId) {
+      fail(`${path} belongs to node ${JSON.stringify(owner)}, not ${nodeId}: wrong --data directory? Refusing to start`)
+    }
+  } catch (error) {
+    if (error instanceof StorageError) throw error
+    fail(`${path} cannot be read as a Dynamo node database (${describe(error)}); refusing to start`)
+  } finally {
+    db?.close()
+  }
+}
+
+const pragmas = (sync: SyncMode): string =>
+  // One process per data directory: the exclusive lock is taken at the first write and held
+  // until close, so a second node pointed at the same directory fails to start.
+  // FULL: every commit fsyncs the WAL, so PersistDone means durable against power loss. NORMAL
+  // (opt-in, --sync normal): the WAL is fsynced only at checkpoints; durable against a process
+  // crash (kill -9), not against losing power.
+  `PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = ${sync === "full" ? "FULL" : "NORMAL"};`
+
+/** Creates the tables and meta rows in a new database; returns whether it did. */
+const initialise = (path: string, nodeId: NodeId, sync: SyncMode): boolean => {
+  let db: DatabaseSync | undefined
+  try {
+    db = new DatabaseSync(path)
+    db.exec(pragmas(sync))
+    db.exec("BEGIN IMMEDIATE")
+    const hasMeta = db.prepare("SELECT 1 AS one FROM sqlite_schema WHERE type = 'table' AND name = 'meta'").get() !== undefined
+    if (!hasMeta) {
+      db.exec(SCHEMA_SQL)
+      const insert = db.prepare("INSERT INTO meta (name, value) VALUES (?, ?)")
+      insert.run("format", STORAGE_FORMAT)
+      insert.run("node_id", nodeId)
+      insert.run("epoch", "0")
+      insert.run("created_at", new Date().toISOString())
+    }
+    db.exec("COMMIT")
+    return !hasMeta
+  } catch (error) {
+    const locked = /locked|busy/i.test(describe(error))
+    return fail(locked
+      ? `${path} is in use by another process (${describe(error)}); refusing to start`
+      : `cannot open ${path}: ${describe(error)}`)
+  } finally {
+    db?.close()
+  }
+}
+
+// ---- the writer thread ------------------------------------------------------------------
+
+/** A record as the writer applies it: [kind, ...text arguments]. */
+type Operation =
+  | readonly [0, string, string] // data: key, versions
+  | readonly [1, string, string, string] // hint: intended, key, versions
+  | readonly [2, string, string] // delete hint: intended, key
+  | readonly [3, string] // epoch
+  | readonly [4, string] // membership view
+  | readonly [5, string] // received hand-over
+
+const operationOf = (record: PersistRecord): Operation => {
+  switch (record._tag) {
+    case "StoreKey":
+      return [0, record.key, encodeVersions(record.set)]
+    case "StoreHint":
+      return [1, record.intended, record.key, encodeVersions(record.set)]
+    case "DeleteHint":
+      return [2, record.intended, record.key]
+    case "Epoch":
+      return [3, String(record.epoch)]
+    case "Membership":
+      return [4, encodeView(record.view)]
+    case "HandoffReceived":
+      return [5, record.offer]
+  }
+}
+
+/**
+ * The writer, run with `eval` (plain JavaScript, so it needs no TypeScript loader). It opens the
+ * database, takes the exclusive lock, and applies each batch of operations in one transaction.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads")
+const { DatabaseSync } = require("node:sqlite")
+let db
+let st
+try {
+  db = new DatabaseSync(workerData.path)
+  db.exec(workerData.pragmas)
+  db.exec("BEGIN IMMEDIATE")
+  db.exec("COMMIT")
+  st = {
+    data: db.prepare("INSERT INTO data (key, versions) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET versions = excluded.versions"),
+    hint: db.prepare("INSERT INTO hints (intended, key, versions) VALUES (?, ?, ?) ON CONFLICT (intended, key) DO UPDATE SET versions = excluded.versions"),
+    unhint: db.prepare("DELETE FROM hints WHERE intended = ? AND key = ?"),
+    setMeta: db.prepare("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"),
+    getMeta: db.prepare("SELECT value FROM meta WHERE name = ?")
+  }
+  parentPort.postMessage({ type: "opened" })
+} catch (error) {
+  parentPort.postMessage({ type: "failed", id: -1, message: String(error && error.message || error) })
+}
+parentPort.on("message", (message) => {
+  if (message.type === "close") {
+    try { db && db.isOpen && db.close() } catch {}
+    parentPort.postMessage({ type: "closed" })
+    return
+  }
+  try {
+    db.exec("BEGIN")
+    for (const op of message.ops) {
+      switch (op[0]) {
+        case 0: st.data.run(op[1], op[2]); break
+        case 1: st.hint.run(op[1], op[2], op[3]); break
+        case 2: st.unhint.run(op[1], op[2]); break
+        case 3: st.setMeta.run("epoch", op[1]); break
+        case 4: st.setMeta.run("membership", op[1]); break
+        case 5: {
+          const row = st.getMeta.get("received")
+          const offers = row === undefined ? [] : JSON.parse(row.value)
+          if (!offers.includes(op[1])) st.setMeta.run("received", JSON.stringify([...offers, op[1]].sort()))
+          break
+        }
+      }
+    }
+    db.exec("COMMIT")
+    parentPort.postMessage({ type: "done", id: message.id })
+  } catch (error) {
+    try { if (db.isTransaction) db.exec("ROLLBACK") } catch {}
+    parentPort.postMessage({ type: "failed", id: message.id, message: String(error && error.message || error) })
+  }
+})
+`
+
+type WriterReply =
+  | { readonly type: "opened" }
+  | { readonly type: "closed" }
+  | { readonly type: "done"; readonly id: number }
+  | { readonly type: "failed"; readonly id: number; readonly message: string }
+
+/**
+ * Opens (or creates) the node's database in `directory`: verifies and loads it, then commits
+ * either on this thread (`inline`: each tick's records in one transaction, the node waiting while
+ * the disk syncs) or on a writer thread (`worker`: the node keeps serving while the disk syncs;
+ * what it emits meanwhile forms the next transaction). Rejects with StorageError naming the
+ * problem when the directory belongs to another node or the file is not a sound database.
+ */
+export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync: SyncMode, writer: WriterMode = "inline"): Promise<StorageShape> => {
+  try {
+    mkdirSync(directory, { recursive: true })
+  } catch (error) {
+    fail(`cannot create data directory ${directory}: ${describe(error)}`)
+  }
+  const path = join(directory, DATABASE_FILE)
+  if (existsSync(path) && statSync(path).size > 0) verifyExisting(path, nodeId)
+  const created = initialise(path, nodeId, sync)
+  const durable = loadDurable(path)
+
+  if (writer === "inline") return openInline(path, sync, created, durable)
+  const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { path, pragmas: pragmas(sync) } })
+  const waiting = new Map<number, { readonly onDurable: () => void; readonly onFailed: (message: string) => void }>()
+  let nextId = 0
+  let onClosed: (() => void) | undefined
+  let broken: string | undefined
+  await new Promise<void>((opened, refused) => {
+    worker.on("message", (reply: WriterReply) => {
+      switch (reply.type) {
+        case "opened":
+          opened()
+          return
+        case "closed":
+          onClosed?.()
+          return
+        case "done": {
+          const batch = waiting.get(reply.id)
+          waiting.delete(reply.id)
+          batch?.onDurable()
+          return
+        }
+        case "failed": {
+          if (reply.id === -1) {
+            const locked = /locked|busy/i.test(reply.message)
+            refused(new StorageError({ message: locked ? `${path} is in use by another process (${reply.message}); refusing to start` : `cannot open ${path}: ${reply.message}` }))
+            return
+          }
+          const batch = waiting.get(reply.id)
+          waiting.delete(reply.id)
+          batch?.onFailed(`commit to ${path} failed: ${reply.message}`)
+          return
+        }
+      }
+    })
+    worker.on("error", (error) => {
+      broken = `the SQLite writer thread failed: ${describe(error)}`
+      refused(new StorageError({ message: broken }))
+      for (const batch of waiting.values()) batch.onFailed(broken)
+      waiting.clear()
+    })
+  }).catch(async (error) => {
+    await worker.terminate()
+    throw error
+  })
+
+  return {
+    location: path,
+    created,
+    load: () => durable,
+    write: (records, onDurable, onFailed) => {
+      if (broken !== undefined) {
+        onFailed(broken)
+        return
+      }
+      const id = nextId++
+      waiting.set(id, { onDurable, onFailed })
+      worker.postMessage({ type: "commit", id, ops: records.map(operationOf) })
+    },
+    close: async () => {
+      if (broken === undefined) {
+        // Messages are handled in order: the close comes after every batch posted before it.
+        await new Promise<void>((closed) => {
+          onClosed = closed
+          worker.postMessage({ type: "close" })
+        })
+      }
+      await worker.terminate()
+    }
+  }
+}
+
+/** Applies one batch in one transaction on a connection of this thread (the writer's logic). */
+const openInline = (path: string, sync: SyncMode, created: boolean, durable: DurableState): StorageShape => {
+  let db: DatabaseSync
+  try {
+    db = new DatabaseSync(path)
+    db.exec(pragmas(sync))
+    db.exec("BEGIN IMMEDIATE")
+    db.exec("COMMIT")
+  } catch (error) {
+    const locked = /locked|busy/i.test(describe(error))
+    return fail(locked ? `${path} is in use by another process (${describe(error)}); refusing to start` : `cannot open ${path}: ${describe(error)}`)
+  }
+  const data = db.prepare("INSERT INTO data (key, versions) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET versions = excluded.versions")
+  const hint = db.prepare("INSERT INTO hints (intended, key, versions) VALUES (?, ?, ?) ON CONFLICT (intended, key) DO UPDATE SET versions = excluded.versions")
+  const unhint = db.prepare("DELETE FROM hints WHERE intended = ? AND key = ?")
+  const setMeta = db.prepare("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+  const getMeta = db.prepare("SELECT value FROM meta WHERE name = ?")
+  const apply = (op: Operation): void => {
+    switch (op[0]) {
+      case 0:
+        data.run(op[1], op[2])
+        return
+      case 1:
+        hint.run(op[1], op[2], op[3])
+        return
+      case 2:
+        unhint.run(op[1], op[2])
+        return
+      case 3:
+        setMeta.run("epoch", op[1])
+        return
+      case 4:
+        setMeta.run("membership", op[1])
+        return
+      case 5: {
+        // A handful of offers over a node's life: a sorted JSON list in the meta table.
+        const row = getMeta.get("received") as { value: string } | undefined
+        const offers: Array<string> = row === undefined ? [] : JSON.parse(row.value)
+        if (!offers.includes(op[1])) setMeta.run("received", JSON.stringify([...offers, op[1]].sort()))
+        return
+      }
+    }
+  }
+  return {
+    location: path,
+    created,
+    load: () => durable,
+    write: (records, onDurable, onFailed) => {
+      try {
+        db.exec("BEGIN")
+        for (const record of records) apply(operationOf(record))
+        db.exec("COMMIT")
+      } catch (error) {
+        try {
+          if (db.isTransaction) db.exec("ROLLBACK")
+        } catch {
+          // the original error is the one to report
+        }
+        onFailed(`commit to ${path} failed: ${describe(error)}`)
+        return
+      }
+      queueMicrotask(onDurable)
+    },
+    close: async () => {
+      if (db.isOpen) db.close()
+    }
+  }
+}
+
+const decodeRow = (path: string, where: string, text: string): VersionSet => {
+  const decoded = decodeVersions(text)
+  if (Result.isFailure(decoded)) return fail(`${path}: ${where} does not decode (${decoded.failure.message}); refusing to start`)
+  return decoded.success
+}
+
+const loadDurable = (path: string): DurableState => {
+  const db = new DatabaseSync(path, { readOnly: true })
+  try {
+    const meta = (name: string) => (db.prepare("SELECT value FROM meta WHERE name = ?").get(name) as { value: string } | undefined)?.value
+    const epochText = meta("epoch")
+    const epoch = Number(epochText)
+    if (!Number.isSafeInteger(epoch) || epoch < 0) fail(`${path}: meta epoch ${JSON.stringify(epochText)} is not an integer; refusing to start`)
+    let store = HashMap.empty<string, VersionSet>()
+    for (const row of db.prepare("SELECT key, versions FROM data").iterate() as Iterable<{ key: string; versions: string }>) {
+      store = HashMap.set(store, row.key, decodeRow(path, `the data row for key ${JSON.stringify(row.key)}`, row.versions))
+    }
+    let hints = HashMap.empty<string, Hint>()
+    for (const row of db.prepare("SELECT intended, key, versions FROM hints").iterate() as Iterable<{ intended: string; key: string; versions: string }>) {
+      const set = decodeRow(path, `the hint row for ${JSON.stringify(row.intended)}/${JSON.stringify(row.key)}`, row.versions)
+      hints = HashMap.set(hints, hintId(row.intended, row.key), { intended: row.intended, key: row.key, set })
+    }
+    let membership: MembershipView = emptyDurableState.membership
+    const viewText = meta("membership")
+    if (viewText !== undefined) {
+      const decoded = decodeView(viewText)
+      if (Result.isFailure(decoded)) fail(`${path}: the membership view does not decode (${decoded.failure.message}); refusing to start`)
+      else membership = decoded.success
+    }
+    let received: ReadonlyArray<string> = emptyDurableState.received
+    const offersText = meta("received")
+    if (offersText !== undefined) {
+      const decoded = decodeOffers(offersText)
+      if (Result.isFailure(decoded)) fail(`${path}: the received hand-overs do not decode (${decoded.failure.message}); refusing to start`)
+      else received = decoded.success
+    }
+    return { epoch, store, hints, membership, received }
+  } catch (error) {
+    if (error instanceof StorageError) throw error
+    return fail(`${path} cannot be loaded (${describe(error)}); refusing to start`)
+  } finally {
+    db.close()
+  }
+}

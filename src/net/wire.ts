@@ -1,0 +1,78 @@
+// The peer wire: a node opens one connection to each peer (an HTTP/1.1 upgrade on the peer's
+// client port, so a node has one address) and writes its messages to it as JSON lines, one
+// PeerMessage per line. The receiver decodes every line with PeerMessageSchema; a line that does
+// not decode (garbage, truncated) is logged and dropped, and the stream goes on.
+import { Result, Schema } from "effect"
+import { PeerMessageSchema } from "../core/codec.ts"
+import type { PeerMessage } from "../core/messages.ts"
+
+export const PEER_PATH = "/peer"
+export const PEER_PROTOCOL = "dynamo-peer/1"
+export const HEADER_FROM = "x-dynamo-from"
+export const HEADER_CLUSTER = "x-dynamo-cluster"
+/** A message line longer than this is a protocol error: the connection is dropped. */
+export const PEER_LINE_BYTES_MAX = 64 * 1024 * 1024
+const NEWLINE = 0x0a
+
+const encodeMessage = Schema.encodeSync(PeerMessageSchema)
+const decodeMessage = Schema.decodeUnknownResult(PeerMessageSchema)
+
+/** One message as a line: encoded through its Schema (ring positions become decimal strings). */
+export const encodeLine = (message: PeerMessage): string => JSON.stringify(encodeMessage(message)) + "\n"
+
+export type Decoded =
+  | { readonly _tag: "Message"; readonly message: PeerMessage }
+  | { readonly _tag: "Invalid"; readonly reason: string }
+
+/** Decodes one line: JSON, then PeerMessageSchema. Never throws. */
+export const decodeLine = (line: string): Decoded => {
+  let json: unknown
+  try {
+    json = JSON.parse(line)
+  } catch (error) {
+    return { _tag: "Invalid", reason: `not JSON (${(error as Error).message})` }
+  }
+  const decoded = decodeMessage(json)
+  return Result.isSuccess(decoded)
+    ? { _tag: "Message", message: decoded.success }
+    : { _tag: "Invalid", reason: `not a peer message (${decoded.failure.message.replace(/\s+/g, " ")})` }
+}
+
+/**
+ * Splits a byte stream into lines. Newline is a single byte that never occurs inside a UTF-8
+ * sequence, so splitting bytes before decoding text is safe.
+ */
+export class LineSplitter {
+  private parts: Array<Uint8Array> = []
+  private partBytes = 0
+
+  /** Calls `onLine` for each complete line; returns false when a line exceeds the limit. */
+  push(chunk: Uint8Array, onLine: (line: string) => void): boolean {
+    let start = 0
+    for (;;) {
+      const end = chunk.indexOf(NEWLINE, start)
+      if (end === -1) break
+      const piece = chunk.subarray(start, end)
+      if (this.parts.length === 0) {
+        onLine(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength).toString("utf8"))
+      } else {
+        this.parts.push(piece)
+        onLine(Buffer.concat(this.parts).toString("utf8"))
+        this.parts = []
+        this.partBytes = 0
+      }
+      start = end + 1
+    }
+    if (start < chunk.length) {
+      // Copy: the chunk's buffer may be reused by the stream once we return.
+      this.parts.push(Uint8Array.prototype.slice.call(chunk, start))
+      this.partBytes += chunk.length - start
+    }
+    return this.partBytes <= PEER_LINE_BYTES_MAX
+  }
+
+  /** Bytes of an unfinished line (a message cut off when the stream ends). */
+  get pendingBytes(): number {
+    return this.partBytes
+  }
+}

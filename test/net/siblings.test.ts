@@ -1,0 +1,59 @@
+// Section 4.4 on real nodes: two clients write the same key from the same context through the
+// same coordinator. With dotted version vectors both writes survive as siblings (the paper's
+// per-server clocks would have lost one); a write carrying the merged context collapses them.
+import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { startCluster } from "./harness.ts"
+
+describe("siblings through one coordinator (3 nodes, N=3 R=2 W=2)", () => {
+  let env: Awaited<ReturnType<typeof startCluster>>
+  beforeAll(async () => {
+    env = await startCluster("siblings", { nodes: 3 })
+  })
+  afterAll(() => env?.cleanup())
+
+  test("a get returns both siblings; a put with the merged context collapses them", async () => {
+    const n1 = env.client("n1")
+    const n2 = env.client("n2")
+    const first = await n1.put("cart", "milk")
+    expect(first.status).toBe(200)
+    expect(first.body.values).toEqual(["milk"])
+    const context = first.body.context as string
+
+    // Two clients, same context, same coordinator, at the same time.
+    const [alice, bob] = await Promise.all([n1.put("cart", "milk,eggs", context), n1.put("cart", "milk,bread", context)])
+    expect(alice.status).toBe(200)
+    expect(bob.status).toBe(200)
+    expect(alice.coordinator).toBe("n1")
+    expect(bob.coordinator).toBe("n1")
+
+    const read = await n2.get("cart", 3)
+    expect(read.status).toBe(200)
+    expect([...read.body.values].sort()).toEqual(["milk,bread", "milk,eggs"])
+    expect(read.nodes.length).toBe(3)
+
+    const merged = await n2.put("cart", "milk,bread,eggs", read.body.context)
+    expect(merged.status).toBe(200)
+    expect(merged.body.values).toEqual(["milk,bread,eggs"])
+
+    for (const id of ["n1", "n2", "n3"]) {
+      const again = await env.client(id).get("cart")
+      expect(again.status).toBe(200)
+      expect(again.body.values).toEqual(["milk,bread,eggs"])
+    }
+  })
+
+  test("a delete hides the value and returns a context; a later write supersedes the tombstone", async () => {
+    const n3 = env.client("n3")
+    const written = await n3.put("session", "token-1")
+    expect(written.status).toBe(200)
+    const deleted = await n3.del("session", written.body.context)
+    expect(deleted.status).toBe(200)
+    expect(typeof deleted.body.context).toBe("string")
+    const gone = await env.client("n1").get("session", 3)
+    expect(gone.status).toBe(404)
+    expect(gone.body.error).toBe("not found")
+    const back = await n3.put("session", "token-2", gone.body.context)
+    expect(back.status).toBe(200)
+    expect(back.body.values).toEqual(["token-2"])
+  })
+})

@@ -1,0 +1,106 @@
+// The disk behind a node, in isolation: SQLite holds exactly what applyRecord says a disk holds,
+// across a reopen; it refuses another node's directory; and the driver's group commit reports
+// PersistDone only for records the storage has committed, in order.
+import { HashMap } from "effect"
+import { afterAll, describe, expect, test } from "vitest"
+import { defaultProtocolConfig } from "../../src/core/config.ts"
+import { applyRecord, emptyDurableState, type DurableState } from "../../src/core/durable.ts"
+import type { PersistRecord } from "../../src/core/io.ts"
+import { initialView } from "../../src/core/membership.ts"
+import { buildRing, RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
+import { makeTimeoutTimers, NodeDriver } from "../../src/net/driver.ts"
+import { openSqliteStorage } from "../../src/net/sqlite.ts"
+import { makeMemoryStorage, StorageError, type StorageShape } from "../../src/net/storage.ts"
+import { removeDir, sleep, tempDir } from "./harness.ts"
+
+const set = (value: string) => ({ mode: "dvv", entries: [{ node: "n1", counter: 1, time: 1, values: [{ _tag: "Put", value }] }] }) as const
+
+const records: ReadonlyArray<PersistRecord> = [
+  { _tag: "Epoch", epoch: 1_700_000_000_001 },
+  { _tag: "StoreKey", key: "a", set: set("1") },
+  { _tag: "StoreKey", key: "b/ü", set: set("2") },
+  { _tag: "StoreKey", key: "a", set: set("3") },
+  { _tag: "StoreHint", intended: "n2", key: "a", set: set("4") },
+  { _tag: "StoreHint", intended: "n3", key: "c", set: set("5") },
+  { _tag: "DeleteHint", intended: "n2", key: "a" },
+  { _tag: "Membership", view: initialView([{ id: "n1" }, { id: "n2" }, { id: "n3" }]) },
+  { _tag: "HandoffReceived", offer: "offer-2" },
+  { _tag: "HandoffReceived", offer: "offer-1" }
+]
+
+const plain = (durable: DurableState) => ({
+  epoch: durable.epoch,
+  store: [...durable.store].sort(),
+  hints: [...durable.hints].sort(),
+  membership: durable.membership,
+  received: durable.received
+})
+
+describe.each(["inline", "worker"] as const)("SQLite storage, %s writer", (writer) => {
+  const dir = tempDir(`storage-${writer}`)
+  afterAll(() => removeDir(dir))
+
+  const write = (storage: StorageShape, batch: ReadonlyArray<PersistRecord>) =>
+    new Promise<void>((done, failed) => storage.write(batch, done, (message) => failed(new Error(message))))
+
+  test("holds what applyRecord says, across a reopen", async () => {
+    const expected = records.reduce(applyRecord, emptyDurableState)
+    const first = await openSqliteStorage(`${dir}/a`, "n1", "full", writer)
+    expect(first.created).toBe(true)
+    // Two batches in flight at once are applied in order.
+    await Promise.all([write(first, records.slice(0, 4)), write(first, records.slice(4))])
+    await first.close()
+    const again = await openSqliteStorage(`${dir}/a`, "n1", "normal", writer)
+    expect(again.created).toBe(false)
+    expect(plain(again.load())).toEqual(plain(expected))
+    expect(HashMap.size(again.load().store)).toBe(2)
+    await again.close()
+  })
+
+  test("refuses another node's directory and a second process on the same one", async () => {
+    const owner = await openSqliteStorage(`${dir}/b`, "n1", "full", writer)
+    await write(owner, [{ _tag: "Epoch", epoch: 3 }])
+    await expect(openSqliteStorage(`${dir}/b`, "n1", "full", writer)).rejects.toThrow(/in use|refusing/)
+    await owner.close()
+    await expect(openSqliteStorage(`${dir}/b`, "n2", "full", writer)).rejects.toThrow(StorageError)
+    await expect(openSqliteStorage(`${dir}/b`, "n2", "full", writer)).rejects.toThrow(/belongs to node "n1", not n2/)
+    const reopened = await openSqliteStorage(`${dir}/b`, "n1", "full", writer)
+    expect(reopened.load().epoch).toBe(3)
+    await reopened.close()
+  })
+})
+
+describe("the driver's group commit", () => {
+  test("PersistDone follows the commit of every record up to its token, in emission order", async () => {
+    const committed: Array<ReadonlyArray<PersistRecord>> = []
+    const memory = makeMemoryStorage("n1")
+    const storage: StorageShape = { ...memory, write: (batch, onDurable, onFailed) => { committed.push(batch); memory.write(batch, onDurable, onFailed) } }
+    const sent: Array<string> = []
+    const members = [{ id: "n1" }]
+    const config = { ...defaultProtocolConfig, n: 1, r: 1, w: 1, seeds: ["n1"] }
+    const driver = new NodeDriver("n1", config, buildRing(members, RING_CONFIG_DEFAULT), {
+      storage,
+      links: { send: (to, message) => sent.push(`${to}:${message._tag}`), flush: () => {} },
+      journal: undefined,
+      now: Date.now,
+      timers: makeTimeoutTimers(),
+      log: () => {},
+      onFatal: (message) => { throw new Error(message) }
+    }, 1_000)
+    expect(driver.status().ready).toBe(false)
+    await sleep(5)
+    expect(driver.status().ready).toBe(true)
+    expect(committed[0]?.[0]?._tag).toBe("Epoch")
+
+    const replies = await Promise.all(["x", "y", "z"].map((value, i) =>
+      new Promise<string>((done) => driver.submit({ _tag: "Put", id: `c${i}`, key: `k${i}`, value, context: [] }, (outcome) => done(outcome.reply._tag)))))
+    expect(replies).toEqual(["PutOk", "PutOk", "PutOk"])
+    // One tick, one transaction, holding the three writes.
+    expect(committed.filter((batch) => batch.some((record) => record._tag === "StoreKey")).length).toBe(1)
+    expect(plain(memory.current()).store.length).toBe(3)
+    const disk = plain(memory.current())
+    const state = plain(driver.durable())
+    expect([disk.epoch, disk.store, disk.hints]).toEqual([state.epoch, state.store, state.hints])
+    await driver.stop()
+  })
+})
