@@ -8,6 +8,7 @@ import { nodeCommand } from "./node.ts"
 import { clusterCommand } from "./cluster.ts"
 import { deleteCommand, getCommand, putCommand, statusCommand } from "./client.ts"
 import { benchCommand } from "./bench-cluster.ts"
+import { checkCommand } from "./check.ts"
 
 /** A subcommand whose interpreter has not landed yet: it says so and fails, never pretends. */
 const pending = (name: string, description: string, issue: string) =>
@@ -24,7 +25,7 @@ export const subcommands = [
   deleteCommand,
   statusCommand,
   simulateCommand,
-  pending("check", "Exhaustively model-check a small configuration", "model checker"),
+  checkCommand,
   replayCommand,
   benchCommand
 ] as const

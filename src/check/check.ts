@@ -1,0 +1,69 @@
+// The model checker's entry point: build the model, search it (breadth-first on one thread for
+// shortest counterexamples, or depth-first on worker threads), re-run a finding into a
+// counterexample trace, and say which `Sometimes` never happened. Used by `dynamo check` and
+// the tests.
+import { buildCounterexample, type Counterexample } from "./counterexample.ts"
+import { search, type SearchOrder, type SearchResult } from "./explore.ts"
+import { buildModel, type CheckModel, type CheckOptions } from "./model.ts"
+import { parallelSearch } from "./parallel.ts"
+import type { Sometimes } from "./world.ts"
+
+/** The default bound on distinct states (the table is sized for it: 10M states, 256 MiB). */
+export const MAX_STATES_DEFAULT = 10_000_000
+
+export interface RunOptions {
+  readonly order: SearchOrder
+  readonly workers: number
+  readonly maxStates: number
+  readonly onProgress?: (line: string) => void
+}
+
+export interface CheckRun {
+  readonly model: CheckModel
+  readonly run: RunOptions
+  readonly result: SearchResult
+  readonly counterexample: Counterexample | undefined
+  /** Expected `Sometimes` never seen: judged only when the search exhausted the space. */
+  readonly vacuous: ReadonlyArray<string>
+}
+
+export const runCheck = async (options: CheckOptions, run: RunOptions): Promise<CheckRun> => {
+  const built = buildModel(options)
+  if (built._tag === "Error") throw new Error(built.message)
+  const model = built.model
+  const result = run.workers > 1
+    ? await parallelSearch(options, model, { workers: run.workers, maxStates: run.maxStates, ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }) })
+    : search(model, { order: run.order, maxStates: run.maxStates, ...(run.onProgress === undefined ? {} : { onProgress: run.onProgress }) })
+  const counterexample = result.finding === undefined ? undefined : buildCounterexample(model, result.finding)
+  const vacuous = result.outcome === "exhausted"
+    ? model.sometimes.filter((name) => (result.sometimes[name as Sometimes] ?? 0) === 0)
+    : []
+  return { model, run, result, counterexample, vacuous }
+}
+
+const number = (n: number): string => n.toLocaleString("en")
+const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`
+
+/** The report `dynamo check` prints (the counterexample, if any, is printed apart). */
+export const formatRun = (checked: CheckRun): string => {
+  const { model, result, run } = checked
+  const s = result.stats
+  const p = model.protocol
+  const b = model.bounds
+  const lines = [
+    `preset ${model.name}: ${model.description}`,
+    `  ${model.nodes.length} nodes, N=${p.n} R=${p.r} W=${p.w}, clock ${p.versions.mode}${p.versions.truncateAt === undefined ? "" : ` truncated at ${p.versions.truncateAt}`}, ` +
+      `read repair ${p.readRepair ? "on" : "off"}, keys [${model.keys.join(", ")}]`,
+    `  timeouts ${model.timing}, restarts ${model.restart}, persistence ${model.persistence}`,
+    ...model.clients.map((script, i) => `  client ${i}: ${script.map((op) => `${op.kind} ${op.key} @${op.node}`).join(", ")}`),
+    `  bounds: ${b.crashes} crash(es), ${b.diskLosses} disk loss(es), ${b.drops} lost and ${b.dups} duplicated message(s), ${b.partitions} partition(s), ${b.periodic} periodic timer firing(s)`,
+    `  search: ${run.workers > 1 ? `depth-first on ${run.workers} worker threads` : run.order === "bfs" ? "breadth-first" : "depth-first"}, at most ${number(run.maxStates)} states`,
+    `${result.outcome}: ${number(s.distinct)} distinct states, ${number(s.generated)} generated, depth ${s.depth}, ${s.seconds.toFixed(2)} s, ` +
+      `${number(Math.round(s.distinct / Math.max(s.seconds, 1e-9)))} states/s (${number(Math.round(s.generated / Math.max(s.seconds, 1e-9)))} generated/s)`,
+    `  memory: peak rss ${mib(s.peakRssBytes)}, peak heap ${mib(s.peakHeapBytes)}, fingerprint table ${mib(s.tableBytes)}`,
+    `  settled states judged for CONV-1/HINT-1/DEL-1: ${number(s.settled)} (${number(s.quiesced)} needed a heal-and-quiesce run)`,
+    `  sometimes: ${Object.entries(result.sometimes).map(([name, count]) => `${name} ${number(count)}`).join(", ")}`
+  ]
+  if (checked.vacuous.length > 0) lines.push(`  VACUOUS: never saw ${checked.vacuous.join(", ")}: the invariants may hold only because the case never arose`)
+  return lines.join("\n")
+}

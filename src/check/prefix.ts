@@ -1,0 +1,63 @@
+// The breadth-first prefix that splits a depth-first search among worker threads: the first
+// levels of the space, expanded until enough worlds are waiting to keep every worker busy.
+// Deterministic: the main thread and every worker compute the same roots in the same order, so
+// no world ever has to cross a thread boundary; a worker only needs a root's index.
+import { countFlags, judgeSettled, type CheckStats } from "./explore.ts"
+import { apply, enabledActions, initialWorld, type Action, type Compiled, type Violation, type WorldState } from "./world.ts"
+import type { Sometimes } from "./world.ts"
+
+export interface PrefixRoot {
+  readonly world: WorldState
+  readonly actions: ReadonlyArray<Action>
+}
+
+export interface Prefix {
+  /** Every world the prefix reached, in order (interior worlds and roots). */
+  readonly worlds: ReadonlyArray<WorldState>
+  /** The worlds left to explore, each with the actions that reach it. */
+  readonly roots: ReadonlyArray<PrefixRoot>
+  readonly finding: { readonly actions: ReadonlyArray<Action>; readonly violation: Violation; readonly eventual: boolean } | undefined
+}
+
+/**
+ * Expand breadth-first until at least `rootsMin` worlds wait (or nothing does). With `stats`,
+ * count what it generates and check the invariants (the main thread); workers pass none.
+ */
+export const expandPrefix = (c: Compiled, rootsMin: number, stats?: CheckStats, sometimes?: Record<Sometimes, number>): Prefix => {
+  const initial = initialWorld(c)
+  const seen = new Set<string>([`${initial.fp.hi}:${initial.fp.lo}`])
+  const worlds: Array<WorldState> = [initial]
+  let frontier: Array<PrefixRoot> = [{ world: initial, actions: [] }]
+  if (stats !== undefined && sometimes !== undefined) {
+    stats.distinct += 1
+    const violation = judgeSettled(c, initial, stats, sometimes)
+    if (violation !== undefined) return { worlds, roots: [], finding: { actions: [], violation, eventual: true } }
+  }
+  while (frontier.length > 0 && frontier.length < rootsMin) {
+    const next: Array<PrefixRoot> = []
+    for (const { world, actions } of frontier) {
+      for (const action of enabledActions(c, world)) {
+        const transition = apply(c, world, action)
+        const path = [...actions, action]
+        if (stats !== undefined && sometimes !== undefined) {
+          stats.generated += 1
+          countFlags(sometimes, transition.flags)
+          if (transition.violation !== undefined) return { worlds, roots: [], finding: { actions: path, violation: transition.violation, eventual: false } }
+        }
+        const key = `${transition.state.fp.hi}:${transition.state.fp.lo}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        worlds.push(transition.state)
+        next.push({ world: transition.state, actions: path })
+        if (stats !== undefined && sometimes !== undefined) {
+          stats.distinct += 1
+          const violation = judgeSettled(c, transition.state, stats, sometimes)
+          if (violation !== undefined) return { worlds, roots: [], finding: { actions: path, violation, eventual: true } }
+        }
+      }
+    }
+    frontier = next
+    if (stats !== undefined && frontier.length > 0) stats.depth += 1
+  }
+  return { worlds, roots: frontier, finding: undefined }
+}

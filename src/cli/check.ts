@@ -1,0 +1,116 @@
+// `dynamo check`: exhaustive explicit-state model checking of a small configuration, through the
+// core's own `step` (src/check/). Exits 0 when the space is exhausted with no violation (and
+// every expected `Sometimes` seen), 1 with a counterexample (printed, and written as a trace with
+// --out), 2 on bad arguments.
+import { Console, Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { availableParallelism } from "node:os"
+import { dirname } from "node:path"
+import { formatRun, MAX_STATES_DEFAULT, runCheck } from "../check/check.ts"
+import { counterexampleText } from "../check/counterexample.ts"
+import { ANOMALY_PRESETS, buildModel, PRESETS, type CheckOptions } from "../check/model.ts"
+import { BadArguments, InvariantViolated } from "./simulate.ts"
+
+/** Worker threads at most (each holds the protocol modules and its own caches). */
+export const WORKERS_MAX = 64
+
+const optionalInt = (name: string, description: string) => Flag.Int(name).pipe(Flag.withDescription(description), Flag.optional)
+
+export const checkCommand = Command.make(
+  "check",
+  {
+    preset: Flag.String("preset").pipe(
+      Flag.withDescription(`a named model: ${Object.keys(PRESETS).join(", ")} (anomalies: ${ANOMALY_PRESETS.join(", ")})`),
+      Flag.withDefault("small")
+    ),
+    nodes: optionalInt("nodes", "cluster size (regenerates the client scripts)"),
+    keys: optionalInt("keys", "keys the scripts use"),
+    clients: optionalInt("clients", "clients, each running a script"),
+    ops: optionalInt("ops", "operations per client"),
+    crashes: optionalInt("crashes", "crashes allowed in one execution"),
+    diskLosses: optionalInt("disk-losses", "crashes that also lose the disk"),
+    drops: optionalInt("drops", "messages that may be lost"),
+    dups: optionalInt("dups", "messages that may be duplicated"),
+    partitions: optionalInt("partitions", "partitions allowed (each healed at any later point)"),
+    periodic: optionalInt("periodic", "periodic timer firings (hint scans, probes) allowed"),
+    clock: Flag.Literals("clock", ["dvv", "vv", "lww"]).pipe(Flag.withDescription("the clock mode"), Flag.optional),
+    timing: Flag.Literals("timing", ["async", "prompt"]).pipe(
+      Flag.withDescription("async: timeouts may fire any time; prompt: only when nothing is in flight"),
+      Flag.optional
+    ),
+    restart: Flag.Literals("restart", ["later", "at-once"]).pipe(
+      Flag.withDescription("later: a crashed node restarts at any later moment; at-once: a crash is a reboot"),
+      Flag.optional
+    ),
+    persistence: Flag.Literals("persistence", ["lazy", "eager"]).pipe(
+      Flag.withDescription("lazy: every persist completes as its own action; eager: at once, after the last crash the bounds allow"),
+      Flag.optional
+    ),
+    bfs: Flag.Boolean("bfs").pipe(Flag.withDescription("breadth-first, one thread: shortest counterexample"), Flag.withDefault(false)),
+    dfs: Flag.Boolean("dfs").pipe(Flag.withDescription("depth-first: memory bounded by the depth; parallel with --workers"), Flag.withDefault(false)),
+    maxStates: Flag.Int("max-states").pipe(Flag.withDescription("stop after this many distinct states"), Flag.withDefault(MAX_STATES_DEFAULT)),
+    workers: optionalInt("workers", "worker threads for a depth-first search (default: every core)"),
+    out: Flag.String("out").pipe(Flag.withDescription("write the counterexample as a trace (spec/traces.md)"), Flag.optional)
+  },
+  Effect.fnUntraced(function*(flags) {
+    const problems: Array<string> = []
+    if (flags.bfs && flags.dfs) problems.push("--bfs and --dfs exclude each other")
+    const workersGiven = Option.getOrUndefined(flags.workers)
+    if (workersGiven !== undefined && (workersGiven < 1 || workersGiven > WORKERS_MAX)) problems.push(`--workers must be in 1..${WORKERS_MAX}, got ${workersGiven}`)
+    if (flags.bfs && workersGiven !== undefined && workersGiven > 1) problems.push("--bfs runs on one thread (it keeps each level in memory); use --dfs with --workers")
+    if (flags.maxStates < 1 || flags.maxStates > 180_000_000) problems.push(`--max-states must be in 1..180000000, got ${flags.maxStates}`)
+    const options: CheckOptions = {
+      preset: flags.preset,
+      ...defined("nodes", flags.nodes), ...defined("keys", flags.keys), ...defined("clients", flags.clients), ...defined("ops", flags.ops),
+      ...defined("crashes", flags.crashes), ...defined("diskLosses", flags.diskLosses), ...defined("drops", flags.drops),
+      ...defined("dups", flags.dups), ...defined("partitions", flags.partitions), ...defined("periodic", flags.periodic),
+      ...defined("clock", flags.clock), ...defined("timing", flags.timing), ...defined("restart", flags.restart),
+      ...defined("persistence", flags.persistence)
+    }
+    const built = buildModel(options)
+    if (built._tag === "Error") problems.push(built.message)
+    if (problems.length > 0 || built._tag === "Error") return yield* new BadArguments({ message: problems.join("; ") })
+    const model = built.model
+    // Anomaly presets want the shortest counterexample; exhaustive runs want every core.
+    const order = flags.bfs ? "bfs" : flags.dfs ? "dfs" : model.expect !== undefined ? "bfs" : "dfs"
+    const workers = order === "bfs" ? 1 : workersGiven ?? Math.min(availableParallelism(), WORKERS_MAX)
+    const checked = yield* Effect.promise(() =>
+      runCheck(options, { order, workers, maxStates: flags.maxStates, onProgress: (line) => process.stderr.write(`${line}\n`) })
+    )
+    yield* Console.log(formatRun(checked))
+    const counterexample = checked.counterexample
+    if (counterexample !== undefined) {
+      const steps = counterexample.lines.filter((line) => /^\s*\d+\./.test(line)).length
+      yield* Console.log(
+        `\nVIOLATION of ${counterexample.violation.invariant} after ${steps} action(s)${counterexample.eventual ? " and heal-and-quiesce" : ""}:\n` +
+          `${counterexample.lines.join("\n")}\n  => ${counterexample.violation.message}`
+      )
+      if (model.expect !== undefined) {
+        yield* Console.log(model.expect === counterexample.violation.invariant
+          ? `\nthis is the anomaly preset ${model.name} expects (${model.expect}): the caveat of the paper is real`
+          : `\npreset ${model.name} expected ${model.expect}, but ${counterexample.violation.invariant} broke first`)
+      }
+      if (Option.isSome(flags.out)) {
+        mkdirSync(dirname(flags.out.value), { recursive: true })
+        writeFileSync(flags.out.value, counterexampleText(counterexample))
+        yield* Console.log(`trace written to ${flags.out.value} (dynamo replay ${flags.out.value} re-runs it)`)
+      }
+      return yield* new InvariantViolated({ invariant: counterexample.violation.invariant, message: counterexample.violation.message })
+    }
+    if (checked.vacuous.length > 0) {
+      return yield* new InvariantViolated({ invariant: "SOMETIMES", message: `never saw ${checked.vacuous.join(", ")}` })
+    }
+    if (model.expect !== undefined && checked.result.outcome === "exhausted") {
+      yield* Console.log(`preset ${model.name} expected a counterexample of ${model.expect} and found none`)
+      return yield* new InvariantViolated({ invariant: model.expect, message: "the expected counterexample was not found" })
+    }
+    yield* Console.log(checked.result.outcome === "exhausted"
+      ? "no violation: every reachable state satisfies every invariant checked"
+      : `no violation in the first ${checked.result.stats.distinct.toLocaleString("en")} states (bounded by --max-states: not exhausted)`)
+  })
+).pipe(Command.withDescription("Exhaustively model-check a small configuration through the core's step"))
+
+function defined<K extends string, V>(key: K, value: Option.Option<V>): { [P in K]?: V } {
+  return Option.isSome(value) ? ({ [key]: value.value } as { [P in K]?: V }) : {}
+}
