@@ -1,6 +1,7 @@
 // `npm run bench [-- SECTION...]`: the figures the issues ask for, as tables. Sections: core
-// (vector clocks, DVV, ring balance), sim (simulator throughput), anti-entropy, check (model
-// checker), cluster (a real local cluster). With no section, every section but cluster runs.
+// (vector clocks, DVV, ring balance), sim (simulator throughput), anti-entropy, cluster (a real
+// local cluster). With no section, every section but cluster runs. The model checker reports its
+// own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
 
 type Section = { readonly title: string; readonly file: string; readonly run: string; readonly heavy?: boolean }
@@ -12,7 +13,6 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   ],
   sim: [{ title: "Simulator throughput (one core)", file: "./sim.ts", run: "simBench" }],
   "anti-entropy": [{ title: "Merkle anti-entropy and gossip convergence", file: "./anti-entropy.ts", run: "antiEntropyBench" }],
-  check: [{ title: "Model checker", file: "./check.ts", run: "checkBench" }],
   cluster: [{ title: "Local cluster: throughput and latency", file: "./cluster.ts", run: "clusterBench", heavy: true }]
 }
 
