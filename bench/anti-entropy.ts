@@ -3,6 +3,7 @@
 // every key's hash; it grows with k times the depth, not with the keys held. Part 2: gossip
 // rounds until every node holds the same view. Run directly with `npx tsx bench/anti-entropy.ts`.
 import { pathToFileURL } from "node:url"
+import { Prng } from "../src/sim/prng.ts"
 import {
   diff,
   emptyTree,
@@ -15,16 +16,14 @@ import {
 import {
   completeJoin,
   emptyView,
+  gossipExchange,
   gossipPeers,
   gossipTarget,
   initialView,
   join,
   leave,
-  onGossip,
-  startGossip,
-  viewDigest,
-  type GossipMessage,
-  type MembershipView
+  type MembershipView,
+  viewDigest
 } from "../src/core/membership.ts"
 import type { KeyRange, NodeId } from "../src/core/ring.ts"
 import { contextOf, coordinatePut, defaultVersionsConfig, emptyVersionSet, putValue, type VersionSet } from "../src/core/versions.ts"
@@ -143,31 +142,19 @@ async function antiEntropyTables(): Promise<string[]> {
   ]
 }
 
-/** mulberry32: the bench's randomness, outside the core. */
+
+/** A seeded source of picks for the simulated rounds: the project's PRNG, outside the core. */
 function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
+  const source = new Prng(seed)
+  return () => source.int(0, 0x7fffffff)
 }
 
+/** One gossip exchange between `from` and `to`, through the protocol's messages. Returns messages sent. */
 function gossipOnce(views: Map<NodeId, MembershipView>, from: NodeId, to: NodeId): number {
-  let message: GossipMessage | undefined = startGossip(views.get(from)!)
-  let receiver = to
-  let sender = from
-  let sent = 0
-  while (message !== undefined) {
-    sent += 1
-    const step = onGossip(views.get(receiver)!, message)
-    views.set(receiver, step.view)
-    message = step.reply
-    ;[receiver, sender] = [sender, receiver]
-  }
-  return sent
+  const exchange = gossipExchange(views.get(from)!, views.get(to)!)
+  views.set(from, exchange.from)
+  views.set(to, exchange.to)
+  return exchange.messages
 }
 
 /** Rounds (every node gossips once with a random peer) until all views are equal, and messages sent. */

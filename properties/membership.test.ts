@@ -6,28 +6,29 @@
 import { fc, test } from "@fast-check/vitest"
 import { Result, Schema } from "effect"
 import { describe, expect, test as unitTest } from "vitest"
+import { Prng } from "../src/sim/prng.ts"
 import {
   completeJoin,
   completeLeave,
   emptyView,
   entryOf,
+  gossipExchange,
+  type GossipMessage,
   GossipMessageSchema,
   gossipPeers,
   gossipTarget,
   initialView,
   join,
   leave,
-  onGossip,
+  type MemberEntry,
+  type MembershipView,
+  type MemberStatus,
   reconcile,
   ringOf,
   startGossip,
   targetRingOf,
   transferPlan,
-  viewDigest,
-  type GossipMessage,
-  type MemberEntry,
-  type MemberStatus,
-  type MembershipView
+  viewDigest
 } from "../src/core/membership.ts"
 import { keyPosition } from "../src/core/hash.ts"
 import { ownershipChanges, preferenceListForPosition, rangeContains, type NodeId, type RingConfig } from "../src/core/ring.ts"
@@ -91,32 +92,19 @@ describe("MEMBERSHIP-1 reconcile", () => {
   })
 })
 
-/** A small deterministic PRNG (mulberry32) for the simulation: peer choice is the test's, not core's. */
+
+/** A seeded source of picks for the simulated rounds: the project's PRNG, outside the core. */
 function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
+  const source = new Prng(seed)
+  return () => source.int(0, 0x7fffffff)
 }
 
 /** One gossip exchange between `from` and `to`, through the protocol's messages. Returns messages sent. */
 function gossipOnce(views: Map<NodeId, MembershipView>, from: NodeId, to: NodeId): number {
-  let message: GossipMessage | undefined = startGossip(views.get(from)!)
-  let receiver = to
-  let sender = from
-  let sent = 0
-  while (message !== undefined) {
-    sent += 1
-    const step = onGossip(views.get(receiver)!, message)
-    views.set(receiver, step.view)
-    message = step.reply
-    ;[receiver, sender] = [sender, receiver]
-  }
-  return sent
+  const exchange = gossipExchange(views.get(from)!, views.get(to)!)
+  views.set(from, exchange.from)
+  views.set(to, exchange.to)
+  return exchange.messages
 }
 
 /** One round: every live node, in id order, gossips with a peer its PRNG picks; down peers do not answer. */

@@ -270,6 +270,29 @@ export function onGossip(view: MembershipView, message: GossipMessage): GossipSt
   }
 }
 
+/**
+ * A whole gossip exchange between two nodes' views, every message delivered at once: a driver for
+ * tests and benchmarks, as merkle's `diff` is for anti-entropy. Returns both views afterwards and
+ * the number of messages the exchange took.
+ */
+export function gossipExchange(
+  from: MembershipView,
+  to: MembershipView
+): { readonly from: MembershipView; readonly to: MembershipView; readonly messages: number } {
+  const views = [from, to]
+  let message: GossipMessage | undefined = startGossip(from)
+  let receiver = 1
+  let messages = 0
+  while (message !== undefined) {
+    messages += 1
+    const step = onGossip(views[receiver]!, message)
+    views[receiver] = step.view
+    message = step.reply
+    receiver = 1 - receiver
+  }
+  return { from: views[0]!, to: views[1]!, messages }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hand-over on a ring change (4.8, 4.9: nodes that lose a range offer it to its new owners and
 // stop serving it once they confirm).
