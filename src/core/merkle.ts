@@ -2,9 +2,11 @@
 // a range compare roots, descend only into differing children, then swap the keys of the differing
 // leaves and merge them with syncVersions (never an overwrite). The tree is updated on every write
 // in O(depth) and never rebuilt, except when the ranges themselves change (the paper's weakness).
+// Hashing is lazy: a write only copies its path; a node's hash is computed when an exchange asks
+// for it and cached, so many writes between two exchanges cost one rehash of each touched path.
 import { Schema } from "effect"
 import { md5Hex } from "./hash.ts"
-import { positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
+import { KEY_POSITION_MEMO_ENTRIES_MAX, positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
 import type { VClock } from "./vclock.ts"
 import {
   type Value,
@@ -48,18 +50,19 @@ export const MERKLE_SHAPE_DEFAULT: MerkleShape = { fanoutBits: MERKLE_FANOUT_BIT
 
 // ---------------------------------------------------------------------------------------------
 // The tree: persistent, sparse. An absent subtree is empty (hash 0); a write copies one path.
+// Nodes hold no hash: `hashOf` computes it on demand and caches it by node identity (nodes are
+// immutable, so a cached hash can never go stale, and the tree stays plain comparable data).
 
 interface Inner {
   readonly _tag: "Inner"
-  readonly hash: bigint
-  /** Exactly fanout slots; undefined is an empty subtree. */
+  /** Exactly fanout slots; undefined is an empty subtree. At least one is defined. */
   readonly children: ReadonlyArray<Subtree | undefined>
 }
 
 /**
- * A leaf bucket. Its hash is the XOR of its keys' 128-bit hashes: order-independent, and its own
- * inverse, so a write XORs out the key's old hash and XORs in the new one without reading the
- * other keys. Safe enough here: XOR's classic failure, equal items cancelling, cannot happen
+ * A leaf bucket. Its hash is the XOR of its keys' 128-bit hashes: order-independent, so it does
+ * not depend on where a key sits in the bucket. Safe enough here: XOR's classic failure, equal
+ * items cancelling, cannot happen
  * because a bucket holds each key once and the key is inside each hashed text; two replicas' leaves
  * then collide only if the XOR of their differing keys' MD5s is zero, about 2^-128 for data not
  * crafted for it. Crafting it needs control of the whole hashed set, server-assigned dots
@@ -68,12 +71,10 @@ interface Inner {
  */
 interface Leaf {
   readonly _tag: "Leaf"
-  /** XOR of `hashes`. */
-  readonly hash: bigint
   /** Sorted (code-unit order), distinct, non-empty. */
   readonly keys: ReadonlyArray<string>
-  /** hashes[i] = keyVersionHash(keys[i], the key's set). */
-  readonly hashes: ReadonlyArray<bigint>
+  /** sets[i] is the replica's set of keys[i], never empty: the store's own objects, shared. */
+  readonly sets: ReadonlyArray<VersionSet>
 }
 
 type Subtree = Inner | Leaf
@@ -99,8 +100,9 @@ export interface KeyHash {
   readonly hash: bigint
 }
 
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`merkle: ${message}`)
+/** The message is a thunk where building it costs (bigints, JSON): hot paths must not pay for it. */
+function assert(condition: boolean, message: string | (() => string)): asserts condition {
+  if (!condition) throw new Error(`merkle: ${typeof message === "string" ? message : message()}`)
 }
 
 const fanoutOf = (shape: MerkleShape): number => 1 << shape.fanoutBits
@@ -113,9 +115,9 @@ const nodesAt = (shape: MerkleShape, level: number): number => 1 << (shape.fanou
 
 function checkShape(shape: MerkleShape): void {
   assert(Number.isInteger(shape.fanoutBits) && shape.fanoutBits >= 1 && shape.fanoutBits <= SHAPE_FANOUT_BITS_MAX,
-    `fanoutBits ${shape.fanoutBits} outside 1..${SHAPE_FANOUT_BITS_MAX}`)
+    () => `fanoutBits ${shape.fanoutBits} outside 1..${SHAPE_FANOUT_BITS_MAX}`)
   assert(Number.isInteger(shape.depth) && shape.depth >= 1 && shape.fanoutBits * shape.depth <= SHAPE_LEAF_BITS_MAX,
-    `depth ${shape.depth}: at most 2^${SHAPE_LEAF_BITS_MAX} leaves`)
+    () => `depth ${shape.depth}: at most 2^${SHAPE_LEAF_BITS_MAX} leaves`)
 }
 
 const md5Bigint = (text: string): bigint => BigInt(`0x${md5Hex(text)}`)
@@ -158,16 +160,54 @@ export function versionSetText(set: VersionSet): string {
 const hashMemo = new WeakMap<VersionSet, { readonly key: string; readonly hash: bigint }>()
 
 /**
- * An inner node's hash: MD5 over its children's hashes in order (a true Merkle node). Only the
- * leaves combine order-independently; above them the tree commits to the children's positions.
+ * An inner node's hash: MD5 over its non-empty children's (slot, hash) in slot order, a true
+ * Merkle node. Only the leaves combine order-independently; above them the tree commits to the
+ * children's positions.
  */
 function innerHash(children: ReadonlyArray<Subtree | undefined>): bigint {
-  return md5Bigint(children.map((child) => (child?.hash ?? EMPTY_HASH).toString(16).padStart(32, "0")).join(""))
+  // Only the non-empty children, each with its slot: the same commitment to positions as all
+  // of them in order, and a much shorter text to hash in the sparse trees a node mostly holds.
+  let text = ""
+  for (let slot = 0; slot < children.length; slot++) {
+    const child = children[slot]
+    if (child !== undefined) text += `${slot}:${hexOf(child)};`
+  }
+  return md5Bigint(text)
+}
+
+const nodeHexMemo = new WeakMap<Subtree, string>()
+
+/** A subtree's hash as 32 hex digits, memoised too: a parent rehash reads all its children's. */
+function hexOf(node: Subtree): string {
+  const memo = nodeHexMemo.get(node)
+  if (memo !== undefined) return memo
+  const hex = hashOf(node).toString(16).padStart(32, "0")
+  nodeHexMemo.set(node, hex)
+  return hex
+}
+
+/** A leaf's hash: the XOR of its keys' hashes. */
+function leafHash(leaf: Leaf): bigint {
+  let hash = EMPTY_HASH
+  for (let i = 0; i < leaf.keys.length; i++) hash ^= keyVersionHash(leaf.keys[i]!, leaf.sets[i])
+  return hash
+}
+
+const nodeHashMemo = new WeakMap<Subtree, bigint>()
+
+/** A subtree's hash, computed once per node: a write makes new nodes only along its path. */
+function hashOf(node: Subtree | undefined): bigint {
+  if (node === undefined) return EMPTY_HASH
+  const memo = nodeHashMemo.get(node)
+  if (memo !== undefined) return memo
+  const hash = node._tag === "Leaf" ? leafHash(node) : innerHash(node.children)
+  nodeHashMemo.set(node, hash)
+  return hash
 }
 
 function innerOf(children: ReadonlyArray<Subtree | undefined>): Inner | undefined {
   if (children.every((child) => child === undefined)) return undefined
-  return { _tag: "Inner", hash: innerHash(children), children }
+  return { _tag: "Inner", children }
 }
 
 /** Positions in a range (start, end]: 2^128 for the whole ring (start === end). */
@@ -185,16 +225,31 @@ function sameRange(a: KeyRange, b: KeyRange): boolean {
  * Contiguous slices make every subtree a sub-range, so a subtree could be handed over whole.
  */
 function bucketOfPosition(tree: MerkleTree, position: bigint): number {
-  assert(rangeContains(tree.range, position), `position ${position} is outside the tree's range`)
+  assert(rangeContains(tree.range, position), () => `position ${position} is outside the tree's range`)
   const offset = (position - tree.range.start - 1n + RING_POSITIONS) % RING_POSITIONS
   const bucket = Number((offset * BigInt(leafCount(tree.shape))) / rangeSize(tree.range))
   assert(bucket >= 0 && bucket < leafCount(tree.shape), "bucket within the leaves")
   return bucket
 }
 
-/** The leaf bucket of a key (it must lie in the tree's range). */
+const bucketMemo = new WeakMap<KeyRange, Map<string, number>>()
+
+/**
+ * The leaf bucket of a key (it must lie in the tree's range). Memoised per range object (a tree
+ * keeps its range through every update) for the default shape, which nodes use: every write
+ * asks, and the bigint arithmetic is not free. Other shapes (tests, benchmarks) compute it.
+ */
 export function bucketOf(tree: MerkleTree, key: string): number {
-  return bucketOfPosition(tree, positionOfKey(key))
+  if (tree.shape !== MERKLE_SHAPE_DEFAULT) return bucketOfPosition(tree, positionOfKey(key))
+  let byKey = bucketMemo.get(tree.range)
+  if (byKey === undefined) bucketMemo.set(tree.range, (byKey = new Map()))
+  const cached = byKey.get(key)
+  if (cached !== undefined) return cached
+  // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
+  if (byKey.size >= KEY_POSITION_MEMO_ENTRIES_MAX) byKey.clear()
+  const bucket = bucketOfPosition(tree, positionOfKey(key))
+  byKey.set(key, bucket)
+  return bucket
 }
 
 /** Whether a key lies in the tree's range. */
@@ -229,71 +284,78 @@ function searchKeys(keys: ReadonlyArray<string>, key: string): number {
   return -low - 1
 }
 
-function leafOf(keys: ReadonlyArray<string>, hashes: ReadonlyArray<bigint>): Leaf | undefined {
-  if (keys.length === 0) return undefined
-  let hash = EMPTY_HASH
-  for (const keyHash of hashes) hash ^= keyHash
-  return { _tag: "Leaf", hash, keys, hashes }
+function leafOf(keys: ReadonlyArray<string>, sets: ReadonlyArray<VersionSet>): Leaf | undefined {
+  return keys.length === 0 ? undefined : { _tag: "Leaf", keys, sets }
 }
 
-/** The leaf with `key`'s hash changed from `oldHash` to `newHash` (EMPTY_HASH: absent). */
-function updateLeaf(leaf: Leaf | undefined, key: string, oldHash: bigint, newHash: bigint): Leaf | undefined {
+const nonEmpty = (set: VersionSet | undefined): set is VersionSet => set !== undefined && !isEmptySet(set)
+
+/**
+ * Whether the tree's set for a key is the caller's old set: the same object on the write path
+ * (the store and the tree share sets), else equal hashes (a set rebuilt from disk or a message).
+ */
+function sameSet(key: string, held: VersionSet | undefined, given: VersionSet | undefined): boolean {
+  if (held === given) return true
+  return keyVersionHash(key, held) === keyVersionHash(key, given)
+}
+
+/** The leaf with `key`'s set changed from `oldSet` to `newSet` (undefined: absent). */
+function updateLeaf(leaf: Leaf | undefined, key: string, oldSet: VersionSet | undefined, newSet: VersionSet | undefined): Leaf | undefined {
   const keys = leaf?.keys ?? []
-  const hashes = leaf?.hashes ?? []
+  const sets = leaf?.sets ?? []
   const found = searchKeys(keys, key)
   // Paired with the read path's check in entriesOf: the tree and the store never disagree.
-  assert((found >= 0 ? hashes[found]! : EMPTY_HASH) === oldHash,
-    `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+  assert(sameSet(key, found >= 0 ? sets[found] : undefined, oldSet),
+    () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
   const nextKeys = keys.slice()
-  const nextHashes = hashes.slice()
-  if (found >= 0 && newHash === EMPTY_HASH) {
+  const nextSets = sets.slice()
+  if (found >= 0 && newSet === undefined) {
     nextKeys.splice(found, 1)
-    nextHashes.splice(found, 1)
+    nextSets.splice(found, 1)
   } else if (found >= 0) {
-    nextHashes[found] = newHash
-  } else if (newHash !== EMPTY_HASH) {
+    nextSets[found] = newSet!
+  } else if (newSet !== undefined) {
     nextKeys.splice(-found - 1, 0, key)
-    nextHashes.splice(-found - 1, 0, newHash)
+    nextSets.splice(-found - 1, 0, newSet)
   }
-  if (nextKeys.length === 0) return undefined
-  // Incremental: remove the old key hash and add the new one (XOR is its own inverse).
-  return { _tag: "Leaf", hash: (leaf?.hash ?? EMPTY_HASH) ^ oldHash ^ newHash, keys: nextKeys, hashes: nextHashes }
+  return leafOf(nextKeys, nextSets)
 }
 
 function updatePath(
   shape: MerkleShape, node: Subtree | undefined, level: number, bucket: number,
-  key: string, oldHash: bigint, newHash: bigint
+  key: string, oldSet: VersionSet | undefined, newSet: VersionSet | undefined
 ): Subtree | undefined {
   if (level === shape.depth) {
     if (node !== undefined && node._tag !== "Leaf") throw new Error("merkle: a leaf at the leaf level")
-    return updateLeaf(node, key, oldHash, newHash)
+    return updateLeaf(node, key, oldSet, newSet)
   }
   if (node !== undefined && node._tag !== "Inner") throw new Error("merkle: an inner node above the leaves")
   const children = node === undefined ? new Array<Subtree | undefined>(fanoutOf(shape)).fill(undefined) : node.children.slice()
   const slot = digit(shape, bucket, level + 1)
-  children[slot] = updatePath(shape, children[slot], level + 1, bucket, key, oldHash, newHash)
+  children[slot] = updatePath(shape, children[slot], level + 1, bucket, key, oldSet, newSet)
   return innerOf(children)
 }
 
 /**
  * The tree after a write of `key` from `oldSet` to `newSet` (undefined or empty: no versions):
- * one leaf and its ancestors are rehashed, the rest is shared. Call it on every store write.
- * Throws when `oldSet` is not what the tree holds for the key: the tree missed an earlier write.
+ * one leaf and its ancestors are copied, the rest is shared; nothing is hashed until an exchange
+ * asks. Call it on every store write. Throws when `oldSet` is not what the tree holds for the
+ * key: the tree missed an earlier write.
  */
 export function updateKey(
   tree: MerkleTree, key: string, oldSet: VersionSet | undefined, newSet: VersionSet | undefined
 ): MerkleTree {
   const bucket = bucketOf(tree, key)
-  const oldHash = keyVersionHash(key, oldSet)
-  const newHash = keyVersionHash(key, newSet)
-  if (oldHash === newHash) {
+  const before = nonEmpty(oldSet) ? oldSet : undefined
+  const after = nonEmpty(newSet) ? newSet : undefined
+  if (before === after) {
     // Still check the tree agrees with the caller's old set.
-    assert(leafHashOfKey(tree, bucket, key) === oldHash,
-      `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+    assert(sameSet(key, leafSetOfKey(tree, bucket, key), before),
+      () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
     return tree
   }
-  const root = updatePath(tree.shape, tree.root, 0, bucket, key, oldHash, newHash)
-  const keyCount = tree.keyCount + (oldHash === EMPTY_HASH ? 1 : 0) - (newHash === EMPTY_HASH ? 1 : 0)
+  const root = updatePath(tree.shape, tree.root, 0, bucket, key, before, after)
+  const keyCount = tree.keyCount + (before === undefined ? 1 : 0) - (after === undefined ? 1 : 0)
   return { ...tree, root, keyCount }
 }
 
@@ -305,15 +367,14 @@ export function buildTree(
   range: KeyRange, entries: Iterable<readonly [string, VersionSet]>, shape: MerkleShape = MERKLE_SHAPE_DEFAULT
 ): MerkleTree {
   const tree = emptyTree(range, shape)
-  const byBucket = new Map<number, Array<KeyHash>>()
+  const byBucket = new Map<number, Array<KeyedSet>>()
   let keyCount = 0
   for (const [key, set] of entries) {
-    const hash = keyVersionHash(key, set)
-    if (hash === EMPTY_HASH) continue
+    if (!nonEmpty(set)) continue
     const bucket = bucketOf(tree, key)
     let items = byBucket.get(bucket)
     if (items === undefined) byBucket.set(bucket, (items = []))
-    items.push({ key, hash })
+    items.push({ key, set })
     keyCount += 1
   }
   const buckets = [...byBucket.keys()].sort((a, b) => a - b)
@@ -321,8 +382,8 @@ export function buildTree(
     if (from === to) return undefined
     if (level === shape.depth) {
       const items = byBucket.get(buckets[from]!)!.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      items.forEach((item, i) => assert(i === 0 || items[i - 1]!.key !== item.key, `key ${item.key} given twice`))
-      return leafOf(items.map((item) => item.key), items.map((item) => item.hash))
+      items.forEach((item, i) => assert(i === 0 || items[i - 1]!.key !== item.key, () => `key ${item.key} given twice`))
+      return leafOf(items.map((item) => item.key), items.map((item) => item.set))
     }
     // buckets[from, to) all lie under (level, index); split them by the next digit.
     const children: Array<Subtree | undefined> = []
@@ -341,12 +402,12 @@ export function buildTree(
 
 /** The root hash: equal roots, equal replicas of the range (up to a 2^-128 collision). */
 export function root(tree: MerkleTree): bigint {
-  return tree.root?.hash ?? EMPTY_HASH
+  return hashOf(tree.root)
 }
 
 function checkNode(shape: MerkleShape, level: number, index: number): void {
-  assert(Number.isInteger(level) && level >= 0 && level <= shape.depth, `level ${level} outside 0..${shape.depth}`)
-  assert(Number.isInteger(index) && index >= 0 && index < nodesAt(shape, level), `index ${index} outside level ${level}`)
+  assert(Number.isInteger(level) && level >= 0 && level <= shape.depth, () => `level ${level} outside 0..${shape.depth}`)
+  assert(Number.isInteger(index) && index >= 0 && index < nodesAt(shape, level), () => `index ${index} outside level ${level}`)
 }
 
 function nodeAt(tree: MerkleTree, level: number, index: number): Subtree | undefined {
@@ -361,7 +422,7 @@ function nodeAt(tree: MerkleTree, level: number, index: number): Subtree | undef
 
 /** The hash of node `index` at `level` (0 is the root; level shape.depth holds the leaf buckets). */
 export function nodeHash(tree: MerkleTree, level: number, index: number): bigint {
-  return nodeAt(tree, level, index)?.hash ?? EMPTY_HASH
+  return hashOf(nodeAt(tree, level, index))
 }
 
 /** The hashes of the children of node `index` at `level` (< depth), in slot order. */
@@ -370,7 +431,7 @@ export function childrenHashes(tree: MerkleTree, level: number, index: number): 
   const node = nodeAt(tree, level, index)
   if (node === undefined) return new Array<bigint>(fanoutOf(tree.shape)).fill(EMPTY_HASH)
   assert(node._tag === "Inner", "an inner node above the leaves")
-  return node.children.map((child) => child?.hash ?? EMPTY_HASH)
+  return node.children.map(hashOf)
 }
 
 /** The (key, hash) pairs of a leaf bucket, sorted by key. */
@@ -378,12 +439,16 @@ export function bucketEntries(tree: MerkleTree, bucket: number): ReadonlyArray<K
   const leaf = nodeAt(tree, tree.shape.depth, bucket)
   if (leaf === undefined) return []
   assert(leaf._tag === "Leaf", "a leaf at the leaf level")
-  return leaf.keys.map((key, i) => ({ key, hash: leaf.hashes[i]! }))
+  return leaf.keys.map((key, i) => ({ key, hash: keyVersionHash(key, leaf.sets[i]) }))
 }
 
-function leafHashOfKey(tree: MerkleTree, bucket: number, key: string): bigint {
-  const found = bucketEntries(tree, bucket).find((entry) => entry.key === key)
-  return found?.hash ?? EMPTY_HASH
+/** The set the tree holds for a key, undefined when none. */
+function leafSetOfKey(tree: MerkleTree, bucket: number, key: string): VersionSet | undefined {
+  const leaf = nodeAt(tree, tree.shape.depth, bucket)
+  if (leaf === undefined) return undefined
+  assert(leaf._tag === "Leaf", "a leaf at the leaf level")
+  const found = searchKeys(leaf.keys, key)
+  return found >= 0 ? leaf.sets[found] : undefined
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,9 +515,9 @@ function entriesOf(replica: MerkleReplica, keys: ReadonlyArray<string>): KeyedSe
   const entries: KeyedSet[] = []
   for (const key of keys) {
     const set = replica.get(key)
-    const inTree = leafHashOfKey(replica.tree, bucketOf(replica.tree, key), key)
+    const inTree = leafSetOfKey(replica.tree, bucketOf(replica.tree, key), key)
     // Paired with updateKey's check: what the tree says and what the store holds agree.
-    assert(keyVersionHash(key, set) === inTree, `key ${JSON.stringify(key)}: the store and the tree disagree`)
+    assert(sameSet(key, inTree, nonEmpty(set) ? set : undefined), () => `key ${JSON.stringify(key)}: the store and the tree disagree`)
     if (set !== undefined && !isEmptySet(set)) entries.push({ key, set })
   }
   return entries

@@ -6,7 +6,7 @@ import { HashMap, Option } from "effect"
 import { hintId } from "./durable.ts"
 import type { PersistRecord } from "./io.ts"
 import { updateKey } from "./merkle.ts"
-import { keyRange, preferenceList, type KeyRange, type NodeId } from "./ring.ts"
+import { KEY_POSITION_MEMO_ENTRIES_MAX, keyRange, preferenceList, type KeyRange, type NodeId, type Ring } from "./ring.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 import { emptyVersionSet, syncVersions, type VersionSet } from "./versions.ts"
 
@@ -23,6 +23,24 @@ export const persist = (state: NodeState, record: PersistRecord, then: Continuat
 
 /** The map key of a range's Merkle tree. */
 export const rangeKey = (range: KeyRange): string => `${range.start}:${range.end}`
+
+const treeKeyMemo = new WeakMap<Ring, Map<string, string>>()
+
+/**
+ * The tree key of the range holding `key` in `ring`, memoised per ring (rings are immutable and
+ * replaced on every change): every store write asks, and the bigint-to-text is not free.
+ */
+const treeKeyOf = (ring: Ring, key: string): string => {
+  let byKey = treeKeyMemo.get(ring)
+  if (byKey === undefined) treeKeyMemo.set(ring, (byKey = new Map()))
+  const cached = byKey.get(key)
+  if (cached !== undefined) return cached
+  // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
+  if (byKey.size >= KEY_POSITION_MEMO_ENTRIES_MAX) byKey.clear()
+  const treeKey = rangeKey(keyRange(ring, key))
+  byKey.set(key, treeKey)
+  return treeKey
+}
 
 export const ownSet = (state: NodeState, key: string): VersionSet =>
   Option.getOrElse(HashMap.get(state.store, key), () => emptyVersionSet(state.config.versions.mode))
@@ -86,7 +104,7 @@ const storeHint = (state: NodeState, key: string, incoming: VersionSet, hintFor:
 const storeOwn = (state: NodeState, key: string, incoming: VersionSet, then: Continuation | undefined, out: Out): NodeState => {
   const before = Option.getOrUndefined(HashMap.get(state.store, key))
   const set = syncVersions(state.config.versions, before ?? emptyVersionSet(state.config.versions.mode), incoming)
-  const treeKey = rangeKey(keyRange(state.ring, key))
+  const treeKey = treeKeyOf(state.ring, key)
   const tree = Option.getOrUndefined(HashMap.get(state.trees, treeKey))
   const trees = tree === undefined ? state.trees : HashMap.set(state.trees, treeKey, updateKey(tree, key, before, set))
   const next = { ...state, store: HashMap.set(state.store, key, set), trees }

@@ -87,8 +87,9 @@ export const RING_CONFIG_DEFAULT: Required<RingConfig> = {
   partitions: PARTITIONS_DEFAULT
 }
 
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`ring: ${message}`)
+/** The message is a thunk where building it costs (bigints, JSON): hot paths must not pay for it. */
+function assert(condition: boolean, message: string | (() => string)): asserts condition {
+  if (!condition) throw new Error(`ring: ${typeof message === "string" ? message : message()}`)
 }
 
 /** Code-unit order: the same on every platform, unlike localeCompare. */
@@ -139,7 +140,7 @@ function resolveConfig(config: RingConfig): Required<RingConfig> {
 }
 
 function canonicalMembers(members: readonly Member[]): Required<Member>[] {
-  assert(members.length <= MEMBERS_MAX, `${members.length} members, more than ${MEMBERS_MAX}`)
+  assert(members.length <= MEMBERS_MAX, () => `${members.length} members, more than ${MEMBERS_MAX}`)
   const sorted = members
     .map((member) => ({ id: member.id, capacity: member.capacity ?? CAPACITY_DEFAULT }))
     .sort((a, b) => compareIds(a.id, b.id))
@@ -147,7 +148,7 @@ function canonicalMembers(members: readonly Member[]): Required<Member>[] {
     assert(member.id.length > 0, "empty node id")
     assert(Number.isFinite(member.capacity) && member.capacity > 0 && member.capacity <= CAPACITY_MAX,
       `capacity ${member.capacity} of ${member.id} outside (0, ${CAPACITY_MAX}]`)
-    assert(i === 0 || sorted[i - 1]?.id !== member.id, `duplicate member ${member.id}`)
+    assert(i === 0 || sorted[i - 1]?.id !== member.id, () => `duplicate member ${member.id}`)
   })
   return sorted
 }
@@ -157,7 +158,7 @@ function placeTokens(members: readonly Required<Member>[], tokensPerNode: number
   const tokens: Token[] = []
   for (const member of members) {
     const count = tokenCount(member.capacity, tokensPerNode)
-    assert(tokens.length + count <= TOKENS_PER_RING_MAX, `more than ${TOKENS_PER_RING_MAX} tokens`)
+    assert(tokens.length + count <= TOKENS_PER_RING_MAX, () => `more than ${TOKENS_PER_RING_MAX} tokens`)
     for (let i = 0; i < count; i++) tokens.push({ position: tokenPosition(member.id, i), owner: member.id })
   }
   tokens.sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : compareIds(a.owner, b.owner)))
@@ -214,9 +215,9 @@ function rendezvousScore(nodeSeed: number, partition: number): number {
 function placePartitions(members: readonly Required<Member>[], partitions: number): Token[] {
   const nodeCount = members.length
   if (nodeCount === 0) return []
-  assert(partitions >= nodeCount, `${partitions} partitions for ${nodeCount} members: need Q >= S`)
+  assert(partitions >= nodeCount, () => `${partitions} partitions for ${nodeCount} members: need Q >= S`)
   const pairCount = partitions * nodeCount
-  assert(pairCount <= PARTITION_ASSIGNMENT_PAIRS_MAX, `Q * S = ${pairCount} > ${PARTITION_ASSIGNMENT_PAIRS_MAX}`)
+  assert(pairCount <= PARTITION_ASSIGNMENT_PAIRS_MAX, () => `Q * S = ${pairCount} > ${PARTITION_ASSIGNMENT_PAIRS_MAX}`)
   const quotas = partitionQuotas(members, partitions)
   const seeds = members.map((member) => hash32(member.id))
   const scores = new Uint32Array(pairCount)
@@ -297,7 +298,7 @@ function indexOf(ring: Ring): RingIndex {
       positions: ring.tokens.map((token) => token.position),
       ownerSlots: Uint32Array.from(ring.tokens, (token) => {
         const slot = slots.get(token.owner)
-        assert(slot !== undefined, `token owner ${token.owner} is not a member`)
+        assert(slot !== undefined, () => `token owner ${token.owner} is not a member`)
         return slot
       }),
       walks: new Array<Walk | undefined>(ring.tokens.length),
@@ -347,13 +348,13 @@ function walkFrom(ring: Ring, index: RingIndex, tokenIndex: number, count: numbe
 }
 
 function assertPosition(position: bigint): void {
-  assert(position >= 0n && position <= RING_POSITION_MAX, `position ${position} off the ring`)
+  assert(position >= 0n && position <= RING_POSITION_MAX, () => `position ${position} off the ring`)
 }
 
 /** The first n distinct nodes clockwise from a ring position (all nodes if n exceeds them). */
 export function preferenceListForPosition(ring: Ring, position: bigint, n: number): NodeId[] {
   assertPosition(position)
-  assert(Number.isInteger(n) && n >= 0, `preference list length ${n}`)
+  assert(Number.isInteger(n) && n >= 0, () => `preference list length ${n}`)
   if (ring.tokens.length === 0 || n === 0) return []
   const index = indexOf(ring)
   const count = Math.min(n, ring.nodes.length)
@@ -436,7 +437,7 @@ function boundariesOf(before: Ring, after: Ring): bigint[] {
  * ranges with the same lists are merged; ranges are ordered by end, a wrapping one first.
  */
 export function ownershipChanges(before: Ring, after: Ring, n: number): RangeTransfer[] {
-  assert(Number.isInteger(n) && n >= 1, `preference list length ${n}`)
+  assert(Number.isInteger(n) && n >= 1, () => `preference list length ${n}`)
   const boundaries = boundariesOf(before, after)
   const transfers: RangeTransfer[] = []
   boundaries.forEach((end, k) => {

@@ -123,8 +123,31 @@ export function siblingCount(set: VersionSet): number {
 export function sameVersions(a: VersionSet, b: VersionSet): boolean {
   if (a === b) return true
   if (isEmptySet(a) || isEmptySet(b)) return isEmptySet(a) && isEmptySet(b)
-  return JSON.stringify(a) === JSON.stringify(b)
+  // Field by field rather than comparing JSON texts: it runs on every read-repair decision, and
+  // it does not depend on the order in which a constructor or a decoder wrote the fields.
+  switch (a.mode) {
+    case "dvv":
+      return b.mode === "dvv" && sameArray(a.entries, b.entries, (x, y) =>
+        x.node === y.node && x.counter === y.counter && x.time === y.time && sameArray(x.values, y.values, sameValue))
+    case "vv":
+      return b.mode === "vv" && sameArray(a.siblings, b.siblings, (x, y) => sameValue(x.value, y.value) && sameClock(x.clock, y.clock))
+    case "lww":
+      return b.mode === "lww" && sameArray(a.versions, b.versions, (x, y) => x.time === y.time && x.actor === y.actor && sameValue(x.value, y.value))
+  }
 }
+
+function sameArray<T>(a: ReadonlyArray<T>, b: ReadonlyArray<T>, same: (x: T, y: T) => boolean): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!same(a[i]!, b[i]!)) return false
+  return true
+}
+
+const sameValue = (a: Value, b: Value): boolean =>
+  a === b || (a._tag === "Put" ? b._tag === "Put" && a.value === b.value : b._tag === "Tombstone" && a.id === b.id)
+
+const sameClock = (a: VClock.VClock, b: VClock.VClock): boolean =>
+  sameArray(a, b, (x, y) => x.node === y.node && x.counter === y.counter && x.time === y.time)
 
 /** `set` in `mode`; an empty set of another mode is accepted, a non-empty one is a bug. */
 function inMode<M extends ClockMode>(mode: M, set: VersionSet): Extract<VersionSet, { mode: M }> {

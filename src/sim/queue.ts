@@ -1,73 +1,90 @@
-// A binary min-heap of events ordered by (time, sequence number): ties break by insertion
+// The simulator's event queue, ordered by (time, insertion order): ties break by insertion
 // order, so the simulator is deterministic without relying on any unordered collection.
+//
+// A calendar of buckets, one per distinct time, each a FIFO; a binary min-heap holds only the
+// distinct times. Virtual times are whole milliseconds drawn from small ranges, so thousands of
+// pending events (timers, timeouts, messages) share a few hundred times: a push is an append
+// and a pop a read, with the heap touched once per time rather than once per event.
+
+interface Bucket<E> {
+  readonly items: Array<E | undefined>
+  head: number
+}
+
 export interface Scheduled<E> {
   readonly at: number
-  readonly seq: number
   readonly event: E
 }
 
 export class EventQueue<E> {
-  private readonly heap: Array<Scheduled<E>> = []
-  private seq = 0
+  private readonly buckets = new Map<number, Bucket<E>>()
+  /** Min-heap of the times that have a bucket. */
+  private readonly times: number[] = []
+  private count = 0
 
   get size(): number {
-    return this.heap.length
+    return this.count
   }
 
-  push(at: number, event: E): number {
-    const seq = this.seq++
-    this.heap.push({ at, seq, event })
-    this.up(this.heap.length - 1)
-    return seq
+  push(at: number, event: E): void {
+    const bucket = this.buckets.get(at)
+    if (bucket !== undefined) bucket.items.push(event)
+    else {
+      this.buckets.set(at, { items: [event], head: 0 })
+      this.heapPush(at)
+    }
+    this.count += 1
   }
 
   peekTime(): number | undefined {
-    return this.heap[0]?.at
+    return this.times[0]
   }
 
   pop(): Scheduled<E> | undefined {
-    const top = this.heap[0]
-    const last = this.heap.pop()
-    if (top === undefined || last === undefined) return undefined
-    if (this.heap.length > 0) {
-      this.heap[0] = last
-      this.down(0)
+    const at = this.times[0]
+    if (at === undefined) return undefined
+    const bucket = this.buckets.get(at)!
+    const event = bucket.items[bucket.head]!
+    // Let the event be collected once handled, even while its bucket lives on.
+    bucket.items[bucket.head] = undefined
+    bucket.head += 1
+    if (bucket.head === bucket.items.length) {
+      // A later push at this same time opens a new bucket behind every event popped so far.
+      this.buckets.delete(at)
+      this.heapPop()
     }
-    return top
+    this.count -= 1
+    return { at, event }
   }
 
-  private less(i: number, j: number): boolean {
-    const a = this.heap[i]!
-    const b = this.heap[j]!
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq)
-  }
-
-  private swap(i: number, j: number): void {
-    const t = this.heap[i]!
-    this.heap[i] = this.heap[j]!
-    this.heap[j] = t
-  }
-
-  private up(i: number): void {
+  private heapPush(time: number): void {
+    const heap = this.times
+    let i = heap.length
+    heap.push(time)
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (!this.less(i, parent)) return
-      this.swap(i, parent)
+      if (heap[parent]! <= time) break
+      heap[i] = heap[parent]!
       i = parent
     }
+    heap[i] = time
   }
 
-  private down(i: number): void {
-    const n = this.heap.length
+  private heapPop(): void {
+    const heap = this.times
+    const last = heap.pop()!
+    const n = heap.length
+    if (n === 0) return
+    let i = 0
     for (;;) {
       const l = 2 * i + 1
+      if (l >= n) break
       const r = l + 1
-      let m = i
-      if (l < n && this.less(l, m)) m = l
-      if (r < n && this.less(r, m)) m = r
-      if (m === i) return
-      this.swap(i, m)
+      const m = r < n && heap[r]! < heap[l]! ? r : l
+      if (heap[m]! >= last) break
+      heap[i] = heap[m]!
       i = m
     }
+    heap[i] = last
   }
 }
