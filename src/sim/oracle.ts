@@ -73,6 +73,11 @@ export class Oracle {
     return (((union[where.bit >>> 5] ?? 0) >>> (where.bit & 31)) & 1) === 1
   }
 
+  /** The event's bit in its key's bitsets (histories, unions), undefined when not recorded. */
+  bitOf(event: string): number | undefined {
+    return this.index.get(event)?.bit
+  }
+
   keyOf(event: string): string | undefined {
     return this.index.get(event)?.key
   }

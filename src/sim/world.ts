@@ -15,6 +15,7 @@ import { defaultVersionsConfig, emptyVersionSet, siblingValues, type Value, type
 import { Prng } from "./prng.ts"
 import { EventQueue } from "./queue.ts"
 import { Oracle } from "./oracle.ts"
+import { AckedWrites } from "./acked.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import type { TraceStep } from "./trace-step.ts"
 
@@ -156,7 +157,7 @@ export class World {
   private readonly requestOwner = new Map<string, number>()
   private readonly oracle = new Oracle()
   private readonly acked: Array<AckedWrite> = []
-  private readonly ackedByKey = new Map<string, Array<AckedWrite>>()
+  private readonly ackedByKey = new Map<string, AckedWrites<AckedWrite>>()
   private readonly violations: Array<Violation> = []
   private readonly observations: Array<Observation> = []
   private readonly trace: Array<TraceStep> = []
@@ -553,9 +554,9 @@ export class World {
         const issuedAt = client?.pending?.requestId === reply.id ? client.pending.startedAt : 0
         const write = { event: reply.id, key: reply.key, at: this.now, issuedAt, nodes: reply.nodes, deletion }
         this.acked.push(write)
-        const forKey = this.ackedByKey.get(reply.key) ?? []
-        forKey.push(write)
-        this.ackedByKey.set(reply.key, forKey)
+        let forKey = this.ackedByKey.get(reply.key)
+        if (forKey === undefined) this.ackedByKey.set(reply.key, (forKey = new AckedWrites()))
+        forKey.add(this.oracle, write)
         break
       }
       case "Failed":
@@ -662,12 +663,11 @@ export class World {
     const options = this.scenario.options
     if (this.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
       const seen = this.oracle.pastUnion(reply.key, events)
-      for (const write of this.ackedByKey.get(reply.key) ?? []) {
-        if (write.at >= startedAt || write.at >= this.quorumCutoff) break
-        if (!this.oracle.inUnion(seen, write.event)) {
-          this.violate("QUORUM-1", `get ${reply.id} of ${reply.key} started at ${startedAt} ms missed ${write.event}, acknowledged at ${write.at} ms (R=${options.r}, W=${options.w}, N=${options.n})`)
-          return
-        }
+      // Writes acknowledged before the get started (and before any ring change) must be seen.
+      const write = this.ackedByKey.get(reply.key)?.firstMissing(seen, (w) => w.at < startedAt && w.at < this.quorumCutoff)
+      if (write !== undefined) {
+        this.violate("QUORUM-1", `get ${reply.id} of ${reply.key} started at ${startedAt} ms missed ${write.event}, acknowledged at ${write.at} ms (R=${options.r}, W=${options.w}, N=${options.n})`)
+        return
       }
     }
   }
@@ -680,9 +680,9 @@ export class World {
       const held: Array<string> = []
       for (const id of this.nodeOrder) held.push(...diskEvents(this.nodes.get(id)!.disk, key))
       const onDisk = this.oracle.pastUnion(key, held)
-      for (const write of writes) {
-        this.stats.invariantChecks += 1
-        if (this.oracle.inUnion(onDisk, write.event) || this.durabilityExcused(write)) continue
+      this.stats.invariantChecks += writes.writes.length
+      const write = writes.firstMissing(onDisk, (w) => !this.durabilityExcused(w))
+      if (write !== undefined) {
         this.violate("DUR-1", `${write.event} on ${write.key} was acknowledged at ${write.at} ms by [${write.nodes.join(", ")}] but no disk holds it or a version that has seen it`)
         return
       }
@@ -724,8 +724,8 @@ export class World {
         }
       }
       const live = sets[0] ?? []
-      for (const write of this.acked) {
-        if (!write.deletion || write.key !== key) continue
+      for (const write of this.ackedByKey.get(key)?.writes ?? []) {
+        if (!write.deletion) continue
         const excused = this.durabilityExcused(write)
         for (const event of live) {
           const state = this.nodes.get(replicas[0]!)!.state!
