@@ -14,6 +14,7 @@ import { buildTrees, completeMembershipChange, handOffOrphans, plannedOffersAfte
 import { adminCommand, gossipTick, receiveGossip } from "./gossip.ts"
 import { antiEntropyTick, receiveAntiEntropy } from "./antientropy.ts"
 import { handoffAcknowledged, handoffBatchDurable, handoffPulled, handoffRecorded, handoffTick, receiveHandoff, sendPendingOffers } from "./handoff.ts"
+import { addRecent, emptyRecent, hasRecent } from "./recent.ts"
 import { localView, persist, storeVersions } from "./replica.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 
@@ -55,7 +56,7 @@ const volatileOf = (durable: DurableState) => ({
   down: [],
   requests: new Map(),
   forwards: new Map(),
-  forwarded: [],
+  forwarded: emptyRecent,
   waiters: [],
   nextToken: 0,
   nextOp: 0
@@ -185,8 +186,8 @@ const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: numb
     case "Repair":
       return storeVersions(state, message.key, message.set, message.hintFor, undefined, out)
     case "Forward": {
-      if (state.forwarded.includes(message.request.id)) return state
-      const forwarded = [...state.forwarded, message.request.id].slice(-FORWARDED_REMEMBERED_MAX)
+      if (hasRecent(state.forwarded, message.request.id)) return state
+      const forwarded = addRecent(state.forwarded, message.request.id, FORWARDED_REMEMBERED_MAX)
       return coordinate({ ...state, forwarded }, message.request, { _tag: "Forwarded", node: from, op: message.op, epoch: message.epoch }, now, out)
     }
     case "ForwardReply": {

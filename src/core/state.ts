@@ -7,6 +7,7 @@ import type { ClientRequestId, NodeEffect } from "./io.ts"
 import type { OpId } from "./messages.ts"
 import type { MembershipView } from "./membership.ts"
 import type { MerkleTree } from "./merkle.ts"
+import type { RecentIds } from "./recent.ts"
 import type { KeyRange, NodeId, Ring } from "./ring.ts"
 import type { VersionSet } from "./versions.ts"
 
@@ -115,11 +116,11 @@ export interface NodeState {
   readonly requests: ReadonlyMap<OpId, Request>
   readonly forwards: ReadonlyMap<OpId, Forwarding>
   /**
-   * Client request ids this node coordinated for a forwarder, newest last, at most
+   * Client request ids this node coordinated for a forwarder, at least the last
    * FORWARDED_REMEMBERED_MAX: a duplicated Forward must not coordinate the same write twice
    * (two dots for one write would let a context cover one copy and not the other).
    */
-  readonly forwarded: ReadonlyArray<string>
+  readonly forwarded: RecentIds
   /** Persist tokens in emission order with what to do when each is durable. */
   readonly waiters: ReadonlyArray<{ readonly token: number; readonly then: Continuation }>
   readonly nextToken: number
