@@ -1,7 +1,34 @@
 // The oracle the invariants are checked against, independent of the clock code: every write is
 // an event with a unique id, and the oracle keeps the set of events in each event's causal past
 // (its own id plus everything the writing client had seen). Histories are bitsets per key.
+/** Bytes per slab the bitsets are carved from. */
+const SLAB_BYTES = 1 << 20
+
+/**
+ * Bitsets carved out of shared slabs: V8 gives a typed array over 64 bytes its own off-heap
+ * buffer, about twenty times the cost of a view on an existing one, and a history of more than
+ * 512 writes to one key is over 64 bytes. Views keep their slab alive; histories live as long as
+ * the oracle anyway.
+ */
+class Bitsets {
+  private slab = new ArrayBuffer(SLAB_BYTES)
+  private offset = 0
+
+  alloc(words: number): Uint32Array {
+    const bytes = words * 4
+    if (bytes > SLAB_BYTES / 16) return new Uint32Array(words)
+    if (this.offset + bytes > SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES)
+      this.offset = 0
+    }
+    const bitset = new Uint32Array(this.slab, this.offset, words)
+    this.offset += bytes
+    return bitset
+  }
+}
+
 export class Oracle {
+  private readonly bitsets = new Bitsets()
   private readonly index = new Map<string, { readonly key: string; readonly bit: number }>()
   private readonly histories = new Map<string, Uint32Array>()
   private readonly perKey = new Map<string, Array<string>>()
@@ -14,7 +41,7 @@ export class Oracle {
     const bit = events.length
     events.push(event)
     this.index.set(event, { key, bit })
-    const history = new Uint32Array((bit >>> 5) + 1)
+    const history = this.bitsets.alloc((bit >>> 5) + 1)
     history[bit >>> 5]! |= 1 << (bit & 31)
     for (const other of seen) {
       const past = this.histories.get(other)
@@ -58,7 +85,7 @@ export class Oracle {
   /** The union of the pasts of `events` (all of one key): test membership with `inUnion`. */
   pastUnion(key: string, events: Iterable<string>): Uint32Array {
     const size = ((this.perKey.get(key)?.length ?? 0) >>> 5) + 1
-    const union = new Uint32Array(size)
+    const union = this.bitsets.alloc(size)
     for (const event of events) {
       const past = this.histories.get(event)
       if (past === undefined || this.index.get(event)?.key !== key) continue
