@@ -103,8 +103,8 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
 
 describe("CONV-1 Merkle tree maintenance", () => {
   // Mutation caught: a write that does not reach the tree (updateKey returning the tree as it
-  // was, or an inner node whose hash is not recomputed on the path); a leaf XOR that forgets to
-  // take out the old key hash; a drop (range handed over) that leaves the key in its leaf.
+  // was, or not copying the path to its leaf); a leaf that keeps the key's old set; a drop
+  // (range handed over) that leaves the key in its leaf.
   test.prop([fc.constantFrom(...configs), fc.constantFrom(...shapes), rangeArb, fc.array(operationArb, { maxLength: OPERATIONS_MAX, size: "max" })], runs)(
     "CONV-1 a tree updated on every write equals the tree built from scratch, leaf by leaf",
     (cfg, shape, range, operations) => {
@@ -215,7 +215,8 @@ function differingKeys(a: Store, b: Store): string[] {
 describe("CONV-1 Merkle exchange", () => {
   // Mutations caught: a descent that skips a subtree (comparing children slots 0..fanout-2, or
   // only the root's first differing child: the second then needs another exchange, and one
-  // exchange is what this asserts); a leaf comparison that ignores keys only the peer holds.
+  // exchange is what this asserts); a leaf comparison that ignores keys only the peer holds; an
+  // inner hash that skips children (differences below them never reach the root).
   test.prop([pairArb], runs)(
     "CONV-1 one exchange finds exactly the keys whose sets differ",
     ({ cfg, shape, range, operations }) => {

@@ -60,14 +60,15 @@ interface Inner {
 }
 
 /**
- * A leaf bucket. Its hash is the XOR of its keys' 128-bit hashes: order-independent, so it does
- * not depend on where a key sits in the bucket. Safe enough here: XOR's classic failure, equal
- * items cancelling, cannot happen
- * because a bucket holds each key once and the key is inside each hashed text; two replicas' leaves
- * then collide only if the XOR of their differing keys' MD5s is zero, about 2^-128 for data not
- * crafted for it. Crafting it needs control of the whole hashed set, server-assigned dots
- * included, and would only delay a repair (read repair and the next write still reach the key),
- * never corrupt data. Inner nodes hash their children with MD5, a true Merkle tree.
+ * A leaf bucket. Its hash is the XOR of its keys' 128-bit hashes, and an inner node's the XOR of
+ * its children's: every node's hash is the XOR of the MD5s of the (key, versions) below it. As
+ * in Cassandra's trees, the inputs are a strong hash and all hashing inside the tree is XOR: no
+ * MD5 per inner node, and no order to respect, since a key's bucket is fixed by its position.
+ * Safe enough here: XOR's classic failure, equal items cancelling, cannot happen because a tree
+ * holds each key once and the key is inside each hashed text; two replicas' subtrees then collide
+ * only if the XOR of their differing keys' MD5s is zero, about 2^-128 for data not crafted for
+ * it. Crafting it needs control of the whole hashed set, server-assigned dots included, and would
+ * only delay a repair (read repair and the next write still reach the key), never corrupt data.
  */
 interface Leaf {
   readonly _tag: "Leaf"
@@ -159,31 +160,11 @@ export function versionSetText(set: VersionSet): string {
 
 const hashMemo = new WeakMap<VersionSet, { readonly key: string; readonly hash: bigint }>()
 
-/**
- * An inner node's hash: MD5 over its non-empty children's (slot, hash) in slot order, a true
- * Merkle node. Only the leaves combine order-independently; above them the tree commits to the
- * children's positions.
- */
+/** An inner node's hash: the XOR of its children's (see Leaf). */
 function innerHash(children: ReadonlyArray<Subtree | undefined>): bigint {
-  // Only the non-empty children, each with its slot: the same commitment to positions as all
-  // of them in order, and a much shorter text to hash in the sparse trees a node mostly holds.
-  let text = ""
-  for (let slot = 0; slot < children.length; slot++) {
-    const child = children[slot]
-    if (child !== undefined) text += `${slot}:${hexOf(child)};`
-  }
-  return md5Bigint(text)
-}
-
-const nodeHexMemo = new WeakMap<Subtree, string>()
-
-/** A subtree's hash as 32 hex digits, memoised too: a parent rehash reads all its children's. */
-function hexOf(node: Subtree): string {
-  const memo = nodeHexMemo.get(node)
-  if (memo !== undefined) return memo
-  const hex = hashOf(node).toString(16).padStart(32, "0")
-  nodeHexMemo.set(node, hex)
-  return hex
+  let hash = EMPTY_HASH
+  for (const child of children) if (child !== undefined) hash ^= hashOf(child)
+  return hash
 }
 
 /** A leaf's hash: the XOR of its keys' hashes. */
