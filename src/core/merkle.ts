@@ -50,13 +50,20 @@ export const MERKLE_SHAPE_DEFAULT: MerkleShape = { fanoutBits: MERKLE_FANOUT_BIT
 
 // ---------------------------------------------------------------------------------------------
 // The tree: persistent, sparse. An absent subtree is empty (hash 0); a write copies one path.
-// Nodes hold no hash: `hashOf` computes it on demand and caches it by node identity (nodes are
-// immutable, so a cached hash can never go stale, and the tree stays plain comparable data).
+// A node's hash is computed on demand and cached in a private field: nodes are immutable, so a
+// cached hash never goes stale, and the field is invisible to structural equality, so a tree
+// stays comparable data whether or not anyone has asked for its hashes yet.
 
-interface Inner {
-  readonly _tag: "Inner"
+class Inner {
+  readonly _tag = "Inner"
+  /** The cached hash; undefined until asked. */
+  #hash: bigint | undefined
   /** Exactly fanout slots; undefined is an empty subtree. At least one is defined. */
-  readonly children: ReadonlyArray<Subtree | undefined>
+  constructor(readonly children: ReadonlyArray<Subtree | undefined>) {}
+  get hash(): bigint {
+    if (this.#hash === undefined) this.#hash = innerHash(this.children)
+    return this.#hash
+  }
 }
 
 /**
@@ -70,12 +77,19 @@ interface Inner {
  * it. Crafting it needs control of the whole hashed set, server-assigned dots included, and would
  * only delay a repair (read repair and the next write still reach the key), never corrupt data.
  */
-interface Leaf {
-  readonly _tag: "Leaf"
-  /** Sorted (code-unit order), distinct, non-empty. */
-  readonly keys: ReadonlyArray<string>
-  /** sets[i] is the replica's set of keys[i], never empty: the store's own objects, shared. */
-  readonly sets: ReadonlyArray<VersionSet>
+class Leaf {
+  readonly _tag = "Leaf"
+  #hash: bigint | undefined
+  constructor(
+    /** Sorted (code-unit order), distinct, non-empty. */
+    readonly keys: ReadonlyArray<string>,
+    /** sets[i] is the replica's set of keys[i], never empty: the store's own objects, shared. */
+    readonly sets: ReadonlyArray<VersionSet>
+  ) {}
+  get hash(): bigint {
+    if (this.#hash === undefined) this.#hash = leafHash(this)
+    return this.#hash
+  }
 }
 
 type Subtree = Inner | Leaf
@@ -174,21 +188,14 @@ function leafHash(leaf: Leaf): bigint {
   return hash
 }
 
-const nodeHashMemo = new WeakMap<Subtree, bigint>()
-
 /** A subtree's hash, computed once per node: a write makes new nodes only along its path. */
 function hashOf(node: Subtree | undefined): bigint {
-  if (node === undefined) return EMPTY_HASH
-  const memo = nodeHashMemo.get(node)
-  if (memo !== undefined) return memo
-  const hash = node._tag === "Leaf" ? leafHash(node) : innerHash(node.children)
-  nodeHashMemo.set(node, hash)
-  return hash
+  return node === undefined ? EMPTY_HASH : node.hash
 }
 
 function innerOf(children: ReadonlyArray<Subtree | undefined>): Inner | undefined {
   if (children.every((child) => child === undefined)) return undefined
-  return { _tag: "Inner", children }
+  return new Inner(children)
 }
 
 /** Positions in a range (start, end]: 2^128 for the whole ring (start === end). */
@@ -266,7 +273,7 @@ function searchKeys(keys: ReadonlyArray<string>, key: string): number {
 }
 
 function leafOf(keys: ReadonlyArray<string>, sets: ReadonlyArray<VersionSet>): Leaf | undefined {
-  return keys.length === 0 ? undefined : { _tag: "Leaf", keys, sets }
+  return keys.length === 0 ? undefined : new Leaf(keys, sets)
 }
 
 const nonEmpty = (set: VersionSet | undefined): set is VersionSet => set !== undefined && !isEmptySet(set)
