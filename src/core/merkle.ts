@@ -160,16 +160,34 @@ export function keyVersionHash(key: string, set: VersionSet | undefined): bigint
  * the text is unambiguous. Far cheaper than sorting the keys of generic JSON on every write.
  */
 export function versionSetText(set: VersionSet): string {
-  const value = (v: Value): string => (v._tag === "Put" ? `P${JSON.stringify(v.value)}` : `T${JSON.stringify(v.id)}`)
-  const clock = (c: VClock): string => c.map((e) => `${JSON.stringify(e.node)}:${e.counter}:${e.time}`).join(",")
+  // Plain loops and concatenation: this runs for every new set an exchange hashes.
+  let text: string
   switch (set.mode) {
     case "dvv":
-      return `dvv[${set.entries.map((e) => `${JSON.stringify(e.node)}:${e.counter}:${e.time}:[${e.values.map(value).join(",")}]`).join(",")}]`
+      text = "dvv["
+      for (const e of set.entries) {
+        text += `${JSON.stringify(e.node)}:${e.counter}:${e.time}:[`
+        for (const v of e.values) text += `${valueText(v)},`
+        text += "],"
+      }
+      return `${text}]`
     case "vv":
-      return `vv[${set.siblings.map((s) => `{${clock(s.clock)}}${value(s.value)}`).join(",")}]`
+      text = "vv["
+      for (const s of set.siblings) text += `{${clockText(s.clock)}}${valueText(s.value)},`
+      return `${text}]`
     case "lww":
-      return `lww[${set.versions.map((v) => `${v.time}:${JSON.stringify(v.actor)}:${value(v.value)}`).join(",")}]`
+      text = "lww["
+      for (const v of set.versions) text += `${v.time}:${JSON.stringify(v.actor)}:${valueText(v.value)},`
+      return `${text}]`
   }
+}
+
+const valueText = (v: Value): string => (v._tag === "Put" ? `P${JSON.stringify(v.value)}` : `T${JSON.stringify(v.id)}`)
+
+const clockText = (c: VClock): string => {
+  let text = ""
+  for (const e of c) text += `${JSON.stringify(e.node)}:${e.counter}:${e.time},`
+  return text
 }
 
 const hashMemo = new WeakMap<VersionSet, { readonly key: string; readonly hash: bigint }>()
