@@ -62,6 +62,11 @@ export const expectedOffers = (state: NodeState): ReadonlyArray<string> => {
 const viewRingsEqual = (a: Ring, b: Ring): boolean =>
   a.tokens.length === b.tokens.length && a.tokens.every((t, i) => t.position === b.tokens[i]!.position && t.owner === b.tokens[i]!.owner)
 
+/** Equal in every field (config aside, which a node never changes): one can stand for the other. */
+const sameRing = (a: Ring, b: Ring): boolean =>
+  viewRingsEqual(a, b) && a.members.length === b.members.length &&
+  a.members.every((m, i) => m.id === b.members[i]!.id && m.capacity === b.members[i]!.capacity)
+
 /**
  * Adopt a new membership view: persist it, rebuild the rings, the trees and the offers, pass on
  * keys this node no longer replicates, and finish this node's own join or leave if it can.
@@ -69,9 +74,12 @@ const viewRingsEqual = (a: Ring, b: Ring): boolean =>
 export const adoptView = (state: NodeState, view: MembershipView, out: Out): NodeState => {
   if (viewDigest(view) === viewDigest(state.membership)) return state
   let next = persist({ ...state, membership: view }, { _tag: "Membership", view }, undefined, out)
-  const ring = ringOf(view, state.ring.config)
-  const targetRing = targetRingOf(view, state.ring.config)
-  const ringChanged = !viewRingsEqual(ring, state.ring)
+  const fresh = ringOf(view, state.ring.config)
+  const freshTarget = targetRingOf(view, state.ring.config)
+  const ringChanged = !viewRingsEqual(fresh, state.ring)
+  // An unchanged ring keeps its object: the lookups memoised per ring stay warm.
+  const ring = sameRing(fresh, state.ring) ? state.ring : fresh
+  const targetRing = sameRing(freshTarget, state.targetRing) ? state.targetRing : freshTarget
   next = { ...next, ring, targetRing, offers: plannedOffers(next, ring, targetRing) }
   if (ringChanged) {
     next = { ...next, trees: buildTrees(ring, state.id, state.config.n, state.store) }

@@ -620,7 +620,7 @@ export class World {
           : this.nodeOrder.filter((other) => other !== id).flatMap((other) => diskEvents(this.nodes.get(other)!.disk, record.key))
         for (const event of eventsOf(hint.set)) {
           if (!this.oracle.coveredBy(event, held)) {
-            this.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${stillReplica ? `${record.intended}'s disk` : "no other disk"} holds ${event}`)
+            this.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${stillReplica ? `${record.intended}'s disk does not hold` : "no other disk holds"} ${event}`)
             return
           }
         }
