@@ -1,8 +1,11 @@
 // Simulator throughput: delivered messages per second on one core (target: 200,000), with and
-// without the per-step invariant checks' share, over a long seeded run.
+// without the per-step invariant checks, over a long seeded run (best of RUNS runs).
 import { pathToFileURL } from "node:url"
 import { defaultSimOptions, generateScenario } from "../src/sim/scenario.ts"
 import { World } from "../src/sim/world.ts"
+
+/** Runs per case; the table gives the fastest. */
+const RUNS = 3
 
 const row = (cells: ReadonlyArray<string | number>) => `| ${cells.join(" | ")} |`
 
@@ -19,9 +22,16 @@ export async function simBench(): Promise<string> {
   for (const c of cases) for (const checks of [true, false]) {
     const scenario = generateScenario(1, { ...c.options, faults: [...c.options.faults] }, c.steps)
     new World(generateScenario(2, { ...c.options, faults: [...c.options.faults] }, 2_000)).run() // warm-up
-    const started = performance.now()
-    const report = new World(scenario, false, checks).run()
-    const ms = performance.now() - started
+    // The best of a few runs: the same seed does the same work, so the fastest run is the one
+    // least disturbed by whatever else shares the machine.
+    let ms = Infinity
+    let report: ReturnType<World["run"]> | undefined
+    for (let run = 0; run < RUNS; run++) {
+      const started = performance.now()
+      report = new World(scenario, false, checks).run()
+      ms = Math.min(ms, performance.now() - started)
+    }
+    if (report === undefined) throw new Error("no run")
     if (report.violations.length > 0) throw new Error(`simulator bench run violated ${report.violations[0]!.invariant}`)
     lines.push(row([
       c.name, checks ? "on" : "off", c.steps, report.stats.events, report.stats.messagesDelivered, Math.round(ms),
