@@ -368,15 +368,30 @@ export function preferenceListForPosition(ring: Ring, position: bigint, n: numbe
  * the key's MD5 position, skipping further tokens of nodes already chosen.
  */
 export function preferenceList(ring: Ring, key: string, n: number): NodeId[] {
-  return preferenceListForPosition(ring, positionOfKey(key), n)
+  // Every request asks, several times; the walk is memoised per ring, key and n (a copy is
+  // returned, so a caller may keep or change it).
+  let byN = listMemo.get(ring)
+  if (byN === undefined) listMemo.set(ring, (byN = new Map()))
+  let byKey = byN.get(n)
+  if (byKey === undefined) byN.set(n, (byKey = new Map()))
+  let list = byKey.get(key)
+  if (list === undefined) {
+    // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
+    if (byKey.size >= KEY_POSITION_MEMO_ENTRIES_MAX) byKey.clear()
+    list = preferenceListForPosition(ring, positionOfKey(key), n)
+    byKey.set(key, list)
+  }
+  return list.slice()
 }
+
+const listMemo = new WeakMap<Ring, Map<number, Map<string, ReadonlyArray<NodeId>>>>()
 
 /**
  * The same walk continued over every member: the list a coordinator passes over failed nodes
  * with (sloppy quorum, 4.6). Its first n entries are preferenceList(ring, key, n).
  */
 export function extendedPreferenceList(ring: Ring, key: string): NodeId[] {
-  return preferenceListForPosition(ring, positionOfKey(key), ring.nodes.length)
+  return preferenceList(ring, key, ring.nodes.length)
 }
 
 /** Whether a ring position lies in (start, end], wrapping through 0 when start >= end. */
