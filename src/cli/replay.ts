@@ -48,7 +48,7 @@ export const printStep = (info: ReplayStepInfo, verbose: boolean): string => {
   const lines = [head, ...info.effects.map((e) => `    -> ${describeEffect(e)}`)]
   if (verbose && info.after !== undefined && info.before !== info.after) {
     const a = info.after
-    lines.push(`    state: epoch ${a.epoch}, ready ${a.ready}, keys ${HashMap.size(a.store)}, hints ${HashMap.size(a.hints)}, down [${a.down.join(",")}], requests ${a.requests.size}`)
+    lines.push(`    state: epoch ${a.epoch}, ready ${a.ready}, keys ${HashMap.size(a.store)}, hints ${HashMap.size(a.hints)}, down [${a.down.join(",")}], requests ${HashMap.size(a.requests)}`)
   }
   return lines.join("\n")
 }

@@ -1,6 +1,7 @@
 // The coordinator's per-request state machine (sections 4.5, 4.6, 5): send to the first N
 // healthy nodes of the extended preference list, count R answers or W durable acks, route around
 // silent replicas through fallbacks with hints, answer or time out, then read-repair.
+import { HashMap, Option } from "effect"
 import { markDown, isDown } from "./detector.ts"
 import type { ClientReply, ClientRequest } from "./io.ts"
 import type { OpId } from "./messages.ts"
@@ -67,10 +68,10 @@ const failed = (request: ClientRequest, error: "QuorumTimeout" | "TooManySibling
   nodes
 })
 
+const requestOf = (state: NodeState, op: OpId): PutRequest | GetRequest | undefined => Option.getOrUndefined(HashMap.get(state.requests, op))
+
 const withRequest = (state: NodeState, op: OpId, request: PutRequest | GetRequest | undefined): NodeState => {
-  const requests = new Map(state.requests)
-  if (request === undefined) requests.delete(op)
-  else requests.set(op, request)
+  const requests = request === undefined ? HashMap.remove(state.requests, op) : HashMap.set(state.requests, op, request)
   return { ...state, requests }
 }
 
@@ -137,7 +138,7 @@ const replicate = (state: NodeState, op: OpId, key: string, set: VersionSet, hin
 
 /** A replica (or this node itself) holds the put's version durably. */
 export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefined, from: NodeId, out: Out): NodeState => {
-  const request = state.requests.get(op)
+  const request = requestOf(state, op)
   if (request === undefined || request._tag !== "Put" || (key !== undefined && key !== request.key)) return state
   if (!request.targets.some((t) => t.node === from) || request.acked.includes(from)) return state
   const acked = [...request.acked, from]
@@ -211,7 +212,7 @@ const mergeAnswers = (state: NodeState, request: GetRequest): VersionSet => {
 
 /** A replica answered a read. Reply after R answers; read-repair once every target answered. */
 export const readAnswered = (state: NodeState, op: OpId, key: string, from: NodeId, set: VersionSet, out: Out): NodeState => {
-  const request = state.requests.get(op)
+  const request = requestOf(state, op)
   if (request === undefined || request._tag !== "Get" || key !== request.key) return state
   if (!request.targets.some((t) => t.node === from) || request.answers.some((a) => a.node === from)) return state
   let next: GetRequest = { ...request, answers: [...request.answers, { node: from, set }] }
@@ -252,7 +253,7 @@ const readRepair = (state: NodeState, request: GetRequest, out: Out): NodeState 
 
 /** Round 0: believe silent replicas down and ask fallbacks. Last round: give up. */
 export const requestTimerFired = (state: NodeState, op: OpId, round: number, out: Out): NodeState => {
-  const request = state.requests.get(op)
+  const request = requestOf(state, op)
   if (request === undefined) return state
   const heard = request._tag === "Put" ? request.acked : request.answers.map((a) => a.node)
   const silent = request.targets.filter((t) => t.node !== state.id && !heard.includes(t.node))

@@ -1,6 +1,6 @@
 // A Dynamo node as one pure function: step(state, input, now) -> { state, effects }. The network
 // shell, the simulator and the model checker all run this function and nothing else.
-import { HashMap } from "effect"
+import { HashMap, Option } from "effect"
 import type { ProtocolConfig } from "./config.ts"
 import { startGet, startPut, putAcknowledged, readAnswered, requestTimerFired, sendReply } from "./coordinator.ts"
 import { markDown, markUp, probe } from "./detector.ts"
@@ -54,8 +54,8 @@ const volatileOf = (durable: DurableState) => ({
   hints: durable.hints,
   ready: false,
   down: [],
-  requests: new Map(),
-  forwards: new Map(),
+  requests: HashMap.empty(),
+  forwards: HashMap.empty(),
   forwarded: emptyRecent,
   waiters: [],
   nextToken: 0,
@@ -153,18 +153,16 @@ const coordinate = (state: NodeState, request: ClientRequest, route: Parameters<
 
 const forward = (state: NodeState, request: ClientRequest, to: NodeId, out: Out): NodeState => {
   const op = state.nextOp
-  const forwards = new Map(state.forwards)
-  forwards.set(op, { op, client: request.id, key: request.key, to })
+  const forwards = HashMap.set(state.forwards, op, { op, client: request.id, key: request.key, to })
   out.push({ _tag: "Send", to, message: { _tag: "Forward", op, epoch: state.epoch, request } })
   out.push({ _tag: "SetTimer", timer: { _tag: "ForwardTimer", op }, afterMs: state.config.requestTimeoutMs * 2 })
   return { ...state, nextOp: op + 1, forwards }
 }
 
 const forwardTimedOut = (state: NodeState, op: number, out: Out): NodeState => {
-  const forwarding = state.forwards.get(op)
+  const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, op))
   if (forwarding === undefined) return state
-  const forwards = new Map(state.forwards)
-  forwards.delete(op)
+  const forwards = HashMap.remove(state.forwards, op)
   out.push({ _tag: "Reply", reply: { _tag: "Failed", id: forwarding.client, key: forwarding.key, error: "ForwardTimeout", acks: 0, nodes: [] } })
   return markDown({ ...state, forwards }, [forwarding.to])
 }
@@ -191,10 +189,9 @@ const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: numb
       return coordinate({ ...state, forwarded }, message.request, { _tag: "Forwarded", node: from, op: message.op, epoch: message.epoch }, now, out)
     }
     case "ForwardReply": {
-      const forwarding = state.forwards.get(message.op)
+      const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, message.op))
       if (forwarding === undefined || forwarding.to !== from || message.epoch !== state.epoch) return state
-      const forwards = new Map(state.forwards)
-      forwards.delete(message.op)
+      const forwards = HashMap.remove(state.forwards, message.op)
       out.push({ _tag: "CancelTimer", timer: { _tag: "ForwardTimer", op: message.op } })
       sendReply(state, { _tag: "Local" }, message.reply, out)
       return { ...state, forwards }

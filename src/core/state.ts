@@ -113,8 +113,9 @@ export interface NodeState {
   readonly ready: boolean
   /** Peers this node believes unreachable (local failure detection, section 4.9), sorted. */
   readonly down: ReadonlyArray<NodeId>
-  readonly requests: ReadonlyMap<OpId, Request>
-  readonly forwards: ReadonlyMap<OpId, Forwarding>
+  /** Persistent maps: a step changes one request without copying the others. */
+  readonly requests: HashMap.HashMap<OpId, Request>
+  readonly forwards: HashMap.HashMap<OpId, Forwarding>
   /**
    * Client request ids this node coordinated for a forwarder, at least the last
    * FORWARDED_REMEMBERED_MAX: a duplicated Forward must not coordinate the same write twice
