@@ -5,7 +5,7 @@ import { HINTS_PER_SCAN_MAX } from "./config.ts"
 import { hintId, sortedHints } from "./durable.ts"
 import { isDown } from "./detector.ts"
 import type { NodeId } from "./ring.ts"
-import { persist, storeVersions } from "./replica.ts"
+import { persist, replicates, storeVersions } from "./replica.ts"
 import type { NodeState, Out } from "./state.ts"
 import { covers, type VersionSet } from "./versions.ts"
 
@@ -21,9 +21,18 @@ export const scanHints = (state: NodeState, out: Out): void => {
   out.push({ _tag: "SetTimer", timer: { _tag: "HintScan" }, afterMs: state.config.hintScanIntervalMs })
 }
 
-/** The intended node takes the hinted versions into its own replica and acks once durable. */
-export const receiveHint = (state: NodeState, from: NodeId, key: string, set: VersionSet, out: Out): NodeState =>
-  storeVersions(state, key, set, undefined, { _tag: "AckHint", to: from, key, set }, out)
+/**
+ * The intended node keeps the hinted versions in its own store and acks once they are durable
+ * there, so the ack means what HINT-1 needs. A node that does not replicate the key in its view
+ * also passes them on, as hints, to the replicas it sees; it keeps its copy all the same: its
+ * view may be the stale one (a leave it has not heard of yet), and two nodes whose views
+ * disagree would otherwise hint the key back and forth, each deleting its hint on the other's
+ * ack, until the node that does replicate it holds nothing.
+ */
+export const receiveHint = (state: NodeState, from: NodeId, key: string, set: VersionSet, out: Out): NodeState => {
+  const passedOn = replicates(state, key) ? state : storeVersions(state, key, set, undefined, undefined, out)
+  return storeVersions(passedOn, key, set, undefined, { _tag: "AckHint", to: from, key, set }, out, "own")
+}
 
 /**
  * The intended node holds `set` durably. Drop the hint only if `set` covers it: a write that
