@@ -33,10 +33,10 @@ const canonical = (value: unknown): string => JSON.stringify(value)
 export const replayTrace = (trace: Trace, onStep?: (info: ReplayStepInfo) => void): ReplayResult => {
   const scenario = trace.scenario
   const config = protocolConfigOfTrace(trace.config)
-  const ids = trace.config.nodes
-  const ring = buildRing(ids.map((id) => ({ id })), trace.config.ring)
+  // The starting ring is the members'; spares start outside it (a Join input brings them in).
+  const ring = buildRing(trace.config.nodes.map((id) => ({ id })), trace.config.ring)
   const nodes = new Map<string, { state: NodeState | undefined; disk: DurableState; pending: Array<{ token: number; record: PersistRecord }> }>()
-  for (const id of ids) nodes.set(id, { state: undefined, disk: emptyDurableState, pending: [] })
+  for (const id of [...trace.config.nodes, ...(trace.config.spares ?? [])]) nodes.set(id, { state: undefined, disk: emptyDurableState, pending: [] })
   const expectedReplies = trace.observations.replies
   let replyIndex = 0
   let divergence: string | undefined

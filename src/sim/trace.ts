@@ -60,6 +60,8 @@ const ScenarioSchema = Schema.Struct({
 /** What replay needs to rebuild every node: members, ring, and the protocol's knobs. */
 const TraceConfigSchema = Schema.Struct({
   nodes: Schema.Array(Schema.String),
+  /** Nodes outside the starting ring that may join later (steps may name them too). */
+  spares: Schema.optionalKey(Schema.Array(Schema.String)),
   ring: RingConfigSchema,
   n: Schema.Int, r: Schema.Int, w: Schema.Int,
   clock: Schema.Literals(["dvv", "vv", "lww"]),
@@ -112,7 +114,10 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
   version: TRACE_VERSION,
   source,
   ...(description === undefined ? {} : { description }),
-  config: traceConfigOf(report.scenario.options.nodes, report.scenario.options.ring, protocolConfigOf(report.scenario)),
+  config: {
+    ...traceConfigOf(report.scenario.options.nodes, report.scenario.options.ring, protocolConfigOf(report.scenario)),
+    ...sparesOf(report.scenario.options.nodes, report.scenario.options.spares ?? 0)
+  },
   seed: report.scenario.seed,
   scenario: report.scenario,
   steps: report.trace,
@@ -122,6 +127,10 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
     violations: report.violations
   }
 })
+
+/** The spare node ids of a scenario (named after the members), absent when there are none. */
+const sparesOf = (nodes: number, spares: number): { readonly spares?: ReadonlyArray<string> } =>
+  spares === 0 ? {} : { spares: nodeIds(nodes + spares).slice(nodes) }
 
 export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingConfig, config: ProtocolConfig): TraceConfig => ({
   nodes: typeof nodes === "number" ? nodeIds(nodes) : nodes,
