@@ -58,11 +58,24 @@ class Inner {
   readonly _tag = "Inner"
   /** The cached hash; undefined until asked. */
   #hash: bigint | undefined
-  /** Exactly fanout slots; undefined is an empty subtree. At least one is defined. */
-  constructor(readonly children: ReadonlyArray<Subtree | undefined>) {}
+  /**
+   * Sparse: only the non-empty children, by slot. Nodes hold few keys per range, so a write
+   * copies two short arrays per level rather than fanout slots.
+   */
+  constructor(
+    /** Slots of the non-empty children, ascending, at least one. */
+    readonly slots: ReadonlyArray<number>,
+    /** children[i] is the subtree in slots[i]. */
+    readonly children: ReadonlyArray<Subtree>
+  ) {}
   get hash(): bigint {
     if (this.#hash === undefined) this.#hash = innerHash(this.children)
     return this.#hash
+  }
+  /** The subtree in `slot`, undefined when empty. */
+  child(slot: number): Subtree | undefined {
+    const i = this.slots.indexOf(slot)
+    return i < 0 ? undefined : this.children[i]
   }
 }
 
@@ -193,9 +206,9 @@ const clockText = (c: VClock): string => {
 const hashMemo = new WeakMap<VersionSet, { readonly key: string; readonly hash: bigint }>()
 
 /** An inner node's hash: the XOR of its children's (see Leaf). */
-function innerHash(children: ReadonlyArray<Subtree | undefined>): bigint {
+function innerHash(children: ReadonlyArray<Subtree>): bigint {
   let hash = EMPTY_HASH
-  for (const child of children) if (child !== undefined) hash ^= hashOf(child)
+  for (const child of children) hash ^= child.hash
   return hash
 }
 
@@ -211,9 +224,37 @@ function hashOf(node: Subtree | undefined): bigint {
   return node === undefined ? EMPTY_HASH : node.hash
 }
 
+/** An inner node from slot-ordered children (undefined: empty), or undefined when all are empty. */
 function innerOf(children: ReadonlyArray<Subtree | undefined>): Inner | undefined {
-  if (children.every((child) => child === undefined)) return undefined
-  return new Inner(children)
+  const slots: number[] = []
+  const present: Subtree[] = []
+  children.forEach((child, slot) => {
+    if (child === undefined) return
+    slots.push(slot)
+    present.push(child)
+  })
+  return slots.length === 0 ? undefined : new Inner(slots, present)
+}
+
+/** `node` with `slot` holding `child` (undefined: emptied); undefined when nothing is left. */
+function withChild(node: Inner | undefined, slot: number, child: Subtree | undefined): Inner | undefined {
+  const slots = node === undefined ? [] : node.slots.slice()
+  const children = node === undefined ? [] : node.children.slice()
+  let i = 0
+  while (i < slots.length && slots[i]! < slot) i += 1
+  const found = i < slots.length && slots[i] === slot
+  if (child === undefined) {
+    if (found) {
+      slots.splice(i, 1)
+      children.splice(i, 1)
+    }
+  } else if (found) {
+    children[i] = child
+  } else {
+    slots.splice(i, 0, slot)
+    children.splice(i, 0, child)
+  }
+  return slots.length === 0 ? undefined : new Inner(slots, children)
 }
 
 /** Positions in a range (start, end]: 2^128 for the whole ring (start === end). */
@@ -336,10 +377,8 @@ function updatePath(
     return updateLeaf(node, key, oldSet, newSet)
   }
   if (node !== undefined && node._tag !== "Inner") throw new Error("merkle: an inner node above the leaves")
-  const children = node === undefined ? new Array<Subtree | undefined>(fanoutOf(shape)).fill(undefined) : node.children.slice()
   const slot = digit(shape, bucket, level + 1)
-  children[slot] = updatePath(shape, children[slot], level + 1, bucket, key, oldSet, newSet)
-  return innerOf(children)
+  return withChild(node, slot, updatePath(shape, node?.child(slot), level + 1, bucket, key, oldSet, newSet))
 }
 
 /**
@@ -421,7 +460,7 @@ function nodeAt(tree: MerkleTree, level: number, index: number): Subtree | undef
   let node = tree.root
   for (let depth = 1; depth <= level && node !== undefined; depth++) {
     assert(node._tag === "Inner", "an inner node above the leaves")
-    node = node.children[(index >>> (tree.shape.fanoutBits * (level - depth))) & (fanoutOf(tree.shape) - 1)]
+    node = node.child((index >>> (tree.shape.fanoutBits * (level - depth))) & (fanoutOf(tree.shape) - 1))
   }
   return node
 }
@@ -437,7 +476,9 @@ export function childrenHashes(tree: MerkleTree, level: number, index: number): 
   const node = nodeAt(tree, level, index)
   if (node === undefined) return new Array<bigint>(fanoutOf(tree.shape)).fill(EMPTY_HASH)
   assert(node._tag === "Inner", "an inner node above the leaves")
-  return node.children.map(hashOf)
+  const hashes = new Array<bigint>(fanoutOf(tree.shape)).fill(EMPTY_HASH)
+  node.slots.forEach((slot, i) => (hashes[slot] = node.children[i]!.hash))
+  return hashes
 }
 
 /** The (key, hash) pairs of a leaf bucket, sorted by key. */
