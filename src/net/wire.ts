@@ -5,6 +5,7 @@
 import { Result, Schema } from "effect"
 import { PeerMessageSchema } from "../core/codec.ts"
 import type { PeerMessage } from "../core/messages.ts"
+import { encodesToItself, tagOf } from "./plain-json.ts"
 
 export const PEER_PATH = "/peer"
 export const PEER_PROTOCOL = "dynamo-peer/1"
@@ -17,8 +18,17 @@ const NEWLINE = 0x0a
 const encodeMessage = Schema.encodeSync(PeerMessageSchema)
 const decodeMessage = Schema.decodeUnknownResult(PeerMessageSchema)
 
-/** One message as a line: encoded through its Schema (ring positions become decimal strings). */
-export const encodeLine = (message: PeerMessage): string => JSON.stringify(encodeMessage(message)) + "\n"
+/** Messages whose Schema encodes them unchanged (src/net/plain-json.ts): every hot one. */
+const PLAIN_TAGS: ReadonlySet<string> = new Set(
+  PeerMessageSchema.members.filter((member) => encodesToItself(member.ast)).map((member) => tagOf(member.ast) ?? "")
+)
+
+/**
+ * One message as a line: encoded through its Schema (ring positions become decimal strings), or,
+ * for a message its Schema would rebuild unchanged, JSON.stringify alone.
+ */
+export const encodeLine = (message: PeerMessage): string =>
+  (PLAIN_TAGS.has(message._tag) ? JSON.stringify(message) : JSON.stringify(encodeMessage(message))) + "\n"
 
 export type Decoded =
   | { readonly _tag: "Message"; readonly message: PeerMessage }

@@ -1,6 +1,8 @@
 // The disk behind a node, in isolation: SQLite holds exactly what applyRecord says a disk holds,
 // across a reopen; it refuses another node's directory; and the driver's group commit reports
 // PersistDone only for records the storage has committed, in order.
+import { mkdirSync } from "node:fs"
+import { DatabaseSync } from "node:sqlite"
 import { HashMap } from "effect"
 import { afterAll, describe, expect, test } from "vitest"
 import { defaultProtocolConfig } from "../../src/core/config.ts"
@@ -9,7 +11,7 @@ import type { PersistRecord } from "../../src/core/io.ts"
 import { initialView } from "../../src/core/membership.ts"
 import { buildRing, RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
 import { makeTimeoutTimers, NodeDriver } from "../../src/net/driver.ts"
-import { openSqliteStorage } from "../../src/net/sqlite.ts"
+import { DATABASE_FILE, openSqliteStorage, PAGE_BYTES, STORAGE_FORMAT } from "../../src/net/sqlite.ts"
 import { makeMemoryStorage, StorageError, type StorageShape } from "../../src/net/storage.ts"
 import { removeDir, sleep, tempDir } from "./harness.ts"
 
@@ -55,6 +57,37 @@ describe.each(["inline", "worker"] as const)("SQLite storage, %s writer", (write
     expect(plain(again.load())).toEqual(plain(expected))
     expect(HashMap.size(again.load().store)).toBe(2)
     await again.close()
+  })
+
+  test("a database created before the page size grew (4 KiB pages) still opens and commits", async () => {
+    const path = `${dir}/old/${DATABASE_FILE}`
+    const created = await openSqliteStorage(`${dir}/new`, "n1", "full", writer)
+    await created.close()
+    const pageSize = (file: string) => {
+      const db = new DatabaseSync(file, { readOnly: true })
+      try {
+        return (db.prepare("PRAGMA page_size").get() as { page_size: number }).page_size
+      } finally {
+        db.close()
+      }
+    }
+    expect(pageSize(`${dir}/new/${DATABASE_FILE}`)).toBe(PAGE_BYTES)
+    // The same tables, as an earlier build wrote them with SQLite's default page size.
+    mkdirSync(`${dir}/old`, { recursive: true })
+    const db = new DatabaseSync(path)
+    db.exec("PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;")
+    db.exec(`CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE data (key TEXT PRIMARY KEY, versions TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE hints (intended TEXT NOT NULL, key TEXT NOT NULL, versions TEXT NOT NULL, PRIMARY KEY (intended, key)) WITHOUT ROWID;
+      INSERT INTO meta (name, value) VALUES ('format', '${STORAGE_FORMAT}'), ('node_id', 'n1'), ('epoch', '0');`)
+    db.close()
+    const old = await openSqliteStorage(`${dir}/old`, "n1", "full", writer)
+    await write(old, records)
+    await old.close()
+    const again = await openSqliteStorage(`${dir}/old`, "n1", "full", writer)
+    expect(plain(again.load())).toEqual(plain(records.reduce(applyRecord, emptyDurableState)))
+    await again.close()
+    expect(pageSize(path)).toBe(4096)
   })
 
   test("refuses another node's directory and a second process on the same one", async () => {

@@ -1,7 +1,11 @@
 // The peer wire in isolation: every message kind round-trips through a line; lines split
 // correctly however the stream is chunked; garbage is reported, never thrown.
+import { Schema } from "effect"
 import { describe, expect, test } from "vitest"
+import { PeerMessageSchema } from "../../src/core/codec.ts"
 import type { PeerMessage } from "../../src/core/messages.ts"
+import { VersionSetSchema } from "../../src/core/versions.ts"
+import { encodesToItself } from "../../src/net/plain-json.ts"
 import { decodeLine, encodeLine, LineSplitter } from "../../src/net/wire.ts"
 
 const set = { mode: "dvv", entries: [{ node: "n1", counter: 2, time: 1_700_000_000_000, values: [{ _tag: "Put", value: "héllo\nworld ✓" }] }] } as const
@@ -40,6 +44,22 @@ describe("peer wire", () => {
     expect(splitter.pendingBytes).toBe(0)
     expect(decoded).toEqual(samples)
     for (const line of text.split("\n").slice(0, -1)) expect(line).not.toContain("\n")
+  })
+
+  test("a line written with JSON.stringify alone is the line the Schema encoder writes", () => {
+    const encodeMessage = Schema.encodeSync(PeerMessageSchema)
+    for (const message of samples) {
+      expect(JSON.parse(encodeLine(message)), message._tag).toEqual(JSON.parse(JSON.stringify(encodeMessage(message))))
+    }
+  })
+
+  test("only schemas without transformations count as encoding to themselves", () => {
+    expect(encodesToItself(VersionSetSchema.ast)).toBe(true)
+    expect(encodesToItself(Schema.Struct({ key: Schema.String, op: Schema.Int, tags: Schema.Array(Schema.Literal("a")) }).ast)).toBe(true)
+    expect(encodesToItself(Schema.BigIntFromString.ast)).toBe(false)
+    expect(encodesToItself(Schema.Struct({ key: Schema.String, at: Schema.Array(Schema.BigIntFromString) }).ast)).toBe(false)
+    const handoff = PeerMessageSchema.members.find((member) => member.ast._tag === "Objects" && member.ast.propertySignatures.some((p) => p.name === "range"))
+    expect(handoff !== undefined && encodesToItself(handoff.ast)).toBe(false)
   })
 
   test("garbage, wrong shapes and non-canonical sets are reported, not thrown", () => {
