@@ -7,6 +7,7 @@
 import { Schema } from "effect"
 import { md5Hex } from "./hash.ts"
 import { KEY_POSITION_MEMO_ENTRIES_MAX, positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
+import type { DvvEntry } from "./dvv.ts"
 import type { VClock } from "./vclock.ts"
 import {
   type Value,
@@ -161,10 +162,21 @@ export function keyVersionHash(key: string, set: VersionSet | undefined): bigint
   // Sets are immutable values: a write hashes its old set, which the previous write already did.
   const memo = hashMemo.get(set)
   if (memo !== undefined && memo.key === key) return memo.hash
-  const hash = md5Bigint(`${JSON.stringify(key)}|${versionSetText(set)}`)
+  const text = `${JSON.stringify(key)}|${versionSetText(set)}`
+  // Replicas of a key hold equal sets in distinct objects: hash each text once.
+  let hash = textHashMemo.get(text)
+  if (hash === undefined) {
+    // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
+    if (textHashMemo.size >= TEXT_HASH_MEMO_ENTRIES_MAX) textHashMemo.clear()
+    hash = md5Bigint(text)
+    textHashMemo.set(text, hash)
+  }
   hashMemo.set(set, { key, hash })
   return hash
 }
+
+const TEXT_HASH_MEMO_ENTRIES_MAX = 1 << 14
+const textHashMemo = new Map<string, bigint>()
 
 /**
  * A version set as text with every field written in a fixed order, so equal sets give equal text
@@ -178,11 +190,7 @@ export function versionSetText(set: VersionSet): string {
   switch (set.mode) {
     case "dvv":
       text = "dvv["
-      for (const e of set.entries) {
-        text += `${JSON.stringify(e.node)}:${e.counter}:${e.time}:[`
-        for (const v of e.values) text += `${valueText(v)},`
-        text += "],"
-      }
+      for (const e of set.entries) text += dvvEntryText(e)
       return `${text}]`
     case "vv":
       text = "vv["
@@ -193,6 +201,20 @@ export function versionSetText(set: VersionSet): string {
       for (const v of set.versions) text += `${v.time}:${JSON.stringify(v.actor)}:${valueText(v.value)},`
       return `${text}]`
   }
+}
+
+const entryTextMemo = new WeakMap<DvvEntry<Value>, string>()
+
+/** One DVV entry's text, memoised: a merge or a put keeps the entries it does not change. */
+const dvvEntryText = (e: DvvEntry<Value>): string => {
+  let text = entryTextMemo.get(e)
+  if (text === undefined) {
+    text = `${JSON.stringify(e.node)}:${e.counter}:${e.time}:[`
+    for (const v of e.values) text += `${valueText(v)},`
+    text += "],"
+    entryTextMemo.set(e, text)
+  }
+  return text
 }
 
 const valueText = (v: Value): string => (v._tag === "Put" ? `P${JSON.stringify(v.value)}` : `T${JSON.stringify(v.id)}`)
