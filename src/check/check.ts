@@ -61,6 +61,7 @@ export const formatRun = (checked: CheckRun): string => {
     `${result.outcome}: ${number(s.distinct)} distinct states, ${number(s.generated)} generated, depth ${s.depth}, ${s.seconds.toFixed(2)} s, ` +
       `${number(Math.round(s.distinct / Math.max(s.seconds, 1e-9)))} states/s (${number(Math.round(s.generated / Math.max(s.seconds, 1e-9)))} generated/s)`,
     `  memory: peak rss ${mib(s.peakRssBytes)}, peak heap ${mib(s.peakHeapBytes)}, fingerprint table ${mib(s.tableBytes)}`,
+    `  core steps: ${number(s.stepsComputed)} computed, ${number(s.stepsCached)} found in the transition cache (${Math.round(100 * s.stepsCached / Math.max(s.stepsComputed + s.stepsCached, 1))}%)`,
     `  settled states judged for CONV-1/HINT-1/DEL-1: ${number(s.settled)} (${number(s.quiesced)} needed a heal-and-quiesce run)`,
     `  sometimes: ${Object.entries(result.sometimes).map(([name, count]) => `${name} ${number(count)}`).join(", ")}`
   ]

@@ -9,7 +9,7 @@ import type { CheckModel } from "./model.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
 import {
   apply, compile, enabledActions, F_SETTLED, initialWorld, isSettled, quiesce, SOMETIMES,
-  type Action, type Compiled, type Sometimes, type Violation, type WorldState
+  type Action, type Compiled, type Sometimes, type Transition, type Violation, type WorldState
 } from "./world.ts"
 
 export type SearchOrder = "bfs" | "dfs"
@@ -39,6 +39,9 @@ export interface CheckStats {
   peakHeapBytes: number
   tableBytes: number
   workers: number
+  /** Node steps the core computed, and those found again in the transition cache (memo.ts). */
+  stepsComputed: number
+  stepsCached: number
 }
 
 export interface Finding {
@@ -72,8 +75,14 @@ export const countFlags = (counts: Record<Sometimes, number>, flags: number): vo
 
 export const newStats = (workers: number): CheckStats => ({
   generated: 0, distinct: 0, depth: 0, settled: 0, quiesced: 0, seconds: 0,
-  peakRssBytes: 0, peakHeapBytes: 0, tableBytes: 0, workers
+  peakRssBytes: 0, peakHeapBytes: 0, tableBytes: 0, workers, stepsComputed: 0, stepsCached: 0
 })
+
+/** The transition cache's counts so far (one cache per compiled model, so per thread). */
+export const sampleCache = (stats: CheckStats, c: Compiled): void => {
+  stats.stepsComputed = c.cache.steps.misses
+  stats.stepsCached = c.cache.steps.hits
+}
 
 export const sampleMemory = (stats: CheckStats): void => {
   const usage = process.memoryUsage()
@@ -137,7 +146,7 @@ const breadthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
   stats.distinct = 1
   let finding: { parent: WorldState; action: Action; violation: Violation; eventual: boolean } | undefined
   const initialViolation = judgeSettled(c, initial, stats, sometimes)
-  if (initialViolation !== undefined) return { outcome: "violation", stats: finish(stats, started, table), finding: { violation: initialViolation, eventual: true, actions: [] }, sometimes }
+  if (initialViolation !== undefined) return { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: initialViolation, eventual: true, actions: [] }, sometimes }
   let frontier: Array<WorldState> = [initial]
   let bounded = false
   levels: while (frontier.length > 0) {
@@ -186,15 +195,34 @@ const breadthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
   if (finding !== undefined) {
     stats.depth += 1
     const actions = [...pathTo(c, table, finding.parent.fp), finding.action]
-    return { outcome: "violation", stats: finish(stats, started, table), finding: { violation: finding.violation, eventual: finding.eventual, actions }, sometimes }
+    return { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: finding.violation, eventual: finding.eventual, actions }, sometimes }
   }
-  return { outcome: bounded ? "bounded" : "exhausted", stats: finish(stats, started, table), finding: undefined, sometimes }
+  return { outcome: bounded ? "bounded" : "exhausted", stats: finish(stats, started, table, c), finding: undefined, sometimes }
 }
 
-interface Frame {
-  readonly world: WorldState
-  readonly actions: ReadonlyArray<Action>
-  next: number
+/** A world on the depth-first path. A class: see `Slot` in world.ts. */
+class Frame {
+  next = 0
+  constructor(
+    readonly world: WorldState,
+    readonly actions: ReadonlyArray<Action>,
+    /** The transition by each action, computed when the frame is made (see `frameOf`); dropped once taken. */
+    readonly transitions: Array<Transition | undefined>
+  ) {}
+}
+
+/**
+ * A world's frame, its successors computed at once. Their fingerprints' slots in the table are
+ * touched together, so the cache misses (one per successor, the table being far larger than any
+ * cache) overlap instead of coming one by one. The successors are still taken one at a time and
+ * in order, each after the subtree of the one before: the search is the same.
+ */
+const frameOf = (c: Compiled, table: FingerprintTable, world: WorldState): Frame => {
+  const actions = enabledActions(c, world)
+  const transitions: Array<Transition | undefined> = []
+  for (const action of actions) transitions.push(apply(c, world, action))
+  for (const transition of transitions) table.touch(transition!.state.fp)
+  return new Frame(world, actions, transitions)
 }
 
 export interface DepthFirstRun {
@@ -223,17 +251,17 @@ export interface DepthFirstOutcome {
  */
 export const depthFirstFrom = (run: DepthFirstRun, root: WorldState): DepthFirstOutcome => {
   const { c, table, stats, sometimes } = run
-  const stack: Array<Frame> = [{ world: root, actions: enabledActions(c, root), next: 0 }]
+  const stack: Array<Frame> = [frameOf(c, table, root)]
   let sinceTick = 0
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!
     const index = top.next++
-    const action = top.actions[index]
-    if (action === undefined) {
+    const transition = top.transitions[index]
+    if (transition === undefined) {
       stack.pop()
       continue
     }
-    const transition = apply(c, top.world, action)
+    top.transitions[index] = undefined
     stats.generated += 1
     countFlags(sometimes, transition.flags)
     let violation = transition.violation
@@ -245,7 +273,7 @@ export const depthFirstFrom = (run: DepthFirstRun, root: WorldState): DepthFirst
       violation = judgeSettled(c, child, stats, sometimes)
       eventual = violation !== undefined
       if (violation === undefined) {
-        stack.push({ world: child, actions: enabledActions(c, child), next: 0 })
+        stack.push(frameOf(c, table, child))
         if (stack.length - 1 > stats.depth) stats.depth = stack.length - 1
       }
     }
@@ -288,7 +316,7 @@ const depthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
   table.insert(initial.fp, undefined)
   stats.distinct = 1
   const initialViolation = judgeSettled(c, initial, stats, sometimes)
-  if (initialViolation !== undefined) return { outcome: "violation", stats: finish(stats, started, table), finding: { violation: initialViolation, eventual: true, actions: [] }, sometimes }
+  if (initialViolation !== undefined) return { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: initialViolation, eventual: true, actions: [] }, sometimes }
   const run: DepthFirstRun = {
     c, table, stats, sometimes, maxStates: options.maxStates,
     stopped: () => false,
@@ -305,13 +333,14 @@ const depthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
   if (result.outcome === "violation") {
     const actions = actionsAlong(c, initial, result.path)
     stats.depth = Math.max(stats.depth, actions.length)
-    return { outcome: "violation", stats: finish(stats, started, table), finding: { violation: result.violation!, eventual: result.eventual, actions }, sometimes }
+    return { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: result.violation!, eventual: result.eventual, actions }, sometimes }
   }
-  return { outcome: result.outcome === "bounded" ? "bounded" : "exhausted", stats: finish(stats, started, table), finding: undefined, sometimes }
+  return { outcome: result.outcome === "bounded" ? "bounded" : "exhausted", stats: finish(stats, started, table, c), finding: undefined, sometimes }
 }
 
-export const finish = (stats: CheckStats, startedMs: number, table: FingerprintTable): CheckStats => {
+export const finish = (stats: CheckStats, startedMs: number, table: FingerprintTable, c: Compiled): CheckStats => {
   sampleMemory(stats)
+  sampleCache(stats, c)
   stats.seconds = (performance.now() - startedMs) / 1000
   stats.tableBytes = table.bytes
   return stats

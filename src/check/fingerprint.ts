@@ -73,31 +73,93 @@ export class Hasher {
   }
 }
 
+/**
+ * Positions a `Combiner` tells apart: a world has at most 8 node slots and 8 clients (model.ts),
+ * 30 writes (two words each) and a handful of counters.
+ */
+export const COMBINER_PARTS_MAX = 128
+
+/** Per position and lane, a seed: splitmix32 from a fixed start, so every run (and thread) agrees. */
+const SEEDS = ((): Int32Array => {
+  const seeds = new Int32Array(COMBINER_PARTS_MAX * 2)
+  let state = 0x2545f491
+  for (let i = 0; i < seeds.length; i++) {
+    state = (state + 0x9e3779b9) | 0
+    let z = state
+    z = Math.imul(z ^ (z >>> 16), 0x21f0aaad)
+    z = Math.imul(z ^ (z >>> 15), 0x735a2d97)
+    seeds[i] = z ^ (z >>> 15)
+  }
+  return seeds
+})()
+
+/**
+ * Combines parts that are already fingerprints (or small words) into a fingerprint, in order,
+ * at a third of a `Hasher`'s cost: each part is mixed on its own with a seed of its position and
+ * lane (`fmix(part ^ seed)`, a bijection, different for every position) and the mixes are summed
+ * lane by lane, so the parts' mixing runs in parallel on the CPU instead of in one chain. Two
+ * combinations that differ in one part always differ; in several, or in parts swapped between
+ * positions, they collide with probability about 2^-32 per lane, as independent values would.
+ * The final step is a bijection of the two sums.
+ */
+export class Combiner {
+  hi = 0
+  lo = 0
+  position = 0
+
+  reset(): this {
+    this.hi = 0
+    this.lo = 0
+    this.position = 0
+    return this
+  }
+
+  fp(fp: Fp): this {
+    return this.lanes(fp.hi, fp.lo)
+  }
+
+  word(x: number): this {
+    return this.lanes(x, x)
+  }
+
+  /** A fingerprint given by its two lanes. */
+  lanes(hi: number, lo: number): this {
+    const at = this.position << 1
+    if (at >= SEEDS.length) throw new Error(`fingerprint: more than ${COMBINER_PARTS_MAX} parts to combine`)
+    this.hi = (this.hi + fmix(hi ^ SEEDS[at]!)) | 0
+    this.lo = (this.lo + fmix(lo ^ SEEDS[at + 1]!)) | 0
+    this.position += 1
+    return this
+  }
+
+  finish(): Fp {
+    const lo = fmix(this.lo ^ 0x27d4eb2f)
+    return normalise(fmix(this.hi ^ lo), lo)
+  }
+}
+
 const FLOAT = new Float64Array(1)
 const FLOAT_WORDS = new Int32Array(FLOAT.buffer)
 
+/**
+ * A fingerprint made by `normalise`. A class, not an object literal: V8 tracks an allocation
+ * site per literal and, when most objects from one seem to survive a young-generation collection,
+ * allocates all later ones in the old generation. Fingerprints kept by the transition cache
+ * (memo.ts) are long-lived and a world's are not; through one literal, the first would sometimes
+ * (early in a run, while the cache fills) send every world's fingerprint to the old generation,
+ * doubling the run's time and memory. Objects made by `new` carry no such site.
+ */
+class Fingerprint implements Fp {
+  constructor(readonly hi: number, readonly lo: number) {}
+}
+
 /** Neither lane is zero: the fingerprint table uses 0 for an empty slot in either lane. */
-export const normalise = (hi: number, lo: number): Fp => ({ hi: hi === 0 ? 1 : hi, lo: lo === 0 ? 1 : lo })
+export const normalise = (hi: number, lo: number): Fp => new Fingerprint(hi === 0 ? 1 : hi, lo === 0 ? 1 : lo)
 
 const scratch = new Hasher()
 
 /** The fingerprint of a string (e.g. a canonical JSON serialisation). */
 export const stringFp = (s: string): Fp => scratch.reset().string(s).finish()
-
-/** An order-independent sum of fingerprints (a multiset). */
-export class FpSum {
-  hi = 0
-  lo = 0
-  count = 0
-  add(fp: Fp): void {
-    this.hi = (this.hi + fp.hi) | 0
-    this.lo = (this.lo + fp.lo) | 0
-    this.count += 1
-  }
-  finish(tag: number): Fp {
-    return new Hasher().word(tag).word(this.count).word(this.hi).word(this.lo).finish()
-  }
-}
 
 // ---- cached fingerprints of immutable values ---------------------------------------------------
 
@@ -197,19 +259,31 @@ export const anyInto = (hasher: Hasher, value: unknown): void => {
 
 /**
  * An Effect HashMap or a Map, entries combined order-independently (lane-wise sums of each
- * entry's hash). Not cached: the maps of a node state are rebuilt whenever they change, and
- * the version sets they hold are cached.
+ * entry's hash). Cached on the map: maps are immutable values, and a node's store is the same
+ * map in every world until that node writes. No closure per call: under tsx (`keepNames`) every
+ * function expression evaluated costs a `defineProperty`.
  */
 export const mapFp = (map: HashMap.HashMap<unknown, unknown> | ReadonlyMap<unknown, unknown>): Fp => {
-  const sum = new FpSum()
-  const entry = new Hasher()
-  const add = (value: unknown, key: unknown): void => {
-    entry.reset()
-    anyInto(entry, key)
-    anyInto(entry, value)
-    sum.add(entry.finish())
+  let fp = mapCache.get(map)
+  if (fp === undefined) {
+    let hi = 0
+    let lo = 0
+    let count = 0
+    const entry = new Hasher()
+    for (const [key, value] of map as Iterable<readonly [unknown, unknown]>) {
+      entry.reset()
+      anyInto(entry, key)
+      anyInto(entry, value)
+      const entryFp = entry.finish()
+      hi = (hi + entryFp.hi) | 0
+      lo = (lo + entryFp.lo) | 0
+      count += 1
+    }
+    fp = entry.reset().word(MAP).word(count).word(hi).word(lo).finish()
+    mapCache.set(map, fp)
   }
-  if (map instanceof Map) map.forEach(add)
-  else HashMap.forEach(map as HashMap.HashMap<unknown, unknown>, add)
-  return sum.finish(0x4d415031)
+  return fp
 }
+
+const MAP = 0x4d415031
+const mapCache = new WeakMap<object, Fp>()

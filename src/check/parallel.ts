@@ -1,24 +1,34 @@
 // The parallel search: the main thread expands a breadth-first prefix and stores it in a
-// fingerprint table over a SharedArrayBuffer; worker threads recompute the same prefix, take its
-// last level's worlds one at a time from a shared counter (work stealing without moving any
-// world between threads) and explore each depth-first, all storing into the one shared table,
-// so no world is explored twice. The first violation stops every worker.
+// fingerprint table over a SharedArrayBuffer; worker threads recompute the same prefix, and
+// each takes its last level's worlds one at a time from a shared counter (work sharing without
+// moving any world between threads) and explores each depth-first, all storing into the one
+// shared table, so no world is explored twice. While the workers start (loading the modules takes
+// each most of a second) the main thread explores roots too, and leaves the rest to them once
+// they all explore. The first violation stops every thread.
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
 import {
-  actionsAlong, emptySometimes, newStats, PROGRESS_INTERVAL_MS, sampleMemory,
-  type CheckStats, type SearchResult
+  actionsAlong, emptySometimes, newStats, PROGRESS_INTERVAL_MS, sampleCache, sampleMemory,
+  type CheckStats, type DepthFirstRun, type SearchResult
 } from "./explore.ts"
 import type { CheckModel, CheckOptions } from "./model.ts"
-import { expandPrefix } from "./prefix.ts"
+import { CONTROL_EXPLORING, CONTROL_STOP, CONTROL_WORDS, expandPrefix, exploreRoots } from "./prefix.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
 import type { WorkerInit, WorkerReport } from "./worker.ts"
 import { compile, SOMETIMES, type Sometimes } from "./world.ts"
 
 /** Roots per worker in the prefix: enough that taking them one at a time balances the load. */
 export const ROOTS_PER_WORKER = 64
+
+/**
+ * A worker's old generation at most, in MiB. Its live heap is a few hundred MiB (the transition
+ * cache is bounded, memo.ts), but V8 lets a heap grow to four times its live size between full
+ * collections when this limit is 2 GiB or more (4 GiB by default here), and about twice below
+ * (V8's heap controller): a worker's peak heap on `handoff` is 460 MiB instead of 760 MiB.
+ */
+export const WORKER_OLD_GENERATION_MB = 2000
 
 /**
  * The execArgv a worker needs to load TypeScript: the parent's when it runs under tsx, else tsx's
@@ -57,15 +67,22 @@ export const parallelSearch = async (options: CheckOptions, model: CheckModel, p
   for (const world of prefix.worlds) table.insert(world.fp, undefined)
   if (prefix.roots.length === 0) return { outcome: "exhausted", stats: finishStats(), finding: undefined, sometimes }
   const prefixDepth = stats.depth
-  const control = new SharedArrayBuffer(8)
+  sampleCache(stats, c)
+  const control = new SharedArrayBuffer(4 * CONTROL_WORDS)
+  const controlWords = new Int32Array(control)
   const latest = new Map<number, { stats: CheckStats; sometimes: Record<Sometimes, number> }>()
-  const base = { generated: stats.generated, distinct: stats.distinct, settled: stats.settled, quiesced: stats.quiesced }
+  const base = {
+    generated: stats.generated, distinct: stats.distinct, settled: stats.settled, quiesced: stats.quiesced,
+    stepsComputed: stats.stepsComputed, stepsCached: stats.stepsCached
+  }
   const baseSometimes = { ...sometimes }
   const aggregate = (): void => {
     stats.generated = base.generated
     stats.distinct = base.distinct
     stats.settled = base.settled
     stats.quiesced = base.quiesced
+    stats.stepsComputed = base.stepsComputed
+    stats.stepsCached = base.stepsCached
     let depth = prefixDepth
     for (const name of SOMETIMES) sometimes[name] = baseSometimes[name]
     for (const { stats: w, sometimes: s } of latest.values()) {
@@ -73,6 +90,8 @@ export const parallelSearch = async (options: CheckOptions, model: CheckModel, p
       stats.distinct += w.distinct
       stats.settled += w.settled
       stats.quiesced += w.quiesced
+      stats.stepsComputed += w.stepsComputed
+      stats.stepsCached += w.stepsCached
       depth = Math.max(depth, prefixDepth + w.depth)
       stats.peakHeapBytes = Math.max(stats.peakHeapBytes, w.peakHeapBytes)
       for (const name of SOMETIMES) sometimes[name] += s[name]
@@ -80,29 +99,33 @@ export const parallelSearch = async (options: CheckOptions, model: CheckModel, p
     stats.depth = depth
   }
   let lastProgress = performance.now()
+  const progress = (line: () => string): void => {
+    const now = performance.now()
+    if (parallel.onProgress === undefined || now - lastProgress <= PROGRESS_INTERVAL_MS) return
+    lastProgress = now
+    parallel.onProgress(line())
+  }
+  const rate = (distinct: number): string => `${Math.round(distinct / ((performance.now() - started) / 1000)).toLocaleString("en")} states/s`
   const execArgv = workerExecArgv()
-  const reports = await Promise.all(Array.from({ length: parallel.workers }, (_, index) =>
+  const workerReports = Array.from({ length: parallel.workers }, (_, i) =>
     new Promise<WorkerReport>((resolve) => {
+      const index = i + 1
       const init: WorkerInit = {
         options, table: table.buffers, control, rootsMin: parallel.workers * ROOTS_PER_WORKER,
         rootsExpected: prefix.roots.length, maxStates: parallel.maxStates, index
       }
-      const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData: init, execArgv: [...execArgv] })
+      const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+        workerData: init, execArgv: [...execArgv], resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB }
+      })
       worker.on("message", (report: WorkerReport) => {
         if (report._tag === "Progress") {
           latest.set(report.index, { stats: report.stats, sometimes: report.sometimes })
           sampleMemory(stats)
-          const now = performance.now()
-          if (parallel.onProgress !== undefined && now - lastProgress > PROGRESS_INTERVAL_MS) {
-            lastProgress = now
+          progress(() => {
             aggregate()
-            const seconds = (now - started) / 1000
-            parallel.onProgress(
-              `  depth ${stats.depth}, ${stats.distinct.toLocaleString("en")} distinct, ${stats.generated.toLocaleString("en")} generated, ` +
-                `${Math.round(stats.distinct / seconds).toLocaleString("en")} states/s, ${parallel.workers} workers, ` +
-                `rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`
-            )
-          }
+            return `  depth ${stats.depth}, ${stats.distinct.toLocaleString("en")} distinct, ${stats.generated.toLocaleString("en")} generated, ` +
+              `${rate(stats.distinct)}, ${parallel.workers} workers, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`
+          })
           return
         }
         if (report._tag === "Done") latest.set(report.index, { stats: report.stats, sometimes: report.sometimes })
@@ -110,7 +133,29 @@ export const parallelSearch = async (options: CheckOptions, model: CheckModel, p
         void worker.terminate()
       })
       worker.on("error", (error) => resolve({ _tag: "Failed", index, message: error.message }))
-    })))
+    }))
+  // The main thread explores too, from the same roots, while the workers start; once they all
+  // explore it takes no more roots (its heap cannot be bounded as theirs are). Until it is done it
+  // reads no worker's message, so its progress lines count the shared table.
+  const mainStats = newStats(1)
+  const mainSometimes = emptySometimes()
+  const mainRun: DepthFirstRun = {
+    c, table, stats: mainStats, sometimes: mainSometimes, maxStates: parallel.maxStates,
+    stopped: () => Atomics.load(controlWords, CONTROL_STOP) !== 0,
+    tick: () => {
+      sampleMemory(stats)
+      progress(() => `  ${table.size.toLocaleString("en")} distinct, ${rate(table.size)}, ${parallel.workers} workers starting, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`)
+    }
+  }
+  const mainShare = exploreRoots(mainRun, prefix.roots, controlWords, () => Atomics.load(controlWords, CONTROL_EXPLORING) >= parallel.workers)
+  mainStats.stepsComputed = c.cache.steps.misses - base.stepsComputed
+  mainStats.stepsCached = c.cache.steps.hits - base.stepsCached
+  latest.set(0, { stats: mainStats, sometimes: mainSometimes })
+  const mainReport: WorkerReport = {
+    _tag: "Done", index: 0, stats: mainStats, sometimes: mainSometimes, outcome: mainShare.outcome,
+    ...(mainShare.finding === undefined ? {} : { finding: mainShare.finding })
+  }
+  const reports = [mainReport, ...await Promise.all(workerReports)]
   aggregate()
   const failed = reports.find((report) => report._tag === "Failed")
   if (failed !== undefined && failed._tag === "Failed") throw new Error(`check: worker ${failed.index} failed: ${failed.message}`)

@@ -1,8 +1,9 @@
-// The breadth-first prefix that splits a depth-first search among worker threads: the first
-// levels of the space, expanded until enough worlds are waiting to keep every worker busy.
-// Deterministic: the main thread and every worker compute the same roots in the same order, so
-// no world ever has to cross a thread boundary; a worker only needs a root's index.
-import { countFlags, judgeSettled, type CheckStats } from "./explore.ts"
+// The breadth-first prefix that splits a depth-first search among threads: the first levels of
+// the space, expanded until enough worlds are waiting to keep every thread busy, and the loop by
+// which each thread takes those roots one at a time. Deterministic: the main thread and every
+// worker compute the same roots in the same order, so no world ever has to cross a thread
+// boundary; a thread only needs a root's index.
+import { countFlags, depthFirstFrom, judgeSettled, type CheckStats, type DepthFirstRun } from "./explore.ts"
 import { apply, enabledActions, initialWorld, type Action, type Compiled, type Violation, type WorldState } from "./world.ts"
 import type { Sometimes } from "./world.ts"
 
@@ -60,4 +61,46 @@ export const expandPrefix = (c: Compiled, rootsMin: number, stats?: CheckStats, 
     if (stats !== undefined && frontier.length > 0) stats.depth += 1
   }
   return { worlds, roots: frontier, finding: undefined }
+}
+
+/** What one thread's share of a parallel search came to ("yielded": it left the rest to others). */
+export interface RootsOutcome {
+  readonly outcome: "exhausted" | "violation" | "bounded" | "stopped" | "yielded"
+  /** With a violation: the root it was found under and the enabled-action indices from it. */
+  readonly finding?: { readonly root: number; readonly path: ReadonlyArray<number>; readonly violation: Violation; readonly eventual: boolean }
+}
+
+/**
+ * The shared control words of a parallel search: the stop flag, the next root to take, and how
+ * many worker threads are exploring.
+ */
+export const CONTROL_STOP = 0
+export const CONTROL_NEXT_ROOT = 1
+export const CONTROL_EXPLORING = 2
+export const CONTROL_WORDS = 3
+
+/**
+ * Take roots one at a time from the shared counter and explore each depth-first (work sharing:
+ * a thread that finishes early takes more), until none is left, or until `yieldWhen` says so
+ * before a root is taken. A violation, or the state bound, raises the stop flag for every thread.
+ */
+export const exploreRoots = (
+  run: DepthFirstRun, roots: ReadonlyArray<PrefixRoot>, control: Int32Array, yieldWhen?: () => boolean
+): RootsOutcome => {
+  for (;;) {
+    if (Atomics.load(control, CONTROL_STOP) !== 0) return { outcome: "stopped" }
+    if (yieldWhen?.() === true) return { outcome: "yielded" }
+    const root = Atomics.add(control, CONTROL_NEXT_ROOT, 1)
+    if (root >= roots.length) return { outcome: "exhausted" }
+    const result = depthFirstFrom(run, roots[root]!.world)
+    if (result.outcome === "violation") {
+      Atomics.store(control, CONTROL_STOP, 1)
+      return { outcome: "violation", finding: { root, path: result.path, violation: result.violation!, eventual: result.eventual } }
+    }
+    if (result.outcome === "bounded") {
+      Atomics.store(control, CONTROL_STOP, 1)
+      return { outcome: "bounded" }
+    }
+    if (result.outcome === "stopped") return { outcome: "stopped" }
+  }
 }

@@ -4,6 +4,8 @@
 // Over a SharedArrayBuffer the same table serves several worker threads: a slot is claimed by a
 // compare-and-swap on its `hi` word, then `lo` is published; a reader that finds a claimed slot
 // whose `lo` is not yet visible waits for it. Neither lane of a fingerprint is ever zero.
+// The table is far larger than any cache: a probe is a cache miss. A search touches the slots of
+// the fingerprints it is about to insert together (`touch`), so that their misses overlap.
 import type { Fp } from "./fingerprint.ts"
 
 /** Above this fraction of slots used, a table grows (single thread) or refuses work (shared). */
@@ -30,6 +32,10 @@ export class FingerprintTable {
   private parents: Int32Array
   private readonly count: Int32Array
   private mask: number
+  /** Inserted entries at which a single-thread table grows. */
+  private limit: number
+  /** What `touch` read, kept so that the reads are not optimised away. */
+  private touched = 0
   readonly shared: boolean
   readonly withParents: boolean
 
@@ -38,6 +44,7 @@ export class FingerprintTable {
     this.parents = new Int32Array(buffers.parents)
     this.count = new Int32Array(buffers.size)
     this.mask = this.keys.length / 2 - 1
+    this.limit = Math.floor((this.mask + 1) * TABLE_LOAD_MAX)
     this.shared = buffers.keys instanceof SharedArrayBuffer
     this.withParents = withParents
   }
@@ -77,8 +84,16 @@ export class FingerprintTable {
 
   /** Insert `fp` with its parent; true when it was not there. Single thread: grows as needed. */
   insert(fp: Fp, parent: Fp | undefined): boolean {
-    if (this.shared) return this.insertShared(fp, parent)
-    if (!this.fits(1)) this.grow()
+    return this.shared ? this.insertShared(fp, parent) : this.insertLocal(fp, parent)
+  }
+
+  /** Read `fp`'s first slot, to bring it into the cache before an insert or a lookup. */
+  touch(fp: Fp): void {
+    this.touched ^= this.keys[((fp.lo ^ (fp.hi >>> 7)) & this.mask) << 1]!
+  }
+
+  private insertLocal(fp: Fp, parent: Fp | undefined): boolean {
+    if (this.count[0]! >= this.limit) this.grow()
     const keys = this.keys
     let slot = (fp.lo ^ (fp.hi >>> 7)) & this.mask
     for (;;) {
@@ -173,5 +188,6 @@ export class FingerprintTable {
     this.parents = next.parents
     this.count[0] = next.count[0]!
     this.mask = next.mask
+    this.limit = next.limit
   }
 }

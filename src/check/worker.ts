@@ -1,17 +1,17 @@
 // A worker thread of a parallel search: it rebuilds the model from plain options, recomputes
 // the shared breadth-first prefix, then takes roots one at a time from a shared counter and
-// explores each depth-first, storing fingerprints in the table all workers share.
+// explores each depth-first, storing fingerprints in the table all threads share.
 import { parentPort, workerData } from "node:worker_threads"
-import { depthFirstFrom, emptySometimes, newStats, type CheckStats } from "./explore.ts"
+import { emptySometimes, newStats, sampleCache, type CheckStats } from "./explore.ts"
 import { buildModel, type CheckOptions } from "./model.ts"
-import { expandPrefix } from "./prefix.ts"
+import { CONTROL_EXPLORING, CONTROL_STOP, expandPrefix, exploreRoots, type RootsOutcome } from "./prefix.ts"
 import { FingerprintTable, type TableBuffers } from "./table.ts"
-import { compile, type Sometimes, type Violation } from "./world.ts"
+import { compile, type Sometimes } from "./world.ts"
 
 export interface WorkerInit {
   readonly options: CheckOptions
   readonly table: TableBuffers
-  /** [0]: stop flag, [1]: next root to take. */
+  /** See `CONTROL_STOP` and `CONTROL_NEXT_ROOT` (prefix.ts). */
   readonly control: SharedArrayBuffer
   readonly rootsMin: number
   readonly rootsExpected: number
@@ -26,8 +26,8 @@ export type WorkerReport =
       readonly index: number
       readonly stats: CheckStats
       readonly sometimes: Record<Sometimes, number>
-      readonly outcome: "exhausted" | "violation" | "bounded" | "stopped"
-      readonly finding?: { readonly root: number; readonly path: ReadonlyArray<number>; readonly violation: Violation; readonly eventual: boolean }
+      readonly outcome: RootsOutcome["outcome"]
+      readonly finding?: RootsOutcome["finding"]
     }
   | { readonly _tag: "Failed"; readonly index: number; readonly message: string }
 
@@ -49,34 +49,21 @@ const run = (init: WorkerInit): WorkerReport => {
   let lastReport = performance.now()
   const dfs = {
     c, table, stats, sometimes, maxStates: init.maxStates,
-    stopped: () => Atomics.load(control, 0) !== 0,
+    stopped: () => Atomics.load(control, CONTROL_STOP) !== 0,
     tick: () => {
       const now = performance.now()
       if (now - lastReport < REPORT_INTERVAL_MS) return
       lastReport = now
       const usage = process.memoryUsage()
       stats.peakHeapBytes = Math.max(stats.peakHeapBytes, usage.heapUsed)
+      sampleCache(stats, c)
       parentPort!.postMessage({ _tag: "Progress", index: init.index, stats, sometimes } satisfies WorkerReport)
     }
   }
-  for (;;) {
-    if (Atomics.load(control, 0) !== 0) return { _tag: "Done", index: init.index, stats, sometimes, outcome: "stopped" }
-    const root = Atomics.add(control, 1, 1)
-    if (root >= prefix.roots.length) return { _tag: "Done", index: init.index, stats, sometimes, outcome: "exhausted" }
-    const result = depthFirstFrom(dfs, prefix.roots[root]!.world)
-    if (result.outcome === "violation") {
-      Atomics.store(control, 0, 1)
-      return {
-        _tag: "Done", index: init.index, stats, sometimes, outcome: "violation",
-        finding: { root, path: result.path, violation: result.violation!, eventual: result.eventual }
-      }
-    }
-    if (result.outcome === "bounded") {
-      Atomics.store(control, 0, 1)
-      return { _tag: "Done", index: init.index, stats, sometimes, outcome: "bounded" }
-    }
-    if (result.outcome === "stopped") return { _tag: "Done", index: init.index, stats, sometimes, outcome: "stopped" }
-  }
+  Atomics.add(control, CONTROL_EXPLORING, 1)
+  const share = exploreRoots(dfs, prefix.roots, control)
+  sampleCache(stats, c)
+  return { _tag: "Done", index: init.index, stats, sometimes, outcome: share.outcome, ...(share.finding === undefined ? {} : { finding: share.finding }) }
 }
 
 if (parentPort !== null) {

@@ -15,7 +15,8 @@ import type { NodeState } from "../core/state.ts"
 import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
 import { emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
 import type { TraceStep } from "../sim/trace-step.ts"
-import { FpSum, Hasher, anyInto, setFp, stringFp, type Fp } from "./fingerprint.ts"
+import { Combiner, Hasher, anyInto, setFp, stringFp, type Fp } from "./fingerprint.ts"
+import { MEMO_ENTRIES_MAX, TransitionMemo, type MemoOwner } from "./memo.ts"
 import type { CheckModel, ScriptOp } from "./model.ts"
 
 /** Heal-and-quiesce: rounds of timers, probes and hint scans, and a bound on its steps. */
@@ -50,7 +51,27 @@ export interface Compiled {
   readonly requestClient: ReadonlyMap<string, number>
   /** Partitions: each a mask of the nodes cut off from the others (one per cut, up to sides). */
   readonly cuts: ReadonlyArray<number>
+  /** What the core computed so far, to find it again (memo.ts); one per compiled model. */
+  readonly cache: TransitionCache
 }
+
+/** The transition cache of one model (memo.ts): node steps, disk writes and recoveries. */
+export interface TransitionCache {
+  /** Owners: node states' infos; key: the input (see `stepOnce`) and `now`. */
+  readonly steps: TransitionMemo
+  /** Owners: disks' infos; key: a record applied to the disk, or a node recovered from it. */
+  readonly disks: TransitionMemo
+  /** The empty disk: where every node starts, and what a disk loss leaves. */
+  readonly emptyDisk: DiskInfo
+  readonly actions: ActionCache
+}
+
+const newTransitionCache = (): TransitionCache => ({
+  steps: new TransitionMemo(MEMO_ENTRIES_MAX / 2),
+  disks: new TransitionMemo(MEMO_ENTRIES_MAX / 2),
+  emptyDisk: diskInfoOf(emptyDurableState),
+  actions: new ActionCache()
+})
 
 export const compile = (model: CheckModel): Compiled => {
   const ids = model.nodes
@@ -77,13 +98,16 @@ export const compile = (model: CheckModel): Compiled => {
     for (const op of script) if (!nodeIndex.has(op.node)) throw new Error(`check: script node ${op.node} is not in the cluster`)
   })
   if (writes.length > 30) throw new Error("check: at most 30 writes")
+  // The world's fingerprint packs fault counts in 4 bits and node masks in 8 (see `worldFp`).
+  if (ids.length > 8) throw new Error("check: at most 8 nodes")
+  for (const [name, bound] of Object.entries(model.bounds)) if (bound > 15) throw new Error(`check: at most 15 ${name}`)
   const cuts: Array<number> = []
   // Isolating a set is isolating its complement: enumerate the sides without node 0.
   for (let mask = 1; mask < 1 << (ids.length - 1); mask++) cuts.push(mask << 1)
   return {
     model, ring, ids, nodeIndex, keys: model.keys, keyIndex,
     top: model.keys.map((key) => preferenceList(ring, key, model.protocol.n).map((id) => nodeIndex.get(id)!)),
-    writes, writeIndex, requestIds, writeOf, requestClient, cuts
+    writes, writeIndex, requestIds, writeOf, requestClient, cuts, cache: newTransitionCache()
   }
 }
 
@@ -95,7 +119,7 @@ export interface PendingPersist {
   readonly fp: Fp
 }
 
-/** What a node slot is made of; the fingerprints are derived (see `makeSlot`). */
+/** What a node slot is made of; the fingerprints are derived (see `slotOf`). */
 export interface SlotParts {
   /** undefined while crashed. */
   readonly state: NodeState | undefined
@@ -112,14 +136,20 @@ export interface SlotParts {
 /**
  * One node of the world, with the fingerprints of its parts kept beside them (no WeakMap): a
  * transition rebuilds only the slot of the node it stepped, reusing the fingerprints of every
- * part (and every node-state field) it did not change.
+ * part (and every node-state field) it did not change. The state and the disk come with the
+ * checker's record of each (fingerprint, cached transitions).
  */
 export interface NodeSlot extends SlotParts {
-  readonly stateFp: NodeStateFp | undefined
-  readonly diskFp: Fp
+  readonly stateInfo: NodeStateInfo | undefined
+  readonly diskInfo: DiskInfo
   readonly pendingFp: Fp
   readonly timersFp: Fp
-  readonly fp: Fp
+  /**
+   * The slot's own fingerprint, computed when a world is fingerprinted (see `slotFp`): a
+   * transition often rebuilds a slot twice (a persist completes, then the node steps), and only
+   * the last one is ever hashed.
+   */
+  fp: Fp | undefined
 }
 
 /** A message in flight; `fp` identifies equal copies (the multiset is sorted by it). */
@@ -293,23 +323,19 @@ const eventNames = (c: Compiled, mask: number): string => {
 const storeSetOf = (c: Compiled, store: HashMap.HashMap<string, VersionSet>, key: string): VersionSet =>
   Option.getOrElse(HashMap.get(store, key), () => emptyVersionSet(c.model.protocol.versions.mode))
 
-const diskCoverageCache = new WeakMap<object, number>()
-
 /**
  * What a disk covers: every event in the past of an event it holds, any key, hints included.
- * Cached on the disk object: the events it holds were sent before it was written, so their
+ * Kept in the disk's info: the events it holds were sent before it was written, so their
  * histories are the same in every world that shares it.
  */
-const diskCoverage = (c: Compiled, histories: ReadonlyArray<number>, disk: DurableState): number => {
-  let covered = diskCoverageCache.get(disk)
-  if (covered === undefined) {
+const diskCoverage = (c: Compiled, histories: ReadonlyArray<number>, info: DiskInfo): number => {
+  if (info.coverage < 0) {
     let held = 0
-    for (const set of HashMap.values(disk.store)) held |= setEvents(c, set).all
-    for (const hint of HashMap.values(disk.hints)) held |= setEvents(c, hint.set).all
-    covered = coverage(histories, held)
-    diskCoverageCache.set(disk, covered)
+    for (const set of HashMap.values(info.disk.store)) held |= setEvents(c, set).all
+    for (const hint of HashMap.values(info.disk.hints)) held |= setEvents(c, hint.set).all
+    info.coverage = coverage(histories, held)
   }
-  return covered
+  return info.coverage
 }
 
 const diskKeyEvents = (c: Compiled, disk: DurableState, key: string): number => {
@@ -329,12 +355,23 @@ const DOWN = 0x444f574e
  */
 const DERIVED_FIELDS: ReadonlySet<string> = new Set(["ring", "targetRing", "trees"])
 
-/** A node state's fingerprint with the fingerprints of its fields, to reuse those a step kept. */
-export interface NodeStateFp {
+/**
+ * The checker's record of one node state: its fingerprint with those of its fields (to reuse the
+ * ones a step kept), and the steps taken from it so far (memo.ts). One per state object.
+ */
+export interface NodeStateInfo extends MemoOwner {
   readonly state: NodeState
   readonly fields: NodeStateFields
   readonly parts: ReadonlyArray<Fp | undefined>
   readonly fp: Fp
+}
+
+/** The checker's record of one disk: its fingerprint, what it covers, the writes made to it. */
+export interface DiskInfo extends MemoOwner {
+  readonly disk: DurableState
+  readonly fp: Fp
+  /** See `diskCoverage`; -1 until computed. */
+  coverage: number
 }
 
 /** A node state's field names in order, each with the hash of its name (computed once). */
@@ -353,7 +390,7 @@ const fieldsOf = (record: Record<string, unknown>): NodeStateFields => {
  * model's constants left out). With `base`, the fingerprint of the state a step started from,
  * fields the step did not touch (same object) reuse its field fingerprints.
  */
-const nodeStateFp = (c: Compiled, state: NodeState, base: NodeStateFp | undefined): NodeStateFp => {
+const nodeStateInfo = (c: Compiled, state: NodeState, base: NodeStateInfo | undefined): NodeStateInfo => {
   const record = state as unknown as Record<string, unknown>
   const parent = base === undefined ? undefined : (base.state as unknown as Record<string, unknown>)
   const fields = base !== undefined && sameFields(base.fields.names, record) ? base.fields : fieldsOf(record)
@@ -372,7 +409,7 @@ const nodeStateFp = (c: Compiled, state: NodeState, base: NodeStateFp | undefine
     parts.push(part)
     h.word(fields.words[i]!).fp(part)
   }
-  return { state, fields, parts, fp: h.finish() }
+  return { state, fields, parts, fp: h.finish(), memo: undefined }
 }
 
 const sameFields = (fields: ReadonlyArray<string>, record: Record<string, unknown>): boolean => {
@@ -391,86 +428,232 @@ const valueFp = (value: unknown): Fp => {
   return h.finish()
 }
 
-const diskFp = (disk: DurableState): Fp => {
+/** A disk met for the first time (disks are immutable: one info per disk object). */
+const diskInfoOf = (disk: DurableState): DiskInfo => {
   const h = new Hasher()
   const fields = disk as unknown as Record<string, unknown>
   for (const field in fields) {
     h.string(field)
     anyInto(h, fields[field])
   }
-  return h.finish()
+  return { disk, fp: h.finish(), coverage: -1, memo: undefined }
 }
+
+/** For the small leaf hashes below, which call nothing that hashes: slots, lists, the world. */
+const leaf = new Hasher()
+
+const EMPTY_PENDING: ReadonlyArray<PendingPersist> = []
+const EMPTY_TIMERS: ReadonlyArray<Timer> = []
+const EMPTY_LIST_FP = leaf.reset().word(0).finish()
 
 const pendingFp = (pending: ReadonlyArray<PendingPersist>): Fp => {
-  const h = new Hasher().word(pending.length)
-  for (const entry of pending) h.fp(entry.fp)
+  if (pending.length === 0) return EMPTY_LIST_FP
+  const h = leaf.reset().word(pending.length)
+  for (let i = 0; i < pending.length; i++) h.fp(pending[i]!.fp)
   return h.finish()
 }
 
-const pendingEntry = (token: number, record: PersistRecord): PendingPersist =>
-  ({ token, record, fp: new Hasher().word(token).fp(valueFp(record)).finish() })
-
-/**
- * A node slot with its fingerprints, reusing those of `prev` for every part that is the same
- * object; `base` is the fingerprint of the state a step started from, when the state changed.
- */
-const makeSlot = (c: Compiled, prev: NodeSlot | undefined, parts: SlotParts): NodeSlot => {
-  const state = parts.state
-  const stateFp = state === undefined
-    ? undefined
-    : prev !== undefined && prev.state === state ? prev.stateFp : nodeStateFp(c, state, prev?.stateFp)
-  const disk = prev !== undefined && prev.disk === parts.disk ? prev.diskFp : diskFp(parts.disk)
-  const pending = prev !== undefined && prev.pending === parts.pending ? prev.pendingFp : pendingFp(parts.pending)
-  const timers = prev !== undefined && prev.timers === parts.timers ? prev.timersFp : valueFp(parts.timers)
-  const h = new Hasher()
-  if (stateFp === undefined) h.word(DOWN)
-  else h.fp(stateFp.fp)
-  h.fp(disk).fp(pending).fp(timers).word(parts.starts).word(parts.diskLost ? 1 : 0)
-  return { ...parts, stateFp, diskFp: disk, pendingFp: pending, timersFp: timers, fp: h.finish() }
+const pendingEntry = (token: number, record: PersistRecord): PendingPersist => {
+  const recordFp = valueFp(record)
+  return { token, record, fp: leaf.reset().word(token).fp(recordFp).finish() }
 }
 
-const makeClient = (client: Omit<ClientSlot, "fp">): ClientSlot => ({ ...client, fp: valueFp(client) })
+/** Timers are immutable values emitted by steps (and found again through the step cache). */
+const timerFps = new WeakMap<Timer, Fp>()
 
-const packetFp = (from: number, to: number, message: PeerMessage): Fp =>
-  new Hasher().word(from).word(to).fp(valueFp(message)).finish()
+const timerFp = (timer: Timer): Fp => {
+  let fp = timerFps.get(timer)
+  if (fp === undefined) {
+    fp = valueFp(timer)
+    timerFps.set(timer, fp)
+  }
+  return fp
+}
 
+const timersFp = (timers: ReadonlyArray<Timer>): Fp => {
+  if (timers.length === 0) return EMPTY_LIST_FP
+  for (let i = 0; i < timers.length; i++) timerFp(timers[i]!)
+  const h = leaf.reset().word(timers.length)
+  for (let i = 0; i < timers.length; i++) h.fp(timerFps.get(timers[i]!)!)
+  return h.finish()
+}
+
+/**
+ * The objects a transition makes and drops by the million (slots, worlds, transitions) are class
+ * instances rather than object literals: V8 tracks an allocation site per literal and, when most
+ * of a site's objects seem to survive a young-generation collection (as they may early in a run,
+ * while the transition cache fills), allocates all its later objects in the old generation,
+ * which doubled some runs' time and memory (see `Fingerprint` in fingerprint.ts).
+ */
+class Slot implements NodeSlot {
+  readonly state: NodeState | undefined
+  readonly disk: DurableState
+  fp: Fp | undefined = undefined
+  constructor(
+    readonly stateInfo: NodeStateInfo | undefined, readonly diskInfo: DiskInfo,
+    readonly pending: ReadonlyArray<PendingPersist>, readonly pendingFp: Fp,
+    readonly timers: ReadonlyArray<Timer>, readonly timersFp: Fp,
+    readonly starts: number, readonly diskLost: boolean
+  ) {
+    this.state = stateInfo === undefined ? undefined : stateInfo.state
+    this.disk = diskInfo.disk
+  }
+}
+
+const slotOf = (
+  stateInfo: NodeStateInfo | undefined, diskInfo: DiskInfo, pending: ReadonlyArray<PendingPersist>, pendingFp: Fp,
+  timers: ReadonlyArray<Timer>, timersFp: Fp, starts: number, diskLost: boolean
+): NodeSlot => new Slot(stateInfo, diskInfo, pending, pendingFp, timers, timersFp, starts, diskLost)
+
+class World implements WorldState {
+  constructor(
+    readonly nodes: ReadonlyArray<NodeSlot>, readonly flight: ReadonlyArray<Packet>, readonly clients: ReadonlyArray<ClientSlot>,
+    readonly histories: ReadonlyArray<number>, readonly acked: number, readonly ackersLeft: ReadonlyArray<number>,
+    readonly excused: number, readonly used: Used, readonly cut: number, readonly now: number, readonly fp: Fp
+  ) {}
+}
+
+class TransitionResult implements Transition {
+  constructor(readonly state: WorldState, readonly violation: Violation | undefined, readonly flags: number) {}
+}
+
+/** The two inputs fed on nearly every transition (a delivery, a persist completing). */
+class ReceiveInput {
+  readonly _tag = "Receive"
+  constructor(readonly from: string, readonly message: PeerMessage) {}
+}
+
+class PersistDoneInput {
+  readonly _tag = "PersistDone"
+  constructor(readonly token: number) {}
+}
+
+/** For the combinations of fingerprints below (slots, the world). */
+const combiner = new Combiner()
+
+/** A slot's fingerprint, computed once (slots are shared by a world and its successors). */
+const slotFp = (slot: NodeSlot): Fp => {
+  let fp = slot.fp
+  if (fp === undefined) {
+    const h = combiner.reset()
+    if (slot.stateInfo === undefined) h.word(DOWN)
+    else h.fp(slot.stateInfo.fp)
+    fp = h.fp(slot.diskInfo.fp).fp(slot.pendingFp).fp(slot.timersFp).word(slot.starts | (slot.diskLost ? 1 << 16 : 0)).finish()
+    slot.fp = fp
+  }
+  return fp
+}
+
+/** Contexts are the clocks of replies, immutable and shared: hashed once each. */
+const contextFps = new WeakMap<VClock, Fp>()
+
+const contextFp = (context: VClock): Fp => {
+  let fp = contextFps.get(context)
+  if (fp === undefined) {
+    fp = valueFp(context)
+    contextFps.set(context, fp)
+  }
+  return fp
+}
+
+const NO_REQUEST = 0x4e4f5251
+
+const makeClient = (client: Omit<ClientSlot, "fp">): ClientSlot => {
+  const { next, pending, seen, context } = client
+  for (let i = 0; i < context.length; i++) contextFp(context[i]!)
+  const h = new Hasher().word(next)
+  if (pending === undefined) h.word(NO_REQUEST)
+  else h.string(pending.id).word(pending.node).word(pending.starts).word(pending.ackedBefore)
+  for (let i = 0; i < seen.length; i++) h.word(seen[i]!)
+  for (let i = 0; i < context.length; i++) h.fp(contextFps.get(context[i]!)!)
+  return { next, pending, seen, context, fp: h.finish() }
+}
+
+const packetFp = (from: number, to: number, message: PeerMessage): Fp => {
+  const messageFp = valueFp(message)
+  return leaf.reset().word(from).word(to).fp(messageFp).finish()
+}
+
+/**
+ * A world's fingerprint, a combination of its parts' (see `Combiner`). Its layout is fixed by the
+ * model (as many nodes, clients and writes in every world; the messages in flight summed lane by
+ * lane, a multiset, and counted), so no part needs a tag; small counters are packed (each fault
+ * count is at most 15, see `compile`; a cut is a mask of at most 8 nodes; an acknowledging-node
+ * mask too).
+ */
 const worldFp = (w: Omit<WorldState, "fp">): Fp => {
-  const h = new Hasher()
-  for (const slot of w.nodes) h.fp(slot.fp)
-  const flight = new FpSum()
-  for (const packet of w.flight) flight.add(packet.fp)
-  h.fp(flight.finish(0x464c5431))
-  for (const client of w.clients) h.fp(client.fp)
-  for (const history of w.histories) h.word(history)
+  const nodes = w.nodes
+  for (let i = 0; i < nodes.length; i++) slotFp(nodes[i]!)
+  let flightHi = 0
+  let flightLo = 0
+  const flight = w.flight
+  for (let i = 0; i < flight.length; i++) {
+    const fp = flight[i]!.fp
+    flightHi = (flightHi + fp.hi) | 0
+    flightLo = (flightLo + fp.lo) | 0
+  }
+  const h = combiner.reset()
+  for (let i = 0; i < nodes.length; i++) h.fp(nodes[i]!.fp!)
+  h.word(flight.length).lanes(flightHi, flightLo)
+  const clients = w.clients
+  for (let i = 0; i < clients.length; i++) h.fp(clients[i]!.fp)
+  const histories = w.histories
+  for (let i = 0; i < histories.length; i++) h.word(histories[i]!)
   h.word(w.acked).word(w.excused)
-  for (const ackers of w.ackersLeft) h.word(ackers)
+  const ackersLeft = w.ackersLeft
+  let packed = 0
+  for (let i = 0; i < ackersLeft.length; i++) {
+    packed = (packed << 8) | ackersLeft[i]!
+    if ((i & 3) === 3) {
+      h.word(packed)
+      packed = 0
+    }
+  }
+  if ((ackersLeft.length & 3) !== 0) h.word(packed)
   const u = w.used
-  h.word(u.crashes).word(u.diskLosses).word(u.drops).word(u.dups).word(u.partitions).word(u.periodic)
-  return h.word(w.cut).word(w.now).finish()
+  h.word(u.crashes | (u.diskLosses << 4) | (u.drops << 8) | (u.dups << 12) | (u.partitions << 16) | (u.periodic << 20) | (w.cut << 24))
+  return h.word(w.now).finish()
 }
 
 const comparePackets = (a: Fp, b: Fp): number => a.hi - b.hi || a.lo - b.lo
 
 // ---- transitions -----------------------------------------------------------------------------
 
+/** A change to a node slot (see `Draft.setSlot`): a state (undefined: crashed) or disk comes with its info. */
+interface SlotPatch {
+  readonly stateInfo?: NodeStateInfo | undefined
+  readonly diskInfo?: DiskInfo
+  readonly pending?: ReadonlyArray<PendingPersist>
+  readonly timers?: ReadonlyArray<Timer>
+  readonly starts?: number
+  readonly diskLost?: boolean
+}
+
 /** A world being changed by one transition; `freeze` makes the next immutable world. */
 class Draft {
-  nodes: Array<NodeSlot>
-  flight: Array<Packet>
-  clients: Array<ClientSlot>
-  histories: Array<number>
-  acked: number
-  ackersLeft: Array<number>
-  excused: number
-  used: Used
-  cut: number
-  now: number
+  nodes!: Array<NodeSlot>
+  flight!: Array<Packet>
+  clients!: Array<ClientSlot>
+  histories!: Array<number>
+  acked!: number
+  ackersLeft!: Array<number>
+  excused!: number
+  used!: Used
+  cut!: number
+  now!: number
   violation: Violation | undefined = undefined
   flags = 0
-  readonly c: Compiled
-  readonly rec: Recorder | undefined
+  c!: Compiled
+  rec: Recorder | undefined
 
   constructor(readonlyWorld: WorldState, c: Compiled, rec: Recorder | undefined) {
+    this.reset(readonlyWorld, c, rec)
+  }
+
+  /** Start over from `readonlyWorld` (one draft serves every `apply`: see `draftFor`). */
+  reset(readonlyWorld: WorldState, c: Compiled, rec: Recorder | undefined): this {
+    this.violation = undefined
+    this.flags = 0
     this.c = c
     this.rec = rec
     this.nodes = readonlyWorld.nodes.slice()
@@ -483,33 +666,39 @@ class Draft {
     this.used = readonlyWorld.used
     this.cut = readonlyWorld.cut
     this.now = readonlyWorld.now
+    return this
   }
 
   freeze(): WorldState {
-    const world = {
-      nodes: this.nodes, flight: this.flight, clients: this.clients, histories: this.histories,
-      acked: this.acked, ackersLeft: this.ackersLeft, excused: this.excused, used: this.used,
-      cut: this.cut, now: this.now
-    }
-    return { ...world, fp: worldFp(world) }
+    return new World(
+      this.nodes, this.flight, this.clients, this.histories, this.acked, this.ackersLeft, this.excused, this.used,
+      this.cut, this.now, worldFp(this)
+    )
   }
 
   /** Replace node `i`'s slot by `prev` changed as `patch` says, fingerprints kept up to date. */
-  setSlot(i: number, patch: Partial<SlotParts>): void {
+  setSlot(i: number, patch: SlotPatch): void {
     const prev = this.nodes[i]!
-    this.nodes[i] = makeSlot(this.c, prev, {
-      state: "state" in patch ? patch.state : prev.state,
-      disk: patch.disk ?? prev.disk,
-      pending: patch.pending ?? prev.pending,
-      timers: patch.timers ?? prev.timers,
-      starts: patch.starts ?? prev.starts,
-      diskLost: patch.diskLost ?? prev.diskLost
-    })
+    const pending = patch.pending ?? prev.pending
+    const timers = patch.timers ?? prev.timers
+    this.nodes[i] = slotOf(
+      "stateInfo" in patch ? patch.stateInfo : prev.stateInfo,
+      patch.diskInfo ?? prev.diskInfo,
+      pending, pending === prev.pending ? prev.pendingFp : pendingFp(pending),
+      timers, timers === prev.timers ? prev.timersFp : timersFp(timers),
+      patch.starts ?? prev.starts,
+      patch.diskLost ?? prev.diskLost
+    )
   }
 
   setClient(i: number, patch: Partial<Omit<ClientSlot, "fp">>): void {
-    const { fp: _fp, ...prev } = this.clients[i]!
-    this.clients[i] = makeClient({ ...prev, ...patch })
+    const prev = this.clients[i]!
+    this.clients[i] = makeClient({
+      next: patch.next ?? prev.next,
+      pending: "pending" in patch ? patch.pending : prev.pending,
+      seen: patch.seen ?? prev.seen,
+      context: patch.context ?? prev.context
+    })
   }
 
   violate(invariant: string, message: string): void {
@@ -539,7 +728,7 @@ class Draft {
 
 const emptyWorld = (c: Compiled): WorldState => {
   const world = {
-    nodes: c.ids.map(() => makeSlot(c, undefined, { state: undefined, disk: emptyDurableState, pending: [], timers: [], starts: 0, diskLost: false })),
+    nodes: c.ids.map(() => slotOf(undefined, c.cache.emptyDisk, EMPTY_PENDING, EMPTY_LIST_FP, EMPTY_TIMERS, EMPTY_LIST_FP, 0, false)),
     flight: [],
     clients: c.model.clients.map(() => makeClient({
       next: 0, pending: undefined, seen: c.keys.map(() => 0), context: c.keys.map(() => emptyVClock)
@@ -552,7 +741,10 @@ const emptyWorld = (c: Compiled): WorldState => {
     cut: 0,
     now: 0
   }
-  return { ...world, fp: worldFp(world) }
+  return new World(
+    world.nodes, world.flight, world.clients, world.histories, world.acked, world.ackersLeft, world.excused, world.used,
+    world.cut, world.now, worldFp(world)
+  )
 }
 
 /** Every node started from an empty disk, its first epoch durable: where every execution begins. */
@@ -578,51 +770,211 @@ const cancelTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyArray<
   return timers.some((t) => timerKey(t) === key) ? timers.filter((t) => timerKey(t) !== key) : timers
 }
 
-/** Feed one input to one live node through the core, check it, and perform its effects. */
-const feed = (d: Draft, node: number, input: NodeInput): void => {
-  const slot = d.nodes[node]!
-  const before = slot.state
-  if (before === undefined) throw new Error(`check: input ${input._tag} to ${d.c.ids[node]}, which is down`)
-  d.record(node, { _tag: "Input", input })
-  const result = step(before, input, d.now)
-  checkStep(d, node, before, input, result.effects)
-  let pending = slot.pending
-  let timers = slot.timers
-  const replies: Array<ClientReply> = []
-  for (const effect of result.effects) {
+/**
+ * One step of one node, prepared for any world it happens in: the new state with its
+ * fingerprint, the effects sorted by what they touch (packets with their fingerprints, timer
+ * changes, persists, replies), and what the invariant checks need of them that depends on the
+ * step alone. Cached (memo.ts): only the first time costs a `step`.
+ */
+interface StepOutcome {
+  readonly stateInfo: NodeStateInfo
+  readonly packets: ReadonlyArray<Packet>
+  /** SOMETIMES flags of the step itself: a repair or a forward sent, a hint stored or deleted. */
+  readonly flags: number
+  readonly timerEffects: ReadonlyArray<NodeEffect>
+  readonly persists: ReadonlyArray<PendingPersist>
+  readonly persistChecks: ReadonlyArray<PersistCheck>
+  readonly replies: ReadonlyArray<ReplyFacts>
+  /** What these effects made of the last timers and pending persists they were applied to. */
+  timersIn: ReadonlyArray<Timer> | undefined
+  timersOut: ReadonlyArray<Timer>
+  timersOutFp: Fp
+  pendingIn: ReadonlyArray<PendingPersist> | undefined
+  pendingOut: ReadonlyArray<PendingPersist>
+  pendingOutFp: Fp
+}
+
+/**
+ * What SIB-1 and HINT-1 need of one persisted record (see `checkPersists`): for a key's new set,
+ * the events it holds and those it must cover (what the replica held and what it received); for
+ * a deleted hint, the events of the hint and whose disk must hold them.
+ */
+type PersistCheck =
+  | { readonly _tag: "StoreKey"; readonly key: string; readonly held: number; readonly needed: number }
+  | { readonly _tag: "DeleteHint"; readonly intended: string; readonly intendedIndex: number; readonly key: string; readonly events: number }
+
+/** A reply with what its client and the checks need of it, resolved once. */
+interface ReplyFacts {
+  readonly reply: ClientReply
+  /** The client that sent the request, if any. */
+  readonly owner: number | undefined
+  /** The events of the siblings it lists (0 for a failure). */
+  readonly events: number
+  /** A get answered by home replicas only (QUORUM-1 judges those). */
+  readonly home: boolean
+  /** For an acknowledged put: its write and the mask of the nodes that acknowledged it. */
+  readonly write: number | undefined
+  readonly ackers: number
+}
+
+const INPUT_START = 1
+const INPUT_CLIENT = 2
+const INPUT_RECEIVE = 3
+const INPUT_TIMER = 4
+const INPUT_PERSIST_DONE = 5
+const INPUT_ADMIN = 6
+
+/**
+ * `step`, through the cache. An input is keyed by what the core reads of it: a message or a
+ * timer by identity (with the sender, the pick), a persist by its token, a start by its floor,
+ * a client request by its id (which fixes its kind, key and value) and its context (identity).
+ */
+const stepOnce = (c: Compiled, node: number, info: NodeStateInfo, input: NodeInput, now: number): StepOutcome => {
+  let kind: number
+  let a: unknown
+  let b: unknown
+  switch (input._tag) {
+    case "Start":
+      kind = INPUT_START
+      a = input.epochFloor
+      b = undefined
+      break
+    case "Client":
+      kind = INPUT_CLIENT
+      a = input.request.id
+      b = input.request._tag === "Get" ? input.request.r : input.request.context
+      break
+    case "Receive":
+      kind = INPUT_RECEIVE
+      a = input.message
+      b = input.from
+      break
+    case "TimerFired":
+      kind = INPUT_TIMER
+      a = input.timer
+      b = input.pick
+      break
+    case "PersistDone":
+      kind = INPUT_PERSIST_DONE
+      a = input.token
+      b = undefined
+      break
+    case "Admin":
+      kind = INPUT_ADMIN
+      a = input
+      b = undefined
+      break
+  }
+  const steps = c.cache.steps
+  const found = steps.find<StepOutcome>(info, kind, a, b, now)
+  if (found !== undefined) return found
+  const result = step(info.state, input, now)
+  return steps.store(info, kind, a, b, now, prepareOutcome(c, node, info, input, result.state, result.effects))
+}
+
+const prepareOutcome = (
+  c: Compiled, node: number, base: NodeStateInfo, input: NodeInput, state: NodeState, effects: ReadonlyArray<NodeEffect>
+): StepOutcome => {
+  const packets: Array<Packet> = []
+  const timerEffects: Array<NodeEffect> = []
+  const persists: Array<PendingPersist> = []
+  const persistChecks: Array<PersistCheck> = []
+  const replies: Array<ReplyFacts> = []
+  let flags = 0
+  for (const effect of effects) {
     switch (effect._tag) {
-      case "Send":
-        send(d, node, effect.to, effect.message)
+      case "Send": {
+        const to = c.nodeIndex.get(effect.to)
+        if (to === undefined) throw new Error(`check: a message to unknown node ${effect.to}`)
+        if (effect.message._tag === "Repair") flags |= F_REPAIR
+        if (effect.message._tag === "Forward") flags |= F_FORWARDED
+        packets.push({ from: node, to, message: effect.message, fp: packetFp(node, to, effect.message) })
         break
+      }
       case "SetTimer":
-        timers = setTimer(timers, effect.timer)
-        break
       case "CancelTimer":
-        timers = cancelTimer(timers, effect.timer)
+        timerEffects.push(effect)
         break
       case "Persist":
-        pending = [...pending, pendingEntry(effect.token, effect.record)]
+        persists.push(pendingEntry(effect.token, effect.record))
+        flags |= persistFacts(c, base.state, input, effect.record, persistChecks)
         break
       case "Reply":
-        replies.push(effect.reply)
+        replies.push(replyFacts(c, effect.reply))
         break
     }
   }
-  d.setSlot(node, { state: result.state, pending, timers })
-  for (const reply of replies) clientReply(d, reply)
+  return {
+    stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, persistChecks, replies,
+    timersIn: undefined, timersOut: EMPTY_TIMERS, timersOutFp: EMPTY_LIST_FP,
+    pendingIn: undefined, pendingOut: EMPTY_PENDING, pendingOutFp: EMPTY_LIST_FP
+  }
 }
 
-const send = (d: Draft, from: number, toId: string, message: PeerMessage): void => {
-  const to = d.c.nodeIndex.get(toId)
-  if (to === undefined) throw new Error(`check: a message to unknown node ${toId}`)
-  if (message._tag === "Repair") d.flags |= F_REPAIR
-  if (message._tag === "Forward") d.flags |= F_FORWARDED
+/** The timers after `outcome`'s timer effects, from `timers` (left in `timersOut`, `timersOutFp`). */
+const applyTimerEffects = (outcome: StepOutcome, timers: ReadonlyArray<Timer>): void => {
+  if (outcome.timersIn === timers) return
+  let next = timers
+  for (const effect of outcome.timerEffects) {
+    if (effect._tag === "SetTimer") next = setTimer(next, effect.timer)
+    else if (effect._tag === "CancelTimer") next = cancelTimer(next, effect.timer)
+  }
+  outcome.timersIn = timers
+  outcome.timersOut = next
+  outcome.timersOutFp = timersFp(next)
+}
+
+/** The pending persists after `outcome`'s, from `pending` (left in `pendingOut`, `pendingOutFp`). */
+const appendPersists = (outcome: StepOutcome, pending: ReadonlyArray<PendingPersist>): void => {
+  if (outcome.pendingIn === pending) return
+  const next = pending.concat(outcome.persists)
+  outcome.pendingIn = pending
+  outcome.pendingOut = next
+  outcome.pendingOutFp = pendingFp(next)
+}
+
+/** Feed one input to one live node through the core, check it, and perform its effects. */
+const feed = (d: Draft, node: number, input: NodeInput): void => {
+  const slot = d.nodes[node]!
+  feedWith(d, node, input, slot.diskInfo, slot.pending, slot.pendingFp)
+}
+
+/**
+ * `feed`, the node's disk and pending persists being `diskInfo` and `pending` rather than its
+ * slot's (a persist just completed: one slot built instead of two).
+ */
+const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: DiskInfo, pending: ReadonlyArray<PendingPersist>, pendingFp: Fp): void => {
+  const slot = d.nodes[node]!
+  const info = slot.stateInfo
+  if (info === undefined) throw new Error(`check: input ${input._tag} to ${d.c.ids[node]}, which is down`)
+  if (d.rec !== undefined) d.record(node, { _tag: "Input", input })
+  const outcome = stepOnce(d.c, node, info, input, d.now)
+  if (outcome.persistChecks.length > 0) checkPersists(d, node, diskInfo.disk, outcome.persistChecks)
+  d.flags |= outcome.flags
+  for (const packet of outcome.packets) send(d, packet)
+  let timers = slot.timers
+  let timersFp = slot.timersFp
+  if (outcome.timerEffects.length > 0) {
+    applyTimerEffects(outcome, timers)
+    timers = outcome.timersOut
+    timersFp = outcome.timersOutFp
+  }
+  if (outcome.persists.length > 0) {
+    appendPersists(outcome, pending)
+    pending = outcome.pendingOut
+    pendingFp = outcome.pendingOutFp
+  }
+  d.nodes[node] = slotOf(outcome.stateInfo, diskInfo, pending, pendingFp, timers, timersFp, slot.starts, slot.diskLost)
+  for (const facts of outcome.replies) clientReply(d, facts)
+}
+
+const send = (d: Draft, packet: Packet): void => {
   // A message to a crashed node, or across the cut, is lost (as the simulator drops it).
-  if (d.nodes[to]!.state === undefined || d.blocked(from, to)) {
+  if (d.nodes[packet.to]!.state === undefined || d.blocked(packet.from, packet.to)) {
     d.flags |= F_LOST
     return
   }
-  d.addPacket({ from, to, message, fp: packetFp(from, to, message) })
+  d.addPacket(packet)
 }
 
 const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
@@ -645,22 +997,45 @@ const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
   }
 }
 
+/**
+ * What the checks of one persisted record need that depends on the step alone (the state it
+ * started from, the input, the record), appended to `checks`; returns its SOMETIMES flags.
+ */
+const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, record: PersistRecord, checks: Array<PersistCheck>): number => {
+  switch (record._tag) {
+    case "StoreKey": {
+      const needed = setEvents(c, storeSetOf(c, before.store, record.key)).all | incomingEvents(c, input, record.key)
+      checks.push({ _tag: "StoreKey", key: record.key, held: setEvents(c, record.set).all, needed })
+      return 0
+    }
+    case "StoreHint":
+      return F_HINT_STORED
+    case "DeleteHint": {
+      const hint = Option.getOrUndefined(HashMap.get(before.hints, hintId(record.intended, record.key)))
+      const intendedIndex = c.nodeIndex.get(record.intended)
+      if (c.model.checks.hint && hint !== undefined && intendedIndex !== undefined) {
+        checks.push({ _tag: "DeleteHint", intended: record.intended, intendedIndex, key: record.key, events: setEvents(c, hint.set).all })
+      }
+      return F_HINT_DELIVERED
+    }
+    default:
+      return 0
+  }
+}
+
 /** SIB-1 at the replica and HINT-1 at hint deletion, on what a step persists (as the simulator). */
-const checkStep = (d: Draft, node: number, before: NodeState, input: NodeInput, effects: ReadonlyArray<NodeEffect>): void => {
+const checkPersists = (d: Draft, node: number, ownDisk: DurableState, persistChecks: ReadonlyArray<PersistCheck>): void => {
   const c = d.c
   const checks = c.model.checks
   const id = c.ids[node]!
-  for (const effect of effects) {
-    if (effect._tag !== "Persist") continue
-    const record = effect.record
-    switch (record._tag) {
+  for (const check of persistChecks) {
+    switch (check._tag) {
       case "StoreKey": {
-        const now = setEvents(c, record.set).all
+        const now = check.held
         if (checks.sibDrop) {
-          const needed = setEvents(c, storeSetOf(c, before.store, record.key)).all | incomingEvents(c, input, record.key)
-          const dropped = needed & ~coverage(d.histories, now)
+          const dropped = check.needed & ~coverage(d.histories, now)
           if (dropped !== 0) {
-            d.violate("SIB-1", `${id} dropped ${eventNames(c, dropped)} from ${record.key}: it now holds ${eventNames(c, now)}, none of which has seen it`)
+            d.violate("SIB-1", `${id} dropped ${eventNames(c, dropped)} from ${check.key}: it now holds ${eventNames(c, now)}, none of which has seen it`)
           }
         }
         if (checks.sibStoreAntichain) {
@@ -668,45 +1043,52 @@ const checkStep = (d: Draft, node: number, before: NodeState, input: NodeInput, 
             const a = 31 - Math.clz32(m & -m)
             const older = d.histories[a]! & now & ~bit(a)
             if (older !== 0) {
-              d.violate("SIB-1", `${id} keeps ${eventNames(c, older)} beside ${c.writes[a]!.id} in ${record.key}, though ${c.writes[a]!.id} has seen it`)
+              d.violate("SIB-1", `${id} keeps ${eventNames(c, older)} beside ${c.writes[a]!.id} in ${check.key}, though ${c.writes[a]!.id} has seen it`)
             }
           }
         }
         break
       }
-      case "StoreHint":
-        d.flags |= F_HINT_STORED
-        break
       case "DeleteHint": {
-        d.flags |= F_HINT_DELIVERED
-        if (!checks.hint) break
-        const hint = Option.getOrUndefined(HashMap.get(before.hints, hintId(record.intended, record.key)))
-        const intended = c.nodeIndex.get(record.intended)
-        if (hint === undefined || intended === undefined || d.nodes[intended]!.diskLost) break
-        const held = coverage(d.histories, diskKeyEvents(c, d.nodes[intended]!.disk, record.key))
-        const missing = setEvents(c, hint.set).all & ~held
+        const intended = d.nodes[check.intendedIndex]!
+        if (intended.diskLost) break
+        const disk = check.intendedIndex === node ? ownDisk : intended.disk
+        const held = coverage(d.histories, diskKeyEvents(c, disk, check.key))
+        const missing = check.events & ~held
         if (missing !== 0) {
-          d.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${record.intended}'s disk does not hold ${eventNames(c, missing)}`)
+          d.violate("HINT-1", `${id} deleted its hint for ${check.intended}/${check.key} but ${check.intended}'s disk does not hold ${eventNames(c, missing)}`)
         }
         break
       }
-      case "Epoch":
-        break
     }
   }
 }
 
-/** A reply reaches its client: SIB-1 on what it lists, QUORUM-1, and the client moves on. */
-const clientReply = (d: Draft, reply: ClientReply): void => {
-  const c = d.c
-  d.rec?.replies.push({ at: d.now, reply })
+/** What `clientReply` needs of a reply that depends on the reply alone. */
+const replyFacts = (c: Compiled, reply: ClientReply): ReplyFacts => {
   const owner = c.requestClient.get(reply.id)
+  if (reply._tag === "Failed") return { reply, owner, events: 0, home: false, write: undefined, ackers: 0 }
+  const events = valuesMask(c, reply.siblings)
+  if (reply._tag === "GetOk") {
+    const key = c.keyIndex.get(reply.key)!
+    const home = reply.nodes.every((node) => c.top[key]!.includes(c.nodeIndex.get(node)!))
+    return { reply, owner, events, home, write: undefined, ackers: 0 }
+  }
+  let ackers = 0
+  for (const node of reply.nodes) ackers |= bit(c.nodeIndex.get(node)!)
+  return { reply, owner, events, home: false, write: c.writeIndex.get(reply.id), ackers }
+}
+
+/** A reply reaches its client: SIB-1 on what it lists, QUORUM-1, and the client moves on. */
+const clientReply = (d: Draft, facts: ReplyFacts): void => {
+  const c = d.c
+  const { reply, owner, events } = facts
+  d.rec?.replies.push({ at: d.now, reply })
   const client = owner === undefined ? undefined : d.clients[owner]
   const mine = client !== undefined && client.pending?.id === reply.id
   if (reply._tag === "Failed") {
     d.flags |= F_FAILED
   } else {
-    const events = valuesMask(c, reply.siblings)
     if (reply.siblings.length > 1) d.flags |= F_SIBLINGS
     if (c.model.checks.sibReplyAntichain) {
       for (let m = events; m !== 0; m &= m - 1) {
@@ -725,9 +1107,7 @@ const clientReply = (d: Draft, reply: ClientReply): void => {
       // QUORUM-1 as the paper states it: R + W > N makes read and write quorums intersect. Judged
       // for gets answered by home replicas only, so a miss means the write's quorum was sloppy:
       // fallbacks took some of its W acknowledgements, outside every read quorum of home nodes.
-      const key = c.keyIndex.get(reply.key)!
-      const home = reply.nodes.every((node) => c.top[key]!.includes(c.nodeIndex.get(node)!))
-      if (mine && c.model.checks.quorum && home) {
+      if (mine && c.model.checks.quorum && facts.home) {
         const missed = client.pending!.ackedBefore & ~coverage(d.histories, events)
         if (missed !== 0) {
           const p = c.model.protocol
@@ -739,13 +1119,11 @@ const clientReply = (d: Draft, reply: ClientReply): void => {
       }
     } else {
       d.flags |= F_PUT_ACKED
-      const w = c.writeIndex.get(reply.id)
+      const w = facts.write
       if (w !== undefined && (d.acked & bit(w)) === 0) {
         d.acked |= bit(w)
-        let ackers = 0
-        for (const node of reply.nodes) ackers |= bit(c.nodeIndex.get(node)!)
         d.ackersLeft = d.ackersLeft.slice()
-        d.ackersLeft[w] = ackers
+        d.ackersLeft[w] = facts.ackers
       }
     }
     if (mine) {
@@ -761,30 +1139,51 @@ const clientReply = (d: Draft, reply: ClientReply): void => {
   if (mine) d.setClient(owner!, { pending: undefined })
 }
 
+const DISK_RECOVER = 1
+const DISK_APPLY = 2
+
+/** `recover`, through the cache: a node restarted from one disk is one state (one object). */
+const recoverOnce = (c: Compiled, node: number, disk: DiskInfo): NodeStateInfo =>
+  c.cache.disks.find<NodeStateInfo>(disk, DISK_RECOVER, node, undefined, 0) ??
+    c.cache.disks.store(disk, DISK_RECOVER, node, undefined, 0, nodeStateInfo(c, recover(c.ids[node]!, c.model.protocol, c.ring, disk.disk), undefined))
+
+/** `applyRecord`, through the cache: one disk written with one record is one disk (one object). */
+const applyOnce = (c: Compiled, disk: DiskInfo, record: PersistRecord): DiskInfo =>
+  c.cache.disks.find<DiskInfo>(disk, DISK_APPLY, record, undefined, 0) ??
+    c.cache.disks.store(disk, DISK_APPLY, record, undefined, 0, diskInfoOf(applyRecord(disk.disk, record)))
+
 const restart = (d: Draft, node: number): void => {
   const slot = d.nodes[node]!
   const starts = slot.starts + 1
   d.record(node, { _tag: "Recover" })
-  d.setSlot(node, { state: recover(d.c.ids[node]!, d.c.model.protocol, d.c.ring, slot.disk), pending: [], timers: [], starts })
+  d.setSlot(node, { stateInfo: recoverOnce(d.c, node, slot.diskInfo), pending: EMPTY_PENDING, timers: EMPTY_TIMERS, starts })
   feed(d, node, { _tag: "Start", epochFloor: starts })
 }
 
 const completePersist = (d: Draft, node: number): void => {
   const slot = d.nodes[node]!
-  const [first, ...rest] = slot.pending
+  const first = slot.pending[0]
   if (first === undefined) throw new Error("check: no persist to complete")
-  d.setSlot(node, { disk: applyRecord(slot.disk, first.record), pending: rest })
-  feed(d, node, { _tag: "PersistDone", token: first.token })
+  const pending = slot.pending.length === 1 ? EMPTY_PENDING : slot.pending.slice(1)
+  const diskInfo = applyOnce(d.c, slot.diskInfo, first.record)
+  feedWith(d, node, new PersistDoneInput(first.token), diskInfo, pending, pendingFp(pending))
 }
 
 const crash = (d: Draft, node: number, loseDisk: boolean): void => {
   const slot = d.nodes[node]!
   if (slot.pending.length > 0) d.flags |= F_CRASH_PENDING
-  d.record(node, { _tag: loseDisk ? "DiskLoss" : "Crash" })
-  d.setSlot(node, { state: undefined, pending: [], timers: [], ...(loseDisk ? { disk: emptyDurableState, diskLost: true } : {}) })
-  const before = d.flight.length
-  d.flight = d.flight.filter((packet) => packet.to !== node)
-  if (d.flight.length < before) d.flags |= F_LOST
+  if (d.rec !== undefined) d.record(node, { _tag: loseDisk ? "DiskLoss" : "Crash" })
+  d.nodes[node] = loseDisk
+    ? slotOf(undefined, d.c.cache.emptyDisk, EMPTY_PENDING, EMPTY_LIST_FP, EMPTY_TIMERS, EMPTY_LIST_FP, slot.starts, true)
+    : slotOf(undefined, slot.diskInfo, EMPTY_PENDING, EMPTY_LIST_FP, EMPTY_TIMERS, EMPTY_LIST_FP, slot.starts, slot.diskLost)
+  // The messages in flight to it are lost.
+  const flight = d.flight
+  let kept = 0
+  for (let i = 0; i < flight.length; i++) if (flight[i]!.to !== node) flight[kept++] = flight[i]!
+  if (kept < flight.length) {
+    flight.length = kept
+    d.flags |= F_LOST
+  }
   if (loseDisk) {
     const ackersLeft = d.ackersLeft.slice()
     for (let w = 0; w < ackersLeft.length; w++) {
@@ -803,9 +1202,15 @@ const fire = (d: Draft, node: number, timer: Timer, pick?: number): void => {
 }
 
 const deliver = (d: Draft, index: number): void => {
-  const [packet] = d.flight.splice(index, 1)
-  if (d.flight.some((other) => other.fp.hi === packet!.fp.hi && other.fp.lo === packet!.fp.lo)) d.flags |= F_DUP
-  feed(d, packet!.to, { _tag: "Receive", from: d.c.ids[packet!.from]!, message: packet!.message })
+  const flight = d.flight
+  const packet = flight[index]!
+  flight.splice(index, 1)
+  // The multiset is sorted by fingerprint: an equal copy left is a neighbour.
+  const before = flight[index - 1]
+  const after = flight[index]
+  if ((before !== undefined && before.fp.hi === packet.fp.hi && before.fp.lo === packet.fp.lo) ||
+    (after !== undefined && after.fp.hi === packet.fp.hi && after.fp.lo === packet.fp.lo)) d.flags |= F_DUP
+  feed(d, packet.to, new ReceiveInput(d.c.ids[packet.from]!, packet.message))
 }
 
 const issue = (d: Draft, client: number): void => {
@@ -839,7 +1244,7 @@ const issue = (d: Draft, client: number): void => {
 const checkDurability = (d: Draft): void => {
   if (!d.c.model.checks.dur || d.acked === 0 || d.violation !== undefined) return
   let covered = 0
-  for (const slot of d.nodes) covered |= diskCoverage(d.c, d.histories, slot.disk)
+  for (const slot of d.nodes) covered |= diskCoverage(d.c, d.histories, slot.diskInfo)
   const lost = d.acked & ~d.excused & ~covered
   if (lost !== 0) {
     const w = 31 - Math.clz32(lost & -lost)
@@ -909,60 +1314,108 @@ const usefulPicks = (c: Compiled, w: Pick<WorldState, "nodes">, node: number, ti
 
 const quiet = (w: WorldState): boolean => w.flight.length === 0 && w.nodes.every((slot) => slot.pending.length === 0)
 
+/**
+ * One object per distinct action (actions are plain data, and `enabledActions` runs for every new
+ * world): by packet, node, client, timer or cut, made on first use. A firing with a pick is made
+ * each time (periodic timers fire rarely).
+ */
+export class ActionCache {
+  private readonly issues: Array<Action> = []
+  private readonly giveUps: Array<Action> = []
+  private readonly deliveries: Array<Action> = []
+  private readonly drops: Array<Action> = []
+  private readonly duplicates: Array<Action> = []
+  private readonly persists: Array<Action> = []
+  private readonly crashes: Array<Action> = []
+  private readonly diskLosses: Array<Action> = []
+  private readonly restarts: Array<Action> = []
+  private readonly fires: Array<Array<Action>> = []
+  private readonly partitions: Array<Action> = []
+  readonly heal: Action = { _tag: "Heal" }
+
+  issue(client: number): Action { return this.issues[client] ??= { _tag: "Issue", client } }
+  giveUp(client: number): Action { return this.giveUps[client] ??= { _tag: "GiveUp", client } }
+  deliver(packet: number): Action { return this.deliveries[packet] ??= { _tag: "Deliver", packet } }
+  drop(packet: number): Action { return this.drops[packet] ??= { _tag: "Drop", packet } }
+  duplicate(packet: number): Action { return this.duplicates[packet] ??= { _tag: "Duplicate", packet } }
+  persist(node: number): Action { return this.persists[node] ??= { _tag: "Persist", node } }
+  crash(node: number): Action { return this.crashes[node] ??= { _tag: "Crash", node } }
+  loseDisk(node: number): Action { return this.diskLosses[node] ??= { _tag: "LoseDisk", node } }
+  restart(node: number): Action { return this.restarts[node] ??= { _tag: "Restart", node } }
+  /** A cut is a mask below 2^8 (at most 8 nodes). */
+  partition(cut: number): Action { return this.partitions[cut] ??= { _tag: "Partition", cut } }
+
+  fire(node: number, timer: number, pick: number | undefined): Action {
+    if (pick !== undefined) return { _tag: "Fire", node, timer, pick }
+    const timers = this.fires[node] ??= []
+    return timers[timer] ??= { _tag: "Fire", node, timer }
+  }
+}
+
+const samePacket = (flight: ReadonlyArray<Packet>, p: number): boolean =>
+  p > 0 && flight[p - 1]!.fp.hi === flight[p]!.fp.hi && flight[p - 1]!.fp.lo === flight[p]!.fp.lo
+
 export const enabledActions = (c: Compiled, w: WorldState): ReadonlyArray<Action> => {
   const actions: Array<Action> = []
   const bounds = c.model.bounds
-  w.clients.forEach((client, i) => {
+  const made = c.cache.actions
+  const { nodes, flight, clients, used } = w
+  for (let i = 0; i < clients.length; i++) {
+    const client = clients[i]!
     if (client.pending === undefined) {
       const op = c.model.clients[i]![client.next]
-      if (op !== undefined && w.nodes[c.nodeIndex.get(op.node)!]!.state !== undefined) actions.push({ _tag: "Issue", client: i })
+      if (op !== undefined && nodes[c.nodeIndex.get(op.node)!]!.state !== undefined) actions.push(made.issue(i))
     } else {
-      const contact = w.nodes[client.pending.node]!
-      if (contact.state === undefined || contact.starts !== client.pending.starts) actions.push({ _tag: "GiveUp", client: i })
+      const contact = nodes[client.pending.node]!
+      if (contact.state === undefined || contact.starts !== client.pending.starts) actions.push(made.giveUp(i))
     }
-  })
-  for (let p = 0; p < w.flight.length; p++) {
-    if (p > 0 && w.flight[p - 1]!.fp.hi === w.flight[p]!.fp.hi && w.flight[p - 1]!.fp.lo === w.flight[p]!.fp.lo) continue
-    actions.push({ _tag: "Deliver", packet: p })
   }
-  w.nodes.forEach((slot, i) => {
-    if (slot.pending.length > 0) actions.push({ _tag: "Persist", node: i })
-  })
-  const timersMayFire = c.model.timing === "async" || quiet(w)
-  if (timersMayFire) {
-    w.nodes.forEach((slot, i) => {
-      if (slot.state === undefined) return
-      slot.timers.forEach((timer, t) => {
-        if (isOneShot(timer)) actions.push({ _tag: "Fire", node: i, timer: t })
-        else if (w.used.periodic < bounds.periodic) {
-          for (const pick of usefulPicks(c, w, i, timer)) {
-            actions.push(pick === undefined ? { _tag: "Fire", node: i, timer: t } : { _tag: "Fire", node: i, timer: t, pick })
-          }
+  // Equal copies of a message (neighbours: the multiset is sorted) are one choice.
+  for (let p = 0; p < flight.length; p++) if (!samePacket(flight, p)) actions.push(made.deliver(p))
+  for (let i = 0; i < nodes.length; i++) if (nodes[i]!.pending.length > 0) actions.push(made.persist(i))
+  if (c.model.timing === "async" || quiet(w)) {
+    for (let i = 0; i < nodes.length; i++) {
+      const slot = nodes[i]!
+      if (slot.state === undefined) continue
+      for (let t = 0; t < slot.timers.length; t++) {
+        const timer = slot.timers[t]!
+        if (isOneShot(timer)) actions.push(made.fire(i, t, undefined))
+        else if (used.periodic < bounds.periodic) {
+          for (const pick of usefulPicks(c, w, i, timer)) actions.push(made.fire(i, t, pick))
         }
-      })
-    })
-  }
-  for (let p = 0; p < w.flight.length; p++) {
-    if (p > 0 && w.flight[p - 1]!.fp.hi === w.flight[p]!.fp.hi && w.flight[p - 1]!.fp.lo === w.flight[p]!.fp.lo) continue
-    if (w.used.drops < bounds.drops) actions.push({ _tag: "Drop", packet: p })
-    if (w.used.dups < bounds.dups) actions.push({ _tag: "Duplicate", packet: p })
-  }
-  w.nodes.forEach((slot, i) => {
-    if (slot.state !== undefined) {
-      if (w.used.crashes < bounds.crashes) actions.push({ _tag: "Crash", node: i })
-      if (w.used.diskLosses < bounds.diskLosses) actions.push({ _tag: "LoseDisk", node: i })
-    } else {
-      actions.push({ _tag: "Restart", node: i })
+      }
     }
-  })
-  if (w.cut === 0 && w.used.partitions < bounds.partitions) for (const cut of c.cuts) actions.push({ _tag: "Partition", cut })
-  if (w.cut !== 0) actions.push({ _tag: "Heal" })
+  }
+  for (let p = 0; p < flight.length; p++) {
+    if (samePacket(flight, p)) continue
+    if (used.drops < bounds.drops) actions.push(made.drop(p))
+    if (used.dups < bounds.dups) actions.push(made.duplicate(p))
+  }
+  for (let i = 0; i < nodes.length; i++) {
+    if (nodes[i]!.state !== undefined) {
+      if (used.crashes < bounds.crashes) actions.push(made.crash(i))
+      if (used.diskLosses < bounds.diskLosses) actions.push(made.loseDisk(i))
+    } else {
+      actions.push(made.restart(i))
+    }
+  }
+  if (w.cut === 0 && used.partitions < bounds.partitions) for (const cut of c.cuts) actions.push(made.partition(cut))
+  if (w.cut !== 0) actions.push(made.heal)
   return actions
 }
 
 /** Apply one action; `rec` records the node steps and replies for a trace. */
+/**
+ * The draft `apply` works in, reused: a transition is made on every call, and its draft is
+ * garbage as soon as the world is frozen (the world keeps the draft's arrays, not the draft).
+ */
+let spareDraft: Draft | undefined
+
+const draftFor = (c: Compiled, w: WorldState, rec: Recorder | undefined): Draft =>
+  spareDraft === undefined ? (spareDraft = new Draft(w, c, rec)) : spareDraft.reset(w, c, rec)
+
 export const apply = (c: Compiled, w: WorldState, action: Action, rec?: Recorder): Transition => {
-  const d = new Draft(w, c, rec)
+  const d = draftFor(c, w, rec)
   switch (action._tag) {
     case "Issue":
       issue(d, action.client)
@@ -1018,7 +1471,13 @@ export const apply = (c: Compiled, w: WorldState, action: Action, rec?: Recorder
   }
   if (persistEagerly(d)) flushPersists(d)
   checkDurability(d)
-  return { state: d.freeze(), violation: d.violation, flags: d.flags }
+  return new TransitionResult(d.freeze(), d.violation, d.flags)
+}
+
+/** The first node with a persist pending, or -1. */
+const pendingNode = (d: Draft): number => {
+  for (let i = 0; i < d.nodes.length; i++) if (d.nodes[i]!.pending.length > 0) return i
+  return -1
 }
 
 /** Whether pending persists complete at once: "eager" persistence and no crash left to happen. */
@@ -1029,7 +1488,7 @@ const persistEagerly = (d: Draft): boolean =>
 /** Complete every pending persist, node by node, until none is left (completions may persist more). */
 const flushPersists = (d: Draft): void => {
   for (let round = 0; round < QUIESCE_STEPS_MAX && d.violation === undefined; round++) {
-    const node = d.nodes.findIndex((slot) => slot.pending.length > 0)
+    const node = pendingNode(d)
     if (node < 0) return
     completePersist(d, node)
   }
@@ -1061,7 +1520,7 @@ const drain = (d: Draft, budget: { steps: number }): void => {
       deliver(d, 0)
       continue
     }
-    const node = d.nodes.findIndex((slot) => slot.pending.length > 0)
+    const node = pendingNode(d)
     if (node < 0) return
     completePersist(d, node)
   }
