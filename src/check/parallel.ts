@@ -2,19 +2,19 @@
 // fingerprint table over a SharedArrayBuffer; worker threads recompute the same prefix, and
 // each takes its last level's worlds one at a time from a shared counter (work sharing without
 // moving any world between threads) and explores each depth-first, all storing into the one
-// shared table, so no world is explored twice. While the workers start (loading the modules takes
-// each most of a second) the main thread explores roots too, and leaves the rest to them once
-// they all explore. The first violation stops every thread.
+// shared table, so no world is explored twice. The first violation stops every worker. The main
+// thread explores nothing itself: a worker's heap can be bounded (`WORKER_OLD_GENERATION_MB`),
+// the main thread's cannot, and a root's subtree cannot be handed over half explored.
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
 import {
   actionsAlong, emptySometimes, newStats, PROGRESS_INTERVAL_MS, sampleCache, sampleMemory,
-  type CheckStats, type DepthFirstRun, type SearchResult
+  type CheckStats, type SearchResult
 } from "./explore.ts"
 import type { CheckModel, CheckOptions } from "./model.ts"
-import { CONTROL_EXPLORING, CONTROL_STOP, CONTROL_WORDS, expandPrefix, exploreRoots } from "./prefix.ts"
+import { CONTROL_WORDS, expandPrefix } from "./prefix.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
 import type { WorkerInit, WorkerReport } from "./worker.ts"
 import { compile, SOMETIMES, type Sometimes } from "./world.ts"
@@ -69,7 +69,6 @@ export const parallelSearch = async (options: CheckOptions, model: CheckModel, p
   const prefixDepth = stats.depth
   sampleCache(stats, c)
   const control = new SharedArrayBuffer(4 * CONTROL_WORDS)
-  const controlWords = new Int32Array(control)
   const latest = new Map<number, { stats: CheckStats; sometimes: Record<Sometimes, number> }>()
   const base = {
     generated: stats.generated, distinct: stats.distinct, settled: stats.settled, quiesced: stats.quiesced,
@@ -107,9 +106,8 @@ export const parallelSearch = async (options: CheckOptions, model: CheckModel, p
   }
   const rate = (distinct: number): string => `${Math.round(distinct / ((performance.now() - started) / 1000)).toLocaleString("en")} states/s`
   const execArgv = workerExecArgv()
-  const workerReports = Array.from({ length: parallel.workers }, (_, i) =>
+  const reports = await Promise.all(Array.from({ length: parallel.workers }, (_, index) =>
     new Promise<WorkerReport>((resolve) => {
-      const index = i + 1
       const init: WorkerInit = {
         options, table: table.buffers, control, rootsMin: parallel.workers * ROOTS_PER_WORKER,
         rootsExpected: prefix.roots.length, maxStates: parallel.maxStates, index
@@ -133,29 +131,7 @@ export const parallelSearch = async (options: CheckOptions, model: CheckModel, p
         void worker.terminate()
       })
       worker.on("error", (error) => resolve({ _tag: "Failed", index, message: error.message }))
-    }))
-  // The main thread explores too, from the same roots, while the workers start; once they all
-  // explore it takes no more roots (its heap cannot be bounded as theirs are). Until it is done it
-  // reads no worker's message, so its progress lines count the shared table.
-  const mainStats = newStats(1)
-  const mainSometimes = emptySometimes()
-  const mainRun: DepthFirstRun = {
-    c, table, stats: mainStats, sometimes: mainSometimes, maxStates: parallel.maxStates,
-    stopped: () => Atomics.load(controlWords, CONTROL_STOP) !== 0,
-    tick: () => {
-      sampleMemory(stats)
-      progress(() => `  ${table.size.toLocaleString("en")} distinct, ${rate(table.size)}, ${parallel.workers} workers starting, rss ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`)
-    }
-  }
-  const mainShare = exploreRoots(mainRun, prefix.roots, controlWords, () => Atomics.load(controlWords, CONTROL_EXPLORING) >= parallel.workers)
-  mainStats.stepsComputed = c.cache.steps.misses - base.stepsComputed
-  mainStats.stepsCached = c.cache.steps.hits - base.stepsCached
-  latest.set(0, { stats: mainStats, sometimes: mainSometimes })
-  const mainReport: WorkerReport = {
-    _tag: "Done", index: 0, stats: mainStats, sometimes: mainSometimes, outcome: mainShare.outcome,
-    ...(mainShare.finding === undefined ? {} : { finding: mainShare.finding })
-  }
-  const reports = [mainReport, ...await Promise.all(workerReports)]
+    })))
   aggregate()
   const failed = reports.find((report) => report._tag === "Failed")
   if (failed !== undefined && failed._tag === "Failed") throw new Error(`check: worker ${failed.index} failed: ${failed.message}`)

@@ -63,33 +63,26 @@ export const expandPrefix = (c: Compiled, rootsMin: number, stats?: CheckStats, 
   return { worlds, roots: frontier, finding: undefined }
 }
 
-/** What one thread's share of a parallel search came to ("yielded": it left the rest to others). */
+/** What one thread's share of a parallel search came to. */
 export interface RootsOutcome {
-  readonly outcome: "exhausted" | "violation" | "bounded" | "stopped" | "yielded"
+  readonly outcome: "exhausted" | "violation" | "bounded" | "stopped"
   /** With a violation: the root it was found under and the enabled-action indices from it. */
   readonly finding?: { readonly root: number; readonly path: ReadonlyArray<number>; readonly violation: Violation; readonly eventual: boolean }
 }
 
-/**
- * The shared control words of a parallel search: the stop flag, the next root to take, and how
- * many worker threads are exploring.
- */
+/** The shared control words of a parallel search: the stop flag and the next root to take. */
 export const CONTROL_STOP = 0
 export const CONTROL_NEXT_ROOT = 1
-export const CONTROL_EXPLORING = 2
-export const CONTROL_WORDS = 3
+export const CONTROL_WORDS = 2
 
 /**
  * Take roots one at a time from the shared counter and explore each depth-first (work sharing:
- * a thread that finishes early takes more), until none is left, or until `yieldWhen` says so
- * before a root is taken. A violation, or the state bound, raises the stop flag for every thread.
+ * a thread that finishes early takes more), until none is left. A violation, or the state bound,
+ * raises the stop flag for every thread.
  */
-export const exploreRoots = (
-  run: DepthFirstRun, roots: ReadonlyArray<PrefixRoot>, control: Int32Array, yieldWhen?: () => boolean
-): RootsOutcome => {
+export const exploreRoots = (run: DepthFirstRun, roots: ReadonlyArray<PrefixRoot>, control: Int32Array): RootsOutcome => {
   for (;;) {
     if (Atomics.load(control, CONTROL_STOP) !== 0) return { outcome: "stopped" }
-    if (yieldWhen?.() === true) return { outcome: "yielded" }
     const root = Atomics.add(control, CONTROL_NEXT_ROOT, 1)
     if (root >= roots.length) return { outcome: "exhausted" }
     const result = depthFirstFrom(run, roots[root]!.world)

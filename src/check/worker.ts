@@ -4,7 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads"
 import { emptySometimes, newStats, sampleCache, type CheckStats } from "./explore.ts"
 import { buildModel, type CheckOptions } from "./model.ts"
-import { CONTROL_EXPLORING, CONTROL_STOP, expandPrefix, exploreRoots, type RootsOutcome } from "./prefix.ts"
+import { CONTROL_STOP, expandPrefix, exploreRoots, type RootsOutcome } from "./prefix.ts"
 import { FingerprintTable, type TableBuffers } from "./table.ts"
 import { compile, type Sometimes } from "./world.ts"
 
@@ -60,7 +60,6 @@ const run = (init: WorkerInit): WorkerReport => {
       parentPort!.postMessage({ _tag: "Progress", index: init.index, stats, sometimes } satisfies WorkerReport)
     }
   }
-  Atomics.add(control, CONTROL_EXPLORING, 1)
   const share = exploreRoots(dfs, prefix.roots, control)
   sampleCache(stats, c)
   return { _tag: "Done", index: init.index, stats, sometimes, outcome: share.outcome, ...(share.finding === undefined ? {} : { finding: share.finding }) }

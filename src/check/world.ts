@@ -4,7 +4,8 @@
 // past is what its client had read, never what the clocks say). Every node input goes through
 // the core's one `step`; this file only decides which inputs are possible and checks the
 // invariants of spec/README.md after each one. Worlds are immutable; a transition builds a new
-// one sharing every unchanged part with the old.
+// one sharing every unchanged part with the old. A step already taken from the same node state
+// with the same input is found in the transition cache (memo.ts) instead of computed again.
 import { HashMap, Option } from "effect"
 import { applyRecord, emptyDurableState, hintId, type DurableState } from "../core/durable.ts"
 import { timerKey, type ClientReply, type ClientRequest, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
