@@ -6,7 +6,8 @@
 // for it and cached, so many writes between two exchanges cost one rehash of each touched path.
 import { Schema } from "effect"
 import { md5Hex } from "./hash.ts"
-import { KEY_POSITION_MEMO_ENTRIES_MAX, positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
+import { memoised, tableOf } from "./memo.ts"
+import { positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
 import type { DvvEntry } from "./dvv.ts"
 import type { VClock } from "./vclock.ts"
 import {
@@ -164,13 +165,7 @@ export function keyVersionHash(key: string, set: VersionSet | undefined): bigint
   if (memo !== undefined && memo.key === key) return memo.hash
   const text = `${JSON.stringify(key)}|${versionSetText(set)}`
   // Replicas of a key hold equal sets in distinct objects: hash each text once.
-  let hash = textHashMemo.get(text)
-  if (hash === undefined) {
-    // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
-    if (textHashMemo.size >= TEXT_HASH_MEMO_ENTRIES_MAX) textHashMemo.clear()
-    hash = md5Bigint(text)
-    textHashMemo.set(text, hash)
-  }
+  const hash = memoised(textHashMemo, text, md5Bigint, TEXT_HASH_MEMO_ENTRIES_MAX)
   hashMemo.set(set, { key, hash })
   return hash
 }
@@ -310,15 +305,7 @@ const bucketMemo = new WeakMap<KeyRange, Map<string, number>>()
  */
 export function bucketOf(tree: MerkleTree, key: string): number {
   if (tree.shape !== MERKLE_SHAPE_DEFAULT) return bucketOfPosition(tree, positionOfKey(key))
-  let byKey = bucketMemo.get(tree.range)
-  if (byKey === undefined) bucketMemo.set(tree.range, (byKey = new Map()))
-  const cached = byKey.get(key)
-  if (cached !== undefined) return cached
-  // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
-  if (byKey.size >= KEY_POSITION_MEMO_ENTRIES_MAX) byKey.clear()
-  const bucket = bucketOfPosition(tree, positionOfKey(key))
-  byKey.set(key, bucket)
-  return bucket
+  return memoised(tableOf(bucketMemo, tree.range), key, () => bucketOfPosition(tree, positionOfKey(key)))
 }
 
 /** Whether a key lies in the tree's range. */

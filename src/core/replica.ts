@@ -6,7 +6,8 @@ import { HashMap, Option } from "effect"
 import { hintId } from "./durable.ts"
 import type { PersistRecord } from "./io.ts"
 import { updateKey } from "./merkle.ts"
-import { KEY_POSITION_MEMO_ENTRIES_MAX, keyRange, preferenceList, type KeyRange, type NodeId, type Ring } from "./ring.ts"
+import { memoised, tableOf } from "./memo.ts"
+import { keyRange, preferenceList, type KeyRange, type NodeId, type Ring } from "./ring.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 import { emptyVersionSet, syncVersions, type VersionSet } from "./versions.ts"
 
@@ -31,15 +32,7 @@ const treeKeyMemo = new WeakMap<Ring, Map<string, string>>()
  * replaced on every change): every store write asks, and the bigint-to-text is not free.
  */
 const treeKeyOf = (ring: Ring, key: string): string => {
-  let byKey = treeKeyMemo.get(ring)
-  if (byKey === undefined) treeKeyMemo.set(ring, (byKey = new Map()))
-  const cached = byKey.get(key)
-  if (cached !== undefined) return cached
-  // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
-  if (byKey.size >= KEY_POSITION_MEMO_ENTRIES_MAX) byKey.clear()
-  const treeKey = rangeKey(keyRange(ring, key))
-  byKey.set(key, treeKey)
-  return treeKey
+  return memoised(tableOf(treeKeyMemo, ring), key, () => rangeKey(keyRange(ring, key)))
 }
 
 export const ownSet = (state: NodeState, key: string): VersionSet =>

@@ -2,6 +2,7 @@
 // the preference list of N distinct physical nodes for a key, and the key ranges a membership
 // change moves. Paper 4.2 (partitioning, virtual nodes), 4.3 (replication), 6.2 (strategies 1, 3).
 import { HASH_BITS, hash32, keyPosition } from "./hash.ts"
+import { memoised, tableOf } from "./memo.ts"
 
 export type NodeId = string
 
@@ -77,8 +78,6 @@ export const PARTITIONS_DEFAULT = 1024
 export const PARTITIONS_MAX = 1 << 16
 /** (partition, node) candidate pairs sorted when assigning partitions: bounds memory and time. */
 export const PARTITION_ASSIGNMENT_PAIRS_MAX = 1 << 24
-/** Entries in the key -> position memo before it is cleared. */
-export const KEY_POSITION_MEMO_ENTRIES_MAX = 1 << 16
 
 /** Strategy 3 by default: the paper found it the best balanced (6.2). */
 export const RING_CONFIG_DEFAULT: Required<RingConfig> = {
@@ -116,13 +115,7 @@ const keyPositionMemo = new Map<string, bigint>()
 
 /** keyPosition, memoised (bounded) because the simulator asks for the same keys over and over. */
 export function positionOfKey(key: string): bigint {
-  const cached = keyPositionMemo.get(key)
-  if (cached !== undefined) return cached
-  // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
-  if (keyPositionMemo.size >= KEY_POSITION_MEMO_ENTRIES_MAX) keyPositionMemo.clear()
-  const position = keyPosition(key)
-  keyPositionMemo.set(key, position)
-  return position
+  return memoised(keyPositionMemo, key, keyPosition)
 }
 
 function resolveConfig(config: RingConfig): Required<RingConfig> {
@@ -370,18 +363,10 @@ export function preferenceListForPosition(ring: Ring, position: bigint, n: numbe
 export function preferenceList(ring: Ring, key: string, n: number): NodeId[] {
   // Every request asks, several times; the walk is memoised per ring, key and n (a copy is
   // returned, so a caller may keep or change it).
-  let byN = listMemo.get(ring)
-  if (byN === undefined) listMemo.set(ring, (byN = new Map()))
+  const byN = tableOf(listMemo, ring)
   let byKey = byN.get(n)
   if (byKey === undefined) byN.set(n, (byKey = new Map()))
-  let list = byKey.get(key)
-  if (list === undefined) {
-    // Clearing when full keeps the memo bounded without bookkeeping; it is only a cache.
-    if (byKey.size >= KEY_POSITION_MEMO_ENTRIES_MAX) byKey.clear()
-    list = preferenceListForPosition(ring, positionOfKey(key), n)
-    byKey.set(key, list)
-  }
-  return list.slice()
+  return memoised(byKey, key, () => preferenceListForPosition(ring, positionOfKey(key), n)).slice()
 }
 
 const listMemo = new WeakMap<Ring, Map<number, Map<string, ReadonlyArray<NodeId>>>>()

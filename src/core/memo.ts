@@ -1,0 +1,23 @@
+// Bounded memo tables for derived values the hot paths ask for over and over (ring positions,
+// preference lists, tree keys, buckets, key hashes). Only caches, never a source of truth: a full
+// table is simply cleared, which keeps it bounded without any bookkeeping.
+
+/** Entries a memo table holds before it is cleared. */
+export const MEMO_ENTRIES_MAX = 1 << 16
+
+/** `table`'s value for `key`, computed and stored on a miss. */
+export function memoised<K, V>(table: Map<K, V>, key: K, compute: (key: K) => V, max: number = MEMO_ENTRIES_MAX): V {
+  const cached = table.get(key)
+  if (cached !== undefined) return cached
+  if (table.size >= max) table.clear()
+  const value = compute(key)
+  table.set(key, value)
+  return value
+}
+
+/** The table `tables` keeps for `owner` (a ring, a range: immutable objects), made on first use. */
+export function tableOf<O extends object, K, V>(tables: WeakMap<O, Map<K, V>>, owner: O): Map<K, V> {
+  let table = tables.get(owner)
+  if (table === undefined) tables.set(owner, (table = new Map()))
+  return table
+}
