@@ -135,18 +135,30 @@ export const search = (model: CheckModel, options: SearchOptions): SearchResult 
   return options.order === "bfs" ? breadthFirst(c, options) : depthFirst(c, options)
 }
 
-const breadthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
+/**
+ * What both searches start from: the table holding the initial world, and the initial world
+ * judged (an initial violation ends the search before it starts).
+ */
+const startSearch = (c: Compiled, options: SearchOptions, parentLinks: boolean) => {
   const started = performance.now()
-  let lastProgress = started
   const stats = newStats(1)
   const sometimes = emptySometimes()
-  const table = FingerprintTable.allocate(slotsFor(Math.min(options.maxStates, 1 << 20)), false, true)
+  const table = FingerprintTable.allocate(slotsFor(Math.min(options.maxStates, 1 << 20)), false, parentLinks)
   const initial = initialWorld(c)
   table.insert(initial.fp, undefined)
   stats.distinct = 1
-  let finding: { parent: WorldState; action: Action; violation: Violation; eventual: boolean } | undefined
   const initialViolation = judgeSettled(c, initial, stats, sometimes)
-  if (initialViolation !== undefined) return { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: initialViolation, eventual: true, actions: [] }, sometimes }
+  const ended: SearchResult | undefined = initialViolation === undefined
+    ? undefined
+    : { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: initialViolation, eventual: true, actions: [] }, sometimes }
+  return { started, stats, sometimes, table, initial, ended }
+}
+
+const breadthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
+  const { started, stats, sometimes, table, initial, ended } = startSearch(c, options, true)
+  if (ended !== undefined) return ended
+  let lastProgress = started
+  let finding: { parent: WorldState; action: Action; violation: Violation; eventual: boolean } | undefined
   let frontier: Array<WorldState> = [initial]
   let bounded = false
   levels: while (frontier.length > 0) {
@@ -307,16 +319,9 @@ export const actionsAlong = (c: Compiled, root: WorldState, path: ReadonlyArray<
 }
 
 const depthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
-  const started = performance.now()
+  const { started, stats, sometimes, table, initial, ended } = startSearch(c, options, false)
+  if (ended !== undefined) return ended
   let lastProgress = started
-  const stats = newStats(1)
-  const sometimes = emptySometimes()
-  const table = FingerprintTable.allocate(slotsFor(Math.min(options.maxStates, 1 << 20)), false, false)
-  const initial = initialWorld(c)
-  table.insert(initial.fp, undefined)
-  stats.distinct = 1
-  const initialViolation = judgeSettled(c, initial, stats, sometimes)
-  if (initialViolation !== undefined) return { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: initialViolation, eventual: true, actions: [] }, sometimes }
   const run: DepthFirstRun = {
     c, table, stats, sometimes, maxStates: options.maxStates,
     stopped: () => false,

@@ -18,7 +18,7 @@ import { emptyVersionSet, siblingValues, type Value, type VersionSet } from "../
 import type { TraceStep } from "../sim/trace-step.ts"
 import { Combiner, Hasher, anyInto, setFp, stringFp, type Fp } from "./fingerprint.ts"
 import { MEMO_ENTRIES_MAX, TransitionMemo, type MemoOwner } from "./memo.ts"
-import type { CheckModel, ScriptOp } from "./model.ts"
+import type { CheckBounds, CheckModel, ScriptOp } from "./model.ts"
 
 /** Heal-and-quiesce: rounds of timers, probes and hint scans, and a bound on its steps. */
 export const QUIESCE_ROUNDS_MAX = 8
@@ -181,14 +181,8 @@ export interface ClientSlot {
   readonly context: ReadonlyArray<VClock>
 }
 
-export interface Used {
-  readonly crashes: number
-  readonly diskLosses: number
-  readonly drops: number
-  readonly dups: number
-  readonly partitions: number
-  readonly periodic: number
-}
+/** Faults of each kind used so far: one counter per bound of CheckBounds. */
+export type Used = { readonly [K in keyof CheckBounds]: number }
 
 export interface WorldState {
   readonly nodes: ReadonlyArray<NodeSlot>
