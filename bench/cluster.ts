@@ -1,10 +1,12 @@
 // A real local cluster under load (issue 9): five node processes on 127.0.0.1 with durable
 // writes (SQLite, synchronous=FULL), 32 concurrent closed-loop clients, 50% gets and 50% puts
 // over 10,000 keys with 1 KiB values; throughput and p50/p99/p99.9 latency, then one client
-// alone; for (N,R,W) = (3,2,2), (3,3,1), (3,1,3). Then a disk loss: one node is killed -9 while
+// alone; for (N,R,W) = (3,2,2), (3,3,1), (3,1,3), with client-driven routing (each request to a
+// replica of its key), then (3,2,2) again with server-driven routing (each request to a random
+// node, which forwards it when it is not a replica): the paper's Table 2 comparison. Then a disk loss: one node is killed -9 while
 // clients write, its data directory deleted, and it comes back empty; the table counts the
 // acknowledged writes that were acknowledged by that node alone and those no disk holds after.
-// Run directly: `npx tsx bench/cluster.ts [--seconds 30] [--clients 32] [--routing any|replica]
+// Run directly: `npx tsx bench/cluster.ts [--seconds 30] [--clients 32] [--routing both|any|replica]
 // [--profile DIR] [--node-args "--flag ..."]`. With --profile, every node writes a CPU profile into
 // DIR, and DIR/window-NRW.json names the 32-client run's span on the profiles' clock.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -25,8 +27,13 @@ export interface ClusterBenchOptions {
   readonly keys?: number
   readonly valueBytes?: number
   readonly configs?: ReadonlyArray<readonly [n: number, r: number, w: number]>
-  /** "any": each request goes to a random node (it forwards when it is not a replica); "replica": to a replica of the key (a partition-aware client, paper section 5). */
-  readonly routing?: "any" | "replica"
+  /**
+   * "replica": each request goes to a replica of its key (client-driven coordination, paper
+   * section 6.4: the client knows the ring); "any": to a random node, which forwards it when it
+   * is not a replica (server-driven, as behind a load balancer); "both": every configuration
+   * client-driven, then the first one server-driven too.
+   */
+  readonly routing?: Routing | "both"
   readonly sync?: "full" | "normal"
   /** Where nodes commit: on their thread, or on a writer thread. */
   readonly writer?: "inline" | "worker"
@@ -45,7 +52,7 @@ const DEFAULTS = {
   keys: 10_000,
   valueBytes: 1024,
   configs: [[3, 2, 2], [3, 3, 1], [3, 1, 3]] as ReadonlyArray<readonly [number, number, number]>,
-  routing: "any" as const,
+  routing: "both" as Routing | "both",
   sync: "full" as const,
   writer: "inline" as "inline" | "worker",
   diskLoss: true,
@@ -69,7 +76,7 @@ interface Reply {
   readonly nodes: string
 }
 
-class HttpClient {
+export class HttpClient {
   private readonly pools: ReadonlyArray<Pool>
 
   constructor(ports: ReadonlyArray<number>, connections: number, private readonly timeoutMs: number) {
@@ -91,7 +98,7 @@ class HttpClient {
 }
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); 0 elsewhere. */
-const cpuSecondsOf = (pid: number | undefined): number => {
+export const cpuSecondsOf = (pid: number | undefined): number => {
   if (pid === undefined) return 0
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
@@ -101,7 +108,7 @@ const cpuSecondsOf = (pid: number | undefined): number => {
   }
 }
 
-const clusterCpuSeconds = (cluster: LocalCluster): number => cluster.nodes.reduce((sum, node) => sum + cpuSecondsOf(node.process?.pid), 0)
+export const clusterCpuSeconds = (cluster: LocalCluster): number => cluster.nodes.reduce((sum, node) => sum + cpuSecondsOf(node.process?.pid), 0)
 
 interface RunStats {
   /** CPU time the node processes and this load generator used during the run, in µs per op. */
@@ -123,6 +130,8 @@ const sorted = (values: Array<number>): Float64Array => Float64Array.from(values
 const pad = (value: string, width: number) => value.padStart(width)
 const ms = (value: number) => (Number.isNaN(value) ? "-" : value < 10 ? value.toFixed(2) : value.toFixed(1))
 
+type Routing = "any" | "replica"
+
 interface Workload {
   readonly client: HttpClient
   readonly ring: Ring
@@ -130,7 +139,7 @@ interface Workload {
   readonly nodes: number
   readonly keys: number
   readonly valueBytes: number
-  readonly routing: "any" | "replica"
+  readonly routing: Routing
   readonly contexts: Map<string, string>
 }
 
@@ -275,12 +284,29 @@ interface ConfigResult {
   /** The machine's 1-minute load average before and after the 32-client run (other work competes). */
   readonly load1: readonly [number, number]
   readonly config: readonly [number, number, number]
+  readonly routing: Routing
   readonly load: RunStats
   readonly single: RunStats
   readonly loss: DiskLossResult | undefined
 }
 
-const runConfig = async (config: readonly [number, number, number], options: typeof DEFAULTS & { singleSeconds: number; log: (line: string) => void }): Promise<ConfigResult> => {
+/** One row of the table: a configuration, how clients route, whether a disk is lost after. */
+interface Run {
+  readonly config: readonly [number, number, number]
+  readonly routing: Routing
+  readonly diskLoss: boolean
+}
+
+/** The rows: every configuration with the routing asked for; "both" adds the first one server-driven. */
+const runsOf = (options: typeof DEFAULTS): ReadonlyArray<Run> => {
+  const routing: Routing = options.routing === "any" ? "any" : "replica"
+  const runs: Array<Run> = options.configs.map((config) => ({ config, routing, diskLoss: options.diskLoss }))
+  if (options.routing === "both" && options.configs.length > 0) runs.push({ config: options.configs[0]!, routing: "any", diskLoss: false })
+  return runs
+}
+
+const runConfig = async (run: Run, options: typeof DEFAULTS & { singleSeconds: number; log: (line: string) => void }): Promise<ConfigResult> => {
+  const config = run.config
   const [n, r, w] = config
   const dir = join(tmpdir(), `dynamo-bench-${process.pid}-${n}${r}${w}`)
   rmSync(dir, { recursive: true, force: true })
@@ -288,9 +314,9 @@ const runConfig = async (config: readonly [number, number, number], options: typ
     nodeArgs: [...options.nodeArgs, ...(options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`])] })
   const client = new HttpClient(cluster.nodes.map((node) => node.port), options.clients, REQUEST_TIMEOUT_MS)
   const ring = buildRing(cluster.nodes.map((node) => ({ id: node.id })), RING_CONFIG_DEFAULT)
-  const workload: Workload = { client, ring, n, nodes: options.nodes, keys: options.keys, valueBytes: options.valueBytes, routing: options.routing, contexts: new Map() }
+  const workload: Workload = { client, ring, n, nodes: options.nodes, keys: options.keys, valueBytes: options.valueBytes, routing: run.routing, contexts: new Map() }
   try {
-    options.log(`(${n},${r},${w}): preloading ${options.keys} keys`)
+    options.log(`(${n},${r},${w}) ${run.routing === "any" ? "server" : "client"}-driven: preloading ${options.keys} keys`)
     await preload(workload, options.clients)
     options.log(`(${n},${r},${w}): ${options.clients} clients for ${options.seconds} s`)
     const load1Before = loadavg()[0]!
@@ -303,18 +329,18 @@ const runConfig = async (config: readonly [number, number, number], options: typ
       // The profiles cover the whole process; this window (the clock of V8's samples) isolates the loaded run.
       const window = { config, startUs: Number(monotonicStartUs), endUs: Number(process.hrtime.bigint() / 1000n), ops: load.ops }
       mkdirSync(options.profileDir, { recursive: true })
-      writeFileSync(join(options.profileDir, `window-${n}${r}${w}.json`), JSON.stringify(window) + "\n")
+      writeFileSync(join(options.profileDir, `window-${n}${r}${w}-${run.routing}.json`), JSON.stringify(window) + "\n")
     }
     load.nodeCpuMicrosPerOp = ((clusterCpuSeconds(cluster) - nodeCpu0) * 1e6) / Math.max(1, load.ops)
     load.clientCpuMicrosPerOp = (clientCpu.user + clientCpu.system) / Math.max(1, load.ops)
     options.log(`(${n},${r},${w}): 1 client for ${options.singleSeconds} s`)
     const single = await runLoad(workload, 1, options.singleSeconds)
     let loss: DiskLossResult | undefined
-    if (options.diskLoss) {
+    if (run.diskLoss) {
       options.log(`(${n},${r},${w}): disk loss of ${cluster.nodes[cluster.nodes.length - 1]!.id} during writes`)
       loss = await diskLoss(cluster, workload, options.clients)
     }
-    return { config, load, single, loss, load1: [load1Before, loadavg()[0]!] }
+    return { config, routing: run.routing, load, single, loss, load1: [load1Before, loadavg()[0]!] }
   } finally {
     client.close()
     await cluster.stop()
@@ -324,15 +350,17 @@ const runConfig = async (config: readonly [number, number, number], options: typ
 
 const formatTable = (results: ReadonlyArray<ConfigResult>, options: typeof DEFAULTS & { singleSeconds: number }): string => {
   const lines: Array<string> = []
-  lines.push(`${options.nodes} nodes on 127.0.0.1, SQLite synchronous=${options.sync.toUpperCase()} (${options.writer} commits), ${options.keys} keys, ${options.valueBytes}-byte values, 50% get / 50% put, routing: ${options.routing === "any" ? "each request to a random node" : "each request to a replica of its key"}`)
+  lines.push(`${options.nodes} nodes on 127.0.0.1, SQLite synchronous=${options.sync.toUpperCase()} (${options.writer} commits), ${options.keys} keys, ${options.valueBytes}-byte values, 50% get / 50% put`)
+  lines.push("routing: client = each request to a replica of its key (client-driven coordination, paper 6.4); server = to a random node, which forwards it when it is not a replica")
   lines.push(`${options.clients} clients for ${options.seconds} s, then 1 client for ${options.singleSeconds} s; latencies in ms`)
-  lines.push(`machine: ${availableParallelism()} CPUs; 1-minute load average around each 32-client run: ${results.map((result) => `${result.config.join(",")}: ${result.load1[0].toFixed(1)} -> ${result.load1[1].toFixed(1)}`).join("; ")}`)
+  lines.push(`machine: ${availableParallelism()} CPUs; 1-minute load average around each 32-client run: ${results.map((result) => `${result.config.join(",")} ${result.routing === "any" ? "server" : "client"}: ${result.load1[0].toFixed(1)} -> ${result.load1[1].toFixed(1)}`).join("; ")}`)
   lines.push("")
-  const header = ["N,R,W", "ops/s", "p50", "p99", "p99.9", "get p50", "put p50", "errors", "CPU µs/op nodes+client", "1-client ops/s", "1c get p50", "1c put p50", "1c p99", "acked (loss run)", "acked by lost node alone", "lost"]
+  const header = ["N,R,W", "routing", "ops/s", "p50", "p99", "p99.9", "get p50", "put p50", "errors", "CPU µs/op nodes+client", "1-client ops/s", "1c get p50", "1c put p50", "1c p99", "acked (loss run)", "acked by lost node alone", "lost"]
   const rows = results.map((result) => {
     const { load, single, loss } = result
     return [
       result.config.join(","),
+      result.routing === "any" ? "server" : "client",
       (load.ops / load.seconds).toFixed(0),
       ms(percentile(load.latencies, 0.5)), ms(percentile(load.latencies, 0.99)), ms(percentile(load.latencies, 0.999)),
       ms(percentile(load.getLatencies, 0.5)), ms(percentile(load.putLatencies, 0.5)),
@@ -369,7 +397,7 @@ export async function clusterBench(options: ClusterBenchOptions = {}): Promise<s
     log: options.log ?? ((line: string) => console.error(line))
   } as typeof DEFAULTS & { singleSeconds: number; log: (line: string) => void }
   const results: Array<ConfigResult> = []
-  for (const config of resolved.configs) results.push(await runConfig(config, resolved))
+  for (const run of runsOf(resolved)) results.push(await runConfig(run, resolved))
   return formatTable(results, resolved)
 }
 
@@ -382,8 +410,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)))
   const configs = flag("configs")?.split(";").map((text) => text.split(",").map(Number) as unknown as readonly [number, number, number])
   const routing = flag("routing")
-  if (routing !== undefined && routing !== "any" && routing !== "replica") {
-    console.error("--routing must be any or replica")
+  if (routing !== undefined && routing !== "any" && routing !== "replica" && routing !== "both") {
+    console.error("--routing must be both, any or replica")
     process.exit(2)
   }
   const writer = flag("writer")

@@ -1,6 +1,7 @@
 // `npm run bench [-- SECTION...]`: the figures the issues ask for, as tables. Sections: core
 // (vector clocks, DVV, ring balance), sim (simulator throughput), anti-entropy, cluster (a real
-// local cluster). With no section, every section but cluster runs. The model checker reports its
+// local cluster), cluster-costs (where a request's CPU goes). With no section, every section but
+// the two cluster ones runs. The model checker reports its
 // own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
 
@@ -13,7 +14,8 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   ],
   sim: [{ title: "Simulator throughput (one core)", file: "./sim.ts", run: "simBench" }],
   "anti-entropy": [{ title: "Merkle anti-entropy and gossip convergence", file: "./anti-entropy.ts", run: "antiEntropyBench" }],
-  cluster: [{ title: "Local cluster: throughput and latency", file: "./cluster.ts", run: "clusterBench", heavy: true }]
+  cluster: [{ title: "Local cluster: throughput and latency", file: "./cluster.ts", run: "clusterBench", heavy: true }],
+  "cluster-costs": [{ title: "Local cluster: CPU per request, one layer at a time", file: "./cluster-costs.ts", run: "clusterCostsBench", heavy: true }]
 }
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))

@@ -25,9 +25,9 @@ export const benchCommand = Command.make(
     seconds: Flag.Int("seconds").pipe(Flag.withDescription("seconds of the 32-client run per configuration"), Flag.withDefault(30)),
     clients: Flag.Int("clients").pipe(Flag.withDefault(32)),
     configs: Flag.String("configs").pipe(Flag.withDescription("N,R,W;N,R,W;..."), Flag.withDefault("3,2,2;3,3,1;3,1,3")),
-    routing: Flag.Literals("routing", ["any", "replica"]).pipe(
-      Flag.withDescription("any: each request to a random node; replica: to a replica of its key"),
-      Flag.withDefault("any")
+    routing: Flag.Literals("routing", ["both", "any", "replica"]).pipe(
+      Flag.withDescription("replica: each request to a replica of its key (client-driven); any: to a random node (server-driven); both: every configuration client-driven, the first also server-driven"),
+      Flag.withDefault("both")
     ),
     sync: Flag.Literals("sync", ["full", "normal"]).pipe(Flag.withDefault("full")),
     writer: Flag.Literals("writer", ["inline", "worker"]).pipe(Flag.withDefault("inline")),

@@ -7,6 +7,7 @@ import { createServer } from "node:net"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { MEMORY_DATA } from "./options.ts"
 
 /** The CLI entry point children run: it loads the TypeScript sources through tsx. */
 export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "dynamo.mjs")
@@ -21,8 +22,10 @@ export interface ClusterOptions {
   readonly nodes: number
   /** First port; node i gets basePort + i - 1. Undefined: free ports picked by the OS. */
   readonly basePort?: number | undefined
-  /** Node i keeps its data in dataDir/n<i>. */
+  /** Node i keeps its data in dataDir/n<i> (and its log in dataDir/n<i>.log). */
   readonly dataDir: string
+  /** Keep every node's data in memory (--data :memory:) instead: nothing survives a restart. */
+  readonly memory?: boolean
   readonly n?: number
   readonly r?: number
   readonly w?: number
@@ -160,7 +163,7 @@ export class LocalCluster {
         ...(options.recordDir === undefined ? [] : ["--record", join(options.recordDir, `${id}.trace.json`)]),
         ...(options.extraArgs ?? [])
       ]
-      return new ClusterNode(id, ports[i]!, join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, options.nodeArgs)
+      return new ClusterNode(id, ports[i]!, options.memory ? MEMORY_DATA : join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, options.nodeArgs)
     })
     const cluster = new LocalCluster(nodes)
     try {
