@@ -72,7 +72,7 @@ export interface CheckChecks {
   readonly dur: boolean
   /** DEL-1: after quiescence no live value is in the causal past of an acknowledged delete. */
   readonly del: boolean
-  /** HINT-1: a hint is deleted only when its intended node's disk covers it; none left at the end. */
+  /** HINT-1: a hint is deleted only when its intended node's own store covers it; none left at the end. */
   readonly hint: boolean
   /** CONV-1: after heal-and-quiesce every replica of a key holds the same versions. */
   readonly conv: boolean

@@ -333,11 +333,12 @@ const diskCoverage = (c: Compiled, histories: ReadonlyArray<number>, info: DiskI
   return info.coverage
 }
 
-const diskKeyEvents = (c: Compiled, disk: DurableState, key: string): number => {
-  let held = setEvents(c, storeSetOf(c, disk.store, key)).all
-  for (const hint of HashMap.values(disk.hints)) if (hint.key === key) held |= setEvents(c, hint.set).all
-  return held
-}
+/**
+ * The events of `key` a disk holds as its own replica. Hints it keeps for other nodes do not
+ * count: a hint deleted because the intended node acknowledged it must be in that node's own
+ * store (HINT-1), not parked there as a hint for a third node.
+ */
+const diskKeyEvents = (c: Compiled, disk: DurableState, key: string): number => setEvents(c, storeSetOf(c, disk.store, key)).all
 
 // ---- fingerprints ------------------------------------------------------------------------------
 
