@@ -12,7 +12,7 @@ import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { LocalCluster } from "../src/net/cluster.ts"
-import { clusterCpuSeconds, HttpClient } from "./cluster.ts"
+import { clusterCpuSeconds, HttpClient, worstCommits } from "./cluster.ts"
 
 interface Setup {
   readonly name: string
@@ -74,9 +74,11 @@ export async function clusterCostsBench(options: { readonly seconds?: number } =
       for (const kind of ["PUT", "GET"] as const) {
         const m = await measure(cluster, client, kind, seconds, kind === "PUT" ? "fresh:" : "warm:", warm.ops)
         const total = m.nodeMicrosPerOp + m.clientMicrosPerOp
+        const commits = kind === "PUT" && !setup.memory ? await worstCommits(client, setup.nodes) : undefined
         rows.push([
           setup.name, kind.toLowerCase(), (m.ops / m.seconds).toFixed(0), m.nodeMicrosPerOp.toFixed(0), m.clientMicrosPerOp.toFixed(0),
-          ((cores * 1e6) / total).toFixed(0)
+          ((cores * 1e6) / total).toFixed(0),
+          commits === undefined ? "-" : `${commits.p50.toFixed(2)}/${commits.p999.toFixed(2)}`
         ])
       }
     } finally {
@@ -85,11 +87,12 @@ export async function clusterCostsBench(options: { readonly seconds?: number } =
       rmSync(dir, { recursive: true, force: true })
     }
   }
-  const header = ["set-up", "op", "ops/s", "node CPU µs/op", "client CPU µs/op", `ceiling ops/s on ${cores} cores`]
+  const header = ["set-up", "op", "ops/s", "node CPU µs/op", "client CPU µs/op", `ceiling ops/s on ${cores} cores`, "commit ms p50/p99.9"]
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
   return [
     `${CLIENTS} closed-loop clients to one node, ${seconds} s per row, 1 KiB values; CPU from /proc (user + system) of every node process.`,
     `ceiling = cores / (node + client CPU per op): the throughput if the CPU were the only limit and every core were busy.`,
+    `commit: the slowest node's group-commit latency since it started (write to durable; the fsync), from GET /status.`,
     "",
     header.map((title, i) => title.padStart(widths[i]!)).join(" | "),
     widths.map((width) => "-".repeat(width)).join("-|-"),

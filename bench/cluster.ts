@@ -114,12 +114,25 @@ interface RunStats {
   /** CPU time the node processes and this load generator used during the run, in µs per op. */
   nodeCpuMicrosPerOp?: number
   clientCpuMicrosPerOp?: number
+  /** The slowest node's group-commit latency since it started (preload included), from /status. */
+  commits?: CommitMillis
   readonly ops: number
   readonly seconds: number
   readonly errors: number
   readonly latencies: Float64Array
   readonly getLatencies: Float64Array
   readonly putLatencies: Float64Array
+}
+
+export interface CommitMillis {
+  readonly p50: number
+  readonly p999: number
+}
+
+/** The worst p50 and the worst p99.9 of the nodes' commit latencies (GET /status). */
+export const worstCommits = async (client: HttpClient, nodes: number): Promise<CommitMillis> => {
+  const all = await Promise.all(Array.from({ length: nodes }, async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).commits.ms as CommitMillis))
+  return { p50: Math.max(...all.map((ms) => ms.p50)), p999: Math.max(...all.map((ms) => ms.p999)) }
 }
 
 const percentile = (sorted: Float64Array, p: number): number =>
@@ -332,6 +345,7 @@ const runConfig = async (run: Run, options: typeof DEFAULTS & { singleSeconds: n
       writeFileSync(join(options.profileDir, `window-${n}${r}${w}-${run.routing}.json`), JSON.stringify(window) + "\n")
     }
     load.nodeCpuMicrosPerOp = ((clusterCpuSeconds(cluster) - nodeCpu0) * 1e6) / Math.max(1, load.ops)
+    load.commits = await worstCommits(client, cluster.nodes.length)
     load.clientCpuMicrosPerOp = (clientCpu.user + clientCpu.system) / Math.max(1, load.ops)
     options.log(`(${n},${r},${w}): 1 client for ${options.singleSeconds} s`)
     const single = await runLoad(workload, 1, options.singleSeconds)
@@ -353,9 +367,10 @@ const formatTable = (results: ReadonlyArray<ConfigResult>, options: typeof DEFAU
   lines.push(`${options.nodes} nodes on 127.0.0.1, SQLite synchronous=${options.sync.toUpperCase()} (${options.writer} commits), ${options.keys} keys, ${options.valueBytes}-byte values, 50% get / 50% put`)
   lines.push("routing: client = each request to a replica of its key (client-driven coordination, paper 6.4); server = to a random node, which forwards it when it is not a replica")
   lines.push(`${options.clients} clients for ${options.seconds} s, then 1 client for ${options.singleSeconds} s; latencies in ms`)
+  lines.push("commit p50/p99.9: the slowest node's group-commit latency (write to durable, ms) since it started, preload included (GET /status)")
   lines.push(`machine: ${availableParallelism()} CPUs; 1-minute load average around each 32-client run: ${results.map((result) => `${result.config.join(",")} ${result.routing === "any" ? "server" : "client"}: ${result.load1[0].toFixed(1)} -> ${result.load1[1].toFixed(1)}`).join("; ")}`)
   lines.push("")
-  const header = ["N,R,W", "routing", "ops/s", "p50", "p99", "p99.9", "get p50", "put p50", "errors", "CPU µs/op nodes+client", "1-client ops/s", "1c get p50", "1c put p50", "1c p99", "acked (loss run)", "acked by lost node alone", "lost"]
+  const header = ["N,R,W", "routing", "ops/s", "p50", "p99", "p99.9", "get p50", "put p50", "errors", "CPU µs/op nodes+client", "commit p50/p99.9", "1-client ops/s", "1c get p50", "1c put p50", "1c p99", "acked (loss run)", "acked by lost node alone", "lost"]
   const rows = results.map((result) => {
     const { load, single, loss } = result
     return [
@@ -366,6 +381,7 @@ const formatTable = (results: ReadonlyArray<ConfigResult>, options: typeof DEFAU
       ms(percentile(load.getLatencies, 0.5)), ms(percentile(load.putLatencies, 0.5)),
       String(load.errors),
       `${(load.nodeCpuMicrosPerOp ?? 0).toFixed(0)}+${(load.clientCpuMicrosPerOp ?? 0).toFixed(0)}`,
+      load.commits === undefined ? "-" : `${ms(load.commits.p50)}/${ms(load.commits.p999)}`,
       (single.ops / single.seconds).toFixed(0),
       ms(percentile(single.getLatencies, 0.5)), ms(percentile(single.putLatencies, 0.5)), ms(percentile(single.latencies, 0.99)),
       loss === undefined ? "-" : String(loss.acknowledged),

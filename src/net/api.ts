@@ -280,6 +280,7 @@ export const statusOf = (handle: NodeHandle) => {
     hints: status.hints,
     requestsInFlight: status.requestsInFlight,
     persistsPending: status.persistsPending,
+    commits: status.commits,
     peerMessagesDropped: handle.links.messagesDropped,
     peerMessagesInvalid: handle.peerMessagesInvalid
   }

@@ -15,6 +15,7 @@ import { timerKey, type ClientReply, type ClientRequest, type ClientRequestId, t
 import type { PeerMessage } from "../core/messages.ts"
 import type { NodeId, Ring } from "../core/ring.ts"
 import type { NodeState } from "../core/state.ts"
+import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
 
@@ -83,6 +84,17 @@ export interface DriverStatus {
   readonly requestsInFlight: number
   readonly persistsPending: number
   readonly timers: number
+  readonly commits: CommitStats
+}
+
+/**
+ * Group commits since the node started: how many, how many records they held, and how long each
+ * took from the write to its durability (the disk's fsync dominates; a put waits for it).
+ */
+export interface CommitStats {
+  readonly count: number
+  readonly records: number
+  readonly ms: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number }
 }
 
 export class NodeDriver {
@@ -99,6 +111,9 @@ export class NodeDriver {
   private readonly forwardedTo = new Map<ClientRequestId, NodeId>()
   private requestCounter = 0
   private readyWaiters: Array<() => void> = []
+  /** Commit latencies in µs (an HDR histogram: bounded memory, percentiles to ~1%). */
+  private readonly commitMicros: RecordableHistogram = createHistogram()
+  private commitRecords = 0
 
   /**
    * Recovers the node from its disk and starts a new incarnation. `epochFloor` must grow across
@@ -172,7 +187,18 @@ export class NodeDriver {
       hints: held.hints,
       requestsInFlight: this.waiting.size,
       persistsPending: this.pending.length,
-      timers: this.io.timers.size()
+      timers: this.io.timers.size(),
+      commits: this.commitStats()
+    }
+  }
+
+  private commitStats(): CommitStats {
+    const h = this.commitMicros
+    const ms = (micros: number) => (h.count === 0 ? 0 : Math.round(micros) / 1000)
+    return {
+      count: h.count,
+      records: this.commitRecords,
+      ms: { p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), p999: ms(h.percentile(99.9)), max: ms(h.max) }
     }
   }
 
@@ -311,11 +337,14 @@ export class NodeDriver {
     this.pending = []
     this.writing = true
     const token = batch[batch.length - 1]!.token
-    this.io.storage.write(batch.map((entry) => entry.record), () => this.written(token), (message) => this.writeFailed(message))
+    const started = performance.now()
+    this.commitRecords += batch.length
+    this.io.storage.write(batch.map((entry) => entry.record), () => this.written(token, started), (message) => this.writeFailed(message))
   }
 
   /** The transaction ending with `token` is durable: run what waited on it, write the next. */
-  private written(token: number): void {
+  private written(token: number, started: number): void {
+    this.commitMicros.record(Math.max(1, Math.round((performance.now() - started) * 1000)))
     this.writing = false
     this.feedNow({ _tag: "PersistDone", token })
     const waiting = this.onWritten

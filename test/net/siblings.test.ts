@@ -2,7 +2,7 @@
 // same coordinator. With dotted version vectors both writes survive as siblings (the paper's
 // per-server clocks would have lost one); a write carrying the merged context collapses them.
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { startCluster } from "./harness.ts"
+import { startCluster, until } from "./harness.ts"
 
 describe("siblings through one coordinator (3 nodes, N=3 R=2 W=2)", () => {
   let env: Awaited<ReturnType<typeof startCluster>>
@@ -55,5 +55,21 @@ describe("siblings through one coordinator (3 nodes, N=3 R=2 W=2)", () => {
     const back = await n3.put("session", "token-2", gone.body.context)
     expect(back.status).toBe(200)
     expect(back.body.values).toEqual(["token-2"])
+  })
+
+  test("/status reports the node's group commits: how many, their records, their latency", async () => {
+    const before = (await env.client("n2").status()).body.commits
+    const written = await env.client("n2").put("commits", "one")
+    expect(written.status).toBe(200)
+    // n2 coordinated, so it commits its own copy (maybe just after W others acknowledged).
+    const after = await until("n2 to count the commit", async () => {
+      const commits = (await env.client("n2").status()).body.commits
+      return commits.count > before.count ? commits : undefined
+    }, 5_000, 20)
+    expect(after.records).toBeGreaterThanOrEqual(after.count)
+    expect(after.ms.p50).toBeGreaterThan(0)
+    expect(after.ms.p50).toBeLessThanOrEqual(after.ms.p99)
+    expect(after.ms.p99).toBeLessThanOrEqual(after.ms.p999)
+    expect(after.ms.p999).toBeLessThanOrEqual(after.ms.max)
   })
 })
