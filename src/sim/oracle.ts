@@ -27,10 +27,24 @@ class Bitsets {
   }
 }
 
+/** A recorded event: its key, its bit in that key's bitsets, and its causal past. */
+interface Recorded {
+  readonly key: string
+  readonly bit: number
+  readonly history: Uint32Array
+}
+
+/** True when `earlier` is in the causal past of `later` (or is `later`). */
+const inPastOf = (later: Recorded | undefined, earlier: Recorded | undefined): boolean => {
+  if (later === undefined || earlier === undefined || later.key !== earlier.key) return false
+  const word = later.history[earlier.bit >>> 5]
+  return word !== undefined && (word & (1 << (earlier.bit & 31))) !== 0
+}
+
 export class Oracle {
   private readonly bitsets = new Bitsets()
-  private readonly index = new Map<string, { readonly key: string; readonly bit: number }>()
-  private readonly histories = new Map<string, Uint32Array>()
+  /** Every check asks about events by id: one lookup finds the key, the bit and the past. */
+  private readonly index = new Map<string, Recorded>()
   private readonly perKey = new Map<string, Array<string>>()
 
   /** Record a new write of `key`; `seen` are events the client had observed (their pasts count too). */
@@ -40,15 +54,14 @@ export class Oracle {
     this.perKey.set(key, events)
     const bit = events.length
     events.push(event)
-    this.index.set(event, { key, bit })
     const history = this.bitsets.alloc((bit >>> 5) + 1)
     history[bit >>> 5]! |= 1 << (bit & 31)
     for (const other of seen) {
-      const past = this.histories.get(other)
-      if (past === undefined || this.index.get(other)?.key !== key) continue
-      for (let i = 0; i < past.length; i++) history[i]! |= past[i]!
+      const past = this.index.get(other)
+      if (past === undefined || past.key !== key) continue
+      for (let i = 0; i < past.history.length; i++) history[i]! |= past.history[i]!
     }
-    this.histories.set(event, history)
+    this.index.set(event, { key, bit, history })
   }
 
   has(event: string): boolean {
@@ -57,17 +70,29 @@ export class Oracle {
 
   /** True when `earlier` is in the causal past of `later` (or is `later`). */
   inPast(later: string, earlier: string): boolean {
-    const history = this.histories.get(later)
-    const where = this.index.get(earlier)
-    if (history === undefined || where === undefined || this.index.get(later)?.key !== where.key) return false
-    const word = history[where.bit >>> 5]
-    return word !== undefined && (word & (1 << (where.bit & 31))) !== 0
+    return inPastOf(this.index.get(later), this.index.get(earlier))
   }
 
   /** True when some event of `held` has `event` in its past. */
   coveredBy(event: string, held: Iterable<string>): boolean {
-    for (const h of held) if (this.inPast(h, event)) return true
+    const recorded = this.index.get(event)
+    if (recorded === undefined) return false
+    for (const h of held) if (inPastOf(this.index.get(h), recorded)) return true
     return false
+  }
+
+  /**
+   * The first pair (a, b) of distinct events of `events`, in iteration order (a outer), where
+   * `a` has `b` in its past: siblings that should not coexist. Undefined when there is none.
+   */
+  orderedPair(events: ReadonlyArray<string>): readonly [string, string] | undefined {
+    const recorded = events.map((event) => this.index.get(event))
+    for (let i = 0; i < events.length; i++) {
+      for (let j = 0; j < events.length; j++) {
+        if (events[i] !== events[j] && inPastOf(recorded[i], recorded[j])) return [events[i]!, events[j]!]
+      }
+    }
+    return undefined
   }
 
   /** The events of `events` that no other event of `events` has in its past. */
@@ -78,7 +103,7 @@ export class Oracle {
   /** Every event in the past of any of `events`, in recording order. */
   closure(key: string, events: Iterable<string>): ReadonlyArray<string> {
     const all = this.perKey.get(key) ?? []
-    const sets = Array.from(events, (e) => this.histories.get(e)).filter((h): h is Uint32Array => h !== undefined)
+    const sets = Array.from(events, (e) => this.index.get(e)?.history).filter((h): h is Uint32Array => h !== undefined)
     return all.filter((_, bit) => sets.some((h) => ((h[bit >>> 5] ?? 0) & (1 << (bit & 31))) !== 0))
   }
 
@@ -87,9 +112,9 @@ export class Oracle {
     const size = ((this.perKey.get(key)?.length ?? 0) >>> 5) + 1
     const union = this.bitsets.alloc(size)
     for (const event of events) {
-      const past = this.histories.get(event)
-      if (past === undefined || this.index.get(event)?.key !== key) continue
-      for (let i = 0; i < past.length; i++) union[i]! |= past[i]!
+      const past = this.index.get(event)
+      if (past === undefined || past.key !== key) continue
+      for (let i = 0; i < past.history.length; i++) union[i]! |= past.history[i]!
     }
     return union
   }

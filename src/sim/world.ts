@@ -603,13 +603,11 @@ export class World {
             return
           }
         }
-        for (const a of now) {
-          for (const b of now) {
-            if (a !== b && this.oracle.inPast(a, b) && this.scenario.options.truncateAt === undefined) {
-              this.violate("SIB-1", `${id} keeps ${b} beside ${a} in ${record.key}, though ${a} has seen ${b}`)
-              return
-            }
-          }
+        const pair = this.scenario.options.truncateAt === undefined ? this.oracle.orderedPair(now) : undefined
+        if (pair !== undefined) {
+          const [a, b] = pair
+          this.violate("SIB-1", `${id} keeps ${b} beside ${a} in ${record.key}, though ${a} has seen ${b}`)
+          return
         }
       } else if (record._tag === "DeleteHint") {
         const hint = sortedHints(before).find((h) => h.intended === record.intended && h.key === record.key)
@@ -652,15 +650,11 @@ export class World {
     if (reply._tag !== "GetOk") return
     this.stats.invariantChecks += 1
     const events = reply.siblings.map(eventOf)
-    if (this.scenario.options.truncateAt === undefined) {
-      for (const a of events) {
-        for (const b of events) {
-          if (a !== b && this.oracle.inPast(a, b)) {
-            this.violate("SIB-1", `get ${reply.id} of ${reply.key} returned ${b} beside ${a}, though ${a} has seen ${b}`)
-            return
-          }
-        }
-      }
+    const pair = this.scenario.options.truncateAt === undefined ? this.oracle.orderedPair(events) : undefined
+    if (pair !== undefined) {
+      const [a, b] = pair
+      this.violate("SIB-1", `get ${reply.id} of ${reply.key} returned ${b} beside ${a}, though ${a} has seen ${b}`)
+      return
     }
     const options = this.scenario.options
     if (this.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
@@ -677,10 +671,15 @@ export class World {
   /** DUR-1: every acknowledged write is on some disk, or covered there, unless all its ackers lost their disks. */
   private checkDurability(): void {
     if (this.violations.length > 0 || !this.checkInvariants) return
+    // Each disk's hints by key, gathered once per check rather than rescanned for every key.
+    const disks = this.nodeOrder.map((id) => {
+      const disk = this.nodes.get(id)!.disk
+      return { disk, hints: hintEventsByKey(disk) }
+    })
     for (const [key, writes] of this.ackedByKey) {
       // Everything any disk holds for the key, with its causal past, as one bitset.
       const held: Array<string> = []
-      for (const id of this.nodeOrder) held.push(...diskEvents(this.nodes.get(id)!.disk, key))
+      for (const { disk, hints } of disks) held.push(...ownEvents(disk, key), ...(hints.get(key) ?? []))
       const onDisk = this.oracle.pastUnion(key, held)
       this.stats.invariantChecks += writes.writes.length
       const write = writes.firstMissing(onDisk, (w) => !this.durabilityExcused(w))
@@ -765,12 +764,15 @@ const ownEvents = (disk: DurableState, key: string): ReadonlyArray<string> => {
   return own === undefined ? [] : eventsOf(own)
 }
 
-const diskEvents = (disk: DurableState, key: string): ReadonlyArray<string> => {
-  const events: Array<string> = []
-  const own = Option.getOrUndefined(HashMap.get(disk.store, key))
-  if (own !== undefined) events.push(...eventsOf(own))
-  for (const hint of HashMap.values(disk.hints)) if (hint.key === key) events.push(...eventsOf(hint.set))
-  return events
+/** The events of every hint a disk holds, by key. */
+const hintEventsByKey = (disk: DurableState): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const byKey = new Map<string, Array<string>>()
+  for (const hint of HashMap.values(disk.hints)) {
+    let events = byKey.get(hint.key)
+    if (events === undefined) byKey.set(hint.key, (events = []))
+    events.push(...eventsOf(hint.set))
+  }
+  return byKey
 }
 
 /** The events a step's input brought for `key`: a client write, or versions carried by a message. */
