@@ -1,5 +1,5 @@
 // Bounded memo tables for derived values the hot paths ask for over and over (ring positions,
-// preference lists, tree keys, buckets, key hashes). Only caches, never a source of truth: a full
+// preference lists, tree keys, buckets). Only caches, never a source of truth: a full
 // table is simply cleared, which keeps it bounded without any bookkeeping.
 
 /** Entries a memo table holds before it is cleared. */

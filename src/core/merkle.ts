@@ -163,15 +163,11 @@ export function keyVersionHash(key: string, set: VersionSet | undefined): bigint
   // Sets are immutable values: a write hashes its old set, which the previous write already did.
   const memo = hashMemo.get(set)
   if (memo !== undefined && memo.key === key) return memo.hash
-  const text = `${JSON.stringify(key)}|${versionSetText(set)}`
-  // Replicas of a key hold equal sets in distinct objects: hash each text once.
-  const hash = memoised(textHashMemo, text, md5Bigint, TEXT_HASH_MEMO_ENTRIES_MAX)
+  // No memo by text: looking a few hundred characters up in a Map costs more than their MD5.
+  const hash = md5Bigint(`${JSON.stringify(key)}|${versionSetText(set)}`)
   hashMemo.set(set, { key, hash })
   return hash
 }
-
-const TEXT_HASH_MEMO_ENTRIES_MAX = 1 << 14
-const textHashMemo = new Map<string, bigint>()
 
 /**
  * A version set as text with every field written in a fixed order, so equal sets give equal text

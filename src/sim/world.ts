@@ -156,7 +156,6 @@ export class World {
   private readonly clients: Array<SimClient> = []
   private readonly requestOwner = new Map<string, number>()
   private readonly oracle = new Oracle()
-  private readonly acked: Array<AckedWrite> = []
   private readonly ackedByKey = new Map<string, AckedWrites<AckedWrite>>()
   private readonly violations: Array<Violation> = []
   private readonly observations: Array<Observation> = []
@@ -556,7 +555,6 @@ export class World {
         const deletion = client?.pending?.op.kind === "delete"
         const issuedAt = client?.pending?.requestId === reply.id ? client.pending.startedAt : 0
         const write = { event: reply.id, key: reply.key, at: this.now, issuedAt, nodes: reply.nodes, deletion }
-        this.acked.push(write)
         let forKey = this.ackedByKey.get(reply.key)
         if (forKey === undefined) this.ackedByKey.set(reply.key, (forKey = new AckedWrites()))
         forKey.add(this.oracle, write)
