@@ -57,6 +57,8 @@ describe("siblings through one coordinator (3 nodes, N=3 R=2 W=2)", () => {
     expect(back.body.values).toEqual(["token-2"])
   })
 
+  // Catches: commits not recorded (the count never grows), records not counted, or percentiles
+  // reported out of order.
   test("/status reports the node's group commits: how many, their records, their latency", async () => {
     const before = (await env.client("n2").status()).body.commits
     const written = await env.client("n2").put("commits", "one")
