@@ -1,9 +1,10 @@
 // `dynamo cluster --nodes K`: start K node processes on 127.0.0.1 (ports --port, --port+1, ...),
-// each with every other as a peer, wait until all serve, print their addresses, and stop them
+// each with every other as a peer, wait until all serve and every node sees every other (its
+// status shows each peer up, its link open), print their addresses, and stop them
 // all on Ctrl-C. Node i keeps its data in DATA/n<i> and its logs in DATA/n<i>.log.
 import { Console, Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
-import { LocalCluster } from "../net/cluster.ts"
+import { CONNECT_WAIT_MS, LocalCluster } from "../net/cluster.ts"
 import { BadArguments } from "./simulate.ts"
 
 /** A local cluster is a development tool: a handful of processes on one machine. */
@@ -55,6 +56,10 @@ export const clusterCommand = Command.make(
           Effect.andThen(Console.log("stopped"))
         )
     )
+    const unconnected = yield* Effect.promise(() => cluster.waitConnected())
+    yield* Console.log(unconnected.length === 0
+      ? "every node sees every other"
+      : `not every node sees every other after ${CONNECT_WAIT_MS / 1000} s: ${unconnected.join(", ")} (see the logs)`)
     for (const node of cluster.nodes) {
       yield* Console.log(`ready ${node.id} ${node.url}`)
       void node.exited().then((exit) => {

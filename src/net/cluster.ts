@@ -15,6 +15,8 @@ export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "..", 
 export const READY_TIMEOUT_MS = 30_000
 /** A node still alive this long after SIGTERM is killed. */
 export const STOP_TIMEOUT_MS = 10_000
+/** How long `waitConnected` waits for every node to see every other. */
+export const CONNECT_WAIT_MS = 15_000
 /** Lines of a node's stderr kept in memory for diagnostics. */
 const STDERR_LINES_KEPT = 300
 
@@ -173,6 +175,31 @@ export class LocalCluster {
       throw error
     }
     return cluster
+  }
+
+  /**
+   * Waits until every node sees every other: each node's `GET /status` shows every peer up with
+   * an open link (links open at the first message, gossip's within about a second). Resolves
+   * with the pairs still not connected when `timeoutMs` runs out: empty when all are.
+   */
+  async waitConnected(timeoutMs = CONNECT_WAIT_MS): Promise<ReadonlyArray<string>> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const missing: Array<string> = []
+      await Promise.all(this.nodes.map(async (node) => {
+        try {
+          const response = await fetch(`${node.url}/status`, { signal: AbortSignal.timeout(2_000) })
+          const status = (await response.json()) as { members?: ReadonlyArray<{ id: string; state: string; link?: string; self?: boolean }> }
+          for (const member of status.members ?? []) {
+            if (member.self !== true && (member.state !== "up" || member.link !== "open")) missing.push(`${node.id}->${member.id}`)
+          }
+        } catch (error) {
+          missing.push(`${node.id} (no status: ${(error as Error).message})`)
+        }
+      }))
+      if (missing.length === 0 || Date.now() >= deadline) return missing.sort()
+      await new Promise((done) => setTimeout(done, 100))
+    }
   }
 
   node(id: string): ClusterNode {

@@ -17,6 +17,19 @@ describe("SIGSTOP of one node (4 nodes, N=3 R=2 W=2)", () => {
   })
   afterAll(() => env?.cleanup())
 
+  // What `dynamo cluster` waits for. Catches: a wait that reports every node connected without
+  // asking them (the frozen node cannot answer its status).
+  test("every node sees every other; a frozen node is reported as not answering", async () => {
+    expect(await env.cluster.waitConnected()).toEqual([])
+    env.cluster.node("n4").signal("SIGSTOP")
+    try {
+      expect((await env.cluster.waitConnected(500)).join(", ")).toMatch(/n4 \(no status/)
+    } finally {
+      env.cluster.node("n4").signal("SIGCONT")
+    }
+    expect(await env.cluster.waitConnected()).toEqual([])
+  })
+
   test("requests are answered within the timeout by the others; after SIGCONT the node catches up", async () => {
     const ring = clusterRing(4)
     const frozen = "n3"
