@@ -3,7 +3,7 @@
 // every key's hash; it grows with k times the depth, not with the keys held. Part 2: gossip
 // rounds until every node holds the same view. Run directly with `npx tsx bench/anti-entropy.ts`.
 import { pathToFileURL } from "node:url"
-import { Prng } from "../src/sim/prng.ts"
+import { gossipRound, picks } from "../src/sim/gossip-rounds.ts"
 import {
   diff,
   emptyTree,
@@ -16,9 +16,6 @@ import {
 import {
   completeJoin,
   emptyView,
-  gossipExchange,
-  gossipPeers,
-  gossipTarget,
   initialView,
   join,
   leave,
@@ -143,30 +140,13 @@ async function antiEntropyTables(): Promise<string[]> {
 }
 
 
-/** A seeded source of picks for the simulated rounds: the project's PRNG, outside the core. */
-function prng(seed: number): () => number {
-  const source = new Prng(seed)
-  return () => source.int(0, 0x7fffffff)
-}
-
-/** One gossip exchange between `from` and `to`, through the protocol's messages. Returns messages sent. */
-function gossipOnce(views: Map<NodeId, MembershipView>, from: NodeId, to: NodeId): number {
-  const exchange = gossipExchange(views.get(from)!, views.get(to)!)
-  views.set(from, exchange.from)
-  views.set(to, exchange.to)
-  return exchange.messages
-}
-
 /** Rounds (every node gossips once with a random peer) until all views are equal, and messages sent. */
 function roundsToConverge(views: Map<NodeId, MembershipView>, nodes: ReadonlyArray<NodeId>, seeds: ReadonlyArray<NodeId>, random: () => number): { rounds: number; messages: number } {
   let rounds = 0
   let messages = 0
   while (new Set(nodes.map((node) => viewDigest(views.get(node)!))).size > 1) {
     if (rounds >= GOSSIP_ROUNDS_MAX) throw new Error("bench: gossip did not converge")
-    for (const node of nodes) {
-      const peer = gossipTarget(gossipPeers(views.get(node)!, node, seeds), random())
-      if (peer !== undefined) messages += gossipOnce(views, node, peer)
-    }
+    messages += gossipRound(views, nodes, () => true, seeds, random)
     rounds += 1
   }
   return { rounds, messages }
@@ -187,7 +167,7 @@ function membershipTable(): string[] {
     const bootstrapMessages: number[] = []
     const oneChange: number[] = []
     for (let run = 0; run < GOSSIP_RUNS; run++) {
-      const random = prng(run + 1)
+      const random = picks(run + 1)
       // Bootstrap: the seeds are the cluster; every other node announces itself and gossips.
       const views = new Map<NodeId, MembershipView>()
       for (const node of nodes) {

@@ -6,13 +6,12 @@
 import { fc, test } from "@fast-check/vitest"
 import { Result, Schema } from "effect"
 import { describe, expect, test as unitTest } from "vitest"
-import { Prng } from "../src/sim/prng.ts"
+import { gossipOnce, gossipRound, picks } from "../src/sim/gossip-rounds.ts"
 import {
   completeJoin,
   completeLeave,
   emptyView,
   entryOf,
-  gossipExchange,
   type GossipMessage,
   GossipMessageSchema,
   gossipPeers,
@@ -93,26 +92,9 @@ describe("MEMBERSHIP-1 reconcile", () => {
 })
 
 
-/** A seeded source of picks for the simulated rounds: the project's PRNG, outside the core. */
-function prng(seed: number): () => number {
-  const source = new Prng(seed)
-  return () => source.int(0, 0x7fffffff)
-}
-
-/** One gossip exchange between `from` and `to`, through the protocol's messages. Returns messages sent. */
-function gossipOnce(views: Map<NodeId, MembershipView>, from: NodeId, to: NodeId): number {
-  const exchange = gossipExchange(views.get(from)!, views.get(to)!)
-  views.set(from, exchange.from)
-  views.set(to, exchange.to)
-  return exchange.messages
-}
-
 /** One round: every live node, in id order, gossips with a peer its PRNG picks; down peers do not answer. */
-function gossipRound(views: Map<NodeId, MembershipView>, up: ReadonlySet<NodeId>, seeds: ReadonlyArray<NodeId>, random: () => number): void {
-  for (const node of [...up].sort()) {
-    const peer = gossipTarget(gossipPeers(views.get(node)!, node, seeds), random())
-    if (peer !== undefined && up.has(peer)) gossipOnce(views, node, peer)
-  }
+const gossipRoundOf = (views: Map<NodeId, MembershipView>, up: ReadonlySet<NodeId>, seeds: ReadonlyArray<NodeId>, random: () => number): void => {
+  gossipRound(views, [...up].sort(), (peer) => up.has(peer), seeds, random)
 }
 
 const allSame = (views: ReadonlyArray<MembershipView>): boolean => new Set(views.map(viewDigest)).size === 1
@@ -138,7 +120,7 @@ describe("MEMBERSHIP-1 gossip", () => {
   ], { numRuns: 200 })(
     "MEMBERSHIP-1 after gossip quiesces every live node holds the same view: the join of all it was told (MEMBERSHIP-2: down nodes stay)",
     (nodeCount, seedCount, seed, warmupRounds, commands: AdminCommand[], downFlags) => {
-      const random = prng(seed)
+      const random = picks(seed)
       const nodes = Array.from({ length: nodeCount }, (_, i) => `n${String(i).padStart(2, "0")}`)
       const seeds = nodes.slice(0, seedCount)
       // The seeds start as the cluster; every other node announces itself (join at its own start).
@@ -148,7 +130,7 @@ describe("MEMBERSHIP-1 gossip", () => {
       }
       if (nodeCount > seedCount) sometimesGossip.selfJoins += 1
       const up = new Set(nodes)
-      for (let round = 0; round < warmupRounds; round++) gossipRound(views, up, seeds, random)
+      for (let round = 0; round < warmupRounds; round++) gossipRoundOf(views, up, seeds, random)
       if (warmupRounds === 0) sometimesGossip.warmupZero += 1
       // Some non-seed nodes go down for good: nobody may remove them from the view.
       const down = nodes.filter((node, i) => !seeds.includes(node) && downFlags[i] === true && i % 3 === 0)
@@ -170,11 +152,11 @@ describe("MEMBERSHIP-1 gossip", () => {
         if (command.kind === "leave" && next !== view) sometimesGossip.leaves += 1
         views.set(at, next)
         told = reconcile(told, next)
-        gossipRound(views, up, seeds, random)
+        gossipRoundOf(views, up, seeds, random)
       }
       let rounds = 0
       while (!allSame(liveNodes.map((node) => views.get(node)!)) && rounds < GOSSIP_ROUNDS_MAX) {
-        gossipRound(views, up, seeds, random)
+        gossipRoundOf(views, up, seeds, random)
         rounds += 1
       }
       const finalViews = liveNodes.map((node) => views.get(node)!)
@@ -198,8 +180,8 @@ describe("MEMBERSHIP-1 gossip", () => {
   unitTest("MEMBERSHIP-2 an unreachable node keeps its entry, and spreads, through any amount of gossip", () => {
     const full = initialView([{ id: "a" }, { id: "b" }, { id: "c" }])
     const views = new Map<NodeId, MembershipView>([["a", full], ["b", initialView([{ id: "a" }, { id: "b" }])], ["c", full]])
-    const random = prng(7)
-    for (let round = 0; round < 20; round++) gossipRound(views, new Set(["a", "b"]), ["a"], random)
+    const random = picks(7)
+    for (let round = 0; round < 20; round++) gossipRoundOf(views, new Set(["a", "b"]), ["a"], random)
     expect(views.get("a")).toEqual(full)
     expect(views.get("b")).toEqual(full)
   })
