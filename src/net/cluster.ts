@@ -7,6 +7,7 @@ import { createServer } from "node:net"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { Result, Schema } from "effect"
 import { MEMORY_DATA } from "./options.ts"
 
 /** The CLI entry point children run: it loads the TypeScript sources through tsx. */
@@ -15,6 +16,15 @@ export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "..", 
 export const READY_TIMEOUT_MS = 30_000
 /** A node still alive this long after SIGTERM is killed. */
 export const STOP_TIMEOUT_MS = 10_000
+/** What `waitConnected` reads of a node's `GET /status`: each member's state and link. */
+const decodeLinks = Schema.decodeUnknownResult(Schema.Struct({
+  members: Schema.Array(Schema.Struct({
+    id: Schema.String,
+    state: Schema.String,
+    link: Schema.optionalKey(Schema.String),
+    self: Schema.optionalKey(Schema.Boolean)
+  }))
+}))
 /** How long `waitConnected` waits for every node to see every other. */
 export const CONNECT_WAIT_MS = 15_000
 /** Lines of a node's stderr kept in memory for diagnostics. */
@@ -189,8 +199,9 @@ export class LocalCluster {
       await Promise.all(this.nodes.map(async (node) => {
         try {
           const response = await fetch(`${node.url}/status`, { signal: AbortSignal.timeout(2_000) })
-          const status = (await response.json()) as { members?: ReadonlyArray<{ id: string; state: string; link?: string; self?: boolean }> }
-          for (const member of status.members ?? []) {
+          const decoded = decodeLinks(await response.json())
+          if (Result.isFailure(decoded)) throw new Error(`not a node status: ${decoded.failure.message.slice(0, 200)}`)
+          for (const member of decoded.success.members) {
             if (member.self !== true && (member.state !== "up" || member.link !== "open")) missing.push(`${node.id}->${member.id}`)
           }
         } catch (error) {
