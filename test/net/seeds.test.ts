@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { CLI_ENTRY, freePorts } from "../../src/net/cluster.ts"
+import { parseSeeds, seedViewOf } from "../../src/net/seeds.ts"
 import { api, clusterRing, replicasOf, startCluster } from "./harness.ts"
 
 /** N of the cluster: not the default 3, so a node that ignored the seeds' N would be refused by its peers. */
@@ -74,5 +75,26 @@ describe("--seeds (3 nodes)", () => {
     const both = await node(["--id", "n1", "--data", ":memory:", "--seeds", `127.0.0.1:${dead}`, "--peers", `n1=127.0.0.1:${spare}`])
     expect(both.code).toBe(2)
     expect(both.stderr).toMatch(/either --peers .* or --seeds/)
+  })
+})
+
+describe("--seeds input", () => {
+  test("a seed list is HOST:PORT entries; anything else is named", () => {
+    expect(parseSeeds("127.0.0.1:7001, db-2.local:7002")).toEqual([{ host: "127.0.0.1", port: 7001 }, { host: "db-2.local", port: 7002 }])
+    expect(parseSeeds("")).toMatch(/no seed given/)
+    expect(parseSeeds("127.0.0.1")).toMatch(/"127\.0\.0\.1" is not HOST:PORT/)
+    expect(parseSeeds("h:70000")).toMatch(/port 70000 of "h:70000" is out of range/)
+  })
+
+  test("a seed's answer must be a node status listing members at HOST:PORT", () => {
+    const status = { node: "n1", members: [{ id: "n2", address: "127.0.0.1:7002" }, { id: "n1", address: "127.0.0.1:7001" }], n: 2 }
+    expect(seedViewOf("http://s", status)).toEqual({
+      seed: "http://s",
+      members: [{ id: "n1", host: "127.0.0.1", port: 7001 }, { id: "n2", host: "127.0.0.1", port: 7002 }],
+      n: 2
+    })
+    expect(seedViewOf("http://s", { hello: "world" })).toMatch(/http:\/\/s did not answer with a node status/)
+    expect(seedViewOf("http://s", { ...status, members: [{ id: "n1", address: "nowhere" }] })).toMatch(/lists a member that is not ID at HOST:PORT/)
+    expect(seedViewOf("http://s", { ...status, members: [] })).toMatch(/lists 0 members/)
   })
 })
