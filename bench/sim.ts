@@ -1,5 +1,6 @@
 // Simulator throughput: delivered messages per second on one core (target: 200,000), with and
-// without the per-step invariant checks, over a long seeded run (best of RUNS runs).
+// without the per-step invariant checks (without them the run keeps no oracle either: the
+// simulator alone), over a long seeded run (best of RUNS runs).
 import { pathToFileURL } from "node:url"
 import { defaultSimOptions, generateScenario } from "../src/sim/scenario.ts"
 import { World } from "../src/sim/world.ts"

@@ -176,8 +176,8 @@ export class World {
   }
 
   /**
-   * `checkInvariants: false` exists only to measure the bare interpreter in benchmarks; every
-   * test and every CLI run checks.
+   * `checkInvariants: false` exists only to measure the bare interpreter in benchmarks (no checks,
+   * and no oracle, which only the checks read); every test and every CLI run checks.
    */
   constructor(readonly scenario: Scenario, private readonly recordTrace = false, private readonly checkInvariants = true) {
     const options = scenario.options
