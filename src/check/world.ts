@@ -454,17 +454,19 @@ const pendingEntry = (token: number, record: PersistRecord): PendingPersist => {
   return { token, record, fp: leaf.reset().word(token).fp(recordFp).finish() }
 }
 
-/** Timers are immutable values emitted by steps (and found again through the step cache). */
-const timerFps = new WeakMap<Timer, Fp>()
-
-const timerFp = (timer: Timer): Fp => {
-  let fp = timerFps.get(timer)
+/** The fingerprint of an immutable value, computed once per object and kept in `table`. */
+const fpOnce = <T extends object>(table: WeakMap<T, Fp>, value: T): Fp => {
+  let fp = table.get(value)
   if (fp === undefined) {
-    fp = valueFp(timer)
-    timerFps.set(timer, fp)
+    fp = valueFp(value)
+    table.set(value, fp)
   }
   return fp
 }
+
+/** Timers are immutable values emitted by steps (and found again through the step cache). */
+const timerFps = new WeakMap<Timer, Fp>()
+const timerFp = (timer: Timer): Fp => fpOnce(timerFps, timer)
 
 const timersFp = (timers: ReadonlyArray<Timer>): Fp => {
   if (timers.length === 0) return EMPTY_LIST_FP
@@ -542,15 +544,7 @@ const slotFp = (slot: NodeSlot): Fp => {
 
 /** Contexts are the clocks of replies, immutable and shared: hashed once each. */
 const contextFps = new WeakMap<VClock, Fp>()
-
-const contextFp = (context: VClock): Fp => {
-  let fp = contextFps.get(context)
-  if (fp === undefined) {
-    fp = valueFp(context)
-    contextFps.set(context, fp)
-  }
-  return fp
-}
+const contextFp = (context: VClock): Fp => fpOnce(contextFps, context)
 
 const NO_REQUEST = 0x4e4f5251
 
