@@ -135,6 +135,25 @@ export const worstCommits = async (client: HttpClient, nodes: number): Promise<C
   return { p50: Math.max(...all.map((ms) => ms.p50)), p999: Math.max(...all.map((ms) => ms.p999)) }
 }
 
+/** Each stage's count and milliseconds, summed over the nodes (GET /status "timings", src/net/timings.ts). */
+export type StageTotals = ReadonlyMap<string, { readonly count: number; readonly ms: number }>
+
+export const readTimings = async (client: HttpClient, nodes: number): Promise<StageTotals> => {
+  const totals = new Map<string, { count: number; ms: number }>()
+  for (let i = 0; i < nodes; i++) {
+    const stages = JSON.parse((await client.request(i, "GET", "/status")).body).timings as ReadonlyArray<{ stage: string; count: number; ms: number }>
+    for (const { stage, count, ms } of stages) {
+      const entry = totals.get(stage) ?? { count: 0, ms: 0 }
+      totals.set(stage, { count: entry.count + count, ms: entry.ms + ms })
+    }
+  }
+  return totals
+}
+
+/** µs per operation of each stage between two readings. */
+const stageMicrosPerOp = (before: StageTotals, after: StageTotals, ops: number): Map<string, number> =>
+  new Map([...after].map(([stage, { ms }]) => [stage, ((ms - (before.get(stage)?.ms ?? 0)) * 1000) / Math.max(1, ops)]))
+
 const percentile = (sorted: Float64Array, p: number): number =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 
@@ -301,6 +320,8 @@ interface ConfigResult {
   readonly load: RunStats
   readonly single: RunStats
   readonly loss: DiskLossResult | undefined
+  /** Node thread time per operation by stage during the 32-client run, summed over the nodes. */
+  readonly stages: ReadonlyMap<string, number>
 }
 
 /** One row of the table: a configuration, how clients route, whether a disk is lost after. */
@@ -336,7 +357,9 @@ const runConfig = async (run: Run, options: typeof DEFAULTS & { singleSeconds: n
     const nodeCpu0 = clusterCpuSeconds(cluster)
     const clientCpu0 = process.cpuUsage()
     const monotonicStartUs = process.hrtime.bigint() / 1000n
+    const timings0 = await readTimings(client, cluster.nodes.length)
     const load = await runLoad(workload, options.clients, options.seconds)
+    const stages = stageMicrosPerOp(timings0, await readTimings(client, cluster.nodes.length), load.ops)
     const clientCpu = process.cpuUsage(clientCpu0)
     if (options.profileDir !== undefined) {
       // The profiles cover the whole process; this window (the clock of V8's samples) isolates the loaded run.
@@ -354,7 +377,7 @@ const runConfig = async (run: Run, options: typeof DEFAULTS & { singleSeconds: n
       options.log(`(${n},${r},${w}): disk loss of ${cluster.nodes[cluster.nodes.length - 1]!.id} during writes`)
       loss = await diskLoss(cluster, workload, options.clients)
     }
-    return { config, routing: run.routing, load, single, loss, load1: [load1Before, loadavg()[0]!] }
+    return { config, routing: run.routing, load, single, loss, stages, load1: [load1Before, loadavg()[0]!] }
   } finally {
     client.close()
     await cluster.stop()
@@ -399,7 +422,35 @@ const formatTable = (results: ReadonlyArray<ConfigResult>, options: typeof DEFAU
     lines.push("empty. 'acked by lost node alone': acknowledged writes whose only durable copy, when acknowledged, was on the lost disk")
     lines.push("(possible with W=1 only). 'lost': acknowledged writes no disk holds (own replica or hint) after hints drained.")
   }
+  lines.push("", ...formatStages(results))
   return lines.join("\n")
+}
+
+/**
+ * Where the node processes' time went during each 32-client run: µs per operation by stage,
+ * summed over the nodes, for the stages worth at least 1 µs/op in some run, then their sum and
+ * the nodes' CPU per operation. The rest of the CPU is outside every stage: Effect's HTTP server
+ * and fibers, Node's sockets and event loop, GC.
+ */
+const formatStages = (results: ReadonlyArray<ConfigResult>): Array<string> => {
+  const columns = results.map((result) => `${result.config.join(",")} ${result.routing === "any" ? "server" : "client"}`)
+  const stages = [...new Set(results.flatMap((result) => [...result.stages.keys()]))]
+    .filter((stage) => results.some((result) => (result.stages.get(stage) ?? 0) >= 1))
+    .sort((a, b) => Math.max(...results.map((result) => result.stages.get(b) ?? 0)) - Math.max(...results.map((result) => result.stages.get(a) ?? 0)))
+  const rows = stages.map((stage) => [stage, ...results.map((result) => (result.stages.get(stage) ?? 0).toFixed(1))])
+  rows.push(["(sum of the stages above)", ...results.map((result) => stages.reduce((sum, stage) => sum + (result.stages.get(stage) ?? 0), 0).toFixed(1))])
+  rows.push(["(node CPU, user + system)", ...results.map((result) => (result.load.nodeCpuMicrosPerOp ?? 0).toFixed(1))])
+  const header = ["stage (node thread µs per op, all nodes)", ...columns]
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
+  return [
+    "Where the nodes' time went in each 32-client run (GET /status timings, src/net/timings.ts). Wall time on each node's thread;",
+    "'storage commit' includes the fsync the thread waits for, so the sum can exceed the CPU. Outside every stage: Effect's HTTP",
+    "server and fibers, Node's sockets and event loop, GC.",
+    "",
+    header.map((title, i) => (i === 0 ? title.padEnd(widths[i]!) : pad(title, widths[i]!))).join(" | "),
+    widths.map((width) => "-".repeat(width)).join("-|-"),
+    ...rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : pad(cell, widths[i]!))).join(" | "))
+  ]
 }
 
 /** Runs the benchmark and returns its table. */

@@ -10,6 +10,7 @@ import type { NodeId } from "../core/ring.ts"
 import { decodeContext, encodeContext, liveValues } from "../core/versions.ts"
 import type { LogLevel, NodeDriver, RequestOutcome } from "./driver.ts"
 import type { NodeOptions } from "./options.ts"
+import type { Timings } from "./timings.ts"
 import type { PeerLinks } from "./transport.ts"
 import { decodeLine, HEADER_CLUSTER, HEADER_FROM, LineSplitter, PEER_PATH, PEER_PROTOCOL } from "./wire.ts"
 import type { Socket as NetSocket } from "node:net"
@@ -38,6 +39,7 @@ export interface NodeHandle {
   readonly options: NodeOptions
   readonly driver: NodeDriver
   readonly links: PeerLinks
+  readonly timings: Timings
   readonly fingerprint: string
   /** Raw sockets of incoming peer streams, closed first at shutdown. */
   readonly incomingPeers: Set<NetSocket>
@@ -207,11 +209,13 @@ const shuttingDown = (handle: NodeHandle) =>
 
 const handleGet = (handle: NodeHandle) => (request: HttpServerRequest.HttpServerRequest) => {
   if (handle.draining) return shuttingDown(handle)
+  const parsing = performance.now()
   const key = parseKey(request.url)
   if (key instanceof BadRequest) return refuse(handle, key)
   const r = parseQuorum(request.url, "r", handle.options.config.n)
   if (r instanceof BadRequest) return refuse(handle, r)
   const id = handle.driver.nextRequestId()
+  handle.timings.record("client parse", parsing)
   return coordinate(handle, r === undefined ? { _tag: "Get", id, key } : { _tag: "Get", id, key, r })
 }
 
@@ -231,6 +235,8 @@ const handleWrite = (handle: NodeHandle, kind: "Put" | "Delete") => (request: Ht
     if (w instanceof BadRequest) return yield* refuse(handle, w)
     const text = yield* readBody(request)
     if (text instanceof BadRequest) return yield* refuse(handle, text)
+    // Timed from here: reading the body waits for the network.
+    const parsing = performance.now()
     const body = parseJsonBody(text)
     if (body instanceof BadRequest) return yield* refuse(handle, body)
     const quorum = w === undefined ? {} : { w }
@@ -242,6 +248,7 @@ const handleWrite = (handle: NodeHandle, kind: "Put" | "Delete") => (request: Ht
       const context = parseContext(decoded.success.context)
       if (context instanceof BadRequest) return yield* refuse(handle, context)
       const id = handle.driver.nextRequestId()
+      handle.timings.record("client parse", parsing)
       return yield* coordinate(handle, { _tag: "Put", id, key, value: decoded.success.value, context, ...quorum })
     }
     const decoded = decodeDeleteBody(body)
@@ -249,6 +256,7 @@ const handleWrite = (handle: NodeHandle, kind: "Put" | "Delete") => (request: Ht
     const context = parseContext(decoded.success.context)
     if (context instanceof BadRequest) return yield* refuse(handle, context)
     const id = handle.driver.nextRequestId()
+    handle.timings.record("client parse", parsing)
     return yield* coordinate(handle, { _tag: "Delete", id, key, context, ...quorum })
   })
 
@@ -281,6 +289,7 @@ export const statusOf = (handle: NodeHandle) => {
     requestsInFlight: status.requestsInFlight,
     persistsPending: status.persistsPending,
     commits: status.commits,
+    timings: handle.timings.snapshot(),
     peerMessagesDropped: handle.links.messagesDropped,
     peerMessagesInvalid: handle.peerMessagesInvalid
   }
@@ -324,7 +333,9 @@ const handlePeer = (handle: NodeHandle) => (request: HttpServerRequest.HttpServe
     const splitter = new LineSplitter()
     const onLine = (line: string) => {
       if (line === "") return
+      const started = performance.now()
       const decoded = decodeLine(line)
+      handle.timings.record("peer decode", started)
       if (decoded._tag === "Message") {
         handle.driver.receive(from, decoded.message)
         return

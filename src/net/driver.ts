@@ -18,6 +18,7 @@ import type { NodeState } from "../core/state.ts"
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
+import type { Timings } from "./timings.ts"
 
 /** Picks for timers that need a choice (a gossip peer, an anti-entropy partner) are drawn in 0..PICK_MAX-1, as in the simulator. */
 export const PICK_MAX = 1 << 20
@@ -66,6 +67,8 @@ export interface DriverIo {
   readonly log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
   /** The disk refused a commit: the node cannot go on as if it were durable. */
   readonly onFatal: (message: string) => void
+  /** Where the time goes: core steps, replies, sends, commits (GET /status). */
+  readonly timings?: Timings
 }
 
 export interface RequestOutcome {
@@ -245,8 +248,10 @@ export class NodeDriver {
     const now = this.io.now()
     this.io.journal?.step(now, { _tag: "Input", input })
     let result: ReturnType<typeof step>
+    const started = performance.now()
     try {
       result = step(this.state, input, now)
+      this.io.timings?.record(this.io.timings.stepStage(input), started)
     } catch (error) {
       // The core asserts its invariants; a failed assertion is a bug. The state is unchanged (the
       // input is lost, like a dropped message); say so loudly and keep serving.
@@ -306,7 +311,10 @@ export class NodeDriver {
         const waiter = this.waiting.get(id)
         if (waiter === undefined) return
         this.waiting.delete(id)
+        // The client's HTTP response is written from here: Effect's response path and the socket.
+        const started = performance.now()
         waiter({ reply: effect.reply, coordinator })
+        this.io.timings?.record("client reply", started)
         return
       }
     }
@@ -340,6 +348,7 @@ export class NodeDriver {
     const started = performance.now()
     this.commitRecords += batch.length
     this.io.storage.write(batch.map((entry) => entry.record), () => this.written(token, started), (message) => this.writeFailed(message))
+    this.io.timings?.record("storage commit", started)
   }
 
   /** The transaction ending with `token` is durable: run what waited on it, write the next. */

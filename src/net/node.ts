@@ -14,6 +14,7 @@ import { Journal } from "./journal.ts"
 import { clusterFingerprint, MEMORY_DATA, type NodeOptions } from "./options.ts"
 import { openSqliteStorage } from "./sqlite.ts"
 import { layerMemory, layerOf, Storage, StorageError } from "./storage.ts"
+import { Timings } from "./timings.ts"
 import { PeerLinks, type LinkEvent } from "./transport.ts"
 
 /** How long a shutdown waits for in-flight client requests, beyond two request timeouts. */
@@ -138,8 +139,9 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     }
 
     const fingerprint = clusterFingerprint(options)
+    const timings = new Timings()
     const links = yield* Effect.acquireRelease(
-      Effect.sync(() => new PeerLinks(options.id, options.members, fingerprint, (event) => log(...describeLinkEvent(event)))),
+      Effect.sync(() => new PeerLinks(options.id, options.members, fingerprint, (event) => log(...describeLinkEvent(event)), Date.now, timings)),
       (links) => Effect.sync(() => links.close())
     )
     const driver = yield* Effect.acquireRelease(
@@ -150,6 +152,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
           journal,
           now: () => clock.currentTimeMillisUnsafe(),
           timers: makeClockTimers(context, clock),
+          timings,
           log,
           onFatal: (message) => {
             // A persist that cannot be made durable is a crash in the model: stop at once.
@@ -168,6 +171,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       options,
       driver,
       links,
+      timings,
       fingerprint,
       incomingPeers: new Set<NetSocket>(),
       log,

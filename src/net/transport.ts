@@ -7,6 +7,7 @@ import { connect, type Socket } from "node:net"
 import type { PeerMessage } from "../core/messages.ts"
 import type { NodeId } from "../core/ring.ts"
 import type { PeerAddress } from "./options.ts"
+import type { Timings } from "./timings.ts"
 import { encodeLine, HEADER_CLUSTER, HEADER_FROM, PEER_PATH, PEER_PROTOCOL } from "./wire.ts"
 
 /** Bytes queued while a connection opens; past it, messages are dropped. */
@@ -60,7 +61,8 @@ export class PeerLinks {
     peers: ReadonlyArray<PeerAddress>,
     private readonly fingerprint: string,
     private readonly onEvent: (event: LinkEvent) => void,
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    private readonly timings?: Timings
   ) {
     for (const peer of peers) {
       if (peer.id === self) continue
@@ -75,19 +77,23 @@ export class PeerLinks {
       this.droppedTotal += 1
       return
     }
+    const started = performance.now()
     link.outbox.push(encodeLine(message))
+    this.timings?.record("peer encode", started)
     this.dirty.add(link)
   }
 
   /** Writes every queued message: one write per peer. */
   flush(): void {
     if (this.dirty.size === 0) return
+    const started = performance.now()
     for (const link of this.dirty) {
       const lines = link.outbox
       link.outbox = []
       this.deliver(link, lines)
     }
     this.dirty.clear()
+    this.timings?.record("peer send", started)
   }
 
   /**

@@ -74,4 +74,27 @@ describe("siblings through one coordinator (3 nodes, N=3 R=2 W=2)", () => {
     expect(after.ms.p99).toBeLessThanOrEqual(after.ms.p999)
     expect(after.ms.p999).toBeLessThanOrEqual(after.ms.max)
   })
+
+  // Catches: a stage never recorded (its count does not grow with the put that passes through
+  // it), a core step filed under the wrong input, negative or non-cumulative times, or stages
+  // listed out of order (the bench diffs readings by name).
+  test("/status reports where the node's time goes, stage by stage", async () => {
+    type Stage = { stage: string; count: number; ms: number }
+    const read = async () => new Map(((await env.client("n2").status()).body.timings as Array<Stage>).map((entry) => [entry.stage, entry]))
+    const before = await read()
+    const written = await env.client("n2").put("timings", "one")
+    expect(written.status).toBe(200)
+    expect(written.coordinator).toBe("n2")
+    // Every stage a put coordinated by n2 passes through on n2, including its own commit and a
+    // replica's acknowledgement arriving (those may come just after the reply).
+    const stages = ["client parse", "core Client Put", "peer encode", "peer send", "peer decode", "core Receive ReplicateAck", "storage commit", "core PersistDone", "client reply"]
+    const after = await until("n2 to time every stage of the put", async () => {
+      const now = await read()
+      return stages.every((stage) => (now.get(stage)?.count ?? 0) > (before.get(stage)?.count ?? 0)) ? now : undefined
+    }, 5_000, 20)
+    for (const stage of stages) expect(after.get(stage)!.ms).toBeGreaterThanOrEqual(before.get(stage)?.ms ?? 0)
+    const names = [...after.keys()]
+    expect(names).toEqual([...names].sort())
+    expect([...after.values()].every((entry) => entry.ms >= 0 && entry.count > 0)).toBe(true)
+  })
 })

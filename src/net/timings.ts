@@ -1,0 +1,55 @@
+// Where a node's thread spends its time, by stage: the count and cumulative wall time of each
+// stage since the node started (GET /status "timings"). Two readings around a run, divided by
+// the operations served, give each stage's cost per operation; bench/cluster.ts prints that table.
+// Stages are timed on the node's one thread and do not nest, so their sum is at most the elapsed
+// time. What no stage covers: Effect's HTTP server and fibers, Node's sockets and event loop, GC.
+// A storage commit on the node's thread includes the fsync it waits for (time the thread is
+// blocked, not CPU it uses).
+import type { NodeInput } from "../core/io.ts"
+
+export interface StageTiming {
+  readonly stage: string
+  readonly count: number
+  readonly ms: number
+}
+
+export class Timings {
+  private readonly stages = new Map<string, { count: number; ms: number }>()
+  /** Stage names of core steps, by input tag and sub-tag: built once, not per step. */
+  private readonly stepNames = new Map<string, Map<string, string>>()
+
+  /** Adds the time since `startedMs` (a `performance.now()` reading) to `stage`. */
+  record(stage: string, startedMs: number): void {
+    const elapsed = performance.now() - startedMs
+    const entry = this.stages.get(stage)
+    if (entry === undefined) {
+      this.stages.set(stage, { count: 1, ms: elapsed })
+    } else {
+      entry.count += 1
+      entry.ms += elapsed
+    }
+  }
+
+  /** The stage of a core step: "core Receive Replicate", "core Client Put", "core TimerFired Gossip", ... */
+  stepStage(input: NodeInput): string {
+    const sub = input._tag === "Receive" ? input.message._tag : input._tag === "Client" ? input.request._tag : input._tag === "TimerFired" ? input.timer._tag : ""
+    let names = this.stepNames.get(input._tag)
+    if (names === undefined) {
+      names = new Map()
+      this.stepNames.set(input._tag, names)
+    }
+    let name = names.get(sub)
+    if (name === undefined) {
+      name = sub === "" ? `core ${input._tag}` : `core ${input._tag} ${sub}`
+      names.set(sub, name)
+    }
+    return name
+  }
+
+  /** Every stage so far, by name. */
+  snapshot(): ReadonlyArray<StageTiming> {
+    return [...this.stages]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([stage, entry]) => ({ stage, count: entry.count, ms: Math.round(entry.ms * 1000) / 1000 }))
+  }
+}
