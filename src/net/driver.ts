@@ -20,6 +20,15 @@ import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
 import type { Timings } from "./timings.ts"
 
+/**
+ * A client request the core has not answered after this many request timeouts is expired: its
+ * caller hears `undefined` (the API answers 504). The core answers every request within one
+ * request timeout (it replies Failed when quorum is not reached), so this only catches a bug.
+ */
+export const REPLY_WAIT_TIMEOUTS_MAX = 4
+/** The driver's own timer (the core's timer keys are tagged names; see timerKey). */
+const REPLY_DEADLINE_TIMER = "shell/reply-deadline"
+
 /** Picks for timers that need a choice (a gossip peer, an anti-entropy partner) are drawn in 0..PICK_MAX-1, as in the simulator. */
 export const PICK_MAX = 1 << 20
 export type LogLevel = "Debug" | "Info" | "Warning" | "Error"
@@ -100,6 +109,12 @@ export interface CommitStats {
   readonly ms: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number }
 }
 
+interface Waiter {
+  readonly onOutcome: (outcome: RequestOutcome | undefined) => void
+  /** Wall-clock ms after which the request is expired. */
+  readonly deadline: number
+}
+
 export class NodeDriver {
   private state: NodeState
   private pending: Array<{ readonly token: number; readonly record: PersistRecord }> = []
@@ -110,7 +125,11 @@ export class NodeDriver {
   private readonly inputs: Array<NodeInput> = []
   private stepping = false
   private stopped = false
-  private readonly waiting = new Map<ClientRequestId, (outcome: RequestOutcome) => void>()
+  /** Requests the core has not answered yet, in submit order: so their deadlines are in order too. */
+  private readonly waiting = new Map<ClientRequestId, Waiter>()
+  private readonly replyWaitMs: number
+  /** The reply-deadline timer is set (for the oldest waiting request). */
+  private deadlineArmed = false
   private readonly forwardedTo = new Map<ClientRequestId, NodeId>()
   private requestCounter = 0
   private readyWaiters: Array<() => void> = []
@@ -129,6 +148,7 @@ export class NodeDriver {
     private readonly io: DriverIo,
     epochFloor: number
   ) {
+    this.replyWaitMs = config.requestTimeoutMs * REPLY_WAIT_TIMEOUTS_MAX
     const journal = io.journal
     if (journal !== undefined) {
       if (journal.continued) journal.step(io.now(), { _tag: io.storage.created ? "DiskLoss" : "Crash" })
@@ -150,14 +170,41 @@ export class NodeDriver {
     return `${this.id}:${this.state.epoch}:${this.requestCounter}`
   }
 
-  /** Feeds a client request; `onOutcome` is called once with the core's reply. */
-  submit(request: ClientRequest, onOutcome: (outcome: RequestOutcome) => void): void {
+  /**
+   * Feeds a client request; `onOutcome` is called once: with the core's reply, or with undefined
+   * if the core has not answered within REPLY_WAIT_TIMEOUTS_MAX request timeouts. One timer, set
+   * for the oldest waiting request, enforces that bound for all of them.
+   */
+  submit(request: ClientRequest, onOutcome: (outcome: RequestOutcome | undefined) => void): void {
     if (this.stopped) {
       onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
       return
     }
-    this.waiting.set(request.id, onOutcome)
+    this.waiting.set(request.id, { onOutcome, deadline: this.io.now() + this.replyWaitMs })
+    this.armDeadline()
     this.feed({ _tag: "Client", request })
+  }
+
+  private armDeadline(): void {
+    if (this.deadlineArmed || this.stopped) return
+    const oldest = this.waiting.values().next().value
+    if (oldest === undefined) return
+    this.deadlineArmed = true
+    this.io.timers.set(REPLY_DEADLINE_TIMER, Math.max(0, oldest.deadline - this.io.now()), this.expireOverdue)
+  }
+
+  /** Answers every request past its deadline with undefined, then re-arms for the oldest left. */
+  private readonly expireOverdue = (): void => {
+    this.deadlineArmed = false
+    const now = this.io.now()
+    for (const [id, waiter] of this.waiting) {
+      if (waiter.deadline > now) break
+      this.waiting.delete(id)
+      this.forwardedTo.delete(id)
+      this.io.log("Error", "the core did not answer a client request in time", { request: id })
+      waiter.onOutcome(undefined)
+    }
+    this.armDeadline()
   }
 
   /** The client gave up (connection closed): its reply, when it comes, is dropped. */
@@ -272,7 +319,7 @@ export class NodeDriver {
   private failClient(request: ClientRequest): void {
     const waiter = this.waiting.get(request.id)
     this.waiting.delete(request.id)
-    waiter?.({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
+    waiter?.onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
   }
 
   private perform(effect: NodeEffect, now: number): void {
@@ -313,7 +360,7 @@ export class NodeDriver {
         this.waiting.delete(id)
         // The client's HTTP response is written from here: Effect's response path and the socket.
         const started = performance.now()
-        waiter({ reply: effect.reply, coordinator })
+        waiter.onOutcome({ reply: effect.reply, coordinator })
         this.io.timings?.record("client reply", started)
         return
       }

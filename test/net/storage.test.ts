@@ -10,7 +10,7 @@ import { applyRecord, emptyDurableState, type DurableState } from "../../src/cor
 import type { PersistRecord } from "../../src/core/io.ts"
 import { initialView } from "../../src/core/membership.ts"
 import { buildRing, RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
-import { makeTimeoutTimers, NodeDriver } from "../../src/net/driver.ts"
+import { makeTimeoutTimers, NodeDriver, REPLY_WAIT_TIMEOUTS_MAX, type Timers } from "../../src/net/driver.ts"
 import { DATABASE_FILE, openSqliteStorage, PAGE_BYTES, STORAGE_FORMAT } from "../../src/net/sqlite.ts"
 import { makeMemoryStorage, StorageError, type StorageShape } from "../../src/net/storage.ts"
 import { removeDir, sleep, tempDir } from "./harness.ts"
@@ -126,7 +126,7 @@ describe("the driver's group commit", () => {
     expect(committed[0]?.[0]?._tag).toBe("Epoch")
 
     const replies = await Promise.all(["x", "y", "z"].map((value, i) =>
-      new Promise<string>((done) => driver.submit({ _tag: "Put", id: `c${i}`, key: `k${i}`, value, context: [] }, (outcome) => done(outcome.reply._tag)))))
+      new Promise<string>((done) => driver.submit({ _tag: "Put", id: `c${i}`, key: `k${i}`, value, context: [] }, (outcome) => done(outcome?.reply._tag ?? "expired")))))
     expect(replies).toEqual(["PutOk", "PutOk", "PutOk"])
     // One tick, one transaction, holding the three writes.
     expect(committed.filter((batch) => batch.some((record) => record._tag === "StoreKey")).length).toBe(1)
@@ -134,6 +134,44 @@ describe("the driver's group commit", () => {
     const disk = plain(memory.current())
     const state = plain(driver.durable())
     expect([disk.epoch, disk.store, disk.hints]).toEqual([state.epoch, state.store, state.hints])
+    await driver.stop()
+  })
+
+  // Catches: no bound on the wait (the request hangs and the test times out), a timer that is not
+  // re-armed for the requests still waiting (the second never expires), or expiring before the
+  // bound.
+  test("a request the core never answers is expired after REPLY_WAIT_TIMEOUTS_MAX request timeouts", async () => {
+    // The core's own timers are lost (never fire) and no peer answers, so the core never replies:
+    // only the driver's deadline can end the wait.
+    const real = makeTimeoutTimers()
+    const timers: Timers = { ...real, set: (key, afterMs, fire) => (key.startsWith("shell/") ? real.set(key, afterMs, fire) : undefined) }
+    const members = [{ id: "n1" }, { id: "n2" }, { id: "n3" }]
+    const config = { ...defaultProtocolConfig, n: 3, r: 2, w: 2, seeds: ["n1"], replicaTimeoutMs: 10, requestTimeoutMs: 40 }
+    const driver = new NodeDriver("n1", config, buildRing(members, RING_CONFIG_DEFAULT), {
+      storage: makeMemoryStorage("n1"),
+      links: { send: () => {}, flush: () => {} },
+      journal: undefined,
+      now: Date.now,
+      timers,
+      log: () => {},
+      onFatal: (message) => { throw new Error(message) }
+    }, 1_000)
+    await driver.whenReady()
+    const bound = config.requestTimeoutMs * REPLY_WAIT_TIMEOUTS_MAX
+    const expire = (id: string) => {
+      const submitted = Date.now()
+      return new Promise<{ outcome: string; waited: number }>((done) =>
+        driver.submit({ _tag: "Put", id, key: id, value: "v", context: [] }, (outcome) => done({ outcome: outcome?.reply._tag ?? "expired", waited: Date.now() - submitted })))
+    }
+    const first = expire("first")
+    await sleep(50)
+    const second = expire("second")
+    for (const { outcome, waited } of await Promise.all([first, second])) {
+      expect(outcome).toBe("expired")
+      expect(waited).toBeGreaterThanOrEqual(bound - 1)
+      expect(waited).toBeLessThan(bound + 500)
+    }
+    expect(driver.requestsInFlight).toBe(0)
     await driver.stop()
   })
 })
