@@ -2,19 +2,20 @@
 // peers, serve the client API and the peer endpoint, and shut down gracefully on SIGINT/SIGTERM
 // (stop accepting, let in-flight requests finish, make every record durable, close the disk).
 import { NodeHttpServer } from "@effect/platform-node"
-import { Clock, Console, Context, Duration, Effect, Fiber, Layer, Schema } from "effect"
+import { Clock, Console, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket as NetSocket } from "node:net"
 import { buildRing } from "../core/ring.ts"
 import { traceConfigOf } from "../sim/trace.ts"
 import { routes, type NodeHandle } from "./api.ts"
-import { NodeDriver, type LogLevel, type Timers } from "./driver.ts"
+import { NodeDriver, type LogLevel } from "./driver.ts"
 import { Journal } from "./journal.ts"
 import { clusterFingerprint, MEMORY_DATA, type NodeOptions } from "./options.ts"
 import { openSqliteStorage } from "./sqlite.ts"
 import { layerMemory, layerOf, Storage, StorageError } from "./storage.ts"
 import { Timings } from "./timings.ts"
+import { makeClockTimers } from "./timer-queue.ts"
 import { PeerLinks, type LinkEvent } from "./transport.ts"
 
 /** How long a shutdown waits for in-flight client requests, beyond two request timeouts. */
@@ -56,36 +57,6 @@ const describeLinkEvent = (event: LinkEvent): [LogLevel, string, Record<string, 
       return ["Error", "peer refused the connection", { peer: event.peer, reason: event.reason }]
     case "Dropping":
       return ["Warning", "dropping messages to peer", { peer: event.peer, reason: event.reason }]
-  }
-}
-
-/**
- * The core's timers on the Effect clock: each a fiber sleeping on `Clock.sleep`, interrupted when
- * the core cancels or re-arms it.
- */
-const makeClockTimers = (context: Context.Context<never>, clock: Clock.Clock): Timers => {
-  const fibers = new Map<string, Fiber.Fiber<void>>()
-  const run = Effect.runForkWith(context)
-  return {
-    set: (key, afterMs, fire) => {
-      fibers.get(key)?.interruptUnsafe()
-      const fiber = run(clock.sleep(Duration.millis(Math.max(0, afterMs))).pipe(
-        Effect.andThen(Effect.sync(() => {
-          fibers.delete(key)
-          fire()
-        }))
-      ))
-      fibers.set(key, fiber)
-    },
-    cancel: (key) => {
-      fibers.get(key)?.interruptUnsafe()
-      fibers.delete(key)
-    },
-    size: () => fibers.size,
-    clear: () => {
-      for (const fiber of fibers.values()) fiber.interruptUnsafe()
-      fibers.clear()
-    }
   }
 }
 
