@@ -444,7 +444,7 @@ const formatStages = (results: ReadonlyArray<ConfigResult>): Array<string> => {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
   return [
     "Where the nodes' time went in each 32-client run (GET /status timings, src/net/timings.ts). Wall time on each node's thread;",
-    "'storage commit' includes the fsync the thread waits for, so the sum can exceed the CPU. Outside every stage: Effect's HTTP",
+    "'storage commit' (inline writer) includes the fsync the thread waits for, so the sum can exceed the CPU. Outside every stage: Effect's HTTP",
     "server and fibers, Node's sockets and event loop, GC.",
     "",
     header.map((title, i) => (i === 0 ? title.padEnd(widths[i]!) : pad(title, widths[i]!))).join(" | "),

@@ -22,8 +22,9 @@ import type { Timings } from "./timings.ts"
 
 /**
  * A client request the core has not answered after this many request timeouts is expired: its
- * caller hears `undefined` (the API answers 504). The core answers every request within one
- * request timeout (it replies Failed when quorum is not reached), so this only catches a bug.
+ * caller hears `undefined` (the API answers 504). The core answers every request within two
+ * request timeouts (one, or two for a forwarded request; it replies Failed when quorum is not
+ * reached), so this only catches a bug.
  */
 export const REPLY_WAIT_TIMEOUTS_MAX = 4
 /** The driver's own timer (the core's timer keys are tagged names; see timerKey). */
@@ -111,7 +112,7 @@ export interface CommitStats {
 
 interface Waiter {
   readonly onOutcome: (outcome: RequestOutcome | undefined) => void
-  /** Wall-clock ms after which the request is expired. */
+  /** When the request expires, on the monotonic clock (performance.now()): wall-clock steps move nothing. */
   readonly deadline: number
 }
 
@@ -180,7 +181,7 @@ export class NodeDriver {
       onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
       return
     }
-    this.waiting.set(request.id, { onOutcome, deadline: this.io.now() + this.replyWaitMs })
+    this.waiting.set(request.id, { onOutcome, deadline: performance.now() + this.replyWaitMs })
     this.armDeadline()
     this.feed({ _tag: "Client", request })
   }
@@ -190,21 +191,24 @@ export class NodeDriver {
     const oldest = this.waiting.values().next().value
     if (oldest === undefined) return
     this.deadlineArmed = true
-    this.io.timers.set(REPLY_DEADLINE_TIMER, Math.max(0, oldest.deadline - this.io.now()), this.expireOverdue)
+    this.io.timers.set(REPLY_DEADLINE_TIMER, Math.max(0, oldest.deadline - performance.now()), this.expireOverdue)
   }
 
   /** Answers every request past its deadline with undefined, then re-arms for the oldest left. */
   private readonly expireOverdue = (): void => {
     this.deadlineArmed = false
-    const now = this.io.now()
-    for (const [id, waiter] of this.waiting) {
-      if (waiter.deadline > now) break
-      this.waiting.delete(id)
-      this.forwardedTo.delete(id)
-      this.io.log("Error", "the core did not answer a client request in time", { request: id })
-      waiter.onOutcome(undefined)
+    const now = performance.now()
+    try {
+      for (const [id, waiter] of this.waiting) {
+        if (waiter.deadline > now) break
+        this.waiting.delete(id)
+        this.forwardedTo.delete(id)
+        this.io.log("Error", "the core did not answer a client request in time", { request: id })
+        waiter.onOutcome(undefined)
+      }
+    } finally {
+      this.armDeadline()
     }
-    this.armDeadline()
   }
 
   /** The client gave up (connection closed): its reply, when it comes, is dropped. */

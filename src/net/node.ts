@@ -122,7 +122,8 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
           links,
           journal,
           now: () => clock.currentTimeMillisUnsafe(),
-          timers: makeClockTimers(context, clock),
+          timers: makeClockTimers(context, clock, (key, error) =>
+            log("Error", "a timer's callback failed", { timer: key, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })),
           timings,
           log,
           onFatal: (message) => {

@@ -4,7 +4,9 @@
 // timer cost every client request a fork and an interruption (its request timer, set and then
 // cancelled by the reply).
 // Timers due at the same moment fire in the order they were set. Cancelled and replaced timers
-// stay in the heap until their deadline comes up and are skipped then.
+// stay in the heap until their deadline comes up and are skipped then. Deadlines are on the
+// clock's monotonic time, so a step of the wall clock (NTP, a resumed VM) moves no timer. A
+// callback that throws is reported and the others still fire.
 import { Clock, Duration, Effect, type Context, type Fiber } from "effect"
 import type { Timers } from "./driver.ts"
 
@@ -66,8 +68,9 @@ class Heap {
   }
 }
 
-/** Timers keyed by name on `clock`; fibers are forked with `context`. */
-export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Clock): Timers => {
+/** Timers keyed by name on `clock`; fibers are forked with `context`; `onError` hears a callback that threw. */
+export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Clock, onError: (key: string, error: unknown) => void): Timers => {
+  const now = () => Number(clock.monotonicTimeNanosUnsafe()) / 1e6
   const live = new Map<string, { readonly seq: number; readonly fire: () => void }>()
   const heap = new Heap()
   let seq = 0
@@ -81,18 +84,22 @@ export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Cl
     sleeper = undefined
     waking = true
     try {
-      const now = clock.currentTimeMillisUnsafe()
-      for (let next = heap.peek(); next !== undefined && next.deadline <= now; next = heap.peek()) {
+      const at = now()
+      for (let next = heap.peek(); next !== undefined && next.deadline <= at; next = heap.peek()) {
         heap.pop()
         const timer = live.get(next.key)
         if (timer === undefined || timer.seq !== next.seq) continue // cancelled or replaced
         live.delete(next.key)
-        timer.fire()
+        try {
+          timer.fire()
+        } catch (error) {
+          onError(next.key, error)
+        }
       }
     } finally {
       waking = false
+      arm()
     }
-    arm()
   }
 
   /** Makes sure a fiber sleeps until the earliest deadline in the heap. */
@@ -103,7 +110,7 @@ export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Cl
     const earliest = heap.peek()
     if (earliest === undefined || (sleeper !== undefined && sleeper.deadline <= earliest.deadline)) return
     sleeper?.fiber.interruptUnsafe()
-    const delay = Math.max(0, earliest.deadline - clock.currentTimeMillisUnsafe())
+    const delay = Math.max(0, earliest.deadline - now())
     const fiber = run(clock.sleep(Duration.millis(delay)).pipe(Effect.andThen(Effect.sync(wake))))
     // A zero delay may complete the fiber, and run `wake`, before `run` returns.
     if (fiber.pollUnsafe() === undefined) sleeper = { deadline: earliest.deadline, fiber }
@@ -113,7 +120,7 @@ export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Cl
     set: (key, afterMs, fire) => {
       seq += 1
       live.set(key, { seq, fire })
-      heap.push({ deadline: clock.currentTimeMillisUnsafe() + Math.max(0, afterMs), seq, key })
+      heap.push({ deadline: now() + Math.max(0, afterMs), seq, key })
       arm()
     },
     cancel: (key) => {

@@ -1,10 +1,12 @@
 // Where a node's thread spends its time, by stage: the count and cumulative wall time of each
 // stage since the node started (GET /status "timings"). Two readings around a run, divided by
 // the operations served, give each stage's cost per operation; bench/cluster.ts prints that table.
-// Stages are timed on the node's one thread and do not nest, so their sum is at most the elapsed
+// Stages are timed on the node's one thread and do not overlap, so their sum is at most the elapsed
 // time. What no stage covers: Effect's HTTP server and fibers, Node's sockets and event loop, GC.
-// A storage commit on the node's thread includes the fsync it waits for (time the thread is
-// blocked, not CPU it uses).
+// "client reply" runs the client's HTTP response to the socket (Effect resumes the handler
+// synchronously). "storage commit" with the default --writer inline is the whole transaction
+// and the fsync the thread waits for (blocked, not using CPU); with --writer worker it is only
+// handing the batch to the writer thread.
 import type { NodeInput } from "../core/io.ts"
 
 export interface StageTiming {

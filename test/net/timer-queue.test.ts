@@ -4,9 +4,9 @@ import { describe, expect, test } from "vitest"
 import { makeClockTimers } from "../../src/net/timer-queue.ts"
 import { sleep } from "./harness.ts"
 
-const liveTimers = () =>
+const liveTimers = (errors: Array<string> = []) =>
   Effect.runSync(Effect.gen(function*() {
-    return makeClockTimers(yield* Effect.context<never>(), yield* Clock.Clock)
+    return makeClockTimers(yield* Effect.context<never>(), yield* Clock.Clock, (key, error) => errors.push(`${key}: ${(error as Error).message}`))
   }))
 
 describe("the timer queue", () => {
@@ -14,14 +14,14 @@ describe("the timer queue", () => {
   // wake that fires only the first due timer.
   test("timers fire in deadline order, equal deadlines in the order they were set", async () => {
     const timers = liveTimers()
-    const fired: Array<string> = []
+    const fired: Array<[string, number]> = []
     const at = performance.now()
-    for (const [key, ms] of [["a", 60], ["b", 20], ["c", 20], ["d", 40]] as const) timers.set(key, ms, () => fired.push(key))
+    for (const [key, ms] of [["a", 60], ["b", 20], ["c", 20], ["d", 40]] as const) timers.set(key, ms, () => fired.push([key, performance.now() - at]))
     expect(timers.size()).toBe(4)
     await sleep(120)
-    expect(fired).toEqual(["b", "c", "d", "a"])
+    expect(fired.map(([key]) => key)).toEqual(["b", "c", "d", "a"])
+    expect(fired.find(([key]) => key === "a")![1]).toBeGreaterThanOrEqual(59)
     expect(timers.size()).toBe(0)
-    expect(performance.now() - at).toBeGreaterThanOrEqual(60)
   })
 
   // Catches: a cancelled timer that still fires, a replaced timer firing at its old deadline (or
@@ -69,5 +69,50 @@ describe("the timer queue", () => {
     expect(timers.size()).toBe(0)
     await sleep(50)
     expect(fired).toEqual(["tick", "tock"])
+  })
+
+  // Catches: a throwing callback that stops the queue (the other timer due with it, and later
+  // ones, never fire) or that goes unreported; a callback re-setting its own key not re-armed.
+  test("a callback that throws is reported and every other timer still fires; a timer can re-set its own key", async () => {
+    const errors: Array<string> = []
+    const timers = liveTimers(errors)
+    const fired: Array<string> = []
+    let rounds = 0
+    timers.set("broken", 20, () => {
+      throw new Error("boom")
+    })
+    timers.set("sibling", 20, () => fired.push("sibling"))
+    timers.set("later", 40, () => fired.push("later"))
+    const again = () => {
+      rounds += 1
+      fired.push(`again ${rounds}`)
+      if (rounds < 3) timers.set("again", 10, again)
+    }
+    timers.set("again", 10, again)
+    await sleep(120)
+    expect(errors).toEqual(["broken: boom"])
+    expect(fired).toEqual(expect.arrayContaining(["sibling", "later", "again 1", "again 2", "again 3"]))
+    expect(fired.length).toBe(5)
+    expect(timers.size()).toBe(0)
+  })
+
+  // Catches: deadlines on the wall clock, which a clock step (NTP, a resumed VM) would move: here
+  // the wall clock goes back 300 ms just after the timer is set.
+  test("a step of the wall clock moves no timer", async () => {
+    const [context, real] = Effect.runSync(Effect.gen(function*() {
+      return [yield* Effect.context<never>(), yield* Clock.Clock] as const
+    }))
+    let offset = 0
+    // The live clock with its wall time shifted by `offset`; its monotonic time and sleep unchanged.
+    const stepped: Clock.Clock = Object.assign(Object.create(real) as Clock.Clock, { currentTimeMillisUnsafe: () => real.currentTimeMillisUnsafe() + offset })
+    const timers = makeClockTimers(context, stepped, () => {})
+    const at = performance.now()
+    let firedAfter: number | undefined
+    timers.set("request", 50, () => (firedAfter = performance.now() - at))
+    await sleep(10)
+    offset = -300
+    await sleep(150)
+    expect(firedAfter).toBeGreaterThanOrEqual(49)
+    expect(firedAfter).toBeLessThan(150)
   })
 })
