@@ -185,8 +185,8 @@ const respond = (handle: NodeHandle, outcome: RequestOutcome, kind: ClientReques
 
 /**
  * Feeds the request to the core and waits for its reply. The wait is bounded by the driver
- * (REPLY_WAIT_TIMEOUTS_MAX in src/net/driver.ts): one timer for all requests, where a timeout per
- * request cost a sleeping fiber each, about 5% of the cluster's throughput.
+ * (REPLY_WAIT_TIMEOUTS_MAX in src/net/driver.ts): one timer for all requests instead of a
+ * sleeping fiber per request.
  */
 const coordinate = (handle: NodeHandle, request: ClientRequest) =>
   Effect.callback<RequestOutcome | undefined>((resume) => {
