@@ -23,8 +23,11 @@ import {
   type MerkleShape,
   type MerkleTree
 } from "../src/core/merkle.ts"
+import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX, defaultProtocolConfig } from "../src/core/config.ts"
+import { emptyDurableState } from "../src/core/durable.ts"
 import { keyPosition } from "../src/core/hash.ts"
-import { RING_POSITIONS, rangeContains, type KeyRange } from "../src/core/ring.ts"
+import { recover, step } from "../src/core/node.ts"
+import { buildRing, rangesHeldBy, RING_POSITIONS, rangeContains, type KeyRange } from "../src/core/ring.ts"
 import {
   contextOf,
   coordinatePut,
@@ -318,5 +321,48 @@ describe("CONV-1 Merkle exchange", () => {
     expect(sometimes.differing).toBeGreaterThan(0)
     expect(sometimes.bothSidesChanged).toBeGreaterThan(0)
     expect(sometimes.vv).toBeGreaterThan(0)
+  })
+})
+
+/** Picks are drawn in 0..PICK_SPACE-1 by the interpreters (src/net/driver.ts PICK_MAX). */
+const PICK_SPACE = 1 << 20
+
+describe("CONV-1 anti-entropy rounds reach every range", () => {
+  // A round compares at most ANTI_ENTROPY_RANGES_PER_ROUND_MAX ranges. A node replicating more
+  // (the shell's 1,024 partitions on five nodes give each about 600) must take them in turn, or
+  // the ranges past the first budget are never compared and replicas there never converge by
+  // anti-entropy. Catches: every round starting from the first range (the ranges past the budget
+  // never appear), a cursor that skips ranges, a round that compares more than its budget, and a
+  // node with few ranges not comparing all of them every round.
+  test.prop(
+    [
+      fc.integer({ min: 3, max: 8 }),
+      fc.constantFrom(64, 256, 1024, 2048),
+      fc.integer({ min: 0, max: PICK_SPACE - 1 })
+    ],
+    { numRuns: 24 }
+  )("within ceil(ranges / budget) rounds every range a node replicates is compared", (nodes, partitions, pick) => {
+    const members = Array.from({ length: nodes }, (_, i) => ({ id: `n${i + 1}` }))
+    const ring = buildRing(members, { strategy: "partitions", partitions })
+    const config = { ...defaultProtocolConfig, n: 3, seeds: members.map((member) => member.id) }
+    let state = recover("n1", config, ring, emptyDurableState)
+    const held = new Set(rangesHeldBy(ring, "n1", 3).map((range) => `${range.start}:${range.end}`))
+    const rounds = Math.ceil(held.size / ANTI_ENTROPY_RANGES_PER_ROUND_MAX)
+    const compared = new Set<string>()
+    for (let round = 0; round < rounds; round++) {
+      const result = step(state, { _tag: "TimerFired", timer: { _tag: "AntiEntropy" }, pick: pick + round }, 1_000 * (round + 1))
+      state = result.state
+      let thisRound = 0
+      for (const effect of result.effects) {
+        if (effect._tag !== "Send" || effect.message._tag !== "AntiEntropy") continue
+        for (const exchange of effect.message.exchanges) {
+          compared.add(`${exchange.range.start}:${exchange.range.end}`)
+          thisRound += 1
+        }
+      }
+      expect(thisRound).toBe(Math.min(held.size, ANTI_ENTROPY_RANGES_PER_ROUND_MAX))
+    }
+    expect([...held].filter((range) => !compared.has(range))).toEqual([])
+    expect(compared.size).toBe(held.size)
   })
 })

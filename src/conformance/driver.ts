@@ -78,9 +78,10 @@ export function readModelConfig(spec: string): ModelConfig {
 /**
  * The core's ring for the conformance runs: strategy 3 (the core's default strategy) with Q = 64
  * partitions instead of the default 1024. With 1024 partitions each of 4 nodes replicates about
- * 768 ranges, more than one anti-entropy tick compares (ANTI_ENTROPY_RANGES_PER_ROUND_MAX), so
- * a tick might not reach the key's range; with 64 it replicates 48 to 55. Both preference lists
- * of the model exist on this ring.
+ * 768 ranges, more than one anti-entropy tick compares (ANTI_ENTROPY_RANGES_PER_ROUND_MAX): the
+ * ticks take the ranges in turn, so the model's one anti-entropy step would need up to three of
+ * the core's; with 64 it replicates 48 to 55, all compared every tick. Both preference lists of
+ * the model exist on this ring.
  */
 export const CONFORMANCE_RING: RingConfig = { strategy: "partitions", partitions: 64 }
 

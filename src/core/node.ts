@@ -59,7 +59,8 @@ const volatileOf = (durable: DurableState) => ({
   forwarded: emptyRecent,
   waiters: [],
   nextToken: 0,
-  nextOp: 0
+  nextOp: 0,
+  antiEntropyNext: 0
 })
 
 /** The durable part of a node's state, as its disk holds it once every persist completed. */
@@ -110,8 +111,7 @@ const timerFired = (state: NodeState, timer: Timer, pick: number, out: Out): Nod
       gossipTick(state, pick, out)
       return state
     case "AntiEntropy":
-      antiEntropyTick(state, pick, out)
-      return state
+      return antiEntropyTick(state, pick, out)
     case "Handoff":
       handoffTick(state, out)
       return state

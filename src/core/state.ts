@@ -126,6 +126,11 @@ export interface NodeState {
   readonly waiters: ReadonlyArray<{ readonly token: number; readonly then: Continuation }>
   readonly nextToken: number
   readonly nextOp: OpId
+  /**
+   * Where the next anti-entropy round starts among this node's ranges in ring order, when it
+   * replicates more ranges than one round compares (ANTI_ENTROPY_RANGES_PER_ROUND_MAX); 0 otherwise.
+   */
+  readonly antiEntropyNext: number
 }
 
 /** The buffer a step writes its effects into (Stateright's `Out`, etcd's `Ready`). */
