@@ -5,6 +5,9 @@ import { createHash } from "node:crypto"
 import { defaultProtocolConfig, validateProtocolConfig, type ProtocolConfig } from "../core/config.ts"
 import { RING_CONFIG_DEFAULT, type NodeId, type RingConfig } from "../core/ring.ts"
 
+/** The network shell's anti-entropy interval (the simulator keeps the protocol default). */
+export const SHELL_ANTI_ENTROPY_INTERVAL_MS = 500
+
 /** Node ids are short names that fit a header and a file name: `n1`, `db-3`, `east.2`. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 /** A fixed membership of at most this many nodes (a full mesh of peer connections). */
@@ -103,6 +106,9 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     // Every configured member is a seed: membership is fixed by --peers, and gossip with any of
     // them keeps the views reconciled (section 4.8).
     seeds: members.map((member) => member.id),
+    // A node here replicates hundreds of ranges (1,024 partitions), 64 per anti-entropy round:
+    // rounds every 500 ms keep a full pass over them to a few seconds, in steps of a few ms.
+    antiEntropyIntervalMs: SHELL_ANTI_ENTROPY_INTERVAL_MS,
     ...(flags.replicaTimeoutMs === undefined ? {} : { replicaTimeoutMs: flags.replicaTimeoutMs }),
     ...(flags.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: flags.requestTimeoutMs })
   }

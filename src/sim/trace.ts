@@ -72,7 +72,9 @@ const TraceConfigSchema = Schema.Struct({
   replicaTimeoutMs: Schema.Number,
   requestTimeoutMs: Schema.Number,
   hintScanIntervalMs: Schema.Number,
-  probeIntervalMs: Schema.Number
+  probeIntervalMs: Schema.Number,
+  /** Absent: the default (the network shell runs smaller, more frequent rounds). */
+  antiEntropyIntervalMs: Schema.optionalKey(Schema.Number)
 })
 export type TraceConfig = typeof TraceConfigSchema.Type
 
@@ -144,7 +146,8 @@ export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingC
   replicaTimeoutMs: config.replicaTimeoutMs,
   requestTimeoutMs: config.requestTimeoutMs,
   hintScanIntervalMs: config.hintScanIntervalMs,
-  probeIntervalMs: config.probeIntervalMs
+  probeIntervalMs: config.probeIntervalMs,
+  ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs })
 })
 
 export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
@@ -157,6 +160,7 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   requestTimeoutMs: config.requestTimeoutMs,
   hintScanIntervalMs: config.hintScanIntervalMs,
   probeIntervalMs: config.probeIntervalMs,
+  antiEntropyIntervalMs: config.antiEntropyIntervalMs ?? defaultProtocolConfig.antiEntropyIntervalMs,
   versions: { ...defaultVersionsConfig, mode: config.clock, ...(config.truncateAt === undefined ? {} : { truncateAt: config.truncateAt }) }
 })
 

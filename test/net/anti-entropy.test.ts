@@ -1,8 +1,8 @@
 // Merkle anti-entropy (section 4.7) on real processes, alone: a node that comes back on an empty
 // disk, with no hint owed to it and no client reading, gets every key it replicates back from
 // the other replicas' trees. With three nodes and N=3 each node replicates all 1,024 ranges of
-// the default ring, four times what one anti-entropy round compares, so this also shows that the
-// rounds take the ranges in turn (CONV-1).
+// the default ring, sixteen times what one anti-entropy round compares, so this also shows that
+// the rounds take the ranges in turn (CONV-1).
 import { rmSync } from "node:fs"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { startCluster, until } from "./harness.ts"
@@ -38,7 +38,8 @@ describe("anti-entropy after a disk loss (3 nodes, N=3 R=2 W=2)", () => {
     expect((await env.client("n3").local(keyName(0))).status).toBe(404)
 
     // No client reads (read repair) and no hints (nothing was written while n3 was down): only
-    // anti-entropy can bring the keys back. Four rounds cover the 1,024 ranges; a round is 2 s.
+    // anti-entropy can bring the keys back. Sixteen rounds cover the 1,024 ranges; the shell runs
+    // one every 500 ms.
     const restored = await until("n3 to get every key back", async () => {
       let held = 0
       for (let i = 0; i < KEYS; i++) if ((await env.client("n3").local(keyName(i))).body.held) held += 1

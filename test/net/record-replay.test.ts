@@ -7,7 +7,8 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { CLI_ENTRY } from "../../src/net/cluster.ts"
 import { replayTrace } from "../../src/sim/replay.ts"
-import { decodeTrace } from "../../src/sim/trace.ts"
+import { SHELL_ANTI_ENTROPY_INTERVAL_MS } from "../../src/net/options.ts"
+import { decodeTrace, protocolConfigOfTrace } from "../../src/sim/trace.ts"
 import { sleep, startCluster } from "./harness.ts"
 
 describe("--record during a run with a kill, then replay (3 nodes)", () => {
@@ -49,6 +50,10 @@ describe("--record during a run with a kill, then replay (3 nodes)", () => {
       if (decoded._tag === "Error") throw new Error(`${file}: ${decoded.message}`)
       const trace = decoded.trace
       expect(trace.source).toBe("shell")
+      // The shell's own anti-entropy interval is recorded (the simulator's default is left out),
+      // so a re-run gets the knobs the node had. Catches: the field dropped on either side.
+      expect(trace.config.antiEntropyIntervalMs).toBe(SHELL_ANTI_ENTROPY_INTERVAL_MS)
+      expect(protocolConfigOfTrace(trace.config).antiEntropyIntervalMs).toBe(SHELL_ANTI_ENTROPY_INTERVAL_MS)
       const result = replayTrace(trace)
       expect(result.divergence, `${id}: ${result.divergence}`).toBeUndefined()
       expect(result.replies).toBe(trace.observations.replies.length)
