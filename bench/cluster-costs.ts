@@ -13,6 +13,7 @@ import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { LocalCluster } from "../src/net/cluster.ts"
 import { clusterCpuSeconds, HttpClient, worstCommits } from "./cluster.ts"
+import { plainTable } from "./table.ts"
 
 interface Setup {
   readonly name: string
@@ -88,15 +89,12 @@ export async function clusterCostsBench(options: { readonly seconds?: number } =
     }
   }
   const header = ["set-up", "op", "ops/s", "node CPU µs/op", "client CPU µs/op", `ceiling ops/s on ${cores} cores`, "commit ms p50/p99.9"]
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
   return [
     `${CLIENTS} closed-loop clients to one node, ${seconds} s per row, 1 KiB values; CPU from /proc (user + system) of every node process.`,
     `ceiling = cores / (node + client CPU per op): the throughput if the CPU were the only limit and every core were busy.`,
     `commit: the slowest node's group-commit latency since it started (write to durable; the fsync), from GET /status.`,
     "",
-    header.map((title, i) => title.padStart(widths[i]!)).join(" | "),
-    widths.map((width) => "-".repeat(width)).join("-|-"),
-    ...rows.map((row) => row.map((cell, i) => cell.padStart(widths[i]!)).join(" | "))
+    ...plainTable(header, rows)
   ].join("\n")
 }
 

@@ -14,6 +14,7 @@ import { createInterface } from "node:readline"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { freePorts } from "../src/net/cluster.ts"
 import { cpuSecondsOf, HttpClient } from "./cluster.ts"
+import { plainTable } from "./table.ts"
 
 const NODES = 5
 const CLIENTS = 32
@@ -131,14 +132,11 @@ export async function clusterFloorBench(options: { readonly seconds?: number | u
       stopFloor(floor)
     }
   }
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
   return [
     `${NODES} floor nodes on 127.0.0.1 (bench/floor-node.ts: node:http, raw TCP JSON lines, group-committed UPSERTs, no protocol),`,
     `${CLIENTS} clients for ${seconds} s then 1 client for ${singleSeconds} s, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values; latencies in ms; ${availableParallelism()} CPUs`,
     "",
-    header.map((title, i) => title.padStart(widths[i]!)).join(" | "),
-    widths.map((width) => "-".repeat(width)).join("-|-"),
-    ...rows.map((row) => row.map((cell, i) => cell.padStart(widths[i]!)).join(" | "))
+    ...plainTable(header, rows)
   ].join("\n")
 }
 

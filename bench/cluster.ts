@@ -16,6 +16,7 @@ import { pathToFileURL } from "node:url"
 import { Pool } from "undici"
 import { buildRing, preferenceList, RING_CONFIG_DEFAULT, type Ring } from "../src/core/ring.ts"
 import { LocalCluster } from "../src/net/cluster.ts"
+import { plainTable } from "./table.ts"
 
 export interface ClusterBenchOptions {
   /** Seconds of the 32-client run, per configuration. */
@@ -159,7 +160,6 @@ const percentile = (sorted: Float64Array, p: number): number =>
 
 const sorted = (values: Array<number>): Float64Array => Float64Array.from(values).sort()
 
-const pad = (value: string, width: number) => value.padStart(width)
 const ms = (value: number) => (Number.isNaN(value) ? "-" : value < 10 ? value.toFixed(2) : value.toFixed(1))
 
 type Routing = "any" | "replica"
@@ -423,10 +423,7 @@ const formatTable = (results: ReadonlyArray<ConfigResult>, options: typeof DEFAU
       loss === undefined ? "-" : `${loss.hints} / ${loss.drainSeconds === undefined ? `>${SETTLE_MS_MAX / 1000}` : loss.drainSeconds.toFixed(1)}`
     ]
   })
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
-  lines.push(header.map((title, i) => pad(title, widths[i]!)).join(" | "))
-  lines.push(widths.map((width) => "-".repeat(width)).join("-|-"))
-  for (const row of rows) lines.push(row.map((cell, i) => pad(cell, widths[i]!)).join(" | "))
+  lines.push(...plainTable(header, rows))
   if (results.some((result) => result.loss !== undefined)) {
     lines.push("")
     lines.push("Disk loss: clients write fresh keys for 4 s; at 2 s the last node is killed -9, its data directory deleted, and it restarts")
@@ -454,15 +451,12 @@ const formatStages = (results: ReadonlyArray<ConfigResult>): Array<string> => {
   rows.push(["(sum of the stages above)", ...results.map((result) => stages.reduce((sum, stage) => sum + (result.stages.get(stage) ?? 0), 0).toFixed(1))])
   rows.push(["(node CPU, user + system)", ...results.map((result) => (result.load.nodeCpuMicrosPerOp ?? 0).toFixed(1))])
   const header = ["stage (node thread µs per op, all nodes)", ...columns]
-  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)))
   return [
     "Where the nodes' time went in each 32-client run (GET /status timings, src/net/timings.ts). Wall time on each node's thread;",
     "'storage commit' (inline writer) includes the fsync the thread waits for, so the sum can exceed the CPU. Outside every stage: Effect's HTTP",
     "server and fibers, Node's sockets and event loop, GC.",
     "",
-    header.map((title, i) => (i === 0 ? title.padEnd(widths[i]!) : pad(title, widths[i]!))).join(" | "),
-    widths.map((width) => "-".repeat(width)).join("-|-"),
-    ...rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : pad(cell, widths[i]!))).join(" | "))
+    ...plainTable(header, rows, 1)
   ]
 }
 
