@@ -13,10 +13,12 @@ export const HINT_SCAN_INTERVAL_MS_DEFAULT = 1_000
 export const PROBE_INTERVAL_MS_DEFAULT = 1_000
 /**
  * At most this many hints are offered per scan, so handoff stays background work (section 6).
- * `npm run bench -- handoff` (a node down 10 s under load): with 64, the four fallbacks' ~7,200
- * hints drained in 33 s, so a minute's outage would take minutes to heal; with 1,024, in 3-4 s.
+ * `npm run bench -- handoff` (a node down 10 s under load, ~7,300 hints on four fallbacks, writers
+ * going on): with 64 they drained in 40 s, so a minute's outage took minutes to heal; with 1,024
+ * in 3 s, but the writers' p99 during the drain doubled (93-142 ms against ~35 while the node was
+ * down); with 256 in 10 s, and their p99 stayed at 40 ms.
  */
-export const HINTS_PER_SCAN_MAX = 1024
+export const HINTS_PER_SCAN_MAX = 256
 /** Gossip with one peer every second (section 4.8). */
 export const GOSSIP_INTERVAL_MS_DEFAULT = 1_000
 /** How often a node compares Merkle roots with a peer for each range it replicates (section 4.7). */
