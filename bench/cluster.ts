@@ -98,6 +98,21 @@ export class HttpClient {
   }
 }
 
+/** The hints nodes 0..count-1 hold between them (GET /status). */
+export const hintsHeld = async (client: HttpClient, count: number): Promise<number> =>
+  (await Promise.all(Array.from({ length: count }, async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).hints as number)))
+    .reduce((sum, held) => sum + held, 0)
+
+/** Polls every `pollMs` until nodes 0..count-1 hold no hints: the ms that took, or undefined past `timeoutMs`. */
+export const untilNoHints = async (client: HttpClient, count: number, timeoutMs: number, pollMs: number): Promise<number | undefined> => {
+  const started = performance.now()
+  while (performance.now() - started < timeoutMs) {
+    if ((await hintsHeld(client, count)) === 0) return performance.now() - started
+    await new Promise((done) => setTimeout(done, pollMs))
+  }
+  return undefined
+}
+
 /** CPU seconds (user + system) a process has used, from /proc (Linux); 0 elsewhere. */
 export const cpuSecondsOf = (pid: number | undefined): number => {
   if (pid === undefined) return 0
@@ -289,20 +304,11 @@ const diskLoss = async (cluster: LocalCluster, workload: Workload, clients: numb
     }
   }))
   await killing
-  const hintsHeld = async () =>
-    (await Promise.all(cluster.nodes.slice(0, -1).map(async (_, i) => JSON.parse((await workload.client.request(i, "GET", "/status")).body).hints as number)))
-      .reduce((sum, count) => sum + count, 0)
-  const hints = await hintsHeld()
+  const survivors = cluster.nodes.length - 1
+  const hints = await hintsHeld(workload.client, survivors)
   await victim.start()
-  const restarted = Date.now()
-  let drainSeconds: number | undefined
-  while (Date.now() < restarted + SETTLE_MS_MAX) {
-    if ((await hintsHeld()) === 0) {
-      drainSeconds = (Date.now() - restarted) / 1000
-      break
-    }
-    await new Promise((done) => setTimeout(done, 100))
-  }
+  const drainedMs = await untilNoHints(workload.client, survivors, SETTLE_MS_MAX, 100)
+  const drainSeconds = drainedMs === undefined ? undefined : drainedMs / 1000
   let soleAcker = 0
   let lost = 0
   const entries = [...acked]

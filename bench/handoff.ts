@@ -11,7 +11,7 @@ import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { HINTS_PER_SCAN_MAX } from "../src/core/config.ts"
 import { LocalCluster } from "../src/net/cluster.ts"
-import { HttpClient } from "./cluster.ts"
+import { hintsHeld, HttpClient, untilNoHints } from "./cluster.ts"
 import { plainTable } from "./table.ts"
 
 const NODES = 5
@@ -39,9 +39,6 @@ export async function handoffBench(options: { readonly downSeconds?: number | un
   const cluster = await LocalCluster.start({ nodes: NODES, dataDir: dir, n: 3, r: 2, w: 2 })
   const client = new HttpClient(cluster.nodes.map((node) => node.port), WRITERS, 10_000)
   const victim = cluster.nodes[NODES - 1]!
-  const hintsHeld = async () =>
-    (await Promise.all(cluster.nodes.slice(0, -1).map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).hints as number)))
-      .reduce((sum, count) => sum + count, 0)
   try {
     let writing = true
     let sequence = 0
@@ -63,18 +60,10 @@ export async function handoffBench(options: { readonly downSeconds?: number | un
     phase = "outage"
     await victim.kill()
     await new Promise((done) => setTimeout(done, downSeconds * 1000))
-    const held = await hintsHeld()
+    const held = await hintsHeld(client, NODES - 1)
     await victim.start()
     phase = "drain"
-    const restarted = performance.now()
-    let drainedMs: number | undefined
-    while (performance.now() - restarted < DRAIN_MS_MAX) {
-      if ((await hintsHeld()) === 0) {
-        drainedMs = performance.now() - restarted
-        break
-      }
-      await new Promise((done) => setTimeout(done, POLL_MS))
-    }
+    const drainedMs = await untilNoHints(client, NODES - 1, DRAIN_MS_MAX, POLL_MS)
     writing = false
     await writers
     const header = ["outage s", "writes acknowledged", "hints held at restart", "drained in s", "hints/s", "put p50/p99 ms: before", "outage", "drain"]
