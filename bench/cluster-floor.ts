@@ -14,6 +14,7 @@ import { createInterface } from "node:readline"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { freePorts } from "../src/net/cluster.ts"
 import { cpuSecondsOf, HttpClient } from "./cluster.ts"
+import { positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const NODES = 5
@@ -141,11 +142,5 @@ export async function clusterFloorBench(options: { readonly seconds?: number | u
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const index = process.argv.indexOf("--seconds")
-  const seconds = index === -1 ? undefined : Number(process.argv[index + 1])
-  if (seconds !== undefined && !(seconds > 0)) {
-    console.error("--seconds must be a positive number")
-    process.exit(2)
-  }
-  console.log(await clusterFloorBench({ seconds }))
+  console.log(await clusterFloorBench({ seconds: positiveNumberFlag("seconds", "a positive number") }))
 }

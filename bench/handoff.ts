@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url"
 import { HINTS_PER_SCAN_MAX } from "../src/core/config.ts"
 import { LocalCluster } from "../src/net/cluster.ts"
 import { hintsHeld, HttpClient, untilNoHints } from "./cluster.ts"
+import { positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const NODES = 5
@@ -88,11 +89,5 @@ export async function handoffBench(options: { readonly downSeconds?: number | un
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const index = process.argv.indexOf("--down")
-  const downSeconds = index === -1 ? undefined : Number(process.argv[index + 1])
-  if (downSeconds !== undefined && !(downSeconds > 0)) {
-    console.error("--down must be a positive number of seconds")
-    process.exit(2)
-  }
-  console.log(await handoffBench({ downSeconds }))
+  console.log(await handoffBench({ downSeconds: positiveNumberFlag("down", "a positive number of seconds") }))
 }
