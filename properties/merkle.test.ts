@@ -3,7 +3,7 @@
 // through coordinatePut (so the sets are real sibling sets), in both clock modes and in tree
 // shapes from 8 leaves (many keys per bucket) to the default 4096.
 import { fc, test } from "@fast-check/vitest"
-import { Result, Schema } from "effect"
+import { HashMap, Result, Schema } from "effect"
 import { describe, expect, test as unitTest } from "vitest"
 import {
   AntiEntropyMessageSchema,
@@ -27,6 +27,7 @@ import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX, defaultProtocolConfig } from "../src
 import { emptyDurableState } from "../src/core/durable.ts"
 import { keyPosition } from "../src/core/hash.ts"
 import { recover, step } from "../src/core/node.ts"
+import type { PeerMessage } from "../src/core/messages.ts"
 import { buildRing, rangesHeldBy, RING_POSITIONS, rangeContains, type KeyRange } from "../src/core/ring.ts"
 import {
   contextOf,
@@ -364,5 +365,46 @@ describe("CONV-1 anti-entropy rounds reach every range", () => {
     }
     expect([...held].filter((range) => !compared.has(range))).toEqual([])
     expect(compared.size).toBe(held.size)
+  })
+})
+
+describe("CONV-1 an anti-entropy exchange repairs both replicas", () => {
+  // Mutation caught: a responder that ignores the sets the initiator sends (one-way repair,
+  // ../shared/mutants/30-antientropy.patch). The simulator cannot see it: both replicas start
+  // rounds of their own, so they converge anyway a round later, and its convergence check waits
+  // for that. Here only n1 starts an exchange, so n2 holds n1's key only if it merged what n1 sent.
+  unitTest("after one round started by n1 alone, n1 and n2 each hold the key only the other had", () => {
+    const members = [{ id: "n1" }, { id: "n2" }]
+    const ring = buildRing(members, { strategy: "partitions", partitions: 8 })
+    const config = { ...defaultProtocolConfig, n: 2, w: 1, r: 1, seeds: ["n1", "n2"] }
+    const boot = (id: string) => {
+      let state = recover(id, config, ring, emptyDurableState)
+      const started = step(state, { _tag: "Start", epochFloor: 1 }, 0)
+      state = started.state
+      for (const effect of started.effects) if (effect._tag === "Persist") state = step(state, { _tag: "PersistDone", token: effect.token }, 0).state
+      return state
+    }
+    const put = (state: ReturnType<typeof boot>, key: string) =>
+      step(state, { _tag: "Client", request: { _tag: "Put", id: `put-${key}`, key, value: key, context: [] } }, 1).state
+    const nodes = new Map([["n1", put(boot("n1"), "only-n1")], ["n2", put(boot("n2"), "only-n2")]])
+    // n1's round: with two nodes every pick names n2. Then deliver anti-entropy messages until none is left.
+    let pending: Array<{ readonly from: string; readonly to: string; readonly message: Extract<PeerMessage, { _tag: "AntiEntropy" }> }> = []
+    const run = (id: string, input: Parameters<typeof step>[1]) => {
+      const result = step(nodes.get(id)!, input, 2)
+      nodes.set(id, result.state)
+      for (const effect of result.effects) {
+        if (effect._tag === "Send" && effect.message._tag === "AntiEntropy") pending.push({ from: id, to: effect.to, message: effect.message })
+      }
+    }
+    run("n1", { _tag: "TimerFired", timer: { _tag: "AntiEntropy" }, pick: 0 })
+    expect(pending.length).toBeGreaterThan(0)
+    for (let hops = 0; pending.length > 0; hops++) {
+      expect(hops).toBeLessThan(64)
+      const batch = pending
+      pending = []
+      for (const { from, to, message } of batch) run(to, { _tag: "Receive", from, message })
+    }
+    const holds = (id: string, key: string) => HashMap.has(nodes.get(id)!.store, key)
+    expect([holds("n1", "only-n1"), holds("n1", "only-n2"), holds("n2", "only-n1"), holds("n2", "only-n2")]).toEqual([true, true, true, true])
   })
 })

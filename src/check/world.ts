@@ -813,6 +813,7 @@ const INPUT_RECEIVE = 3
 const INPUT_TIMER = 4
 const INPUT_PERSIST_DONE = 5
 const INPUT_ADMIN = 6
+const INPUT_PEER_UNREACHABLE = 7
 
 /**
  * `step`, through the cache. An input is keyed by what the core reads of it: a message or a
@@ -852,6 +853,11 @@ const stepOnce = (c: Compiled, node: number, info: NodeStateInfo, input: NodeInp
     case "Admin":
       kind = INPUT_ADMIN
       a = input
+      b = undefined
+      break
+    case "PeerUnreachable":
+      kind = INPUT_PEER_UNREACHABLE
+      a = input.node
       b = undefined
       break
   }

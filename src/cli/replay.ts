@@ -25,6 +25,8 @@ const describeInput = (input: NodeInput): string => {
       return `persist done ${input.token}`
     case "Admin":
       return `admin ${input.command._tag} ${input.command.node}`
+    case "PeerUnreachable":
+      return `peer ${input.node} unreachable`
   }
 }
 

@@ -43,6 +43,8 @@ export const PeerMessageSchema = Schema.Union([
   Schema.TaggedStruct("ReadReply", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("Repair", { key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),
   Schema.TaggedStruct("Forward", { op: OpSchema, epoch: Schema.Int, request: ClientRequestSchema }),
+  Schema.TaggedStruct("ForwardClaim", { op: OpSchema, epoch: Schema.Int }),
+  Schema.TaggedStruct("ForwardGrant", { op: OpSchema, epoch: Schema.Int }),
   Schema.TaggedStruct("ForwardReply", { op: OpSchema, epoch: Schema.Int, reply: ClientReplySchema }),
   Schema.TaggedStruct("HintDeliver", { key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("HintAck", { key: Schema.String, set: VersionSetSchema }),
@@ -89,7 +91,8 @@ export const NodeInputSchema = Schema.Union([
   Schema.TaggedStruct("Receive", { from: NodeIdSchema, message: PeerMessageSchema }),
   Schema.TaggedStruct("TimerFired", { timer: TimerSchema, pick: Schema.optionalKey(Schema.Int) }),
   Schema.TaggedStruct("Admin", { command: AdminCommandSchema }),
-  Schema.TaggedStruct("PersistDone", { token: Schema.Int })
+  Schema.TaggedStruct("PersistDone", { token: Schema.Int }),
+  Schema.TaggedStruct("PeerUnreachable", { node: NodeIdSchema })
 ])
 
 // The schemas' decoded types are exactly the hand-written ones in io.ts and messages.ts.

@@ -24,9 +24,28 @@ export type ClientReply =
 export type RequestError =
   | "QuorumTimeout"      // fewer than R answers or W durable acks before the request timeout
   | "TooManySiblings"    // the put would exceed the sibling limit
-  | "ForwardTimeout"     // the node this request was forwarded to did not answer
+  | "ForwardTimeout"     // the coordinator that took this forwarded put did not answer: outcome unknown
   | "NotReady"           // the node is still recovering after a restart
   | "BadQuorum"          // R or W outside 1..N
+
+/**
+ * What a client may conclude from a failed put or delete (spec, section 2): the request was
+ * refused before anything was written, or it may have been written (some copy may be durable,
+ * and anti-entropy may spread it), so the outcome is unknown.
+ */
+export type WriteOutcome = "NotWritten" | "Unknown"
+
+export const failedWriteOutcome = (error: RequestError): WriteOutcome => {
+  switch (error) {
+    case "QuorumTimeout":
+    case "ForwardTimeout":
+      return "Unknown"
+    case "TooManySiblings":
+    case "NotReady":
+    case "BadQuorum":
+      return "NotWritten"
+  }
+}
 
 /** A named timer; the interpreter fires it back as a TimerFired input with the same value. */
 export type Timer =
@@ -71,6 +90,12 @@ export type NodeInput =
   | { readonly _tag: "Admin"; readonly command: AdminCommand }
   /** The record persisted with this token (and every earlier one) is durable. */
   | { readonly _tag: "PersistDone"; readonly token: number }
+  /**
+   * The interpreter could not reach `node` (a refused connection, a closed link): the failure
+   * detector's evidence, faster than a timeout. Requests forwarded to it and not taken are
+   * coordinated here at once.
+   */
+  | { readonly _tag: "PeerUnreachable"; readonly node: NodeId }
 
 export type AdminCommand =
   | { readonly _tag: "Join"; readonly node: NodeId; readonly capacity?: number }

@@ -26,6 +26,10 @@ export type PeerMessage =
   | { readonly _tag: "Repair"; readonly key: string; readonly set: VersionSet; readonly hintFor?: NodeId }
   /** A node outside the key's top N hands the client request to a node inside it. */
   | { readonly _tag: "Forward"; readonly op: OpId; readonly epoch: number; readonly request: ClientRequest }
+  /** Coordinator -> forwarder: I am alive and take this request (a put waits for the grant). */
+  | { readonly _tag: "ForwardClaim"; readonly op: OpId; readonly epoch: number }
+  /** Forwarder -> coordinator: coordinate the claimed put; the forwarder never will (forward.ts). */
+  | { readonly _tag: "ForwardGrant"; readonly op: OpId; readonly epoch: number }
   | { readonly _tag: "ForwardReply"; readonly op: OpId; readonly epoch: number; readonly reply: ClientReply }
   /** Hinted handoff (section 4.6): fallback -> intended node, and the durable acknowledgement. */
   | { readonly _tag: "HintDeliver"; readonly key: string; readonly set: VersionSet }

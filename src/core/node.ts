@@ -1,9 +1,10 @@
 // A Dynamo node as one pure function: step(state, input, now) -> { state, effects }. The network
 // shell, the simulator and the model checker all run this function and nothing else.
-import { HashMap, Option } from "effect"
+import { HashMap } from "effect"
 import type { ProtocolConfig } from "./config.ts"
-import { startGet, startPut, putAcknowledged, readAnswered, requestTimerFired, sendReply } from "./coordinator.ts"
-import { markDown, markUp, probe } from "./detector.ts"
+import { putAcknowledged, readAnswered, requestTimerFired } from "./coordinator.ts"
+import { markUp, probe } from "./detector.ts"
+import { coordinate, forward, forwardTimedOut, peerUnreachable, receiveClaim, receiveForward, receiveForwardReply, receiveGrant } from "./forward.ts"
 import type { DurableState } from "./durable.ts"
 import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
 import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
@@ -14,12 +15,9 @@ import { buildTrees, completeMembershipChange, handOffOrphans, plannedOffersAfte
 import { adminCommand, gossipTick, receiveGossip } from "./gossip.ts"
 import { antiEntropyTick, receiveAntiEntropy } from "./antientropy.ts"
 import { handoffAcknowledged, handoffBatchDurable, handoffPulled, handoffRecorded, handoffTick, receiveHandoff, sendPendingOffers } from "./handoff.ts"
-import { addRecent, emptyRecent, hasRecent } from "./recent.ts"
+import { emptyRecent } from "./recent.ts"
 import { localView, persist, storeVersions } from "./replica.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
-
-/** How many forwarded request ids a coordinator remembers to drop duplicated Forwards. */
-export const FORWARDED_REMEMBERED_MAX = 256
 
 export interface StepResult {
   readonly state: NodeState
@@ -57,6 +55,7 @@ const volatileOf = (durable: DurableState) => ({
   requests: HashMap.empty(),
   forwards: HashMap.empty(),
   forwarded: emptyRecent,
+  claims: { pending: HashMap.empty(), next: 0 },
   waiters: [],
   nextToken: 0,
   nextOp: 0,
@@ -87,20 +86,22 @@ const dispatch = (state: NodeState, input: NodeInput, now: number, out: Out): No
     case "Receive":
       return receive(markUp(state, input.from), input.from, input.message, now, out)
     case "TimerFired":
-      return timerFired(state, input.timer, input.pick ?? 0, out)
+      return timerFired(state, input.timer, input.pick ?? 0, now, out)
     case "Admin":
       return adminCommand(state, input.command, out)
     case "PersistDone":
       return persistDone(state, input.token, out)
+    case "PeerUnreachable":
+      return peerUnreachable(state, input.node, now, out)
   }
 }
 
-const timerFired = (state: NodeState, timer: Timer, pick: number, out: Out): NodeState => {
+const timerFired = (state: NodeState, timer: Timer, pick: number, now: number, out: Out): NodeState => {
   switch (timer._tag) {
     case "RequestTimer":
       return requestTimerFired(state, timer.op, timer.round, out)
     case "ForwardTimer":
-      return forwardTimedOut(state, timer.op, out)
+      return forwardTimedOut(state, timer.op, now, out)
     case "HintScan":
       scanHints(state, out)
       return state
@@ -148,25 +149,6 @@ const clientRequest = (state: NodeState, request: ClientRequest, now: number, ou
   return coordinate(state, request, { _tag: "Local" }, now, out)
 }
 
-const coordinate = (state: NodeState, request: ClientRequest, route: Parameters<typeof startGet>[2], now: number, out: Out): NodeState =>
-  request._tag === "Get" ? startGet(state, request, route, out) : startPut(state, request, route, now, out)
-
-const forward = (state: NodeState, request: ClientRequest, to: NodeId, out: Out): NodeState => {
-  const op = state.nextOp
-  const forwards = HashMap.set(state.forwards, op, { op, client: request.id, key: request.key, to })
-  out.push({ _tag: "Send", to, message: { _tag: "Forward", op, epoch: state.epoch, request } })
-  out.push({ _tag: "SetTimer", timer: { _tag: "ForwardTimer", op }, afterMs: state.config.requestTimeoutMs * 2 })
-  return { ...state, nextOp: op + 1, forwards }
-}
-
-const forwardTimedOut = (state: NodeState, op: number, out: Out): NodeState => {
-  const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, op))
-  if (forwarding === undefined) return state
-  const forwards = HashMap.remove(state.forwards, op)
-  out.push({ _tag: "Reply", reply: { _tag: "Failed", id: forwarding.client, key: forwarding.key, error: "ForwardTimeout", acks: 0, nodes: [] } })
-  return markDown({ ...state, forwards }, [forwarding.to])
-}
-
 const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: number, out: Out): NodeState => {
   switch (message._tag) {
     case "Replicate":
@@ -183,19 +165,14 @@ const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: numb
       return readAnswered(state, message.op, message.key, from, message.set, out)
     case "Repair":
       return storeVersions(state, message.key, message.set, message.hintFor, undefined, out)
-    case "Forward": {
-      if (hasRecent(state.forwarded, message.request.id)) return state
-      const forwarded = addRecent(state.forwarded, message.request.id, FORWARDED_REMEMBERED_MAX)
-      return coordinate({ ...state, forwarded }, message.request, { _tag: "Forwarded", node: from, op: message.op, epoch: message.epoch }, now, out)
-    }
-    case "ForwardReply": {
-      const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, message.op))
-      if (forwarding === undefined || forwarding.to !== from || message.epoch !== state.epoch) return state
-      const forwards = HashMap.remove(state.forwards, message.op)
-      out.push({ _tag: "CancelTimer", timer: { _tag: "ForwardTimer", op: message.op } })
-      sendReply(state, { _tag: "Local" }, message.reply, out)
-      return { ...state, forwards }
-    }
+    case "Forward":
+      return receiveForward(state, from, message.op, message.epoch, message.request, now, out)
+    case "ForwardClaim":
+      return receiveClaim(state, from, message.op, message.epoch, out)
+    case "ForwardGrant":
+      return receiveGrant(state, from, message.op, message.epoch, now, out)
+    case "ForwardReply":
+      return receiveForwardReply(state, from, message.op, message.epoch, message.reply, out)
     case "HintDeliver":
       return receiveHint(state, from, message.key, message.set, out)
     case "HintAck":

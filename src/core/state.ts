@@ -3,7 +3,7 @@
 import type { HashMap } from "effect"
 import type { ProtocolConfig } from "./config.ts"
 import type { Hint } from "./durable.ts"
-import type { ClientRequestId, NodeEffect } from "./io.ts"
+import type { ClientRequest, ClientRequestId, NodeEffect } from "./io.ts"
 import type { OpId } from "./messages.ts"
 import type { MembershipView } from "./membership.ts"
 import type { MerkleTree } from "./merkle.ts"
@@ -56,12 +56,23 @@ export interface GetRequest {
 
 export type Request = PutRequest | GetRequest
 
-/** A client request this node handed to a coordinator in the key's top N. */
+/** A client request this node handed to a coordinator in the key's top N (forward.ts). */
 export interface Forwarding {
   readonly op: OpId
-  readonly client: ClientRequestId
-  readonly key: string
+  readonly request: ClientRequest
   readonly to: NodeId
+  /** The coordinator claimed it (and, for a put or delete, was granted it): never coordinate it here. */
+  readonly accepted: boolean
+}
+
+/** A put or delete a forwarder handed this node, claimed and not yet granted (forward.ts). */
+export interface Claim {
+  readonly from: NodeId
+  readonly op: OpId
+  readonly epoch: number
+  readonly request: ClientRequest
+  /** Arrival number, so the oldest claims can be forgotten (CLAIMS_MAX). */
+  readonly arrival: number
 }
 
 /** What to do once a persist record is durable. */
@@ -122,6 +133,8 @@ export interface NodeState {
    * (two dots for one write would let a context cover one copy and not the other).
    */
   readonly forwarded: RecentIds
+  /** Claimed puts and deletes awaiting their forwarder's grant, keyed by forwarder, epoch and op. */
+  readonly claims: { readonly pending: HashMap.HashMap<string, Claim>; readonly next: number }
   /** Persist tokens in emission order with what to do when each is durable. */
   readonly waiters: ReadonlyArray<{ readonly token: number; readonly then: Continuation }>
   readonly nextToken: number
