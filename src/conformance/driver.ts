@@ -32,7 +32,6 @@
 // `run`). Sends the model has no message for (a get's Reads, pings) are not kept in flight.
 import { HashMap } from "effect"
 import { defaultProtocolConfig, type ProtocolConfig } from "../core/config.ts"
-import { REQUEST_ROUNDS } from "../core/coordinator.ts"
 import { applyRecord, emptyDurableState, type DurableState } from "../core/durable.ts"
 import type { ClientReply, ClientRequest, NodeEffect, NodeInput } from "../core/io.ts"
 import type { AntiEntropyMessage } from "../core/merkle.ts"
@@ -571,9 +570,12 @@ class Driver {
         // The request's timer rounds: round 0 routes around the silent target (Reads to
         // fallbacks, lost here: the model reads no more), the last round ends the request and
         // read-repairs the stale replicas among those that answered.
-        for (let round = 0; round < REQUEST_ROUNDS; round++) {
+        // Each round arms the next; follow the chain to the last.
+        for (let round: number | undefined = 0; round !== undefined;) {
           const effects = this.run(get.coordinator, { _tag: "TimerFired", timer: { _tag: "RequestTimer", op: get.op, round } })
           this.pooled(get.coordinator, effects.filter((e) => e._tag !== "Send" || e.message._tag === "Repair"))
+          const next = effects.find((e) => e._tag === "SetTimer" && e.timer._tag === "RequestTimer" && e.timer.op === get.op)
+          round = next?._tag === "SetTimer" && next.timer._tag === "RequestTimer" ? next.timer.round : undefined
         }
         return
       }

@@ -10,8 +10,14 @@ import { localView, storeVersions } from "./replica.ts"
 import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Target } from "./state.ts"
 import { contextOf, coordinatePut, covers, liveValues, siblingValues, syncVersions, type Value, type VersionSet } from "./versions.ts"
 
-/** The number of timer rounds: round 0 routes around silent replicas, the last one gives up. */
-export const REQUEST_ROUNDS = 2
+/**
+ * The last timer round of a request, fired at the request timeout: it gives up. Every earlier
+ * round r fires at (r + 1) replica timeouts and replaces the targets still silent (a replacement
+ * can be silent too: a node that died unnoticed). A round that leaves no node unasked skips
+ * straight to the last one.
+ */
+export const finalRound = (config: Pick<NodeState["config"], "requestTimeoutMs" | "replicaTimeoutMs">): number =>
+  Math.max(1, Math.ceil(config.requestTimeoutMs / config.replicaTimeoutMs) - 1)
 
 /**
  * The first N healthy nodes of the extended preference list: each top-N node believed down is
@@ -34,7 +40,14 @@ export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Targ
   return targets
 }
 
-/** Fallbacks for replicas that stayed silent past the replica timeout. */
+/**
+ * Replacements for replicas that stayed silent past the replica timeout: every node of the
+ * extended preference list not asked yet, those believed up first, then those believed down,
+ * each group in list order. A top-N node skipped earlier as believed down is asked as itself (a
+ * plain write, no hint: it is a home replica); a node past N holds a hint for the silent one.
+ * Believed-down nodes come last but do come, as in chooseTargets: the detector may be wrong, and
+ * a node that answers is worth more than a quorum given up for a stale belief (AVAIL-1).
+ */
 const replaceSilent = (
   state: NodeState,
   key: string,
@@ -42,14 +55,15 @@ const replaceSilent = (
   silent: ReadonlyArray<Target>
 ): ReadonlyArray<Target> => {
   const used = new Set(targets.map((t) => t.node))
-  const fallbacks = extendedPreferenceList(state.ring, key)
-    .slice(state.config.n)
-    .filter((node) => !used.has(node) && !isDown(state, node))
+  const extended = extendedPreferenceList(state.ring, key)
+  const home = new Set(extended.slice(0, state.config.n))
+  const unused = extended.filter((node) => !used.has(node))
+  const candidates = [...unused.filter((node) => !isDown(state, node)), ...unused.filter((node) => isDown(state, node))]
   const added: Array<Target> = []
   for (const target of silent) {
-    const fallback = fallbacks.shift()
-    if (fallback === undefined) break
-    added.push({ node: fallback, hintFor: target.hintFor ?? target.node })
+    const candidate = candidates.shift()
+    if (candidate === undefined) break
+    added.push(home.has(candidate) ? { node: candidate } : { node: candidate, hintFor: target.hintFor ?? target.node })
   }
   return added
 }
@@ -155,12 +169,12 @@ export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefi
     replied = true
   }
   if (acked.length < state.config.n) return withRequest(state, op, { ...request, acked, replied })
-  cancelTimers(op, out)
+  cancelTimers(state, op, out)
   return withRequest(state, op, undefined)
 }
 
-const cancelTimers = (op: OpId, out: Out): void => {
-  for (let round = 0; round < REQUEST_ROUNDS; round++) {
+const cancelTimers = (state: NodeState, op: OpId, out: Out): void => {
+  for (let round = 0; round <= finalRound(state.config); round++) {
     out.push({ _tag: "CancelTimer", timer: { _tag: "RequestTimer", op, round } })
   }
 }
@@ -230,7 +244,7 @@ export const readAnswered = (state: NodeState, op: OpId, key: string, from: Node
     next = { ...next, replied: true }
   }
   if (next.answers.length < next.targets.length) return withRequest(state, op, next)
-  cancelTimers(op, out)
+  cancelTimers(state, op, out)
   return readRepair(withRequest(state, op, undefined), next, out)
 }
 
@@ -251,13 +265,14 @@ const readRepair = (state: NodeState, request: GetRequest, out: Out): NodeState 
   return next
 }
 
-/** Round 0: believe silent replicas down and ask fallbacks. Last round: give up. */
+/** Each round but the last: believe silent replicas down and ask replacements. The last: give up. */
 export const requestTimerFired = (state: NodeState, op: OpId, round: number, out: Out): NodeState => {
   const request = requestOf(state, op)
   if (request === undefined) return state
   const heard = request._tag === "Put" ? request.acked : request.answers.map((a) => a.node)
   const silent = request.targets.filter((t) => t.node !== state.id && !heard.includes(t.node))
-  if (round + 1 < REQUEST_ROUNDS) {
+  const last = finalRound(state.config)
+  if (round < last) {
     let next = markDown(state, silent.map((t) => t.node))
     const added = replaceSilent(next, request.key, request.targets, silent)
     for (const target of added) {
@@ -271,12 +286,15 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
         out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key: request.key } })
       }
     }
+    const targets = [...request.targets, ...added]
+    const unasked = extendedPreferenceList(state.ring, request.key).some((node) => !targets.some((t) => t.node === node))
+    const nextRound = unasked && round + 1 < last ? round + 1 : last
+    const elapsedMs = (round + 1) * state.config.replicaTimeoutMs
     out.push({
       _tag: "SetTimer",
-      timer: { _tag: "RequestTimer", op, round: round + 1 },
-      afterMs: state.config.requestTimeoutMs - state.config.replicaTimeoutMs
+      timer: { _tag: "RequestTimer", op, round: nextRound },
+      afterMs: nextRound === last ? state.config.requestTimeoutMs - elapsedMs : state.config.replicaTimeoutMs
     })
-    const targets = [...request.targets, ...added]
     return withRequest(next, op, { ...request, targets })
   }
   let next = markDown(state, silent.map((t) => t.node))

@@ -24,6 +24,15 @@ export const FORWARDED_REMEMBERED_MAX = 256
 /** Claims awaiting a grant a coordinator keeps (at least the last this many, at most twice). */
 export const CLAIMS_MAX = 256
 
+/**
+ * How long after a running node receives a request it answers, at the latest, when the premise
+ * of AVAIL-1 and AVAIL-2 holds (spec/README.md): a replica timeout for the claim, then either
+ * its own coordination (one request timeout) or the coordinator's, waited for one request
+ * timeout and one more replica timeout. Assumes a message takes less than half a replica timeout.
+ */
+export const availabilityBoundMs = (config: Pick<NodeState["config"], "requestTimeoutMs" | "replicaTimeoutMs">): number =>
+  config.requestTimeoutMs + 2 * config.replicaTimeoutMs
+
 /** Coordinate a request here: a get, or a put or delete (which mints its version here). */
 export const coordinate = (state: NodeState, request: ClientRequest, route: ReplyRoute, now: number, out: Out): NodeState =>
   request._tag === "Get" ? startGet(state, request, route, out) : startPut(state, request, route, now, out)
@@ -47,7 +56,11 @@ const answerWaitMs = (state: NodeState): number => state.config.requestTimeoutMs
 export const forwardTimedOut = (state: NodeState, op: OpId, now: number, out: Out): NodeState => {
   const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, op))
   if (forwarding === undefined) return state
-  const next = markDown({ ...state, forwards: HashMap.remove(state.forwards, op) }, [forwarding.to])
+  // A coordinator that claimed and fell silent is believed down. One that never claimed may only
+  // be recovering (it claims no write until its epoch is durable): this node's own coordination
+  // still asks it as a replica, and believes it down only if it stays silent there too.
+  const forwards = HashMap.remove(state.forwards, op)
+  const next = forwarding.accepted ? markDown({ ...state, forwards }, [forwarding.to]) : { ...state, forwards }
   return fallBack(next, forwarding, now, out)
 }
 
@@ -72,9 +85,14 @@ export const peerUnreachable = (state: NodeState, node: NodeId, now: number, out
   return next
 }
 
-/** A Forward arrived: coordinate a get now; claim a put or delete and wait for the grant. */
+/**
+ * A Forward arrived: coordinate a get now; claim a put or delete and wait for the grant. A node
+ * still recovering claims no write: it would only refuse it (NotReady), and the forwarder, hearing
+ * no claim, coordinates it instead.
+ */
 export const receiveForward = (state: NodeState, from: NodeId, op: OpId, epoch: number, request: ClientRequest, now: number, out: Out): NodeState => {
   if (hasRecent(state.forwarded, request.id)) return state
+  if (request._tag !== "Get" && !state.ready) return state
   const next = { ...state, forwarded: addRecent(state.forwarded, request.id, FORWARDED_REMEMBERED_MAX) }
   out.push({ _tag: "Send", to: from, message: { _tag: "ForwardClaim", op, epoch } })
   if (request._tag === "Get") return coordinate(next, request, { _tag: "Forwarded", node: from, op, epoch }, now, out)

@@ -16,6 +16,7 @@ import { Prng } from "./prng.ts"
 import { EventQueue } from "./queue.ts"
 import { Oracle } from "./oracle.ts"
 import { AckedWrites } from "./acked.ts"
+import { AvailabilityRecord } from "./availability.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import type { TraceStep } from "./trace-step.ts"
 
@@ -33,7 +34,7 @@ export const PICK_MAX = 1 << 20
 /** A run stops, reporting a violation, if it has not finished by this many events. */
 export const EVENTS_MAX = 5_000_000
 
-export type InvariantId = "SIB-1" | "SIB-2" | "DUR-1" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "MEMBERSHIP-1" | "RING-2"
+export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "MEMBERSHIP-1" | "RING-2"
 
 /** Quiescence waits, in steps of this much virtual time, for membership to settle. */
 export const MEMBERSHIP_SETTLE_STEP_MS = 1_000
@@ -161,6 +162,8 @@ export class World {
   private readonly oracle = new Oracle()
   private readonly ackedByKey = new Map<string, AckedWrites<AckedWrite>>()
   private readonly violations: Array<Violation> = []
+  /** What happened to nodes and links, for AVAIL-1 and AVAIL-2 (never the nodes' own beliefs). */
+  readonly availability: AvailabilityRecord
   private readonly observations: Array<Observation> = []
   private readonly trace: Array<TraceStep> = []
   private isolated: ReadonlySet<string> = new Set()
@@ -189,6 +192,7 @@ export class World {
     this.members = this.nodeOrder.slice(0, options.nodes)
     this.ring = buildRing(this.members.map((id) => ({ id })), options.ring)
     this.config = protocolConfigOf(scenario)
+    this.availability = new AvailabilityRecord(this.members, this.config)
     const ringChanges = scenario.faults.filter((f) => f._tag === "Join" || f._tag === "Leave")
     this.faultFree = scenario.faults.length === ringChanges.length && !options.faults.some((f) => f === "drop" || f === "dup")
     // Across joins and leaves QUORUM-1 is promised for writes acknowledged before the first one.
@@ -215,6 +219,7 @@ export class World {
     this.runWhile(() => this.now <= lastFault || this.clients.some((c) => c.next < c.ops.length || c.pending !== undefined))
     this.checkDurability()
     this.quiesce()
+    this.checkAvailability()
     return {
       scenario: this.scenario,
       stats: this.stats,
@@ -250,6 +255,7 @@ export class World {
   /** Heal everything, let handoff and probes run, read every key (read repair), then check. */
   private quiesce(): void {
     if (this.violations.length > 0) return
+    if (this.isolated.size > 0) this.availability.cut([], this.now)
     this.isolated = new Set()
     this.armed.clear()
     this.messageFaults = false
@@ -394,11 +400,14 @@ export class World {
         return
       case "Partition":
         this.isolated = new Set(fault.isolated)
+        this.availability.cut(fault.isolated, this.now)
         return
       case "Heal":
         this.isolated = new Set()
+        this.availability.cut([], this.now)
         return
       case "Join": {
+        this.availability.ringChange(this.now)
         const node = this.nodes.get(fault.node)
         if (node === undefined || node.started) return
         this.startNode(fault.node)
@@ -406,6 +415,7 @@ export class World {
         return
       }
       case "Leave": {
+        this.availability.ringChange(this.now)
         const at = this.nodes.get(fault.node)?.state !== undefined ? fault.node : this.nodeOrder.find((id) => this.nodes.get(id)!.state !== undefined)
         if (at !== undefined) this.input(at, { _tag: "Admin", command: { _tag: "Leave", node: fault.node } })
         return
@@ -440,6 +450,7 @@ export class World {
     node.started = true
     node.state = recover(id, this.config, this.ring, node.disk)
     node.starts += 1
+    this.availability.start(id, this.now)
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Recover" } })
     this.input(id, { _tag: "Start", epochFloor: node.starts })
   }
@@ -451,6 +462,7 @@ export class World {
   private crashNode(id: string, loseDisk: boolean): void {
     const node = this.nodes.get(id)!
     if (node.state === undefined && !loseDisk) return
+    if (node.state !== undefined) this.availability.crash(id, this.now)
     node.state = undefined
     node.pending = []
     node.timers.clear()
@@ -521,8 +533,13 @@ export class World {
     if (message._tag === "Repair") this.stats.readRepairs += 1
     const options = this.scenario.options
     const faults = options.faults
-    if (this.blocked(from, to) || (this.messageFaults && faults.includes("drop") && this.prng.chance(options.dropPercent))) {
+    if (this.blocked(from, to)) {
       this.stats.messagesDropped += 1
+      return
+    }
+    if (this.messageFaults && faults.includes("drop") && this.prng.chance(options.dropPercent)) {
+      this.stats.messagesDropped += 1
+      this.availability.drop(this.now)
       return
     }
     const maxDelay = this.messageFaults && faults.includes("reorder") ? options.delayMsMax * 10 : options.delayMsMax
@@ -567,6 +584,10 @@ export class World {
     client.pending = { requestId, op, startedAt: this.now }
     this.requestOwner.set(requestId, client.id)
     this.queue.push(this.now + this.scenario.options.clientTimeoutMs, { _tag: "ClientTimeout", client: client.id, requestId })
+    if (this.checkInvariants) {
+      const kind = op.kind === "blind" ? "put" : op.kind
+      this.availability.request({ id: requestId, node: op.node, kind, key: op.key, at: this.now, top: preferenceList(this.ring, op.key, this.config.n) })
+    }
     this.input(op.node, { _tag: "Client", request })
   }
 
@@ -574,6 +595,7 @@ export class World {
     const owner = this.requestOwner.get(reply.id)
     const client = owner === undefined ? undefined : this.clients[owner]
     this.observations.push({ at: this.now, client: owner ?? -1, reply })
+    if (this.checkInvariants) this.availability.reply(reply.id, reply._tag !== "Failed", this.now, reply._tag === "Failed" ? reply.error : undefined)
     if (this.checkInvariants) this.checkReply(reply, client?.pending?.startedAt ?? this.now)
     switch (reply._tag) {
       case "GetOk":
@@ -695,6 +717,13 @@ export class World {
         return
       }
     }
+  }
+
+  /** AVAIL-1, AVAIL-2: every request whose premise held was answered with success in time. */
+  private checkAvailability(): void {
+    if (this.violations.length > 0 || !this.checkInvariants) return
+    const [first] = this.availability.judge(this.now)
+    if (first !== undefined) this.violations.push(first)
   }
 
   /** DUR-1: every acknowledged write is on some disk, or covered there, unless all its ackers lost their disks. */
