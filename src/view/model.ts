@@ -201,7 +201,10 @@ export class ViewBuilder {
   private follow(index: number, observed: ObservedStep): void {
     const { node, event, effects } = observed
     if (event._tag === "Crash" || event._tag === "DiskLoss") {
-      this.arrows.nodeDown(index, node)
+      // A disk lost while the node is already down ends the plain "down" band and starts its own.
+      const open = this.openBands.get(node)
+      if (open !== undefined) this.bands[open] = { ...this.bands[open]!, to: index }
+      else this.arrows.nodeDown(index, node)
       this.openBands.set(node, this.bands.length)
       this.bands.push({ kind: event._tag === "Crash" ? "down" : "disk-loss", lanes: [this.laneIndex.get(node)!], from: index, to: -1, label: `${node} ${event._tag === "Crash" ? "down" : "down, disk lost"}` })
     }

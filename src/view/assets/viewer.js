@@ -6,6 +6,8 @@
 
 const ROW = 22, LABEL = 380, LANE = 96, OVERSCAN_ROWS = 15, PAGE_ROWS = 20, CHIPS_MAX = 60;
 const SEARCH_DEBOUNCE_MS = 120;
+/** Times above this (2001-09-09 in ms since 1970) are wall-clock, not virtual or logical. */
+const WALL_CLOCK_MS_MIN = 1e12;
 
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -23,6 +25,9 @@ async function main() {
   const model = JSON.parse(await inflate("model-data"));
   const steps = model.steps, lanes = model.lanes, arrows = model.arrows;
   const last = steps.length - 1;
+  // A shell trace's times are wall-clock milliseconds: show them from the first step.
+  const timeOrigin = steps.length > 0 && steps[0].at > WALL_CLOCK_MS_MIN ? steps[0].at : 0;
+  const timeText = (at) => (timeOrigin === 0 ? String(at) : `+${at - timeOrigin}`);
 
   // ---- indexes ------------------------------------------------------------------------------
   /** lane -> field -> { steps, values }: every value a field took, in step order. */
@@ -87,7 +92,7 @@ async function main() {
     $("spacer").style.width = `${S.width}px`;
     $("lanes").innerHTML = lanes.map((lane, i) => S.laneX.has(i)
       ? `<span class="${lane.kind}" style="left:${S.laneX.get(i) - LANE / 2}px;width:${LANE}px">${esc(lane.id)}</span>` : "").join("")
-      + `<span style="left:6px;text-align:left">step · time · what arrived</span>`;
+      + `<span style="left:6px;text-align:left">step · ${timeOrigin === 0 ? "time" : "ms since #0"} · what arrived</span>`;
     renderSearchCount();
   }
 
@@ -164,7 +169,7 @@ async function main() {
         out.push(`<line x1="0" x2="${S.width}" y1="${yy - ROW / 2}" y2="${yy - ROW / 2}" stroke="#c59b4a"/>`);
       }
       const text = s.group !== undefined && s.group !== (i > 0 ? steps[i - 1].group : undefined) ? `▸ ${model.groups[s.group]}` : s.label;
-      out.push(`<text class="num" x="4" y="${yy}">#${i}</text><text class="num" x="58" y="${yy}">${esc(s.at)}</text>`
+      out.push(`<text class="num" x="4" y="${yy}">#${i}</text><text class="num" x="58" y="${yy}">${esc(timeText(s.at))}</text>`
         + `<text class="${s.group !== undefined && text !== s.label ? "group" : "label"}" x="118" y="${yy}">${esc(text.length > 40 ? text.slice(0, 39) + "…" : text)}<title>${esc(s.label)}</title></text>`);
       if (x === undefined) continue;
       if (s.kind === "timer") out.push(`<line class="tick" x1="${x - 7}" x2="${x + 7}" y1="${yy}" y2="${yy}"><title>${esc(s.label)}</title></line>`);
