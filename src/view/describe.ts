@@ -166,8 +166,7 @@ export const messageLabel = (message: PeerMessage): string => {
   const keys = [...new Set(keysOfMessage(message))]
   const op = "op" in message ? ` op ${message.op}` : ""
   const detail = message._tag === "Gossip" ? ` ${message.gossip._tag}`
-    : message._tag === "AntiEntropy" ? ` ${message.exchanges.map((e) => e._tag).join(",")}`
-    : message._tag === "HintDeliver" || message._tag === "HintAck" || message._tag === "Handoff" ? "" : ""
+    : message._tag === "AntiEntropy" ? ` ${message.exchanges.map((e) => e._tag).join(",")}` : ""
   const hintFor = (message._tag === "Replicate" || message._tag === "Repair") && message.hintFor !== undefined ? ` hint for ${message.hintFor}` : ""
   return `${message._tag}${detail}${keys.length === 0 ? "" : ` ${keys.slice(0, 3).join(",")}${keys.length > 3 ? ",…" : ""}`}${op}${hintFor}${carried(writesOfMessage(message))}`
 }
