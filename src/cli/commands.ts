@@ -9,6 +9,7 @@ import { clusterCommand } from "./cluster.ts"
 import { deleteCommand, getCommand, putCommand, statusCommand } from "./client.ts"
 import { benchCommand } from "./bench-cluster.ts"
 import { checkCommand } from "./check.ts"
+import { viewCommand } from "./view.ts"
 
 /** A subcommand whose interpreter has not landed yet: it says so and fails, never pretends. */
 const pending = (name: string, description: string, issue: string) =>
@@ -27,5 +28,6 @@ export const subcommands = [
   simulateCommand,
   checkCommand,
   replayCommand,
+  viewCommand,
   benchCommand
 ] as const

@@ -33,7 +33,8 @@
 import { HashMap } from "effect"
 import { defaultProtocolConfig, type ProtocolConfig } from "../core/config.ts"
 import { applyRecord, emptyDurableState, type DurableState } from "../core/durable.ts"
-import type { ClientReply, ClientRequest, NodeEffect, NodeInput } from "../core/io.ts"
+import type { ClientReply, ClientRequest, NodeEffect, NodeInput, PersistRecord } from "../core/io.ts"
+import type { TraceEvent } from "../sim/trace-step.ts"
 import type { AntiEntropyMessage } from "../core/merkle.ts"
 import type { PeerMessage } from "../core/messages.ts"
 import { recover, step } from "../core/node.ts"
@@ -196,6 +197,26 @@ export interface ReplayOptions {
    * for a correct core.
    */
   readonly deliverStaleAcks?: boolean
+  /**
+   * Called after every core input, crash and recovery the driver performs, in order (the trace
+   * viewer, src/view/, draws a model trace from these). Observing changes nothing in the replay.
+   */
+  readonly observe?: (step: DriverStep) => void
+}
+
+/** One thing the driver did to one core node, for the model step `modelStep` (its `action`). */
+export interface DriverStep {
+  readonly modelStep: number
+  readonly action: string
+  readonly node: NodeId
+  readonly at: number
+  readonly event: TraceEvent
+  readonly before: NodeState | undefined
+  readonly after: NodeState | undefined
+  readonly effects: ReadonlyArray<NodeEffect>
+  readonly disk: DurableState
+  /** Records written to the disk by this input (the driver makes every persist durable at once). */
+  readonly durable: ReadonlyArray<PersistRecord>
 }
 
 export interface ReplayResult {
@@ -305,6 +326,8 @@ class Driver {
   private staleAcksWithheld = 0
   private antiEntropyMessages = 0
   private replies: Array<ClientReply> = []
+  private modelStep = 0
+  private action = "init"
 
   constructor(private readonly model: ModelConfig, private readonly options: ReplayOptions) {
     this.config = { ...defaultProtocolConfig, n: model.n, r: model.r, w: model.w, versions: { ...defaultProtocolConfig.versions, mode: "dvv" }, readRepair: true }
@@ -326,6 +349,7 @@ class Driver {
       if (first["mbt::actionTaken"] !== "init") throw new StepFailure(`the first state was reached by ${first["mbt::actionTaken"]}, not init`)
       for (const id of this.model.nodes) {
         this.nodes.set(id, { state: recover(id, this.config, this.ring, emptyDurableState), disk: emptyDurableState })
+        this.observed(id, { _tag: "Recover" }, undefined, [], [])
         this.run(id, { _tag: "Start", epochFloor: 0 })
       }
     })
@@ -335,6 +359,8 @@ class Driver {
       const action = after["mbt::actionTaken"]
       actions[action] = (actions[action] ?? 0) + 1
       this.now = index * 1_000
+      this.modelStep = index
+      this.action = `${action}(${describePicks(after["mbt::nondetPicks"])})`
       this.check(index, after, action, this.expectedReplies(before, after), () => this.apply(action, after["mbt::nondetPicks"], before, after))
     }
     return {
@@ -397,20 +423,33 @@ class Driver {
       const state = node.state
       if (state === undefined) throw new StepFailure(`input ${next._tag} to ${id}, which is down in the core`)
       const down = this.beliefs.filter((n) => n !== id)
-      const result = step({ ...state, down }, next, this.now)
+      const before = { ...state, down }
+      const input = next
+      const result = step(before, input, this.now)
       this.inputs += 1
       node.state = result.state
       next = undefined
+      const durable: Array<PersistRecord> = []
       for (const effect of result.effects) {
         effects.push(effect)
         if (effect._tag === "Persist") {
           node.disk = applyRecord(node.disk, effect.record)
+          durable.push(effect.record)
           next = { _tag: "PersistDone", token: effect.token }
         }
         if (effect._tag === "Reply") this.replies.push(effect.reply)
       }
+      this.observed(id, { _tag: "Input", input }, before, result.effects, durable)
     }
     return effects
+  }
+
+  /** Reports what was just done to node `id` to the observer, if there is one. */
+  private observed(id: NodeId, event: TraceEvent, before: NodeState | undefined, effects: ReadonlyArray<NodeEffect>, durable: ReadonlyArray<PersistRecord>): void {
+    const observe = this.options.observe
+    if (observe === undefined) return
+    const node = this.node(id)
+    observe({ modelStep: this.modelStep, action: this.action, node: id, at: this.now, event, before, after: node.state, effects, disk: node.disk, durable })
   }
 
   private sends(effects: ReadonlyArray<NodeEffect>): Array<{ readonly to: NodeId; readonly message: PeerMessage }> {
@@ -586,15 +625,19 @@ class Driver {
         return this.antiEntropy(a, b, this.tsKey(key))
       }
       case "Crash": {
-        const node = this.node(need(picks.node, "node"))
+        const id = need(picks.node, "node")
+        const node = this.node(id)
+        const before = node.state
         // Volatile state is lost; the disk already holds every record (persists complete at once).
         node.state = undefined
+        this.observed(id, { _tag: "Crash" }, before, [], [])
         return
       }
       case "Restart": {
         const id = need(picks.node, "node")
         const node = this.node(id)
         node.state = recover(id, this.config, this.ring, node.disk)
+        this.observed(id, { _tag: "Recover" }, undefined, [], [])
         // The floor is 0: the core's own epoch (disk epoch + 1) is compared with the model's.
         this.run(id, { _tag: "Start", epochFloor: 0 })
         return

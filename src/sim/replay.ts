@@ -18,6 +18,12 @@ export interface ReplayStepInfo {
   readonly effects: ReadonlyArray<NodeEffect>
   readonly before: NodeState | undefined
   readonly after: NodeState | undefined
+  /** The node's disk after the step (the emulation described in spec/traces.md). */
+  readonly disk: DurableState
+  /** Records this step made durable (a PersistDone), in the order they were applied. */
+  readonly durable: ReadonlyArray<PersistRecord>
+  /** Records not yet durable that this step lost (a Crash or DiskLoss). */
+  readonly lost: ReadonlyArray<PersistRecord>
 }
 
 export interface ReplayResult {
@@ -50,16 +56,20 @@ export const replayTrace = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
     }
     const before = node.state
     let effects: ReadonlyArray<NodeEffect> = []
+    const durable: Array<PersistRecord> = []
+    let lost: ReadonlyArray<PersistRecord> = []
     switch (traceStep.event._tag) {
       case "Recover":
         node.state = recover(traceStep.node, config, ring, node.disk)
         break
       case "Crash":
         node.state = undefined
+        lost = node.pending.map((p) => p.record)
         node.pending = []
         break
       case "DiskLoss":
         node.state = undefined
+        lost = node.pending.map((p) => p.record)
         node.pending = []
         node.disk = emptyDurableState
         break
@@ -71,7 +81,9 @@ export const replayTrace = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
         const input = traceStep.event.input
         if (input._tag === "PersistDone") {
           while (node.pending.length > 0 && node.pending[0]!.token <= input.token) {
-            node.disk = applyRecord(node.disk, node.pending.shift()!.record)
+            const record = node.pending.shift()!.record
+            node.disk = applyRecord(node.disk, record)
+            durable.push(record)
           }
         }
         const result = step(node.state, input, traceStep.at)
@@ -89,7 +101,7 @@ export const replayTrace = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
         }
       }
     }
-    onStep?.({ index, step: traceStep, effects, before, after: node.state })
+    onStep?.({ index, step: traceStep, effects, before, after: node.state, disk: node.disk, durable, lost })
   })
 
   if (divergence === undefined && replyIndex !== expectedReplies.length) {
