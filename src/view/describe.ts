@@ -45,6 +45,8 @@ const classifyInput = (input: NodeInput): { readonly kind: StepKind; readonly ta
       return { kind: "start", tag: "Start" }
     case "Admin":
       return { kind: "admin", tag: input.command._tag }
+    case "PeerUnreachable":
+      return { kind: "admin", tag: "PeerUnreachable" }
   }
 }
 
@@ -84,6 +86,8 @@ export const writesOfMessage = (message: PeerMessage): ReadonlyArray<string> => 
       return message.exchanges.flatMap(antiEntropyWrites)
     case "ReplicateAck":
     case "Read":
+    case "ForwardClaim":
+    case "ForwardGrant":
     case "Gossip":
     case "HandoffAck":
     case "HandoffPull":
@@ -110,6 +114,8 @@ export const keysOfMessage = (message: PeerMessage): ReadonlyArray<string> => {
       return message.entries.map((e) => e.key)
     case "AntiEntropy":
       return message.exchanges.flatMap(antiEntropyKeys)
+    case "ForwardClaim":
+    case "ForwardGrant":
     case "Gossip":
     case "HandoffAck":
     case "HandoffPull":
@@ -234,6 +240,8 @@ export const stepLabel = (event: TraceEvent, durable: ReadonlyArray<PersistRecor
           return `persist done #${input.token}${durable.length === 0 ? "" : `: ${durable.map(recordLabel).join("; ")}`}`
         case "Admin":
           return `admin ${input.command._tag} ${input.command.node}`
+        case "PeerUnreachable":
+          return `peer ${input.node} unreachable`
       }
     }
   }
