@@ -5,7 +5,7 @@ import { NodeHttpServerRequest } from "@effect/platform-node"
 import { ByteSize, Cause, Effect, HashMap, Option, Result, Schema, SchemaIssue } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerResponse, type HttpServerRequest } from "effect/http"
 import { isHttpServerError } from "effect/http/HttpServerError"
-import type { ClientReply, ClientRequest } from "../core/io.ts"
+import { failedWriteOutcome, type ClientReply, type ClientRequest, type WriteOutcome } from "../core/io.ts"
 import type { NodeId } from "../core/ring.ts"
 import { decodeContext, encodeContext, liveValues } from "../core/versions.ts"
 import type { LogLevel, NodeDriver, RequestOutcome } from "./driver.ts"
@@ -26,6 +26,8 @@ const INVALID_LINES_LOGGED_MAX = 10
 
 export const HEADER_NODES = "x-dynamo-nodes"
 export const HEADER_COORDINATOR = "x-dynamo-coordinator"
+/** On a failed put or delete: "not-written" or "unknown" (the body's `outcome` too). */
+export const HEADER_OUTCOME = "x-dynamo-outcome"
 
 const PutBodySchema = Schema.Struct({ value: Schema.String, context: Schema.optionalKey(Schema.String) })
 const DeleteBodySchema = Schema.Struct({ context: Schema.String })
@@ -151,7 +153,7 @@ const failedMessage = (reply: Extract<ClientReply, { _tag: "Failed" }>, handle: 
     case "QuorumTimeout":
       return `quorum not reached before the request timeout (${reply.acks} of the replicas answered)`
     case "ForwardTimeout":
-      return "the coordinator this request was forwarded to did not answer"
+      return "the coordinator this request was forwarded to took it and did not answer"
     case "NotReady":
       return "the node is starting and cannot coordinate writes yet"
     case "TooManySiblings":
@@ -178,10 +180,22 @@ const respond = (handle: NodeHandle, outcome: RequestOutcome, kind: ClientReques
       for (const sibling of reply.siblings) if (sibling._tag === "Put") values.push(sibling.value)
       return json(200, { context, values }, headers)
     }
-    case "Failed":
-      return json(failedStatus(reply), { error: failedMessage(reply, handle), acks: reply.acks }, headers)
+    case "Failed": {
+      const body = { error: failedMessage(reply, handle), acks: reply.acks }
+      // A failed get wrote nothing; a failed put or delete says whether it may have been written.
+      if (kind === "Get") return json(failedStatus(reply), body, headers)
+      const outcome = writeOutcomeText(failedWriteOutcome(reply.error))
+      return json(failedStatus(reply), { ...body, outcome }, { ...headers, [HEADER_OUTCOME]: outcome })
+    }
   }
 }
+
+/**
+ * What a client may conclude from a failed put or delete (spec/README.md, section 2):
+ * "not-written" (refused before anything was written: retrying cannot duplicate it) or
+ * "unknown" (a copy may be durable and may spread: read before writing again).
+ */
+const writeOutcomeText = (outcome: WriteOutcome): "not-written" | "unknown" => (outcome === "NotWritten" ? "not-written" : "unknown")
 
 /**
  * Feeds the request to the core and waits for its reply. The wait is bounded by the driver
@@ -197,13 +211,15 @@ const coordinate = (handle: NodeHandle, request: ClientRequest) =>
     Effect.map((outcome) =>
       outcome !== undefined
         ? respond(handle, outcome, request._tag)
-        : json(504, { error: "no reply from the node's core in time", acks: 0 }, errorHeaders(handle)))
+        : json(504, request._tag === "Get"
+          ? { error: "no reply from the node's core in time", acks: 0 }
+          : { error: "no reply from the node's core in time", acks: 0, outcome: "unknown" }, errorHeaders(handle)))
   )
 
 const refuse = (handle: NodeHandle, problem: BadRequest) => Effect.succeed(json(400, { error: problem.message }, errorHeaders(handle)))
 
 const shuttingDown = (handle: NodeHandle) =>
-  Effect.succeed(json(503, { error: "the node is shutting down", acks: 0 }, { ...errorHeaders(handle), connection: "close" }))
+  Effect.succeed(json(503, { error: "the node is shutting down", acks: 0, outcome: "not-written" }, { ...errorHeaders(handle), connection: "close", [HEADER_OUTCOME]: "not-written" }))
 
 // ---- handlers ---------------------------------------------------------------------------
 

@@ -131,7 +131,6 @@ export class NodeDriver {
   private readonly replyWaitMs: number
   /** The reply-deadline timer is set (for the oldest waiting request). */
   private deadlineArmed = false
-  private readonly forwardedTo = new Map<ClientRequestId, NodeId>()
   private requestCounter = 0
   private readyWaiters: Array<() => void> = []
   /** Commit latencies in µs (an HDR histogram: bounded memory, percentiles to ~1%). */
@@ -202,7 +201,6 @@ export class NodeDriver {
       for (const [id, waiter] of this.waiting) {
         if (waiter.deadline > now) break
         this.waiting.delete(id)
-        this.forwardedTo.delete(id)
         this.io.log("Error", "the core did not answer a client request in time", { request: id })
         waiter.onOutcome(undefined)
       }
@@ -214,12 +212,16 @@ export class NodeDriver {
   /** The client gave up (connection closed): its reply, when it comes, is dropped. */
   abandon(id: ClientRequestId): void {
     this.waiting.delete(id)
-    this.forwardedTo.delete(id)
   }
 
   /** A decoded message from a peer. */
   receive(from: NodeId, message: PeerMessage): void {
     this.feed({ _tag: "Receive", from, message })
+  }
+
+  /** The transport could not reach `peer` (refused, closed): the core's failure detector hears it. */
+  peerUnreachable(peer: NodeId): void {
+    this.feed({ _tag: "PeerUnreachable", node: peer })
   }
 
   get requestsInFlight(): number {
@@ -312,7 +314,7 @@ export class NodeDriver {
       return
     }
     this.state = result.state
-    for (const effect of result.effects) this.perform(effect, now)
+    for (const effect of result.effects) this.perform(effect, now, input)
     if (this.state.ready && this.readyWaiters.length > 0) {
       const waiters = this.readyWaiters
       this.readyWaiters = []
@@ -326,10 +328,9 @@ export class NodeDriver {
     waiter?.onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
   }
 
-  private perform(effect: NodeEffect, now: number): void {
+  private perform(effect: NodeEffect, now: number, input: NodeInput): void {
     switch (effect._tag) {
       case "Send":
-        if (effect.message._tag === "Forward") this.forwardedTo.set(effect.message.request.id, effect.to)
         if (effect.to === this.id) {
           // The core does not address itself today; if it ever does, loop back on a later tick.
           const message = effect.message
@@ -357,8 +358,9 @@ export class NodeDriver {
       case "Reply": {
         this.io.journal?.reply(now, effect.reply)
         const id = effect.reply.id
-        const coordinator = this.forwardedTo.get(id) ?? this.id
-        this.forwardedTo.delete(id)
+        // A reply stepped out of a ForwardReply was coordinated by its sender; any other, here
+        // (including a request this node took back when its forward went unclaimed).
+        const coordinator = input._tag === "Receive" && input.message._tag === "ForwardReply" ? input.from : this.id
         const waiter = this.waiting.get(id)
         if (waiter === undefined) return
         this.waiting.delete(id)

@@ -111,8 +111,15 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
 
     const fingerprint = clusterFingerprint(options)
     const timings = new Timings()
+    // A refused connection or a closed link is the failure detector's evidence (section 4.9):
+    // the core hears it at once instead of after a request times out. Bound once the driver exists.
+    let peerUnreachable: (peer: string) => void = () => {}
+    const onLinkEvent = (event: LinkEvent) => {
+      log(...describeLinkEvent(event))
+      if (event._tag === "Disconnected" || event._tag === "Refused") peerUnreachable(event.peer)
+    }
     const links = yield* Effect.acquireRelease(
-      Effect.sync(() => new PeerLinks(options.id, options.members, fingerprint, (event) => log(...describeLinkEvent(event)), Date.now, timings)),
+      Effect.sync(() => new PeerLinks(options.id, options.members, fingerprint, onLinkEvent, Date.now, timings)),
       (links) => Effect.sync(() => links.close())
     )
     const driver = yield* Effect.acquireRelease(
@@ -135,6 +142,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       ),
       (driver) => Effect.promise(() => driver.stop())
     )
+    peerUnreachable = (peer) => driver.peerUnreachable(peer)
     yield* Effect.promise(() => driver.whenReady())
     const recovered = driver.status()
     log("Info", "recovered from disk", { location: storage.location, created: storage.created, keys: recovered.keys, hints: recovered.hints })
