@@ -56,6 +56,36 @@ describe("protocol under failure schedules", () => {
   )
 })
 
+describe("always writeable (AVAIL-1, AVAIL-2)", () => {
+  // Crashes and partitions without message loss, so most requests fall under the invariants'
+  // premise: a request received by a running node is answered with success when W (R) nodes stay
+  // up and reachable from it, whatever the nodes believe. Judged from the world's own record
+  // (src/sim/availability.ts). Catches: a forwarder that answers ForwardTimeout (or waits two
+  // request timeouts) when its coordinator is dead instead of coordinating the put itself; a
+  // coordinator that replaces a silent replica only once, or only by nodes believed up past N;
+  // a forwarder that believes a merely recovering coordinator down.
+  const availability: ScheduleShape = { ...faulty, faults: ["reorder", "partition", "crash"], faultsMax: 3, quorums: [[3, 2, 2], [3, 1, 3], [3, 3, 1], [3, 2, 1]] }
+  const seen = { owed: 0, owedAfterCrash: 0 }
+  test.prop([scenarioArb(availability)], { numRuns: 600 })(
+    "AVAIL-1 AVAIL-2 every request whose premise holds is answered with success in time, crashes and cuts included",
+    (scenario) => {
+      const world = new World(scenario)
+      const report = world.run()
+      seen.owed += world.availability.owed
+      seen.owedAfterCrash += world.availability.owedAfterCrash
+      if (report.violations.length > 0) runAndRecord(scenario, "availability")
+      expect(describeViolations(report)).toBe("")
+    }
+  )
+
+  // Sometimes: the premise held for many requests, some of them after a node had crashed (the
+  // case the invariant exists for); otherwise the property above would pass judging nothing.
+  test("AVAIL-1 AVAIL-2 sometimes: requests were owed an answer, also after a crash", () => {
+    expect(seen.owed).toBeGreaterThan(1_000)
+    expect(seen.owedAfterCrash).toBeGreaterThan(100)
+  })
+})
+
 describe("the checks can see what they guard (Sometimes)", () => {
   // A vacuous suite would pass the properties above without ever producing siblings, hints,
   // repairs or failures. These runs must produce each at least once.

@@ -81,6 +81,14 @@ export interface CheckChecks {
    * replicas only, sees the put (R + W > N). Sloppy quorums break it: expected to fail.
    */
   readonly quorum: boolean
+  /**
+   * AVAIL-1, AVAIL-2 (bounded, under "prompt" timing): in an execution with no lost message and
+   * no partition, a put, delete or get that fails while at least W (R) nodes have run without a
+   * crash since the start, its contact node among them, is a violation. A ForwardTimeout is
+   * excused: with no loss and prompt timeouts it means the coordinator that took the request
+   * crashed while holding it, which the invariant's premise excludes.
+   */
+  readonly avail: boolean
 }
 
 export interface CheckModel {
@@ -126,7 +134,7 @@ export const KEYS_MAX = 4
 export const RING_CONFIG: RingConfig = { strategy: "tokens", tokensPerNode: 2 }
 
 const defaultChecks: CheckChecks = {
-  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false
+  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true
 }
 
 const noFaults: CheckBounds = { crashes: 0, diskLosses: 0, drops: 0, dups: 0, partitions: 0, periodic: 0 }

@@ -1075,6 +1075,27 @@ const replyFacts = (c: Compiled, reply: ClientReply): ReplyFacts => {
   return { reply, owner, events, home: false, write: c.writeIndex.get(reply.id), ackers }
 }
 
+/**
+ * AVAIL-1, AVAIL-2 (model.ts, `checks.avail`): judged from the world alone. With no loss and no
+ * cut in the whole execution and timeouts that fire only when nothing is in flight, a node that
+ * has never crashed was up and reachable for the request's whole life; if W (R) such nodes
+ * exist, the contact node among them, the request must not fail. The state holds no history of
+ * when each crash happened, so crashed-and-restarted nodes are not counted (a bounded check, not
+ * the premise's full reach: the simulator judges that).
+ */
+const checkAvailability = (d: Draft, pending: PendingRequest, reply: Extract<ClientReply, { _tag: "Failed" }>): void => {
+  const c = d.c
+  if (c.model.timing !== "prompt" || d.used.drops > 0 || d.used.partitions > 0 || d.cut !== 0) return
+  if (reply.error === "TooManySiblings" || reply.error === "BadQuorum" || reply.error === "ForwardTimeout") return
+  const neverCrashed = (i: number) => d.nodes[i]!.state !== undefined && d.nodes[i]!.starts === 1
+  if (!neverCrashed(pending.node)) return
+  const get = c.model.clients.some((script, i) => c.requestIds[i]!.some((id, j) => id === pending.id && script[j]!.kind === "get"))
+  const quorum = get ? c.model.protocol.r : c.model.protocol.w
+  const up = c.ids.filter((_, i) => neverCrashed(i))
+  if (up.length < quorum) return
+  d.violate(get ? "AVAIL-2" : "AVAIL-1", `${get ? "get" : "put"} ${reply.id} of ${reply.key} sent to ${c.ids[pending.node]} failed (${reply.error}), though [${up.join(", ")}] ran without a crash throughout, no message was lost and no partition happened (${get ? `R=${c.model.protocol.r}` : `W=${c.model.protocol.w}`})`)
+}
+
 /** A reply reaches its client: SIB-1 on what it lists, QUORUM-1, and the client moves on. */
 const clientReply = (d: Draft, facts: ReplyFacts): void => {
   const c = d.c
@@ -1084,6 +1105,7 @@ const clientReply = (d: Draft, facts: ReplyFacts): void => {
   const mine = client !== undefined && client.pending?.id === reply.id
   if (reply._tag === "Failed") {
     d.flags |= F_FAILED
+    if (mine && c.model.checks.avail) checkAvailability(d, client.pending!, reply)
   } else {
     if (reply.siblings.length > 1) d.flags |= F_SIBLINGS
     if (c.model.checks.sibReplyAntichain) {
