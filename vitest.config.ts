@@ -6,6 +6,8 @@ const jsonReport = process.env["VITEST_JSON_REPORT"]
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "properties/**/*.test.ts"],
+    // Every property runs from one fixed fast-check seed (properties/seed.ts): one outcome per run.
+    setupFiles: ["properties/seed.ts"],
     testTimeout: 180_000,
     hookTimeout: 60_000,
     reporters: jsonReport ? ["default", "json"] : ["default"],
