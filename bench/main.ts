@@ -18,7 +18,8 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   cluster: [{ title: "Local cluster: throughput and latency", file: "./cluster.ts", run: "clusterBench", heavy: true }],
   "cluster-costs": [{ title: "Local cluster: CPU per request, one layer at a time", file: "./cluster-costs.ts", run: "clusterCostsBench", heavy: true }],
   "cluster-floor": [{ title: "Local cluster: the floor (the same load on protocol-free nodes)", file: "./cluster-floor.ts", run: "clusterFloorBench", heavy: true }],
-  handoff: [{ title: "Local cluster: hinted handoff after an outage", file: "./handoff.ts", run: "handoffBench", heavy: true }]
+  handoff: [{ title: "Local cluster: hinted handoff after an outage", file: "./handoff.ts", run: "handoffBench", heavy: true }],
+  campaign: [{ title: "Local cluster: AVAIL-1 under kill -9, SIGSTOP and restarts (share of puts acknowledged)", file: "./campaign.ts", run: "campaignBench", heavy: true }]
 }
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))

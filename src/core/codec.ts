@@ -45,6 +45,7 @@ export const PeerMessageSchema = Schema.Union([
   Schema.TaggedStruct("Forward", { op: OpSchema, epoch: Schema.Int, request: ClientRequestSchema }),
   Schema.TaggedStruct("ForwardClaim", { op: OpSchema, epoch: Schema.Int }),
   Schema.TaggedStruct("ForwardGrant", { op: OpSchema, epoch: Schema.Int }),
+  Schema.TaggedStruct("ForwardMinted", { op: OpSchema, epoch: Schema.Int, set: VersionSetSchema }),
   Schema.TaggedStruct("ForwardReply", { op: OpSchema, epoch: Schema.Int, reply: ClientReplySchema }),
   Schema.TaggedStruct("HintDeliver", { key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("HintAck", { key: Schema.String, set: VersionSetSchema }),

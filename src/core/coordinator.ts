@@ -41,8 +41,8 @@ export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Targ
 }
 
 /**
- * Replacements for replicas that stayed silent past the replica timeout: every node of the
- * extended preference list not asked yet, those believed up first, then those believed down,
+ * Replacements for replicas that stayed silent past the replica timeout: up to `count` nodes of
+ * the extended preference list not asked yet, those believed up first, then those believed down,
  * each group in list order. A top-N node skipped earlier as believed down is asked as itself (a
  * plain write, no hint: it is a home replica); a node past N holds a hint for the silent one.
  * Believed-down nodes come last but do come, as in chooseTargets: the detector may be wrong, and
@@ -52,7 +52,8 @@ const replaceSilent = (
   state: NodeState,
   key: string,
   targets: ReadonlyArray<Target>,
-  silent: ReadonlyArray<Target>
+  silent: ReadonlyArray<Target>,
+  count: number
 ): ReadonlyArray<Target> => {
   const used = new Set(targets.map((t) => t.node))
   const extended = extendedPreferenceList(state.ring, key)
@@ -60,10 +61,11 @@ const replaceSilent = (
   const unused = extended.filter((node) => !used.has(node))
   const candidates = [...unused.filter((node) => !isDown(state, node)), ...unused.filter((node) => isDown(state, node))]
   const added: Array<Target> = []
-  for (const target of silent) {
-    const candidate = candidates.shift()
-    if (candidate === undefined) break
-    added.push(home.has(candidate) ? { node: candidate } : { node: candidate, hintFor: target.hintFor ?? target.node })
+  for (let i = 0; i < count && i < candidates.length && silent.length > 0; i++) {
+    const candidate = candidates[i]!
+    // A node past N stands in for a silent home replica (named by its hint), in turn.
+    const standsFor = silent[i % silent.length]!
+    added.push(home.has(candidate) ? { node: candidate } : { node: candidate, hintFor: standsFor.hintFor ?? standsFor.node })
   }
   return added
 }
@@ -114,6 +116,22 @@ export const startPut = (
     sendReply(state, route, failed(request, "TooManySiblings", 0, []), out)
     return state
   }
+  return placeVersion(state, request, made.set, route, true, out)
+}
+
+/**
+ * Place a version set on N nodes and answer after W durable copies: the second half of a put.
+ * `minted` says this node made the set's new dot; a forwarder that takes over a put its silent
+ * coordinator minted (forward.ts) places that set as it is, and mints nothing.
+ */
+export const placeVersion = (
+  state: NodeState,
+  request: Extract<ClientRequest, { _tag: "Put" | "Delete" }>,
+  set: VersionSet,
+  route: ReplyRoute,
+  minted: boolean,
+  out: Out
+): NodeState => {
   const op = state.nextOp
   const targets = chooseTargets(state, request.key)
   let next: NodeState = { ...state, nextOp: op + 1 }
@@ -121,12 +139,12 @@ export const startPut = (
   // in for another node: its next dot must never repeat this one, or DVV sync would merge two
   // different writes as one. When it is a plain target, that store write is its own ack.
   const plainTarget = targets.some((t) => t.node === state.id && t.hintFor === undefined)
-  next = storeVersions(next, request.key, made.set, undefined, plainTarget ? { _tag: "OwnAck", op } : undefined, out, "own")
+  if (minted || plainTarget) next = storeVersions(next, request.key, set, undefined, plainTarget ? { _tag: "OwnAck", op } : undefined, out, "own")
   for (const target of targets) {
     if (target.node !== state.id) {
-      out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, made.set, target.hintFor) })
+      out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, set, target.hintFor) })
     } else if (target.hintFor !== undefined) {
-      next = storeVersions(next, request.key, made.set, target.hintFor, { _tag: "OwnAck", op }, out)
+      next = storeVersions(next, request.key, set, target.hintFor, { _tag: "OwnAck", op }, out)
     }
   }
   const put: PutRequest = {
@@ -136,7 +154,7 @@ export const startPut = (
     route,
     key: request.key,
     w: request.w ?? state.config.w,
-    set: made.set,
+    set,
     targets,
     acked: [],
     replied: false
@@ -274,7 +292,11 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
   const last = finalRound(state.config)
   if (round < last) {
     let next = markDown(state, silent.map((t) => t.node))
-    const added = replaceSilent(next, request.key, request.targets, silent)
+    // The first round replaces each silent target by one node; a request still short after it
+    // is running late, and asks every node not asked yet, so the answers have time to come back
+    // before the request timeout (several dead nodes the detector has not noticed can stand in
+    // line before a live one).
+    const added = replaceSilent(next, request.key, request.targets, silent, round === 0 ? silent.length : Infinity)
     for (const target of added) {
       if (request._tag === "Put") {
         if (target.node === state.id) {

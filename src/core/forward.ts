@@ -11,13 +11,14 @@
 // sibling (SIB-1). A get mints nothing: its coordinator answers at once and claims only to say it
 // is alive, and a forwarding node that hears nothing in time coordinates the get itself.
 import { HashMap, Option } from "effect"
-import { startGet, startPut, sendReply } from "./coordinator.ts"
+import { placeVersion, startGet, startPut, sendReply } from "./coordinator.ts"
 import { markDown } from "./detector.ts"
 import type { ClientReply, ClientRequest } from "./io.ts"
 import type { OpId } from "./messages.ts"
 import type { NodeId } from "./ring.ts"
 import { addRecent, hasRecent } from "./recent.ts"
 import type { Claim, Forwarding, NodeState, Out, ReplyRoute } from "./state.ts"
+import type { VersionSet } from "./versions.ts"
 
 /** How many forwarded request ids a coordinator remembers to drop duplicated Forwards. */
 export const FORWARDED_REMEMBERED_MAX = 256
@@ -64,9 +65,16 @@ export const forwardTimedOut = (state: NodeState, op: OpId, now: number, out: Ou
   return fallBack(next, forwarding, now, out)
 }
 
+/**
+ * Take the request back: coordinate it here when nothing was minted elsewhere (unclaimed, or a
+ * get); place the very set the silent coordinator minted when it sent it (same dot: idempotent
+ * wherever the coordinator's own copies land); otherwise the outcome is unknown (the grant may
+ * still be on its way to a stopped coordinator, which will mint when it resumes).
+ */
 const fallBack = (state: NodeState, forwarding: Forwarding, now: number, out: Out): NodeState => {
   const request = forwarding.request
   if (!forwarding.accepted || request._tag === "Get") return coordinate(state, request, { _tag: "Local" }, now, out)
+  if (forwarding.minted !== undefined) return placeVersion(state, request, forwarding.minted, { _tag: "Local" }, false, out)
   out.push({ _tag: "Reply", reply: { _tag: "Failed", id: request.id, key: request.key, error: "ForwardTimeout", acks: 0, nodes: [] } })
   return state
 }
@@ -123,7 +131,17 @@ export const receiveGrant = (state: NodeState, from: NodeId, op: OpId, epoch: nu
   const claim = Option.getOrUndefined(HashMap.get(state.claims.pending, key))
   if (claim === undefined) return state
   const next = { ...state, claims: { ...state.claims, pending: HashMap.remove(state.claims.pending, key) } }
-  return coordinate(next, claim.request, { _tag: "Forwarded", node: from, op, epoch }, now, out)
+  const coordinated = coordinate(next, claim.request, { _tag: "Forwarded", node: from, op, epoch }, now, out)
+  const put = Option.getOrUndefined(HashMap.get(coordinated.requests, next.nextOp))
+  if (put?._tag === "Put") out.push({ _tag: "Send", to: from, message: { _tag: "ForwardMinted", op, epoch, set: put.set } })
+  return coordinated
+}
+
+/** The granted coordinator's minted set: kept in case the coordinator falls silent. */
+export const receiveMinted = (state: NodeState, from: NodeId, op: OpId, epoch: number, set: VersionSet): NodeState => {
+  const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, op))
+  if (forwarding === undefined || forwarding.to !== from || epoch !== state.epoch || !forwarding.accepted || forwarding.minted !== undefined) return state
+  return { ...state, forwards: HashMap.set(state.forwards, op, { ...forwarding, minted: set }) }
 }
 
 /** The coordinator answered: pass its reply to the client. */

@@ -28,8 +28,10 @@ export type PeerMessage =
   | { readonly _tag: "Forward"; readonly op: OpId; readonly epoch: number; readonly request: ClientRequest }
   /** Coordinator -> forwarder: I am alive and take this request (a put waits for the grant). */
   | { readonly _tag: "ForwardClaim"; readonly op: OpId; readonly epoch: number }
-  /** Forwarder -> coordinator: coordinate the claimed put; the forwarder never will (forward.ts). */
+  /** Forwarder -> coordinator: coordinate the claimed put; the forwarder never mints it (forward.ts). */
   | { readonly _tag: "ForwardGrant"; readonly op: OpId; readonly epoch: number }
+  /** Coordinator -> forwarder: the set it minted for the granted put, so the forwarder can place it if the coordinator falls silent. */
+  | { readonly _tag: "ForwardMinted"; readonly op: OpId; readonly epoch: number; readonly set: VersionSet }
   | { readonly _tag: "ForwardReply"; readonly op: OpId; readonly epoch: number; readonly reply: ClientReply }
   /** Hinted handoff (section 4.6): fallback -> intended node, and the durable acknowledgement. */
   | { readonly _tag: "HintDeliver"; readonly key: string; readonly set: VersionSet }

@@ -4,7 +4,7 @@ import { HashMap } from "effect"
 import type { ProtocolConfig } from "./config.ts"
 import { putAcknowledged, readAnswered, requestTimerFired } from "./coordinator.ts"
 import { markUp, probe } from "./detector.ts"
-import { coordinate, forward, forwardTimedOut, peerUnreachable, receiveClaim, receiveForward, receiveForwardReply, receiveGrant } from "./forward.ts"
+import { coordinate, forward, forwardTimedOut, peerUnreachable, receiveClaim, receiveForward, receiveForwardReply, receiveGrant, receiveMinted } from "./forward.ts"
 import type { DurableState } from "./durable.ts"
 import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
 import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
@@ -171,6 +171,8 @@ const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: numb
       return receiveClaim(state, from, message.op, message.epoch, out)
     case "ForwardGrant":
       return receiveGrant(state, from, message.op, message.epoch, now, out)
+    case "ForwardMinted":
+      return receiveMinted(state, from, message.op, message.epoch, message.set)
     case "ForwardReply":
       return receiveForwardReply(state, from, message.op, message.epoch, message.reply, out)
     case "HintDeliver":

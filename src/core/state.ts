@@ -61,8 +61,10 @@ export interface Forwarding {
   readonly op: OpId
   readonly request: ClientRequest
   readonly to: NodeId
-  /** The coordinator claimed it (and, for a put or delete, was granted it): never coordinate it here. */
+  /** The coordinator claimed it (and, for a put or delete, was granted it): never mint it here. */
   readonly accepted: boolean
+  /** What the granted coordinator minted: placed here, unchanged, if the coordinator falls silent. */
+  readonly minted?: VersionSet
 }
 
 /** A put or delete a forwarder handed this node, claimed and not yet granted (forward.ts). */

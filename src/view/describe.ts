@@ -75,6 +75,7 @@ export const writesOfMessage = (message: PeerMessage): ReadonlyArray<string> => 
     case "Repair":
     case "HintDeliver":
     case "HintAck":
+    case "ForwardMinted":
       return writesOfSet(message.set)
     case "Forward":
       return writesOfRequest(message.request)
@@ -116,6 +117,7 @@ export const keysOfMessage = (message: PeerMessage): ReadonlyArray<string> => {
       return message.exchanges.flatMap(antiEntropyKeys)
     case "ForwardClaim":
     case "ForwardGrant":
+    case "ForwardMinted":
     case "Gossip":
     case "HandoffAck":
     case "HandoffPull":

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, test } from "vitest"
 import { defaultSimOptions, generateScenario } from "../../src/sim/scenario.ts"
-import { encodeTrace, traceOfReport, type Trace } from "../../src/sim/trace.ts"
+import { decodeTrace, encodeTrace, traceOfReport, type Trace } from "../../src/sim/trace.ts"
 import { World } from "../../src/sim/world.ts"
 import type { ViewModel } from "../../src/view/model.ts"
 import { pageOf } from "../../src/view/page.ts"
@@ -112,7 +112,10 @@ describe("simulator traces", () => {
   test("a generated run with crashes, partitions and duplicates: bands and arrows", () => {
     const scenario = generateScenario(11, { ...defaultSimOptions, faults: ["drop", "dup", "partition", "crash"] }, 150)
     const trace = traceOfReport(new World(scenario, true).run(), "simulator")
-    const model = modelOfTrace(JSON.parse(encodeTrace(trace)) as Trace, "run.json")
+    // Through the file format and back, as `dynamo view` reads it (the raw JSON is the encoded form).
+    const decoded = decodeTrace(encodeTrace(trace))
+    if (decoded._tag === "Error") throw new Error(decoded.message)
+    const model = modelOfTrace(decoded.trace, "run.json")
     expect(model.divergence).toBeUndefined()
     const crashes = trace.steps.flatMap((s, i) => (s.event._tag === "Crash" ? [i] : []))
     expect(crashes.length).toBeGreaterThan(0)
