@@ -55,7 +55,10 @@ const replaceSilent = (
   silent: ReadonlyArray<Target>,
   count: number
 ): ReadonlyArray<Target> => {
-  const used = new Set(targets.map((t) => t.node))
+  // A home replica a fallback already stands in for is not asked itself: the fallback hands its
+  // hint to that node and deletes it, so the two acknowledgements would end on one disk, and the
+  // write would be on fewer than W disks (DUR-1; found by the soak, seed 118536).
+  const used = new Set(targets.flatMap((t) => (t.hintFor === undefined ? [t.node] : [t.node, t.hintFor])))
   const extended = extendedPreferenceList(state.ring, key)
   const home = new Set(extended.slice(0, state.config.n))
   const unused = extended.filter((node) => !used.has(node))
@@ -174,8 +177,9 @@ export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefi
   if (request === undefined || request._tag !== "Put" || (key !== undefined && key !== request.key)) return state
   if (!request.targets.some((t) => t.node === from) || request.acked.includes(from)) return state
   const acked = [...request.acked, from]
+  const copies = replicaSlots(request.targets, acked)
   let replied = request.replied
-  if (!replied && acked.length >= request.w) {
+  if (!replied && copies >= request.w) {
     sendReply(state, request.route, {
       _tag: "PutOk",
       id: request.client,
@@ -186,9 +190,24 @@ export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefi
     }, out)
     replied = true
   }
-  if (acked.length < state.config.n) return withRequest(state, op, { ...request, acked, replied })
+  if (copies < state.config.n) return withRequest(state, op, { ...request, acked, replied })
   cancelTimers(state, op, out)
   return withRequest(state, op, undefined)
+}
+
+/**
+ * How many distinct replicas the acknowledgements stand for: a home node and a fallback holding
+ * a hint for it are one replica, not two. The fallback hands the hint to that node and deletes
+ * its copy (HINT-1), so counting both would let W acknowledgements end on fewer than W disks
+ * (DUR-1): a slow home node and the fallback that replaced it, or two fallbacks in turn.
+ */
+const replicaSlots = (targets: ReadonlyArray<Target>, acked: ReadonlyArray<NodeId>): number => {
+  const slots = new Set<NodeId>()
+  for (const node of acked) {
+    const target = targets.find((t) => t.node === node)
+    slots.add(target?.hintFor ?? node)
+  }
+  return slots.size
 }
 
 const cancelTimers = (state: NodeState, op: OpId, out: Out): void => {
