@@ -118,10 +118,25 @@ const trimmed = (url: string) => url.replace(/\/+$/, "")
 const keyPath = (key: string) => `/kv/${encodeURIComponent(key)}`
 const withQuorum = (path: string, name: "r" | "w", value: number | undefined) => (value === undefined ? path : `${path}?${name}=${value}`)
 
+const URL_PATTERN = /^https?:\/\/[^/\s]+\/?$/
+
+/** What is wrong with the options, if anything. */
+const optionsProblem = (options: ClientOptions): string | undefined => {
+  const bad = options.nodes.find((url) => !URL_PATTERN.test(url))
+  if (bad !== undefined) return `nodes must be base URLs like http://127.0.0.1:7001, got ${JSON.stringify(bad)}`
+  if (options.attemptsMax !== undefined && !(Number.isInteger(options.attemptsMax) && options.attemptsMax >= 1)) return `attemptsMax must be a whole number of at least 1, got ${options.attemptsMax}`
+  if (options.attemptTimeoutMs !== undefined && !(options.attemptTimeoutMs > 0)) return `attemptTimeoutMs must be positive, got ${options.attemptTimeoutMs}`
+  if (options.refreshIntervalMs !== undefined && !(options.refreshIntervalMs > 0)) return `refreshIntervalMs must be positive, got ${options.refreshIntervalMs}`
+  return undefined
+}
+
 /** Builds the service: the state of the routing (ring, suspects) lives here, one per layer. */
 const make = (options: ClientOptions) =>
   Effect.gen(function*() {
     if (options.nodes.length === 0) return yield* new ClusterUnknown({ message: "no node given: pass at least one base URL such as http://127.0.0.1:7001" })
+    const misuse = optionsProblem(options)
+    // Options are the program's, not the cluster's: a wrong one is a bug to fix, so a defect.
+    if (misuse !== undefined) return yield* Effect.die(new Error(`dynamo client: ${misuse}`))
     const transport = yield* Transport
     const scope = yield* Effect.scope
     const coordination = options.coordination ?? "client"

@@ -221,3 +221,12 @@ describe("resolver: siblings in, one write out", () => {
     expect(transport.requests().length).toBe(1)
   })
 })
+
+describe("options", () => {
+  // Catches: a node address without a scheme accepted (every request would fail later, unclearly).
+  test("a node that is not a base URL is refused, naming it", async () => {
+    const transport = scripted((sent) => ok(sent, { values: ["v"], context: "c" }))
+    await expect(run(transport, use((client) => client.get("k")), { nodes: ["127.0.0.1:7001"] })).rejects.toThrow(/base URLs like http:\/\/127\.0\.0\.1:7001, got "127\.0\.0\.1:7001"/)
+    expect(transport.log).toEqual([])
+  })
+})
