@@ -1,8 +1,8 @@
 // How the client exchanges one request with one node: a small service with two layers. On
 // Effect's HttpClient (any platform, any middleware), or on undici's keep-alive pools directly,
-// the default on Node: measured against a 3-node cluster, Effect's HttpClient over undici spent
-// about 100 µs more CPU per request (~230 against ~125 µs), which a load generator sharing the
-// cores with the nodes it measures cannot afford.
+// the default on Node: one client against a 3-node cluster on the shared 2-vCPU VM, Effect's
+// HttpClient over undici spent about 100 µs more CPU per request (~230 against ~125 µs, three
+// alternating runs), which a load generator sharing the cores with the nodes cannot afford.
 import { Context, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
 import { Agent } from "undici"

@@ -4,7 +4,9 @@
 // replicate. With a node killed, gets and puts still succeed: a refused connection is retried on
 // the next replica, and the ring refreshed.
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import { Client } from "dynamo-reference/client"
+import { Effect, Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
+import { Client, DynamoClient } from "dynamo-reference/client"
 import { clusterRing, replicasOf, startCluster } from "./harness.ts"
 
 const NODES = 4
@@ -71,5 +73,25 @@ describe("the client library on a real cluster (4 nodes, N=3 R=2 W=2)", () => {
       expect(written.values).toEqual([`after-${key}`])
     }
     await client.close()
+  })
+
+  // Catches: the Effect face or the HttpClient transport broken (only the Promise face on undici
+  // is used elsewhere), e.g. a body sent without its JSON or headers read under the wrong name.
+  test("the Effect service on Effect's HttpClient (fetch) reads and writes like the Promise face", async () => {
+    const program = Effect.gen(function*() {
+      const client = yield* DynamoClient
+      const written = yield* client.put("effect:1", "via fetch")
+      const read = yield* client.get("effect:1")
+      const missing = yield* client.get("effect:absent")
+      return { written, read, missing }
+    })
+    const layer = DynamoClient.layerHttpClient({ nodes: [env.url("n2")] }).pipe(Layer.provide(FetchHttpClient.layer))
+    const { written, read, missing } = await Effect.runPromise(Effect.provide(program, layer))
+    expect(written.values).toEqual(["via fetch"])
+    expect(read.values).toEqual(["via fetch"])
+    expect(read.context).toBe(written.context)
+    expect(replicasOf(clusterRing(NODES), "effect:1")).toContain(read.coordinator)
+    expect(read.nodes.length).toBeGreaterThanOrEqual(2)
+    expect(missing.found).toBe(false)
   })
 })
