@@ -145,7 +145,8 @@ const make = (options: ClientOptions) =>
     const attemptsMax = options.attemptsMax ?? ATTEMPTS_MAX_DEFAULT
     const random = options.random ?? Math.random
     let view: ClusterView | undefined
-    let refreshedAtMs = -Infinity
+    /** When the ring was last asked for (successfully or not): routing-error refreshes are spaced from it. */
+    let refreshTriedAtMs = -Infinity
     let refreshing = false
     /** Node (client-driven: id; server-driven: URL) -> until when it goes last. */
     const suspectedUntil = new Map<string, number>()
@@ -171,6 +172,7 @@ const make = (options: ClientOptions) =>
     }
 
     const refresh: Effect.Effect<ClusterView, ClusterUnknown> = Effect.gen(function*() {
+      refreshTriedAtMs = yield* Clock.currentTimeMillis
       const problems: Array<string> = []
       for (const url of statusSources()) {
         const sent = yield* Effect.result(send({ node: url, url }, "get", "GET", "/status"))
@@ -184,7 +186,6 @@ const make = (options: ClientOptions) =>
           continue
         }
         view = learnt
-        refreshedAtMs = yield* Clock.currentTimeMillis
         return learnt
       }
       return yield* new ClusterUnknown({ message: `no node answered GET /status with the ring: ${problems.join("; ")}` })
@@ -194,7 +195,7 @@ const make = (options: ClientOptions) =>
     const refreshSoon = Effect.gen(function*() {
       if (coordination === "server" || refreshing) return
       const nowMs = yield* Clock.currentTimeMillis
-      if (nowMs - refreshedAtMs < RING_REFRESH_SPACING_MS_MIN) return
+      if (nowMs - refreshTriedAtMs < RING_REFRESH_SPACING_MS_MIN) return
       refreshing = true
       yield* Effect.forkIn(refresh.pipe(Effect.ignore, Effect.ensuring(Effect.sync(() => void (refreshing = false)))), scope)
     })
