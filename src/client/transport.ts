@@ -5,7 +5,7 @@
 // alternating runs), which a load generator sharing the cores with the nodes cannot afford.
 import { Context, Effect, Layer } from "effect"
 import { HttpClient, HttpClientRequest } from "effect/http"
-import { Agent } from "undici"
+import { Pool } from "undici"
 import { HEADER_COORDINATOR, HEADER_NODES } from "../net/api.ts"
 import type { RawReply } from "./replies.ts"
 
@@ -43,27 +43,30 @@ export class Transport extends Context.Service<Transport, TransportShape>()("dyn
     })
   )
 
-  /** On undici: one keep-alive pool per node, closed with the layer. */
+  /** On undici: one keep-alive pool per node (and deadline), closed with the layer. */
   static readonly layerUndici: Layer.Layer<Transport> = Layer.effect(
     Transport,
     Effect.gen(function*() {
-      const agent = yield* Effect.acquireRelease(
-        Effect.sync(() => new Agent({ connections: CONNECTIONS_PER_NODE_MAX })),
-        (agent) => Effect.promise(() => agent.destroy())
+      // Pools are made on first use; the deadline is a pool option (set once, not per request).
+      const pools = yield* Effect.acquireRelease(
+        Effect.sync(() => new Map<string, Pool>()),
+        (pools) => Effect.promise(() => Promise.all([...pools.values()].map((pool) => pool.destroy())))
       )
+      const poolFor = (url: string, timeoutMs: number): Pool => {
+        const name = `${timeoutMs} ${url}`
+        let pool = pools.get(name)
+        if (pool === undefined) {
+          pool = new Pool(url, { connections: CONNECTIONS_PER_NODE_MAX, headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+          pools.set(name, pool)
+        }
+        return pool
+      }
       const send = (url: string, method: Method, path: string, body: string | undefined, timeoutMs: number) =>
         Effect.tryPromise({
           // No abort signal (an AbortController and a listener per request): an interrupted
-          // request finishes in the background, bounded by undici's timeouts.
+          // request finishes in the background, bounded by the pool's timeouts.
           try: async () => {
-            const response = await agent.request({
-              origin: url,
-              path,
-              method,
-              headersTimeout: timeoutMs,
-              bodyTimeout: timeoutMs,
-              ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } })
-            })
+            const response = await poolFor(url, timeoutMs).request(body === undefined ? { path, method } : { path, method, body, headers: JSON_HEADERS })
             const text = await response.body.text()
             return rawReplyOf(response.statusCode, response.headers as Readonly<Record<string, string | undefined>>, text)
           },
@@ -73,6 +76,8 @@ export class Transport extends Context.Service<Transport, TransportShape>()("dyn
     })
   )
 }
+
+const JSON_HEADERS = { "content-type": "application/json" }
 
 const parseBody = (text: string): unknown => {
   if (text === "") return null
