@@ -3,7 +3,9 @@
 // over 10,000 keys with 1 KiB values; throughput and p50/p99/p99.9 latency, then one client
 // alone; for (N,R,W) = (3,2,2), (3,3,1), (3,1,3), with client-driven routing (each request to a
 // replica of its key), then (3,2,2) again with server-driven routing (each request to a random
-// node, which forwards it when it is not a replica): the paper's Table 2 comparison. Then a disk loss: one node is killed -9 while
+// node, which forwards it when it is not a replica). The load goes through the client library
+// (bench/load.ts); `npm run bench -- coordination` is the paper's Table 2 comparison with
+// alternating runs on one cluster. Then a disk loss: one node is killed -9 while
 // clients write, its data directory deleted, and it comes back empty; the table counts the
 // acknowledged writes that were acknowledged by that node alone and those no disk holds after.
 // Run directly: `npx tsx bench/cluster.ts [--seconds 30] [--clients 32] [--routing both|any|replica]
@@ -14,8 +16,9 @@ import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Pool } from "undici"
-import { buildRing, preferenceList, RING_CONFIG_DEFAULT, type Ring } from "../src/core/ring.ts"
+import { Client } from "dynamo-reference/client"
 import { LocalCluster } from "../src/net/cluster.ts"
+import { percentile, preload, runLoad, valueOf, type RunStats, type Workload } from "./load.ts"
 import { plainTable } from "./table.ts"
 
 export interface ClusterBenchOptions {
@@ -67,9 +70,11 @@ const DISK_LOSS_WRITE_MS = 4_000
 /** Waiting for hints to drain after the node comes back, at most. */
 const SETTLE_MS_MAX = 20_000
 
-// The load generator's HTTP client: undici's pool, one per node, keep-alive connections. It
-// runs on the same cores as the nodes it measures, so its own CPU per request matters: node:http's
-// client spent about 100 µs per request, undici's pool about half that.
+// The raw HTTP client of the benches (status reads, /local, the disk-loss writers, and the
+// floor and handoff benches): undici's pool, one per node, keep-alive connections. It runs on the
+// same cores as the nodes it measures, so its own CPU per request matters: node:http's client
+// spent about 100 µs per request, undici's pool about half that. The 32-client load itself goes
+// through the client library (bench/load.ts), on the same undici underneath.
 
 interface Reply {
   readonly status: number
@@ -126,20 +131,6 @@ export const cpuSecondsOf = (pid: number | undefined): number => {
 
 export const clusterCpuSeconds = (cluster: LocalCluster): number => cluster.nodes.reduce((sum, node) => sum + cpuSecondsOf(node.process?.pid), 0)
 
-interface RunStats {
-  /** CPU time the node processes and this load generator used during the run, in µs per op. */
-  nodeCpuMicrosPerOp?: number
-  clientCpuMicrosPerOp?: number
-  /** The slowest node's group-commit latency since it started (preload included), from /status. */
-  commits?: CommitMillis
-  readonly ops: number
-  readonly seconds: number
-  readonly errors: number
-  readonly latencies: Float64Array
-  readonly getLatencies: Float64Array
-  readonly putLatencies: Float64Array
-}
-
 export interface CommitMillis {
   readonly p50: number
   readonly p999: number
@@ -170,96 +161,13 @@ export const readTimings = async (client: HttpClient, nodes: number): Promise<St
 const stageMicrosPerOp = (before: StageTotals, after: StageTotals, ops: number): Map<string, number> =>
   new Map([...after].map(([stage, { ms }]) => [stage, ((ms - (before.get(stage)?.ms ?? 0)) * 1000) / Math.max(1, ops)]))
 
-const percentile = (sorted: Float64Array, p: number): number =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-
-const sorted = (values: Array<number>): Float64Array => Float64Array.from(values).sort()
-
 const ms = (value: number) => (Number.isNaN(value) ? "-" : value < 10 ? value.toFixed(2) : value.toFixed(1))
 
 type Routing = "any" | "replica"
 
-interface Workload {
-  readonly client: HttpClient
-  readonly ring: Ring
-  readonly n: number
-  readonly nodes: number
-  readonly keys: number
-  readonly valueBytes: number
-  readonly routing: Routing
-  readonly contexts: Map<string, string>
-}
-
-const keyOf = (i: number) => `key:${i}`
-const indexOfNode = (id: string) => Number(id.slice(1)) - 1
-
-const pickNode = (workload: Workload, key: string): number => {
-  if (workload.routing === "any") return Math.floor(Math.random() * workload.nodes)
-  const replicas = preferenceList(workload.ring, key, workload.n)
-  return indexOfNode(replicas[Math.floor(Math.random() * replicas.length)]!)
-}
-
-const valueOf = (tag: string, bytes: number) => (tag + ":").padEnd(bytes, "v")
-
-const putBody = (workload: Workload, key: string, value: string) => {
-  const context = workload.contexts.get(key)
-  return JSON.stringify(context === undefined ? { value } : { value, context })
-}
-
-const rememberContext = (workload: Workload, key: string, reply: Reply) => {
-  if (reply.status !== 200 && reply.status !== 404) return
-  const context = (JSON.parse(reply.body) as { context?: unknown }).context
-  if (typeof context === "string") workload.contexts.set(key, context)
-}
-
-/** `clients` closed loops for `seconds`: each op a get or a put (50/50) of a random key. */
-const runLoad = async (workload: Workload, clients: number, seconds: number): Promise<RunStats> => {
-  const all: Array<number> = []
-  const gets: Array<number> = []
-  const puts: Array<number> = []
-  let errors = 0
-  let sequence = 0
-  const started = performance.now()
-  const deadline = started + seconds * 1000
-  await Promise.all(Array.from({ length: clients }, async (_, client) => {
-    while (performance.now() < deadline) {
-      const key = keyOf(Math.floor(Math.random() * workload.keys))
-      const node = pickNode(workload, key)
-      const isPut = Math.random() < 0.5
-      const t0 = performance.now()
-      let reply: Reply | undefined
-      try {
-        reply = isPut
-          ? await workload.client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, putBody(workload, key, valueOf(`c${client}.${sequence++}`, workload.valueBytes)))
-          : await workload.client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
-      } catch {
-        reply = undefined
-      }
-      const latency = performance.now() - t0
-      if (reply === undefined || (reply.status !== 200 && reply.status !== 404)) {
-        errors += 1
-        continue
-      }
-      rememberContext(workload, key, reply)
-      all.push(latency)
-      ;(isPut ? puts : gets).push(latency)
-    }
-  }))
-  const elapsed = (performance.now() - started) / 1000
-  return { ops: all.length, seconds: elapsed, errors, latencies: sorted(all), getLatencies: sorted(gets), putLatencies: sorted(puts) }
-}
-
-/** Writes every key once (32 at a time), so gets read real 1 KiB values. */
-const preload = async (workload: Workload, clients: number): Promise<void> => {
-  let next = 0
-  await Promise.all(Array.from({ length: clients }, async () => {
-    for (let i = next++; i < workload.keys; i = next++) {
-      const key = keyOf(i)
-      const reply = await workload.client.request(pickNode(workload, key), "PUT", `/kv/${encodeURIComponent(key)}`, putBody(workload, key, valueOf(`pre.${i}`, workload.valueBytes)))
-      rememberContext(workload, key, reply)
-    }
-  }))
-}
+/** The client the load generator uses: client-driven for "replica", server-driven (any node) for "any". */
+const clientFor = (cluster: LocalCluster, routing: Routing): Promise<Client> =>
+  Client.connect({ nodes: cluster.nodes.map((node) => node.url), coordination: routing === "any" ? "server" : "client", attemptTimeoutMs: REQUEST_TIMEOUT_MS })
 
 interface DiskLossResult {
   readonly acknowledged: number
@@ -275,7 +183,8 @@ interface DiskLossResult {
  * restarts empty. Every acknowledged write is then looked for on every node's disk (own replica
  * or hint, through /local).
  */
-const diskLoss = async (cluster: LocalCluster, workload: Workload, clients: number): Promise<DiskLossResult> => {
+const diskLoss = async (cluster: LocalCluster, client: HttpClient, valueBytes: number, clients: number): Promise<DiskLossResult> => {
+  const nodes = cluster.nodes.length
   const victim = cluster.nodes[cluster.nodes.length - 1]!
   const acked = new Map<string, { value: string; nodes: ReadonlyArray<string> }>()
   let sequence = 0
@@ -291,12 +200,12 @@ const diskLoss = async (cluster: LocalCluster, workload: Workload, clients: numb
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < deadline) {
       const key = `loss:${sequence++}`
-      const value = valueOf(key, workload.valueBytes)
+      const value = valueOf(key, valueBytes)
       // Before the kill any node; after it, only the living.
-      const choices = killed || performance.now() >= killAt ? workload.nodes - 1 : workload.nodes
+      const choices = killed || performance.now() >= killAt ? nodes - 1 : nodes
       const node = Math.floor(Math.random() * choices)
       try {
-        const reply = await workload.client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify({ value }))
+        const reply = await client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify({ value }))
         if (reply.status === 200) acked.set(key, { value, nodes: reply.nodes.split(",") })
       } catch {
         // a connection to the victim cut by the kill: not acknowledged
@@ -305,9 +214,9 @@ const diskLoss = async (cluster: LocalCluster, workload: Workload, clients: numb
   }))
   await killing
   const survivors = cluster.nodes.length - 1
-  const hints = await hintsHeld(workload.client, survivors)
+  const hints = await hintsHeld(client, survivors)
   await victim.start()
-  const drainedMs = await untilNoHints(workload.client, survivors, SETTLE_MS_MAX, 100)
+  const drainedMs = await untilNoHints(client, survivors, SETTLE_MS_MAX, 100)
   const drainSeconds = drainedMs === undefined ? undefined : drainedMs / 1000
   let soleAcker = 0
   let lost = 0
@@ -318,8 +227,8 @@ const diskLoss = async (cluster: LocalCluster, workload: Workload, clients: numb
       const [key, write] = entries[i]!
       if (write.nodes.length === 1 && write.nodes[0] === victim.id) soleAcker += 1
       let found = false
-      for (let node = 0; node < workload.nodes && !found; node++) {
-        const local = JSON.parse((await workload.client.request(node, "GET", `/local/${encodeURIComponent(key)}`)).body) as { values: ReadonlyArray<string>; hints: ReadonlyArray<{ values: ReadonlyArray<string> }> }
+      for (let node = 0; node < nodes && !found; node++) {
+        const local = JSON.parse((await client.request(node, "GET", `/local/${encodeURIComponent(key)}`)).body) as { values: ReadonlyArray<string>; hints: ReadonlyArray<{ values: ReadonlyArray<string> }> }
         found = local.values.includes(write.value) || local.hints.some((hint) => hint.values.includes(write.value))
       }
       if (!found) lost += 1
@@ -363,8 +272,8 @@ const runConfig = async (run: Run, options: typeof DEFAULTS & { singleSeconds: n
   const cluster = await LocalCluster.start({ nodes: options.nodes, dataDir: dir, n, r, w, extraArgs: ["--sync", options.sync, "--writer", options.writer],
     nodeArgs: [...options.nodeArgs, ...(options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`])] })
   const client = new HttpClient(cluster.nodes.map((node) => node.port), options.clients, REQUEST_TIMEOUT_MS)
-  const ring = buildRing(cluster.nodes.map((node) => ({ id: node.id })), RING_CONFIG_DEFAULT)
-  const workload: Workload = { client, ring, n, nodes: options.nodes, keys: options.keys, valueBytes: options.valueBytes, routing: run.routing, contexts: new Map() }
+  const api = await clientFor(cluster, run.routing)
+  const workload: Workload = { api, keys: options.keys, valueBytes: options.valueBytes, contexts: new Map() }
   try {
     options.log(`(${n},${r},${w}) ${run.routing === "any" ? "server" : "client"}-driven: preloading ${options.keys} keys`)
     await preload(workload, options.clients)
@@ -391,11 +300,12 @@ const runConfig = async (run: Run, options: typeof DEFAULTS & { singleSeconds: n
     let loss: DiskLossResult | undefined
     if (run.diskLoss) {
       options.log(`(${n},${r},${w}): disk loss of ${cluster.nodes[cluster.nodes.length - 1]!.id} during writes`)
-      loss = await diskLoss(cluster, workload, options.clients)
+      loss = await diskLoss(cluster, client, options.valueBytes, options.clients)
     }
     return { config, routing: run.routing, load, single, loss, stages, load1: [load1Before, loadavg()[0]!] }
   } finally {
     client.close()
+    await api.close()
     await cluster.stop()
     rmSync(dir, { recursive: true, force: true })
   }

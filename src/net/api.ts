@@ -292,8 +292,13 @@ export const statusOf = (handle: NodeHandle) => {
       state: member.id === status.id ? "up" : status.down.includes(member.id) ? "down" : "up",
       ...(member.id === status.id ? { self: true } : { link: links.get(member.id)?.state ?? "idle" })
     })),
+    // What a client needs to compute preference lists with the core's own ring (src/client/):
+    // the serving ring's configuration and its members with their capacities.
     ring: {
       strategy: ring.config.strategy,
+      tokensPerNode: ring.config.tokensPerNode,
+      partitions: ring.config.partitions,
+      members: ring.members.map((member) => ({ id: member.id, capacity: member.capacity })),
       tokens: ring.tokens.filter((token) => token.owner === status.id).length,
       tokensTotal: ring.tokens.length
     },
