@@ -38,7 +38,7 @@ export const ClientReplySchema = Schema.Union([
 
 export const PeerMessageSchema = Schema.Union([
   Schema.TaggedStruct("Replicate", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),
-  Schema.TaggedStruct("ReplicateAck", { op: OpSchema, epoch: Schema.Int, key: Schema.String }),
+  Schema.TaggedStruct("ReplicateAck", { op: OpSchema, epoch: Schema.Int, key: Schema.String, hintFor: Schema.optionalKey(NodeIdSchema) }),
   Schema.TaggedStruct("Read", { op: OpSchema, epoch: Schema.Int, key: Schema.String }),
   Schema.TaggedStruct("ReadReply", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: VersionSetSchema }),
   Schema.TaggedStruct("Repair", { key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),

@@ -7,7 +7,7 @@ import type { ClientReply, ClientRequest } from "./io.ts"
 import type { OpId } from "./messages.ts"
 import { extendedPreferenceList, type NodeId } from "./ring.ts"
 import { localView, storeVersions } from "./replica.ts"
-import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Target } from "./state.ts"
+import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Request, type Target } from "./state.ts"
 import { contextOf, coordinatePut, covers, liveValues, siblingValues, syncVersions, type Value, type VersionSet } from "./versions.ts"
 
 /**
@@ -47,30 +47,51 @@ export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Targ
  * plain write, no hint: it is a home replica); a node past N holds a hint for the silent one.
  * Believed-down nodes come last but do come, as in chooseTargets: the detector may be wrong, and
  * a node that answers is worth more than a quorum given up for a stale belief (AVAIL-1).
+ *
+ * For a put, a home node whose fallback already acknowledged a hint for it is asked itself only
+ * when nothing else is left, and then that fallback is re-designated to a silent replica
+ * (`redesignated`): it hands
+ * its hint to the home node and deletes it, so counting both would let W acknowledgements end on
+ * fewer than W disks (DUR-1; found by the soak, seeds 118536 and 301916).
  */
 const replaceSilent = (
   state: NodeState,
-  key: string,
-  targets: ReadonlyArray<Target>,
+  request: Request,
   silent: ReadonlyArray<Target>,
   count: number
-): ReadonlyArray<Target> => {
-  // A home replica a fallback already stands in for is not asked itself: the fallback hands its
-  // hint to that node and deletes it, so the two acknowledgements would end on one disk, and the
-  // write would be on fewer than W disks (DUR-1; found by the soak, seed 118536).
-  const used = new Set(targets.flatMap((t) => (t.hintFor === undefined ? [t.node] : [t.node, t.hintFor])))
-  const extended = extendedPreferenceList(state.ring, key)
+): { readonly added: ReadonlyArray<Target>; readonly redesignated: ReadonlyArray<Target> } => {
+  const targets = request.targets
+  const asked = new Set(targets.map((t) => t.node))
+  // Home nodes whose slot a fallback already filled (it acknowledged its hint). A home node whose
+  // fallback is silent is a plain candidate: both would fill one slot, counted once.
+  const covered = new Set(request._tag === "Put"
+    ? targets.flatMap((t) => (t.hintFor !== undefined && request.acked.includes(t.node) ? [t.hintFor] : []))
+    : [])
+  const extended = extendedPreferenceList(state.ring, request.key)
   const home = new Set(extended.slice(0, state.config.n))
-  const unused = extended.filter((node) => !used.has(node))
+  const unused = extended.filter((node) => !asked.has(node) && !covered.has(node))
   const candidates = [...unused.filter((node) => !isDown(state, node)), ...unused.filter((node) => isDown(state, node))]
   const added: Array<Target> = []
+  const redesignated: Array<Target> = []
   for (let i = 0; i < count && i < candidates.length && silent.length > 0; i++) {
     const candidate = candidates[i]!
     // A node past N stands in for a silent home replica (named by its hint), in turn.
     const standsFor = silent[i % silent.length]!
     added.push(home.has(candidate) ? { node: candidate } : { node: candidate, hintFor: standsFor.hintFor ?? standsFor.node })
   }
-  return added
+  if (request._tag === "Put" && added.length < Math.min(count, silent.length)) {
+    // Nothing unasked is left: ask covered home nodes themselves, and give their fallbacks a
+    // silent replica to stand for instead.
+    const slotsSilent = silent.map((t) => t.hintFor ?? t.node).filter((slot) => !covered.has(slot))
+    for (const node of extended.filter((n) => covered.has(n) && !asked.has(n))) {
+      const fallback = targets.find((t) => t.hintFor === node)
+      const slot = slotsSilent.find((s) => s !== node && !redesignated.some((r) => r.hintFor === s))
+      if (fallback === undefined || slot === undefined || added.length + redesignated.length >= count) break
+      added.push({ node })
+      redesignated.push({ node: fallback.node, hintFor: slot })
+    }
+  }
+  return { added, redesignated }
 }
 
 export const sendReply = (state: NodeState, route: ReplyRoute, reply: ClientReply, out: Out): void => {
@@ -147,7 +168,7 @@ export const placeVersion = (
     if (target.node !== state.id) {
       out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, set, target.hintFor) })
     } else if (target.hintFor !== undefined) {
-      next = storeVersions(next, request.key, set, target.hintFor, { _tag: "OwnAck", op }, out)
+      next = storeVersions(next, request.key, set, target.hintFor, ownAck(op, target.hintFor), out)
     }
   }
   const put: PutRequest = {
@@ -166,16 +187,22 @@ export const placeVersion = (
   return withRequest(next, op, put)
 }
 
+const ownAck = (op: OpId, hintFor: NodeId | undefined) =>
+  hintFor === undefined ? ({ _tag: "OwnAck", op } as const) : ({ _tag: "OwnAck", op, hintFor } as const)
+
 const replicate = (state: NodeState, op: OpId, key: string, set: VersionSet, hintFor: NodeId | undefined) =>
   hintFor === undefined
     ? ({ _tag: "Replicate", op, epoch: state.epoch, key, set } as const)
     : ({ _tag: "Replicate", op, epoch: state.epoch, key, set, hintFor } as const)
 
 /** A replica (or this node itself) holds the put's version durably. */
-export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefined, from: NodeId, out: Out): NodeState => {
+export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefined, from: NodeId, hintFor: NodeId | undefined, out: Out): NodeState => {
   const request = requestOf(state, op)
   if (request === undefined || request._tag !== "Put" || (key !== undefined && key !== request.key)) return state
-  if (!request.targets.some((t) => t.node === from) || request.acked.includes(from)) return state
+  // An acknowledgement counts for what the node holds now: its hint for the replica it currently
+  // stands for (a re-designated fallback's earlier ack is for a slot it no longer fills).
+  const target = request.targets.find((t) => t.node === from)
+  if (target === undefined || target.hintFor !== hintFor || request.acked.includes(from)) return state
   const acked = [...request.acked, from]
   const copies = replicaSlots(request.targets, acked)
   let replied = request.replied
@@ -315,11 +342,11 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
     // is running late, and asks every node not asked yet, so the answers have time to come back
     // before the request timeout (several dead nodes the detector has not noticed can stand in
     // line before a live one).
-    const added = replaceSilent(next, request.key, request.targets, silent, round === 0 ? silent.length : Infinity)
-    for (const target of added) {
+    const { added, redesignated } = replaceSilent(next, request, silent, round === 0 ? silent.length : Infinity)
+    for (const target of [...added, ...redesignated]) {
       if (request._tag === "Put") {
         if (target.node === state.id) {
-          next = storeVersions(next, request.key, request.set, target.hintFor, { _tag: "OwnAck", op }, out)
+          next = storeVersions(next, request.key, request.set, target.hintFor, ownAck(op, target.hintFor), out)
         } else {
           out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, request.set, target.hintFor) })
         }
@@ -327,7 +354,10 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
         out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key: request.key } })
       }
     }
-    const targets = [...request.targets, ...added]
+    // A re-designated fallback's earlier acknowledgement stood for the home node it no longer stands for.
+    const moved = new Map(redesignated.map((t) => [t.node, t]))
+    const targets = [...request.targets.map((t) => moved.get(t.node) ?? t), ...added]
+    const pending = request._tag === "Put" && moved.size > 0 ? { acked: request.acked.filter((node) => !moved.has(node)) } : {}
     const unasked = extendedPreferenceList(state.ring, request.key).some((node) => !targets.some((t) => t.node === node))
     const nextRound = unasked && round + 1 < last ? round + 1 : last
     const elapsedMs = (round + 1) * state.config.replicaTimeoutMs
@@ -336,7 +366,7 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
       timer: { _tag: "RequestTimer", op, round: nextRound },
       afterMs: nextRound === last ? state.config.requestTimeoutMs - elapsedMs : state.config.replicaTimeoutMs
     })
-    return withRequest(next, op, { ...request, targets })
+    return withRequest(next, op, { ...request, ...pending, targets } as Request)
   }
   let next = markDown(state, silent.map((t) => t.node))
   next = withRequest(next, op, undefined)

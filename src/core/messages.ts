@@ -17,8 +17,8 @@ export type OpId = number
 export type PeerMessage =
   /** Coordinator -> replica (or fallback, with `hintFor` naming the intended node). */
   | { readonly _tag: "Replicate"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly set: VersionSet; readonly hintFor?: NodeId }
-  /** Replica -> coordinator, sent only once the replica's copy is durable. */
-  | { readonly _tag: "ReplicateAck"; readonly op: OpId; readonly epoch: number; readonly key: string }
+  /** Replica -> coordinator, sent only once the replica's copy is durable; `hintFor` echoes the Replicate's. */
+  | { readonly _tag: "ReplicateAck"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly hintFor?: NodeId }
   /** Coordinator -> replica: send me your sibling set for `key`. */
   | { readonly _tag: "Read"; readonly op: OpId; readonly epoch: number; readonly key: string }
   | { readonly _tag: "ReadReply"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly set: VersionSet }

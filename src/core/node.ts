@@ -152,11 +152,13 @@ const clientRequest = (state: NodeState, request: ClientRequest, now: number, ou
 const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: number, out: Out): NodeState => {
   switch (message._tag) {
     case "Replicate":
-      return storeVersions(state, message.key, message.set, message.hintFor, { _tag: "AckReplicate", to: from, op: message.op, epoch: message.epoch, key: message.key }, out)
+      return storeVersions(state, message.key, message.set, message.hintFor, message.hintFor === undefined
+        ? { _tag: "AckReplicate", to: from, op: message.op, epoch: message.epoch, key: message.key }
+        : { _tag: "AckReplicate", to: from, op: message.op, epoch: message.epoch, key: message.key, hintFor: message.hintFor }, out)
     case "ReplicateAck":
       // An answer to a previous incarnation's request: its op number may have been reused.
       if (message.epoch !== state.epoch) return state
-      return putAcknowledged(state, message.op, message.key, from, out)
+      return putAcknowledged(state, message.op, message.key, from, message.hintFor, out)
     case "Read":
       out.push({ _tag: "Send", to: from, message: { _tag: "ReadReply", op: message.op, epoch: message.epoch, key: message.key, set: localView(state, message.key) } })
       return state
@@ -209,10 +211,12 @@ const persistDone = (state: NodeState, token: number, out: Out): NodeState => {
 const continueAfterPersist = (state: NodeState, then: Continuation, out: Out): NodeState => {
   switch (then._tag) {
     case "AckReplicate":
-      out.push({ _tag: "Send", to: then.to, message: { _tag: "ReplicateAck", op: then.op, epoch: then.epoch, key: then.key } })
+      out.push({ _tag: "Send", to: then.to, message: then.hintFor === undefined
+        ? { _tag: "ReplicateAck", op: then.op, epoch: then.epoch, key: then.key }
+        : { _tag: "ReplicateAck", op: then.op, epoch: then.epoch, key: then.key, hintFor: then.hintFor } })
       return state
     case "OwnAck":
-      return putAcknowledged(state, then.op, undefined, state.id, out)
+      return putAcknowledged(state, then.op, undefined, state.id, then.hintFor, out)
     case "AckHint":
       out.push({ _tag: "Send", to: then.to, message: { _tag: "HintAck", key: then.key, set: then.set } })
       return state

@@ -79,8 +79,8 @@ export interface Claim {
 
 /** What to do once a persist record is durable. */
 export type Continuation =
-  | { readonly _tag: "AckReplicate"; readonly to: NodeId; readonly op: OpId; readonly epoch: number; readonly key: string }
-  | { readonly _tag: "OwnAck"; readonly op: OpId }
+  | { readonly _tag: "AckReplicate"; readonly to: NodeId; readonly op: OpId; readonly epoch: number; readonly key: string; readonly hintFor?: NodeId }
+  | { readonly _tag: "OwnAck"; readonly op: OpId; readonly hintFor?: NodeId }
   | { readonly _tag: "AckHint"; readonly to: NodeId; readonly key: string; readonly set: VersionSet }
   | { readonly _tag: "EpochDurable" }
   /** A batch of a range hand-over is durable here. */
