@@ -45,6 +45,8 @@ export interface RunOptions {
   readonly coordinator: "one" | "any"
   readonly seed: number
   readonly convergeTimeoutMs?: number
+  /** Default FINAL_SETTLE_MS. */
+  readonly settleMs?: number
   readonly progress?: (line: string) => void
 }
 
@@ -168,7 +170,7 @@ export const runConform = async (options: RunOptions): Promise<History> => {
   await Promise.all([...down.keys()].sort((a, b) => a - b).map(heal))
 
   // Final reads: each key through every node, until they agree or the deadline passes.
-  await sleep(FINAL_SETTLE_MS)
+  await sleep(options.settleMs ?? FINAL_SETTLE_MS)
   phases.push({ type: "phase", name: "final", at: now() })
   const deadline = now() + (options.convergeTimeoutMs ?? CONVERGE_TIMEOUT_MS)
   let pending = [...options.keys]
