@@ -93,6 +93,9 @@ describe("--seeds input", () => {
       members: [{ id: "n1", host: "127.0.0.1", port: 7001 }, { id: "n2", host: "127.0.0.1", port: 7002 }],
       n: 2
     })
+    // The seed's clock mode is learnt too (a node started with another is refused by its peers).
+    expect(seedViewOf("http://s", { ...status, clock: "vv" })).toMatchObject({ clock: "vv" })
+    expect(seedViewOf("http://s", { ...status, clock: "sundial" })).toMatch(/did not answer with a node status/)
     expect(seedViewOf("http://s", { hello: "world" })).toMatch(/http:\/\/s did not answer with a node status/)
     expect(seedViewOf("http://s", { ...status, members: [{ id: "n1", address: "nowhere" }] })).toMatch(/lists a member that is not ID at HOST:PORT/)
     expect(seedViewOf("http://s", { ...status, members: [] })).toMatch(/lists 0 members/)
