@@ -122,15 +122,16 @@ export const check = (history: History): CheckResult => {
   }
   for (const write of [...writeOf.values()].sort(byTime)) causality.record(write.event!, write.key, coveredBy(write))
 
+  const lost = new Set<string>()
   for (const [key, ops] of [...keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     falseSiblings(key, ops, legit, causality, writeOf, findings)
     const finalState = finalOf(key, ops, legit, findings, notes)
     if (finalState !== undefined) {
-      lostWrites(key, ops, finalState, legit, causality, writeOf, byId, findings)
+      for (const event of lostWrites(key, ops, finalState, legit, causality, writeOf, byId, findings)) lost.add(event)
       resurrected(key, ops, finalState, causality, writeOf, findings)
     }
   }
-  staleReads(history, keys, legit, causality, findings, notes)
+  staleReads(history, keys, legit, causality, lost, findings, notes)
   findings.anomalies.sort((a, b) => (a.ops[0] ?? 0) - (b.ops[0] ?? 0) || a.invariant.localeCompare(b.invariant))
   return { anomalies: findings.anomalies, counts: findings.counts, stats: statsOf(history, findings.counts.lost), notes }
 }
@@ -187,17 +188,36 @@ const finalOf = (key: string, ops: KeyOps, legit: Map<number, ReadonlyArray<stri
 /**
  * SIB-1 and DUR-1: an acknowledged put is visible at the end, or in the history of a visible
  * write, or of a delete (whose own survival a client cannot see: a lost delete shows as DEL-1).
+ * A lost write is SIB-1 when a write concurrent with it survived (it replaced the lost one
+ * without having seen it), DUR-1 when nothing concurrent did (it simply vanished). Returns the
+ * lost events.
  */
-const lostWrites = (key: string, ops: KeyOps, final: FinalState, legit: Map<number, ReadonlyArray<string>>, causality: Causality, writeOf: Map<string, OpLine>, byId: Map<number, OpLine>, findings: Findings) => {
+const lostWrites = (key: string, ops: KeyOps, final: FinalState, legit: Map<number, ReadonlyArray<string>>, causality: Causality, writeOf: Map<string, OpLine>, byId: Map<number, OpLine>, findings: Findings): ReadonlySet<string> => {
   const deletes = ops.writes.filter((op) => op.f === "delete" && op.status !== "failed").map((op) => op.event!)
   const accounted = causality.closure(key, [...final.visible, ...deletes])
+  const survivors = accounted.minus(new Bits()).map((bit) => causality.eventOf(key, bit)!).filter((event) => writeOf.get(event)?.f === "write")
   const contextOf = (write: OpLine) => JSON.stringify(write.after === undefined ? null : [...(legit.get(write.after) ?? [])].sort())
+  const lost = new Set<string>()
   for (const write of ops.writes) {
     if (write.f !== "write" || write.status !== "ok" || accounted.has(causality.bitOf(write.event!)!)) continue
     const event = write.event!
-    const rivals = final.visible.filter((other) => causality.has(other) && !causality.inPast(other, event) && !causality.inPast(event, other))
-    const sameContext = rivals.find((other) => contextOf(writeOf.get(other)!) === contextOf(write))
-    const rival = sameContext ?? rivals[0]
+    lost.add(event)
+    const concurrent = (other: string) => !causality.inPast(other, event) && !causality.inPast(event, other)
+    // The rival that replaced it: one that carried the same context if any (the VV-1 shape),
+    // else the surviving concurrent write invoked closest to it.
+    const context = contextOf(write)
+    let rival: string | undefined
+    let sameContext = false
+    for (const other of survivors) {
+      if (!concurrent(other)) continue
+      const otherWrite = writeOf.get(other)!
+      if (contextOf(otherWrite) === context) {
+        rival = other
+        sameContext = true
+        break
+      }
+      if (rival === undefined || Math.abs(otherWrite.start - write.start) < Math.abs(writeOf.get(rival)!.start - write.start)) rival = other
+    }
     const excerpt = new Set<number>([write.id, final.reads[0]!.id])
     if (write.after !== undefined) excerpt.add(write.after)
     if (rival !== undefined) {
@@ -211,11 +231,13 @@ const lostWrites = (key: string, ops: KeyOps, final: FinalState, legit: Map<numb
       message: rival === undefined
         ? `acknowledged write ${event} (operation ${write.id}) is gone: no final read returns it or a write that saw it, and no delete covered it`
         : `acknowledged write ${event} (operation ${write.id}) was silently replaced by the concurrent write ${rival}, whose writer never saw it` +
-          (sameContext === undefined ? "" : "; both carried the context of reads that returned the same versions (the VV-1 shape: per-server clocks give two puts through one coordinator from one context equal clocks)"),
+          (final.visible.includes(rival) ? "" : " (what the final reads return descends from it)") +
+          (sameContext ? "; both carried the context of reads that returned the same versions (the VV-1 shape: per-server clocks give two puts through one coordinator from one context equal clocks)" : ""),
       ops: [...excerpt].sort((a, b) => a - b),
-      ...(sameContext === undefined ? {} : { sameContext: true })
+      ...(sameContext ? { sameContext: true } : {})
     })
   }
+  return lost
 }
 
 /** DEL-1: no value an acknowledged delete covered is live at the end. */
@@ -258,9 +280,10 @@ export const quietPeriods = (faults: ReadonlyArray<FaultLine>): ReadonlyArray<re
 /**
  * QUORUM-1: where the store promises it (R + W > N, or linearizability), a read that starts after
  * a put was acknowledged returns that put or a write that saw it, unless a delete that covered
- * it had been invoked by then. For quorum stores, only within quiet periods.
+ * it had been invoked by then. For quorum stores, only within quiet periods. A write found lost
+ * is reported as such, not again by every later read that misses it.
  */
-const staleReads = (history: History, keys: Map<string, KeyOps>, legit: Map<number, ReadonlyArray<string>>, causality: Causality, findings: Findings, notes: Array<string>) => {
+const staleReads = (history: History, keys: Map<string, KeyOps>, legit: Map<number, ReadonlyArray<string>>, causality: Causality, lost: ReadonlySet<string>, findings: Findings, notes: Array<string>) => {
   const promise = history.meta.reads
   if (promise.kind === "none") {
     notes.push("the adapter promises nothing about reads: QUORUM-1 not checked")
@@ -284,7 +307,7 @@ const staleReads = (history: History, keys: Map<string, KeyOps>, legit: Map<numb
         }
         const missing = seen.minus(causality.closure(key, legit.get(read.id) ?? []))
           .map((bit) => causality.eventOf(key, bit)!)
-          .filter((event) => !deletes.some((del) => del.start < read.end && causality.inPast(del.event!, event)))
+          .filter((event) => !lost.has(event) && !deletes.some((del) => del.start < read.end && causality.inPast(del.event!, event)))
         if (missing.length === 0) continue
         const write = ops.writes.find((op) => op.event === missing[0])!
         findings.add({

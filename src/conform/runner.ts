@@ -149,6 +149,8 @@ export const runConform = async (options: RunOptions): Promise<History> => {
     const downMax = Math.min(nemesisOf.eligible.length, options.nodes.length - 1)
     for (let round = 0; round < options.rounds && downMax > 0; round++) {
       await sleep(round * options.roundMs + options.roundMs * FAULT_START_FRACTION - now())
+      // A slow restart can push the schedule past the end of the run: no fault once clients stopped.
+      if (now() >= runMs) break
       const kind = prng.pick(options.faults)
       const count = prng.int(1, downMax)
       const pool = [...nemesisOf.eligible]

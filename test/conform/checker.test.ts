@@ -228,6 +228,17 @@ describe("conform checker: stale reads (QUORUM-1)", () => {
     expect(sloppy.check().notes.join("\n")).toMatch(/QUORUM-1 not checked/)
   })
 
+  // Catches: reporting a lost write again as a stale read by every read after it.
+  test("a write found lost is not also a stale read", () => {
+    const story = new Story(quorum)
+    story.write("a", 0, 5)
+    const r = story.read(["a"], 10, 12)
+    story.write("b", 20, 25, { after: r })
+    story.read(["a"], 30, 32)
+    story.final(["a"], 1_000)
+    expect(kinds(story)).toEqual(["DUR-1 lost"])
+  })
+
   // Catches: excusing a linearizable store during faults.
   test("a linearizable store is held to it during faults too", () => {
     const story = new Story({ kind: "linearizable" }).fault("kill", "n2", 1)
