@@ -9,7 +9,7 @@ export const CLIENT_TIMEOUT_MS = 3_000
 
 export type Reply<A> =
   | { readonly _tag: "Ok"; readonly value: A }
-  | { readonly _tag: "Failed"; readonly reason: string }
+  | { readonly _tag: "Failed"; readonly reason: string; readonly conflict?: boolean }
   | { readonly _tag: "Indeterminate"; readonly reason: string }
 
 export interface GetResult {
@@ -32,6 +32,8 @@ export interface Adapter {
 
 export const ok = <A>(value: A): Reply<A> => ({ _tag: "Ok", value })
 export const failed = (reason: string): Reply<never> => ({ _tag: "Failed", reason })
+/** A compare-and-swap that lost the race: no effect, and not the store being unavailable. */
+export const conflict = (reason: string): Reply<never> => ({ _tag: "Failed", reason, conflict: true })
 export const indeterminate = (reason: string): Reply<never> => ({ _tag: "Indeterminate", reason })
 
 /** The fetch the HTTP adapters use; tests pass a fake that answers in the store's documented format. */

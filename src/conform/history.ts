@@ -60,6 +60,8 @@ export const OpLineSchema = Schema.Struct({
   end: Schema.Number,
   status: OpStatusSchema,
   error: Schema.optionalKey(Schema.String),
+  /** A failed write that lost a compare-and-swap race (the store was available). */
+  conflict: Schema.optionalKey(Schema.Boolean),
   /** Writes and deletes: the event this operation is. */
   event: Schema.optionalKey(Schema.String),
   /** Writes and deletes: the read whose context they carried (absent: a blind write). */

@@ -54,7 +54,10 @@ export const summaryOf = (report: Report): string => {
   lines.push(`operations: reads ${ops.read.ok} ok / ${ops.read.failed} failed / ${ops.read.indeterminate} indeterminate; writes ${ops.write.ok} / ${ops.write.failed} / ${ops.write.indeterminate}; deletes ${ops.delete.ok} / ${ops.delete.failed} / ${ops.delete.indeterminate}`)
   lines.push(`acknowledged writes lost: ${stats.lost} of ${stats.writesAcknowledged} (${percent(stats.lost, stats.writesAcknowledged)})`)
   lines.push(`siblings per read: ${stats.siblings.map((entry) => `${entry.values}: ${entry.reads}`).join(", ") || "-"}`)
-  lines.push(`writes acknowledged by nodes down: ${stats.availability.map((entry) => `${entry.down} down ${percent(entry.ok, entry.writes)} of ${entry.writes}`).join("; ") || "-"}`)
+  lines.push(`availability by nodes down (writes acknowledged of those not lost to a conflict; reads answered):`)
+  for (const entry of stats.availability) {
+    lines.push(`  ${entry.down} down: writes ${percent(entry.ok, entry.writes - entry.conflicts)} of ${entry.writes - entry.conflicts} (${entry.failed} refused, ${entry.indeterminate} indeterminate${entry.conflicts > 0 ? `; ${entry.conflicts} conflicts` : ""}); reads ${percent(entry.readsOk, entry.reads)} of ${entry.reads}`)
+  }
   const latency = stats.latencyMs
   lines.push(`latency ms p50/p99: read ${latency.read.p50}/${latency.read.p99}, write ${latency.write.p50}/${latency.write.p99}${latency.delete.count > 0 ? `, delete ${latency.delete.p50}/${latency.delete.p99}` : ""}`)
   lines.push(`converged: ${report.counts.diverged === 0 ? "yes" : "no"}${stats.convergenceMs === undefined ? "" : ` (final reads agreed ${(stats.convergenceMs / 1000).toFixed(1)} s after the heal and settle)`}`)

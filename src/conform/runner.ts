@@ -77,7 +77,8 @@ export const runConform = async (options: RunOptions): Promise<History> => {
     const reply = await call()
     const line: OpLine = {
       type: "op", id, client, node: options.nodes[node]!.id, start, end: now(), status: statusOf(reply), ...base,
-      ...(reply._tag === "Ok" ? {} : { error: reply.reason })
+      ...(reply._tag === "Ok" ? {} : { error: reply.reason }),
+      ...(reply._tag === "Failed" && reply.conflict === true ? { conflict: true } : {})
     }
     return { id, reply, line }
   }
@@ -104,7 +105,7 @@ export const runConform = async (options: RunOptions): Promise<History> => {
     let node = options.coordinator === "one" ? 0 : index % options.nodes.length
     let sequence = 0
     const moveOn = (reply: Reply<unknown>) => {
-      if (reply._tag !== "Ok" && options.coordinator === "any") node = (node + 1) % options.nodes.length
+      if (reply._tag !== "Ok" && !(reply._tag === "Failed" && reply.conflict === true) && options.coordinator === "any") node = (node + 1) % options.nodes.length
     }
     const write = async (f: "write" | "delete", key: string, payload: unknown, after: ReadResult | undefined) => {
       const event = `c${index}.${sequence++}`

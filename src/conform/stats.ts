@@ -4,12 +4,17 @@
 import type { FaultLine, History, OpLine } from "./history.ts"
 
 export interface Availability {
-  /** Nodes down (killed or stopped) when the write was invoked. */
+  /** Nodes down (killed or stopped) when the operation was invoked. */
   readonly down: number
+  /** Puts and deletes, by outcome; `failed` excludes conflicts (a lost compare-and-swap race). */
   readonly writes: number
   readonly ok: number
   readonly failed: number
   readonly indeterminate: number
+  readonly conflicts: number
+  /** Reads, and how many succeeded (a workload that reads first writes nothing when reads fail). */
+  readonly reads: number
+  readonly readsOk: number
 }
 
 export interface Latency {
@@ -79,12 +84,15 @@ export const statsOf = (history: History, lost: number): Stats => {
     siblingCounts.set(values, (siblingCounts.get(values) ?? 0) + 1)
   }
   const downOf = downAt(history.faults)
-  const availability = new Map<number, { ok: number; failed: number; indeterminate: number }>()
+  const availability = new Map<number, { ok: number; failed: number; indeterminate: number; conflicts: number; reads: number; readsOk: number }>()
   for (const op of run) {
-    if (op.f === "read") continue
     const down = downOf(op.start)
-    const entry = availability.get(down) ?? { ok: 0, failed: 0, indeterminate: 0 }
-    entry[op.status] += 1
+    const entry = availability.get(down) ?? { ok: 0, failed: 0, indeterminate: 0, conflicts: 0, reads: 0, readsOk: 0 }
+    if (op.f === "read") {
+      entry.reads += 1
+      if (op.status === "ok") entry.readsOk += 1
+    } else if (op.conflict === true) entry.conflicts += 1
+    else entry[op.status] += 1
     availability.set(down, entry)
   }
   const okOf = (f: OpLine["f"]) => run.filter((op) => op.f === f && op.status === "ok")
@@ -101,7 +109,7 @@ export const statsOf = (history: History, lost: number): Stats => {
     lostShare: acknowledged === 0 ? 0 : lost / acknowledged,
     siblings: [...siblingCounts.entries()].sort(([a], [b]) => a - b).map(([values, reads]) => ({ values, reads })),
     availability: [...availability.entries()].sort(([a], [b]) => a - b).map(([down, counts]) => ({
-      down, writes: counts.ok + counts.failed + counts.indeterminate, ...counts
+      down, writes: counts.ok + counts.failed + counts.indeterminate + counts.conflicts, ...counts
     })),
     latencyMs: { read: latencyOf(okOf("read")), write: latencyOf(okOf("write")), delete: latencyOf(okOf("delete")) },
     convergenceMs: finalPhase === undefined || finals.length === 0 ? undefined : Math.round(lastStart - finalPhase.at),

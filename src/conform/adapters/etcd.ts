@@ -2,7 +2,7 @@
 // /v3/kv/txn; keys and values base64): a linearizable store without siblings. Its context is
 // the key's mod revision ("0" when absent), and a write with a context is a transaction that
 // applies only if the key's mod revision is still that one, so a stale context fails cleanly.
-import { failed, indeterminate, jsonOf, ok, request, type Adapter, type Fetch, type GetResult, type Reply } from "../adapter.ts"
+import { conflict, failed, indeterminate, jsonOf, ok, request, type Adapter, type Fetch, type GetResult, type Reply } from "../adapter.ts"
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64")
 const unb64 = (text: string) => Buffer.from(text, "base64").toString("utf8")
@@ -34,7 +34,7 @@ const writeReply = (answer: Awaited<ReturnType<typeof request>>, transaction: bo
   if (status === 200) {
     if (!transaction) return ok(undefined)
     const body = jsonOf(answer.body) as { succeeded?: unknown } | undefined
-    return body?.succeeded === true ? ok(undefined) : failed("the key changed since the read (mod revision differs)")
+    return body?.succeeded === true ? ok(undefined) : conflict("the key changed since the read (mod revision differs)")
   }
   return status === 400 ? failed(errorOf(status, answer.body)) : indeterminate(errorOf(status, answer.body))
 }
