@@ -232,7 +232,7 @@ const lostWrites = (key: string, ops: KeyOps, final: FinalState, legit: Map<numb
         ? `acknowledged write ${event} (operation ${write.id}) is gone: no final read returns it or a write that saw it, and no delete covered it`
         : `acknowledged write ${event} (operation ${write.id}) was silently replaced by the concurrent write ${rival}, whose writer never saw it` +
           (final.visible.includes(rival) ? "" : " (what the final reads return descends from it)") +
-          (sameContext ? "; both carried the context of reads that returned the same versions (the VV-1 shape: per-server clocks give two puts through one coordinator from one context equal clocks)" : ""),
+          (sameContext ? "; both carried the context of reads that returned the same versions (the VV-1 shape, when both went through one coordinator under per-server vector clocks)" : ""),
       ops: [...excerpt].sort((a, b) => a - b),
       ...(sameContext ? { sameContext: true } : {})
     })

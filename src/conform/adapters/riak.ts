@@ -30,7 +30,8 @@ export const parseMultipart = (body: string, contentType: string): ReadonlyArray
   for (const chunk of chunks.slice(1)) {
     if (chunk.startsWith("--")) break
     const text = chunk.replace(/^[ \t]*\r?\n/, "")
-    const split = /\r?\n\r?\n/.exec(text)
+    // Headers end at the first empty line; a part without headers starts with it.
+    const split = /^\r?\n/.exec(text) ?? /\r?\n\r?\n/.exec(text)
     const head = split === null ? text : text.slice(0, split.index)
     const content = split === null ? "" : text.slice(split.index + split[0].length)
     const headers = new Map<string, string>()
