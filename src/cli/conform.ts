@@ -4,7 +4,7 @@
 // recorded history alone.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Console, Effect, Option, Result } from "effect"
+import { Console, Effect, Option, Result, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
 import type { Adapter } from "../conform/adapter.ts"
 import { dynamoAdapter } from "../conform/adapters/dynamo.ts"
@@ -18,6 +18,11 @@ import { reportOf, summaryOf } from "../conform/report.ts"
 import { runConform, type FaultKind } from "../conform/runner.ts"
 import { WORKLOADS, workloadOf, type WorkloadName } from "../conform/workloads.ts"
 import { BadArguments, InvariantViolated } from "./simulate.ts"
+
+/** The store could not be brought up (exit 1: a failure, not bad arguments). */
+export class ConformRunError extends Schema.TaggedError<ConformRunError>()("ConformRunError", {
+  message: Schema.String
+}) {}
 
 /** Bounds on the flags: a conform run is a test, not a load generator. */
 const CLIENTS_MAX = 256
@@ -125,7 +130,7 @@ export const conformCommand = Command.make(
       nodes = file.success.nodes.map((node) => ({ id: node.id, url: node.url }))
       processes = new ClusterProcesses(file.success, adapter, join(dir, "logs"), flags.coordinator === "one" ? [0] : [])
       yield* Console.log(`starting ${nodes.length} nodes (${file.success.description ?? clusterName}) ...`)
-      yield* Effect.tryPromise({ try: () => processes!.startAll(), catch: (error) => new BadArguments({ message: `the cluster did not start: ${(error as Error).message}` }) })
+      yield* Effect.tryPromise({ try: () => processes!.startAll(), catch: (error) => new ConformRunError({ message: `the cluster did not start: ${(error as Error).message}` }) })
     }
     const keyPrefix = `conform-${Date.now().toString(36)}`
     const history = yield* Effect.promise(() =>
