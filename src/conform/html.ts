@@ -39,7 +39,7 @@ header{padding:10px 16px;border-bottom:1px solid #ccc;background:#fafafa}
 pre{margin:6px 0;white-space:pre-wrap;font:12px/1.35 ui-monospace,monospace}
 h1{font-size:16px;margin:0 0 4px}
 .pass{color:#1a7f37}.fail{color:#b42318}
-#anomalies li{margin:3px 0} #anomalies a{cursor:pointer;color:#0550ae;text-decoration:underline;margin-right:4px}
+#anomalies{max-height:35vh;overflow:auto}#anomalies li{margin:3px 0} #anomalies a{cursor:pointer;color:#0550ae;text-decoration:underline;margin-right:4px}
 #controls{position:sticky;top:0;background:#fff;padding:6px 16px;border-bottom:1px solid #ddd;z-index:3}
 #detail{font:12px ui-monospace,monospace;margin-left:12px}
 #timeline{position:relative;margin:0 16px 40px 60px}
