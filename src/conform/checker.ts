@@ -33,6 +33,7 @@ export interface CheckResult {
   readonly anomalies: ReadonlyArray<Anomaly>
   /** Per kind: how many were found (the list keeps at most ANOMALIES_LISTED_PER_CLASS_MAX). */
   readonly counts: Readonly<Record<AnomalyKind, number>>
+  readonly lost: LostBreakdown
   readonly stats: Stats
   /** What could not be judged and why (no final reads, no read promise, ...). */
   readonly notes: ReadonlyArray<string>
@@ -47,10 +48,23 @@ interface KeyOps {
   readonly finals: Array<OpLine>
 }
 
+/** How the lost writes divide: replaced by a concurrent write (and of those, from the same context), or vanished. */
+export interface LostBreakdown {
+  readonly replaced: number
+  readonly sameContext: number
+  readonly vanished: number
+}
+
 class Findings {
   readonly anomalies: Array<Anomaly> = []
   readonly counts: Record<AnomalyKind, number> = { lost: 0, "false-siblings": 0, phantom: 0, resurrected: 0, "stale-read": 0, diverged: 0 }
+  readonly lost = { replaced: 0, sameContext: 0, vanished: 0 }
   add(anomaly: Anomaly): void {
+    if (anomaly.kind === "lost") {
+      if (anomaly.invariant === "DUR-1") this.lost.vanished += 1
+      else this.lost.replaced += 1
+      if (anomaly.sameContext === true) this.lost.sameContext += 1
+    }
     this.counts[anomaly.kind] += 1
     if (this.counts[anomaly.kind] <= ANOMALIES_LISTED_PER_CLASS_MAX) this.anomalies.push(anomaly)
   }
@@ -133,7 +147,7 @@ export const check = (history: History): CheckResult => {
   }
   staleReads(history, keys, legit, causality, lost, findings, notes)
   findings.anomalies.sort((a, b) => (a.ops[0] ?? 0) - (b.ops[0] ?? 0) || a.invariant.localeCompare(b.invariant))
-  return { anomalies: findings.anomalies, counts: findings.counts, stats: statsOf(history, findings.counts.lost), notes }
+  return { anomalies: findings.anomalies, counts: findings.counts, lost: findings.lost, stats: statsOf(history, findings.counts.lost), notes }
 }
 
 /** SIB-1: no read returns a value together with one whose history contains it. */

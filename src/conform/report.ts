@@ -13,6 +13,7 @@ export interface Report {
   readonly run: MetaLine
   readonly verdict: "pass" | "fail"
   readonly counts: CheckResult["counts"]
+  readonly lost: CheckResult["lost"]
   readonly anomalies: ReadonlyArray<CheckResult["anomalies"][number] & { readonly excerpt: ReadonlyArray<OpLine> }>
   readonly stats: CheckResult["stats"]
   readonly notes: ReadonlyArray<string>
@@ -26,6 +27,7 @@ export const reportOf = (history: History, result: CheckResult): Report => {
     run: history.meta,
     verdict: result.anomalies.length === 0 ? "pass" : "fail",
     counts: result.counts,
+    lost: result.lost,
     anomalies: result.anomalies.map((anomaly) => ({ ...anomaly, excerpt: anomaly.ops.map((id) => byId.get(id)!).filter((op) => op !== undefined) })),
     stats: result.stats,
     notes: result.notes
@@ -52,7 +54,8 @@ export const summaryOf = (report: Report): string => {
   lines.push(`workload ${run.workload}, ${run.clients} clients, ${run.keys.length} keys, nemesis ${run.nemesis.length === 0 ? "none" : run.nemesis.join(",")}, ${(stats.durationMs / 1000).toFixed(1)} s`)
   const ops = stats.ops
   lines.push(`operations: reads ${ops.read.ok} ok / ${ops.read.failed} failed / ${ops.read.indeterminate} indeterminate; writes ${ops.write.ok} / ${ops.write.failed} / ${ops.write.indeterminate}; deletes ${ops.delete.ok} / ${ops.delete.failed} / ${ops.delete.indeterminate}`)
-  lines.push(`acknowledged writes lost: ${stats.lost} of ${stats.writesAcknowledged} (${percent(stats.lost, stats.writesAcknowledged)})`)
+  lines.push(`acknowledged writes lost: ${stats.lost} of ${stats.writesAcknowledged} (${percent(stats.lost, stats.writesAcknowledged)})` +
+    (stats.lost === 0 ? "" : `: ${report.lost.replaced} replaced by a concurrent write (${report.lost.sameContext} of them from the same context), ${report.lost.vanished} vanished`))
   lines.push(`siblings per read: ${stats.siblings.map((entry) => `${entry.values}: ${entry.reads}`).join(", ") || "-"}`)
   lines.push(`availability by nodes down (writes acknowledged of those not lost to a conflict; reads answered):`)
   for (const entry of stats.availability) {

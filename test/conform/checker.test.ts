@@ -87,6 +87,7 @@ describe("conform checker: lost writes (SIB-1, DUR-1)", () => {
     // The excerpt: the lost write, its context's read, the survivor, the final read.
     expect(anomaly!.ops).toEqual([r, lost, kept, final])
     expect(story.check().stats.lostShare).toBeCloseTo(1 / 3)
+    expect(story.check().lost).toEqual({ replaced: 1, sameContext: 1, vanished: 0 })
   })
 
   // Catches: classifying every loss as SIB-1 (a write that vanished with nothing concurrent is DUR-1).
