@@ -70,7 +70,7 @@ export const runConform = async (options: RunOptions): Promise<History> => {
   let nextOp = 0
   const runMs = options.rounds * options.roundMs
 
-  /** Performs one operation and records it; `f` decides the fields a reply adds. */
+  /** Performs one operation and makes its history line; `base` holds what is known before the call. */
   const perform = async <A>(client: number, node: number, base: Omit<OpLine, "type" | "id" | "client" | "node" | "start" | "end" | "status">, call: () => Promise<Reply<A>>) => {
     const id = nextOp++
     const start = now()
