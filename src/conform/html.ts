@@ -49,7 +49,7 @@ h1{font-size:16px;margin:0 0 4px}
 .op.failed{background:#f1aeb5}.op.indeterminate{background:#ffda6a}
 .op.hit{outline:3px solid #d63384;z-index:2;opacity:1}
 .band{position:absolute;left:0;right:0;background:repeating-linear-gradient(45deg,#0000 0 6px,#0001 6px 12px);border-top:1px solid #999}
-.band span{position:absolute;left:-58px;font-size:10px;color:#555;width:56px;text-align:right}
+.band span{position:absolute;right:4px;top:0;font-size:10px;color:#555;background:#fffc}
 .tick{position:absolute;left:-58px;font-size:10px;color:#888}
 </style></head><body>
 <header>
