@@ -28,7 +28,7 @@ const windowsOf = (history: History, end: number) => {
 
 export const pageOf = (history: History, report: Report): string => {
   const end = Math.max(1, ...history.ops.map((op) => op.end))
-  const ops = history.ops.map((op) => [op.id, op.client, op.start, op.end, op.f, op.status, describeOp(op)])
+  const ops = history.ops.map((op) => [op.id, op.client, op.start, op.end, op.f, op.conflict === true ? "conflict" : op.status, describeOp(op)])
   const anomalies = report.anomalies.map((anomaly) => ({ label: `${anomaly.invariant} ${anomaly.kind}`, key: anomaly.key, message: anomaly.message, ops: anomaly.ops }))
   const data = { ops, anomalies, windows: windowsOf(history, end), clients: history.meta.clients, end }
   return `<!doctype html>
@@ -46,7 +46,7 @@ h1{font-size:16px;margin:0 0 4px}
 .col{position:absolute;top:0;font-weight:600;font-size:11px}
 .op{position:absolute;min-height:2px;border-radius:2px;cursor:pointer;opacity:.9}
 .op.read{background:#9ec5fe}.op.write{background:#75b798}.op.delete{background:#c29ffa}
-.op.failed{background:#f1aeb5}.op.indeterminate{background:#ffda6a}
+.op.failed{background:#f1aeb5}.op.indeterminate{background:#ffda6a}.op.conflict{background:#fecba1}
 .op.hit{outline:3px solid #d63384;z-index:2;opacity:1}
 .band{position:absolute;left:0;right:0;background:repeating-linear-gradient(45deg,#0000 0 6px,#0001 6px 12px);border-top:1px solid #999}
 .band span{position:absolute;right:4px;top:0;font-size:10px;color:#555;background:#fffc}
@@ -58,7 +58,7 @@ h1{font-size:16px;margin:0 0 4px}
 <ol id="anomalies"></ol>
 </header>
 <div id="controls">zoom <button data-z="0.5">−</button> <button data-z="2">+</button>
- <span>blue read, green write, violet delete; red failed, yellow indeterminate; hatched: a node down</span><span id="detail"></span></div>
+ <span>blue read, green write, violet delete; red failed, orange a lost compare-and-swap race, yellow indeterminate; hatched: a node down</span><span id="detail"></span></div>
 <div id="timeline"></div>
 <script type="application/json" id="data">${inlineJson(data)}</script>
 <script>
