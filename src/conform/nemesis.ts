@@ -88,6 +88,11 @@ export const loadClusterFile = async (nameOrPath: string, vars: ClusterVars): Pr
   }
   const decoded = Schema.decodeUnknownResult(ClusterFileSchema)(json)
   if (Result.isFailure(decoded)) return Result.fail(new ClusterFileError({ message: `${path} is not a cluster file: ${decoded.failure.message}` }))
+  const missing = decoded.success.nodes.map((node) => node.start[0]!).find((binary) => binary.startsWith("/") && !existsSync(binary))
+  if (missing !== undefined) {
+    const hint = missing === fixed["etcd"] ? ": install Debian's etcd-server (apt-get install -y etcd-server), or set ETCD_BIN to an etcd binary" : ""
+    return Result.fail(new ClusterFileError({ message: `${path}: ${missing} does not exist${hint}` }))
+  }
   const ids = decoded.success.nodes.map((node) => node.id)
   if (new Set(ids).size !== ids.length) return Result.fail(new ClusterFileError({ message: `${path} names a node twice` }))
   return Result.succeed(decoded.success)

@@ -32,6 +32,14 @@ describe("dynamo conform --check", () => {
     expect(existsSync(join(out, "history.jsonl"))).toBe(true)
   })
 
+  test("the built-in etcd cluster without etcd: exit 2, saying how to install it", () => {
+    const run = spawnSync(process.execPath, [CLI_ENTRY, "conform", "--adapter", "etcd", "--cluster", "etcd", "--out", join(dir, "etcd")], {
+      encoding: "utf8", timeout: 60_000, env: { ...process.env, ETCD_BIN: join(dir, "no-such-etcd") }
+    })
+    expect(run.status).toBe(2)
+    expect(run.stderr).toMatch(/no-such-etcd does not exist: install Debian's etcd-server \(apt-get install -y etcd-server\)/)
+  })
+
   test("a file that is not a history: exit 2 naming the line", () => {
     const bad = join(dir, "bad.jsonl")
     writeFileSync(bad, readFileSync(FIXTURE, "utf8").replace("\"f\":\"read\"", "\"f\":\"peek\""))
