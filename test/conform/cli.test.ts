@@ -13,7 +13,7 @@ const FIXTURE = join(import.meta.dirname, "fixtures", "lost-update-vv.jsonl")
 const dir = mkdtempSync(join(tmpdir(), "dynamo-conform-cli-"))
 const dynamo = (...args: ReadonlyArray<string>) => spawnSync(process.execPath, [CLI_ENTRY, ...args], { encoding: "utf8", timeout: 60_000 })
 
-describe("dynamo conform --check", () => {
+describe("dynamo conform on the command line", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   test("a history with a lost update: exit 1, the anomaly and its excerpt printed, report and page written", () => {
