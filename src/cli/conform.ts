@@ -15,7 +15,7 @@ import { decodeHistory, encodeHistory, type History } from "../conform/history.t
 import { pageOf } from "../conform/html.ts"
 import { ClusterProcesses, loadClusterFile } from "../conform/nemesis.ts"
 import { reportOf, summaryOf } from "../conform/report.ts"
-import { runConform, type FaultKind } from "../conform/runner.ts"
+import { FAULT_KINDS, runConform, type FaultKind } from "../conform/runner.ts"
 import { WORKLOADS, workloadOf, type WorkloadName } from "../conform/workloads.ts"
 import { BadArguments, InvariantViolated } from "./simulate.ts"
 
@@ -43,8 +43,8 @@ const adapterOf = (name: "dynamo" | "etcd" | "riak"): Adapter => {
 const parseNemesis = (text: string): ReadonlyArray<FaultKind> | string => {
   if (text === "none") return []
   const kinds = text.split(",").map((part) => part.trim())
-  const bad = kinds.filter((kind) => kind !== "kill" && kind !== "stop")
-  return bad.length > 0 ? `unknown fault ${JSON.stringify(bad[0])}: use none, kill, stop or kill,stop` : [...new Set(kinds)].sort() as Array<FaultKind>
+  const bad = kinds.filter((kind) => !(FAULT_KINDS as ReadonlyArray<string>).includes(kind))
+  return bad.length > 0 ? `unknown fault ${JSON.stringify(bad[0])}: use none, or some of kill, stop, partition (comma-separated)` : [...new Set(kinds)].sort() as Array<FaultKind>
 }
 
 /** Writes report.json and timeline.html for a history into `out`; prints the summary. */
@@ -69,7 +69,7 @@ export const conformCommand = Command.make(
     adapter: Flag.Literals("adapter", ["dynamo", "etcd", "riak"]).pipe(Flag.withDescription("how to talk to the store"), Flag.withDefault("dynamo")),
     urls: Flag.String("urls").pipe(Flag.withDescription("the nodes' client URLs, comma-separated (not needed with --cluster)"), Flag.optional),
     cluster: Flag.String("cluster").pipe(
-      Flag.withDescription("a cluster file (commands to start, kill, stop, continue each node), or a built-in one: dynamo (five nodes), etcd (three members)"),
+      Flag.withDescription("a cluster file (commands to start, kill, stop, continue each node, cut links), or a built-in one: dynamo (five nodes), dynamo-netns (five nodes in network namespaces, partitions; root), etcd (three members)"),
       Flag.optional
     ),
     clock: Flag.Literals("clock", ["dvv", "vv", "lww"]).pipe(Flag.withDescription("the clock mode of the built-in dynamo cluster ({clock} in a cluster file)"), Flag.withDefault("dvv")),
@@ -78,7 +78,7 @@ export const conformCommand = Command.make(
     workload: Flag.Literals("workload", WORKLOADS).pipe(Flag.withDefault("set" as WorkloadName)),
     rounds: Flag.Int("rounds").pipe(Flag.withDefault(20)),
     roundSeconds: Flag.Finite("round-seconds").pipe(Flag.withDefault(10)),
-    nemesis: Flag.String("nemesis").pipe(Flag.withDescription("none, kill (-9, then restart), stop (SIGSTOP, then SIGCONT) or kill,stop; needs --cluster"), Flag.withDefault("none")),
+    nemesis: Flag.String("nemesis").pipe(Flag.withDescription("none, or some of kill (-9, then restart), stop (SIGSTOP, then SIGCONT), partition (cut the network, as the cluster file says), comma-separated; needs --cluster"), Flag.withDefault("none")),
     coordinator: Flag.Literals("coordinator", ["one", "any"]).pipe(
       Flag.withDescription("one: every client sends every request to the first node (which the nemesis spares); any: client i starts at node i and moves on when it fails"),
       Flag.withDefault("any")
@@ -129,6 +129,9 @@ export const conformCommand = Command.make(
       if (Result.isFailure(file)) return yield* new BadArguments({ message: file.failure.message })
       nodes = file.success.nodes.map((node) => ({ id: node.id, url: node.url }))
       processes = new ClusterProcesses(file.success, adapter, join(dir, "logs"), flags.coordinator === "one" ? [0] : [])
+      if (faults.includes("partition") && !processes.partitions) {
+        return yield* new BadArguments({ message: `--nemesis partition: the cluster file ${clusterName} has no cut and mend commands (the built-in dynamo-netns has, as root)` })
+      }
       yield* Console.log(`starting ${nodes.length} nodes (${file.success.description ?? clusterName}) ...`)
       yield* Effect.tryPromise({ try: () => processes!.startAll(), catch: (error) => new ConformRunError({ message: `the cluster did not start: ${(error as Error).message}` }) })
     }

@@ -271,7 +271,7 @@ const resurrected = (key: string, ops: KeyOps, final: FinalState, causality: Cau
   }
 }
 
-/** Periods with every node up, each starting QUORUM_GRACE_MS after the last node came back. */
+/** Periods with every node up and connected, each starting QUORUM_GRACE_MS after the last fault healed. */
 export const quietPeriods = (faults: ReadonlyArray<FaultLine>): ReadonlyArray<readonly [number, number]> => {
   const down = new Set<string>()
   const periods: Array<[number, number]> = []
@@ -279,8 +279,23 @@ export const quietPeriods = (faults: ReadonlyArray<FaultLine>): ReadonlyArray<re
   for (const fault of [...faults].sort((a, b) => a.at - b.at)) {
     if (!fault.ok) continue
     const wasQuiet = down.size === 0
-    if (fault.action === "kill" || fault.action === "stop") down.add(fault.node)
-    else down.delete(fault.node)
+    switch (fault.action) {
+      case "kill":
+      case "stop":
+        down.add(fault.node)
+        break
+      case "start":
+      case "cont":
+        down.delete(fault.node)
+        break
+      // A partition is one fault, whichever nodes it cut off.
+      case "partition":
+        down.add("(partition)")
+        break
+      case "heal":
+        down.delete("(partition)")
+        break
+    }
     if (wasQuiet && down.size > 0) {
       if (fault.at > quietFrom) periods.push([quietFrom, fault.at])
     } else if (!wasQuiet && down.size === 0) {

@@ -75,12 +75,13 @@ export type OpLine = typeof OpLineSchema.Type
 
 /**
  * A nemesis action, at the time it took effect: kill (-9) and stop (SIGSTOP) take a node down;
- * start (once it answers again) and cont (SIGCONT) bring it back.
+ * start (once it answers again) and cont (SIGCONT) bring it back; partition cuts the nodes named
+ * in `node` (comma-separated, the smaller side) off from the others, heal mends every cut.
  */
 export const FaultLineSchema = Schema.Struct({
   type: Schema.Literal("fault"),
   at: Schema.Number,
-  action: Schema.Literals(["kill", "stop", "start", "cont"]),
+  action: Schema.Literals(["kill", "stop", "start", "cont", "partition", "heal"]),
   node: Schema.String,
   ok: Schema.Boolean,
   error: Schema.optionalKey(Schema.String)

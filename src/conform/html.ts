@@ -15,14 +15,19 @@ const windowsOf = (history: History, end: number) => {
   const windows: Array<[string, number, number, string]> = []
   for (const fault of [...history.faults].sort((a, b) => a.at - b.at)) {
     if (!fault.ok) continue
-    if (fault.action === "kill" || fault.action === "stop") open.set(fault.node, { at: fault.at, kind: fault.action })
+    if (fault.action === "partition") open.set("(partition)", { at: fault.at, kind: `partition ${fault.node} |` })
+    else if (fault.action === "heal") {
+      const started = open.get("(partition)")
+      if (started !== undefined) windows.push(["", started.at, fault.at, `${started.kind} rest`])
+      open.delete("(partition)")
+    } else if (fault.action === "kill" || fault.action === "stop") open.set(fault.node, { at: fault.at, kind: fault.action })
     else {
       const started = open.get(fault.node)
       if (started !== undefined) windows.push([fault.node, started.at, fault.at, started.kind])
       open.delete(fault.node)
     }
   }
-  for (const [node, started] of open) windows.push([node, started.at, end, started.kind])
+  for (const [node, started] of open) windows.push([node === "(partition)" ? "" : node, started.at, end, started.kind])
   return windows
 }
 

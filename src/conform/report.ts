@@ -59,7 +59,7 @@ export const summaryOf = (report: Report): string => {
   lines.push(`siblings per read: ${stats.siblings.map((entry) => `${entry.values}: ${entry.reads}`).join(", ") || "-"}`)
   lines.push(`availability by nodes down (writes acknowledged of those not lost to a conflict; reads answered):`)
   for (const entry of stats.availability) {
-    lines.push(`  ${entry.down} down: writes ${percent(entry.ok, entry.writes - entry.conflicts)} of ${entry.writes - entry.conflicts} (${entry.failed} refused, ${entry.indeterminate} indeterminate${entry.conflicts > 0 ? `; ${entry.conflicts} conflicts` : ""}); reads ${percent(entry.readsOk, entry.reads)} of ${entry.reads}`)
+    lines.push(`  ${entry.down} down${entry.partitioned ? ", partitioned" : ""}: writes ${percent(entry.ok, entry.writes - entry.conflicts)} of ${entry.writes - entry.conflicts} (${entry.failed} refused, ${entry.indeterminate} indeterminate${entry.conflicts > 0 ? `; ${entry.conflicts} conflicts` : ""}); reads ${percent(entry.readsOk, entry.reads)} of ${entry.reads}`)
   }
   const latency = stats.latencyMs
   lines.push(`latency ms p50/p99: read ${latency.read.p50}/${latency.read.p99}, write ${latency.write.p50}/${latency.write.p99}${latency.delete.count > 0 ? `, delete ${latency.delete.p50}/${latency.delete.p99}` : ""}`)

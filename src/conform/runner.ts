@@ -18,15 +18,27 @@ export const CONVERGE_POLL_MS = 1_000
 export const FAULT_START_FRACTION = 0.25
 export const FAULT_END_FRACTION = 0.75
 
-export type FaultKind = "kill" | "stop"
+export type FaultKind = "kill" | "stop" | "partition"
+export const FAULT_KINDS: ReadonlyArray<FaultKind> = ["kill", "partition", "stop"]
+
+export interface Outcome {
+  readonly ok: boolean
+  readonly error?: string
+}
 
 /** What the runner needs of a nemesis: take nodes down, bring them back (src/conform/nemesis.ts). */
 export interface Nemesis {
   /** Which nodes it may take down (by index into the node list). */
   readonly eligible: ReadonlyArray<number>
-  down(kind: FaultKind, node: number): Promise<{ readonly ok: boolean; readonly error?: string }>
+  /** Whether it can cut the network between nodes (partition). */
+  readonly partitions: boolean
+  down(kind: "kill" | "stop", node: number): Promise<Outcome>
   /** Undoes `kind` on `node`: restart after kill (resolves once it answers), SIGCONT after stop. */
-  up(kind: FaultKind, node: number): Promise<{ readonly ok: boolean; readonly error?: string }>
+  up(kind: "kill" | "stop", node: number): Promise<Outcome>
+  /** Cuts every link between a node of `side` and a node outside it; clients reach both sides. */
+  partition(side: ReadonlyArray<number>): Promise<Outcome>
+  /** Mends every cut. */
+  heal(): Promise<Outcome>
 }
 
 export interface RunOptions {
@@ -135,7 +147,15 @@ export const runConform = async (options: RunOptions): Promise<History> => {
     }
   }
 
-  const down = new Map<number, FaultKind>()
+  const down = new Map<number, "kill" | "stop">()
+  let partitioned = false
+  const mend = async () => {
+    if (!partitioned) return
+    const outcome = await options.nemesis!.heal()
+    faults.push({ type: "fault", at: now(), action: "heal", node: "", ok: outcome.ok, ...(outcome.error === undefined ? {} : { error: outcome.error }) })
+    if (outcome.ok) partitioned = false
+    options.progress?.(`  healed the partition${outcome.ok ? "" : ` (failed: ${outcome.error})`}`)
+  }
   const heal = async (node: number) => {
     const kind = down.get(node)!
     const outcome = await options.nemesis!.up(kind, node)
@@ -153,12 +173,21 @@ export const runConform = async (options: RunOptions): Promise<History> => {
       // A slow restart can push the schedule past the end of the run: no fault once clients stopped.
       if (now() >= runMs) break
       const kind = prng.pick(options.faults)
-      const count = prng.int(1, downMax)
+      // A partition isolates the smaller side: 1 to half of the nodes.
+      const count = prng.int(1, kind === "partition" ? Math.max(1, Math.floor(options.nodes.length / 2)) : downMax)
       const pool = [...nemesisOf.eligible]
       const chosen: Array<number> = []
       for (let i = 0; i < count; i++) chosen.push(pool.splice(prng.int(0, pool.length - 1), 1)[0]!)
       chosen.sort((a, b) => a - b)
       options.progress?.(`round ${round + 1}/${options.rounds}: ${kind} ${chosen.map((node) => options.nodes[node]!.id).join(", ")}`)
+      if (kind === "partition") {
+        const outcome = await nemesisOf.partition(chosen)
+        faults.push({ type: "fault", at: now(), action: "partition", node: chosen.map((node) => options.nodes[node]!.id).join(","), ok: outcome.ok, ...(outcome.error === undefined ? {} : { error: outcome.error }) })
+        partitioned = outcome.ok
+        await sleep(round * options.roundMs + options.roundMs * FAULT_END_FRACTION - now())
+        await mend()
+        continue
+      }
       for (const node of chosen) {
         const outcome = await nemesisOf.down(kind, node)
         faults.push({ type: "fault", at: now(), action: kind, node: options.nodes[node]!.id, ok: outcome.ok, ...(outcome.error === undefined ? {} : { error: outcome.error }) })
@@ -171,6 +200,7 @@ export const runConform = async (options: RunOptions): Promise<History> => {
 
   await Promise.all([nemesis(), ...Array.from({ length: options.clients }, (_, i) => client(i))])
   await Promise.all([...down.keys()].sort((a, b) => a - b).map(heal))
+  await mend()
 
   // Final reads: each key through every node, until they agree or the deadline passes.
   await sleep(options.settleMs ?? FINAL_SETTLE_MS)

@@ -6,6 +6,8 @@ import type { FaultLine, History, OpLine } from "./history.ts"
 export interface Availability {
   /** Nodes down (killed or stopped) when the operation was invoked. */
   readonly down: number
+  /** Whether the network was partitioned then. */
+  readonly partitioned: boolean
   /** Puts and deletes, by outcome; `failed` excludes conflicts (a lost compare-and-swap race). */
   readonly writes: number
   readonly ok: number
@@ -49,24 +51,45 @@ const latencyOf = (ops: ReadonlyArray<OpLine>): Latency => {
   return { count: sorted.length, p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) }
 }
 
-/** How many nodes were down at `at`, from the fault lines (sorted by time). */
-export const downAt = (faults: ReadonlyArray<FaultLine>) => {
-  const changes: Array<{ at: number; down: number }> = []
+/** How many nodes were down at `at`, and whether the network was partitioned, from the fault lines. */
+export const faultsAt = (faults: ReadonlyArray<FaultLine>) => {
+  const changes: Array<{ at: number; down: number; partitioned: boolean }> = []
   const down = new Set<string>()
+  let partitioned = false
   for (const fault of [...faults].sort((a, b) => a.at - b.at)) {
     if (!fault.ok) continue
-    if (fault.action === "kill" || fault.action === "stop") down.add(fault.node)
-    else down.delete(fault.node)
-    changes.push({ at: fault.at, down: down.size })
+    switch (fault.action) {
+      case "kill":
+      case "stop":
+        down.add(fault.node)
+        break
+      case "start":
+      case "cont":
+        down.delete(fault.node)
+        break
+      case "partition":
+        partitioned = true
+        break
+      case "heal":
+        partitioned = false
+        break
+    }
+    changes.push({ at: fault.at, down: down.size, partitioned })
   }
-  return (at: number): number => {
-    let count = 0
+  return (at: number): { readonly down: number; readonly partitioned: boolean } => {
+    let state = { down: 0, partitioned: false }
     for (const change of changes) {
       if (change.at > at) break
-      count = change.down
+      state = change
     }
-    return count
+    return state
   }
+}
+
+/** How many nodes were down at `at`. */
+export const downAt = (faults: ReadonlyArray<FaultLine>) => {
+  const of = faultsAt(faults)
+  return (at: number): number => of(at).down
 }
 
 export const statsOf = (history: History, lost: number): Stats => {
@@ -83,17 +106,19 @@ export const statsOf = (history: History, lost: number): Stats => {
     const values = (op.values?.length ?? 0) + (op.foreign?.length ?? 0)
     siblingCounts.set(values, (siblingCounts.get(values) ?? 0) + 1)
   }
-  const downOf = downAt(history.faults)
-  const availability = new Map<number, { ok: number; failed: number; indeterminate: number; conflicts: number; reads: number; readsOk: number }>()
+  const faultsOf = faultsAt(history.faults)
+  const availability = new Map<string, { down: number; partitioned: boolean; ok: number; failed: number; indeterminate: number; conflicts: number; reads: number; readsOk: number }>()
   for (const op of run) {
-    const down = downOf(op.start)
-    const entry = availability.get(down) ?? { ok: 0, failed: 0, indeterminate: 0, conflicts: 0, reads: 0, readsOk: 0 }
+    const { down, partitioned } = faultsOf(op.start)
+    // Sorted by nodes down, then unpartitioned before partitioned.
+    const group = `${String(down).padStart(4, "0")}${partitioned ? "p" : ""}`
+    const entry = availability.get(group) ?? { down, partitioned, ok: 0, failed: 0, indeterminate: 0, conflicts: 0, reads: 0, readsOk: 0 }
     if (op.f === "read") {
       entry.reads += 1
       if (op.status === "ok") entry.readsOk += 1
     } else if (op.conflict === true) entry.conflicts += 1
     else entry[op.status] += 1
-    availability.set(down, entry)
+    availability.set(group, entry)
   }
   const okOf = (f: OpLine["f"]) => run.filter((op) => op.f === f && op.status === "ok")
   const finalPhase = history.phases.find((phase) => phase.name === "final")
@@ -108,8 +133,8 @@ export const statsOf = (history: History, lost: number): Stats => {
     lost,
     lostShare: acknowledged === 0 ? 0 : lost / acknowledged,
     siblings: [...siblingCounts.entries()].sort(([a], [b]) => a - b).map(([values, reads]) => ({ values, reads })),
-    availability: [...availability.entries()].sort(([a], [b]) => a - b).map(([down, counts]) => ({
-      down, writes: counts.ok + counts.failed + counts.indeterminate + counts.conflicts, ...counts
+    availability: [...availability.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, counts]) => ({
+      ...counts, writes: counts.ok + counts.failed + counts.indeterminate + counts.conflicts
     })),
     latencyMs: { read: latencyOf(okOf("read")), write: latencyOf(okOf("write")), delete: latencyOf(okOf("delete")) },
     convergenceMs: finalPhase === undefined || finals.length === 0 ? undefined : Math.round(lastStart - finalPhase.at),
