@@ -24,6 +24,7 @@ export const clusterCommand = Command.make(
     r: Flag.Int("r").pipe(Flag.withDefault(2)),
     w: Flag.Int("w").pipe(Flag.withDefault(2)),
     sync: Flag.Literals("sync", ["full", "normal"]).pipe(Flag.withDefault("full")),
+    clock: Flag.Literals("clock", ["dvv", "vv", "lww"]).pipe(Flag.withDescription("every node's clock mode (see dynamo node --help)"), Flag.withDefault("dvv")),
     record: Flag.String("record").pipe(Flag.withDescription("record each node's trace into DIR/n<i>.trace.json"), Flag.optional)
   },
   Effect.fnUntraced(function*(flags) {
@@ -34,7 +35,7 @@ export const clusterCommand = Command.make(
     if (flags.r < 1 || flags.r > flags.n) problems.push(`--r must be in 1..N (${flags.n}), got ${flags.r}`)
     if (flags.w < 1 || flags.w > flags.n) problems.push(`--w must be in 1..N (${flags.n}), got ${flags.w}`)
     if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
-    yield* Console.log(`starting ${flags.nodes} nodes (N=${flags.n} R=${flags.r} W=${flags.w}), data in ${flags.data} ...`)
+    yield* Console.log(`starting ${flags.nodes} nodes (N=${flags.n} R=${flags.r} W=${flags.w}, clock ${flags.clock}), data in ${flags.data} ...`)
     const cluster = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => LocalCluster.start({
@@ -44,7 +45,7 @@ export const clusterCommand = Command.make(
           n: flags.n,
           r: flags.r,
           w: flags.w,
-          extraArgs: ["--sync", flags.sync],
+          extraArgs: ["--sync", flags.sync, "--clock", flags.clock],
           recordDir: Option.getOrUndefined(flags.record),
           logToFiles: true
         }),

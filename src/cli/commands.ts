@@ -10,6 +10,7 @@ import { deleteCommand, getCommand, putCommand, statusCommand } from "./client.t
 import { benchCommand } from "./bench-cluster.ts"
 import { checkCommand } from "./check.ts"
 import { viewCommand } from "./view.ts"
+import { conformCommand } from "./conform.ts"
 
 /** A subcommand whose interpreter has not landed yet: it says so and fails, never pretends. */
 const pending = (name: string, description: string, issue: string) =>
@@ -29,5 +30,6 @@ export const subcommands = [
   checkCommand,
   replayCommand,
   viewCommand,
-  benchCommand
+  benchCommand,
+  conformCommand
 ] as const

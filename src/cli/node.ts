@@ -7,6 +7,7 @@ import { Command, Flag } from "effect/cli"
 import { NodeStartError, runNode, storageLayer } from "../net/node.ts"
 import { MEMORY_DATA, nodeOptionsOf } from "../net/options.ts"
 import { askSeeds, parseSeeds } from "../net/seeds.ts"
+import type { ClockMode } from "../core/versions.ts"
 import { BadArguments } from "./simulate.ts"
 
 /** N when neither --n nor the seeds say. */
@@ -41,16 +42,21 @@ export const nodeCommand = Command.make(
       Flag.withDescription("commit on the node's thread (inline), or on a writer thread that lets the node serve while the disk syncs (worker)"),
       Flag.withDefault("inline")
     ),
+    clock: Flag.Literals("clock", ["dvv", "vv", "lww"]).pipe(
+      Flag.withDescription("versions: dotted version vectors (dvv), the paper's per-server vector clocks (vv, loses a write when one coordinator serves two puts from one context) or last-writer-wins (lww, drops concurrent writes); every member must run the same; with --seeds, the seeds' mode"),
+      Flag.optional
+    ),
     record: Flag.String("record").pipe(Flag.withDescription("record this node's steps as a trace into FILE (journal in FILE.jsonl)"), Flag.optional),
     replicaTimeoutMs: Flag.Int("replica-timeout-ms").pipe(Flag.withDescription("wait for a silent replica before asking a fallback"), Flag.optional),
     requestTimeoutMs: Flag.Int("request-timeout-ms").pipe(Flag.withDescription("total time a request may take"), Flag.optional)
   },
   Effect.fnUntraced(function*(flags) {
-    const cluster = yield* clusterOf(flags.id, flags.port, flags.peers, flags.seeds, flags.n)
+    const cluster = yield* clusterOf(flags.id, flags.port, flags.peers, flags.seeds, flags.n, flags.clock)
     const options = nodeOptionsOf({
       ...flags,
       peers: cluster.peers,
       n: cluster.n,
+      clock: cluster.clock,
       record: Option.getOrUndefined(flags.record),
       replicaTimeoutMs: Option.getOrUndefined(flags.replicaTimeoutMs),
       requestTimeoutMs: Option.getOrUndefined(flags.requestTimeoutMs)
@@ -64,12 +70,12 @@ export const nodeCommand = Command.make(
  * The members (as a --peers list) and N: given with --peers, or learnt from the seeds. With
  * seeds this node must be one of the members they list, at the port it serves on.
  */
-const clusterOf = (id: string, port: number, peers: Option.Option<string>, seeds: Option.Option<string>, n: Option.Option<number>) =>
+const clusterOf = (id: string, port: number, peers: Option.Option<string>, seeds: Option.Option<string>, n: Option.Option<number>, clock: Option.Option<ClockMode>) =>
   Effect.gen(function*() {
     if (Option.isSome(peers) === Option.isSome(seeds)) {
       return yield* new BadArguments({ message: "give either --peers (every member as ID=HOST:PORT) or --seeds (running members as HOST:PORT to learn them from)" })
     }
-    if (Option.isSome(peers)) return { peers: peers.value, n: Option.getOrElse(n, () => N_DEFAULT) }
+    if (Option.isSome(peers)) return { peers: peers.value, n: Option.getOrElse(n, () => N_DEFAULT), clock: Option.getOrUndefined(clock) }
     const addresses = parseSeeds(Option.getOrElse(seeds, () => ""))
     if (typeof addresses === "string") return yield* new BadArguments({ message: `--seeds: ${addresses}` })
     const view = yield* askSeeds(addresses).pipe(Effect.mapError((message) => new NodeStartError({ message })))
@@ -82,5 +88,8 @@ const clusterOf = (id: string, port: number, peers: Option.Option<string>, seeds
     }
     if (port !== 0 && self.port !== port) return yield* new BadArguments({ message: `${view.seed} lists ${id} at port ${self.port}, but --port is ${port}` })
     if (Option.isSome(n) && n.value !== view.n) return yield* new BadArguments({ message: `--n ${n.value}, but the cluster ${view.seed} describes has N=${view.n}` })
-    return { peers: listed, n: view.n }
+    if (Option.isSome(clock) && view.clock !== undefined && clock.value !== view.clock) {
+      return yield* new BadArguments({ message: `--clock ${clock.value}, but the cluster ${view.seed} describes runs ${view.clock}` })
+    }
+    return { peers: listed, n: view.n, clock: Option.getOrUndefined(clock) ?? view.clock }
   })

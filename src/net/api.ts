@@ -305,6 +305,7 @@ export const statusOf = (handle: NodeHandle) => {
     n: handle.options.config.n,
     r: handle.options.config.r,
     w: handle.options.config.w,
+    clock: handle.options.config.versions.mode,
     keys: status.keys,
     hints: status.hints,
     requestsInFlight: status.requestsInFlight,

@@ -3,6 +3,7 @@
 // validated with a message that names the problem.
 import { createHash } from "node:crypto"
 import { defaultProtocolConfig, validateProtocolConfig, type ProtocolConfig } from "../core/config.ts"
+import type { ClockMode } from "../core/versions.ts"
 import { RING_CONFIG_DEFAULT, type NodeId, type RingConfig } from "../core/ring.ts"
 
 /** The network shell's anti-entropy interval (the simulator keeps the protocol default). */
@@ -87,6 +88,8 @@ export interface NodeFlags {
   readonly record: string | undefined
   readonly replicaTimeoutMs?: number | undefined
   readonly requestTimeoutMs?: number | undefined
+  /** The versions' clock mode (default dvv); every member must run the same one. */
+  readonly clock?: ClockMode | undefined
 }
 
 /** Flags to options, or every problem found, each naming the flag. */
@@ -103,6 +106,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     n: flags.n,
     r: flags.r,
     w: flags.w,
+    versions: { ...defaultProtocolConfig.versions, mode: flags.clock ?? defaultProtocolConfig.versions.mode },
     // Every configured member is a seed: membership is fixed by --peers, and gossip with any of
     // them keeps the views reconciled (section 4.8).
     seeds: members.map((member) => member.id),
@@ -129,9 +133,10 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
 }
 
 /**
- * What every member must agree on to compute the same preference lists: the member ids, the
- * ring's strategy and N. Peers exchange it when they connect and refuse a mismatch, so a node
- * started with a different --peers list or --n is caught at once rather than misrouting keys.
+ * What every member must agree on to compute the same preference lists and merge the same
+ * versions: the member ids, the ring's strategy, N and the clock mode. Peers exchange it when
+ * they connect and refuse a mismatch, so a node started with a different --peers list, --n or
+ * --clock is caught at once rather than misrouting keys or mixing version formats.
  */
 export const clusterFingerprint = (options: Pick<NodeOptions, "members" | "ring" | "config">): string =>
   createHash("sha256")

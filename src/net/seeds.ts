@@ -14,7 +14,9 @@ export const SEED_TIMEOUT_MS = 3_000
 const SeedStatusSchema = Schema.Struct({
   node: Schema.String,
   members: Schema.Array(Schema.Struct({ id: Schema.String, address: Schema.String })),
-  n: Schema.Number
+  n: Schema.Number,
+  /** Absent from nodes older than the --clock flag (they ran dvv). */
+  clock: Schema.optionalKey(Schema.Literals(["dvv", "vv", "lww"]))
 })
 const decodeSeedStatus = Schema.decodeUnknownResult(SeedStatusSchema)
 
@@ -28,6 +30,8 @@ export interface SeedView {
   readonly seed: string
   readonly members: ReadonlyArray<PeerAddress>
   readonly n: number
+  /** The seed's clock mode; undefined from a node that does not say. */
+  readonly clock: "dvv" | "vv" | "lww" | undefined
 }
 
 /** Parses `127.0.0.1:7001,127.0.0.1:7002`; returns the problem as a string. */
@@ -56,7 +60,7 @@ export const seedViewOf = (seed: string, body: unknown): SeedView | string => {
     members.push({ id: member.id, host: match[1]!, port: Number(match[2]) })
   }
   if (members.length === 0 || members.length > MEMBERS_MAX) return `${seed} lists ${members.length} members`
-  return { seed, members: members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), n: decoded.success.n }
+  return { seed, members: members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), n: decoded.success.n, clock: decoded.success.clock }
 }
 
 /**

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { CLI_ENTRY, freePorts } from "../../src/net/cluster.ts"
 import { parseSeeds, seedViewOf } from "../../src/net/seeds.ts"
+import { clusterFingerprint, nodeOptionsOf } from "../../src/net/options.ts"
 import { api, clusterRing, replicasOf, startCluster, until } from "./harness.ts"
 
 /** N of the cluster: not the default 3, so a node that ignored the seeds' N would be refused by its peers. */
@@ -90,6 +91,19 @@ describe("--seeds input", () => {
     expect(parseSeeds("h:70000")).toMatch(/port 70000 of "h:70000" is out of range/)
   })
 
+  // Catches: a --clock flag that does not reach the protocol config, or a clock mode peers do not
+  // compare (a dvv node and a vv node would exchange versions neither can merge).
+  test("--clock reaches the config, and peers with another clock mode see another cluster configuration", () => {
+    const flags = { id: "n1", host: "127.0.0.1", port: 7001, data: ":memory:", peers: "n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003", n: 3, r: 2, w: 2, sync: "full" as const, record: undefined }
+    const dvv = nodeOptionsOf(flags)
+    const vv = nodeOptionsOf({ ...flags, clock: "vv" })
+    if (typeof dvv === "string" || typeof vv === "string") throw new Error("valid flags refused")
+    expect(dvv.config.versions.mode).toBe("dvv")
+    expect(vv.config.versions.mode).toBe("vv")
+    expect(clusterFingerprint(vv)).not.toBe(clusterFingerprint(dvv))
+    expect(clusterFingerprint(nodeOptionsOf({ ...flags, clock: "dvv" }) as typeof dvv)).toBe(clusterFingerprint(dvv))
+  })
+
   test("a seed's answer must be a node status listing members at HOST:PORT", () => {
     const status = { node: "n1", members: [{ id: "n2", address: "127.0.0.1:7002" }, { id: "n1", address: "127.0.0.1:7001" }], n: 2 }
     expect(seedViewOf("http://s", status)).toEqual({
@@ -97,6 +111,9 @@ describe("--seeds input", () => {
       members: [{ id: "n1", host: "127.0.0.1", port: 7001 }, { id: "n2", host: "127.0.0.1", port: 7002 }],
       n: 2
     })
+    // The seed's clock mode is learnt too (a node started with another is refused by its peers).
+    expect(seedViewOf("http://s", { ...status, clock: "vv" })).toMatchObject({ clock: "vv" })
+    expect(seedViewOf("http://s", { ...status, clock: "sundial" })).toMatch(/did not answer with a node status/)
     expect(seedViewOf("http://s", { hello: "world" })).toMatch(/http:\/\/s did not answer with a node status/)
     expect(seedViewOf("http://s", { ...status, members: [{ id: "n1", address: "nowhere" }] })).toMatch(/lists a member that is not ID at HOST:PORT/)
     expect(seedViewOf("http://s", { ...status, members: [] })).toMatch(/lists 0 members/)
