@@ -1,38 +1,115 @@
 // Range hand-over on a join or leave (sections 4.8, 4.9): the node that loses a range offers its
 // keys to the node that gains it, in bounded batches, until the receiver confirms it holds the
 // whole range durably. Offers are re-sent on a timer; merging on arrival makes repeats harmless.
+import { HashMap, Option } from "effect"
 import { HANDOFF_KEYS_PER_MESSAGE_MAX } from "./config.ts"
-import { sortedStore } from "./durable.ts"
-import type { KeyedSet } from "./merkle.ts"
+import { treeKeys, type KeyedSet } from "./merkle.ts"
 import { entryOf } from "./membership.ts"
 import { completeMembershipChange, expectedOffers } from "./ownership.ts"
-import { positionOfKey, rangeContains, type KeyRange, type NodeId } from "./ring.ts"
+import { positionOfKey, rangeContains, RING_POSITIONS, type KeyRange, type NodeId } from "./ring.ts"
 import { persist, storeVersions } from "./replica.ts"
 import type { NodeState, Offer, Out } from "./state.ts"
 
-/** The keys of `range` in the store, cut into batches (at least one, possibly empty). */
+/** Whether two ring arcs (start, end] share a position. */
+const overlaps = (a: KeyRange, b: KeyRange): boolean => rangeContains(a, b.end) || rangeContains(b, a.end)
+
+/** Whether arc `inner` lies inside arc `outer` (a partition inside a range of merged partitions). */
+const inside = (inner: KeyRange, outer: KeyRange): boolean => {
+  if (outer.start === outer.end) return true // the whole ring
+  const clockwise = (from: bigint, to: bigint): bigint => (to - from + RING_POSITIONS) % RING_POSITIONS
+  const startAt = clockwise(outer.start, inner.start)
+  const endAt = clockwise(outer.start, inner.end)
+  return endAt > 0n && endAt <= clockwise(outer.start, outer.end) && startAt < endAt
+}
+
+/**
+ * The keys of `range` this node holds, sorted. A sender replicates every range it offers, so the
+ * Merkle trees of the serving ranges it overlaps list them: no pass over the whole store per
+ * offer (a real node holds ~10^5 keys and offers hundreds of ranges in a join). A range no tree
+ * overlaps is read from the store.
+ */
+const entriesOf = (state: NodeState, range: KeyRange): ReadonlyArray<KeyedSet> => {
+  const keys: Array<string> = []
+  let covered = false
+  for (const tree of HashMap.values(state.trees)) {
+    if (!overlaps(tree.range, range)) continue
+    covered = true
+    const whole = inside(tree.range, range)
+    for (const key of treeKeys(tree)) if (whole || rangeContains(range, positionOfKey(key))) keys.push(key)
+  }
+  if (!covered) {
+    for (const key of HashMap.keys(state.store)) if (rangeContains(range, positionOfKey(key))) keys.push(key)
+  }
+  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const entries: Array<KeyedSet> = []
+  for (const key of keys) {
+    const set = Option.getOrUndefined(HashMap.get(state.store, key))
+    if (set !== undefined && (entries.length === 0 || entries[entries.length - 1]!.key !== key)) entries.push({ key, set })
+  }
+  return entries
+}
+
+/** The keys of `range`, cut into batches (at least one, possibly empty). */
 const batchesOf = (state: NodeState, range: KeyRange): ReadonlyArray<ReadonlyArray<KeyedSet>> => {
-  const entries = sortedStore(state)
-    .filter(([key]) => rangeContains(range, positionOfKey(key)))
-    .map(([key, set]) => ({ key, set }))
+  const entries = entriesOf(state, range)
   const batches: Array<ReadonlyArray<KeyedSet>> = []
   for (let i = 0; i < entries.length; i += HANDOFF_KEYS_PER_MESSAGE_MAX) batches.push(entries.slice(i, i + HANDOFF_KEYS_PER_MESSAGE_MAX))
   return batches.length === 0 ? [[]] : batches
 }
 
-const sendOffer = (state: NodeState, offer: Offer, out: Out): void => {
+/** How many keys of `range` this node holds (for plans and status: trees count without a walk). */
+export const keysInRange = (state: NodeState, range: KeyRange): number => {
+  let count = 0
+  let covered = false
+  for (const tree of HashMap.values(state.trees)) {
+    if (!overlaps(tree.range, range)) continue
+    covered = true
+    if (inside(tree.range, range)) count += tree.keyCount
+    else for (const key of treeKeys(tree)) if (rangeContains(range, positionOfKey(key))) count += 1
+  }
+  return covered ? count : entriesOf(state, range).length
+}
+
+const sendOffer = (state: NodeState, offer: Offer, out: Out): Offer => {
   const batches = batchesOf(state, offer.range)
   batches.forEach((entries, batch) => {
     out.push({ _tag: "Send", to: offer.to, message: { _tag: "Handoff", offer: offer.id, range: offer.range, entries, batch, batches: batches.length } })
   })
+  return { ...offer, sent: true, idleTicks: 0 }
 }
 
 /**
- * The hand-over timer: offer every unconfirmed range again; a joining node asks the senders of
- * the offers it still lacks (its disk may have been lost after they were confirmed). Re-arm.
+ * The offers in flight: the first handoffOffersInFlightMax unconfirmed ones, in plan order. Each
+ * is sent once it enters the window and again when it has waited handoffResendTicks firings.
  */
-export const handoffTick = (state: NodeState, out: Out): void => {
-  for (const offer of state.offers) if (!offer.confirmed) sendOffer(state, offer, out)
+const inWindow = (state: NodeState): ReadonlySet<string> => {
+  const window = new Set<string>()
+  for (const offer of state.offers) {
+    if (window.size >= state.config.handoffOffersInFlightMax) break
+    if (!offer.confirmed) window.add(offer.id)
+  }
+  return window
+}
+
+/** Send the offers of the window not sent yet (on a view change, a restart, a confirmation). */
+export const sendPendingOffers = (state: NodeState, out: Out): NodeState => {
+  const window = inWindow(state)
+  if (!state.offers.some((o) => window.has(o.id) && !o.sent)) return state
+  return { ...state, offers: state.offers.map((o) => (window.has(o.id) && !o.sent ? sendOffer(state, o, out) : o)) }
+}
+
+/**
+ * The hand-over timer: offer again the ranges in flight that waited long enough; a joining node
+ * asks the senders of the offers it still lacks (its disk may have been lost after they were
+ * confirmed). Re-arm.
+ */
+export const handoffTick = (state: NodeState, out: Out): NodeState => {
+  const window = inWindow(state)
+  const offers = state.offers.map((offer) => {
+    if (!window.has(offer.id)) return offer
+    if (!offer.sent || offer.idleTicks + 1 >= state.config.handoffResendTicks) return sendOffer(state, offer, out)
+    return { ...offer, idleTicks: offer.idleTicks + 1 }
+  })
   if (entryOf(state.membership, state.id)?.status === "joining") {
     const missing = expectedOffers(state).filter((id) => !state.received.includes(id))
     const bySender = new Map<NodeId, Array<string>>()
@@ -40,18 +117,26 @@ export const handoffTick = (state: NodeState, out: Out): void => {
       const sender = id.slice(0, id.indexOf(">"))
       bySender.set(sender, [...(bySender.get(sender) ?? []), id])
     }
-    for (const [sender, offers] of [...bySender].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      out.push({ _tag: "Send", to: sender, message: { _tag: "HandoffPull", offers } })
+    for (const [sender, wanted] of [...bySender].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      out.push({ _tag: "Send", to: sender, message: { _tag: "HandoffPull", offers: wanted } })
     }
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "Handoff" }, afterMs: state.config.handoffIntervalMs })
+  return offers.some((offer, i) => offer !== state.offers[i]) ? { ...state, offers } : state
 }
 
-/** A joining node lacks some of this node's offers: send them again, unconfirmed until acked. */
+/**
+ * A joining node lacks some of this node's offers: they are unconfirmed again and go out as the
+ * window allows. One still in flight is sent again only if it has waited its resend period
+ * (the joiner asks at every firing; with a period of one firing, every ask resends it).
+ */
 export const handoffPulled = (state: NodeState, from: NodeId, wanted: ReadonlyArray<string>, out: Out): NodeState => {
-  const offers = state.offers.map((o) => (o.to === from && wanted.includes(o.id) ? { ...o, confirmed: false } : o))
-  for (const offer of offers) if (offer.to === from && wanted.includes(offer.id)) sendOffer(state, offer, out)
-  return { ...state, offers }
+  const offers = state.offers.map((o) => {
+    if (o.to !== from || !wanted.includes(o.id)) return o
+    if (!o.confirmed && o.sent && o.idleTicks + 1 < state.config.handoffResendTicks) return o
+    return { ...o, confirmed: false, sent: false, idleTicks: 0 }
+  })
+  return sendPendingOffers({ ...state, offers }, out)
 }
 
 /** A batch of an offered range: merge its keys into the store, and count it once durable. */
@@ -101,10 +186,6 @@ export const handoffRecorded = (state: NodeState, to: NodeId, offer: string, out
 export const handoffAcknowledged = (state: NodeState, from: NodeId, offer: string, out: Out): NodeState => {
   if (!state.offers.some((o) => o.id === offer && o.to === from && !o.confirmed)) return state
   const offers = state.offers.map((o) => (o.id === offer ? { ...o, confirmed: true } : o))
-  return completeMembershipChange({ ...state, offers }, out)
-}
-
-/** Send every unconfirmed offer now (on a view change), rather than waiting for the timer. */
-export const sendPendingOffers = (state: NodeState, out: Out): void => {
-  for (const offer of state.offers) if (!offer.confirmed) sendOffer(state, offer, out)
+  // A slot of the window is free: the next range goes now, not at the next timer firing.
+  return completeMembershipChange(sendPendingOffers({ ...state, offers }, out), out)
 }

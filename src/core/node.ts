@@ -9,7 +9,7 @@ import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
 import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
 import type { PeerMessage } from "./messages.ts"
 import { preferenceList, type NodeId, type Ring } from "./ring.ts"
-import { ringOf, targetRingOf } from "./membership.ts"
+import { ringOf, targetRingOf, type MembershipView } from "./membership.ts"
 import { buildTrees, completeMembershipChange, handOffOrphans, plannedOffersAfterRestart, startingView } from "./ownership.ts"
 import { adminCommand, gossipTick, receiveGossip } from "./gossip.ts"
 import { antiEntropyTick, receiveAntiEntropy } from "./antientropy.ts"
@@ -29,10 +29,11 @@ export interface StepResult {
 /**
  * A node as it comes up from its disk: durable state kept, volatile state empty. `bootstrap` is
  * the ring of the cluster as configured; once the node has persisted a membership view, that
- * view (reconciled by gossip since) decides the ring instead.
+ * view (reconciled by gossip since) decides the ring instead. `learned`: a view the interpreter
+ * got from a seed before starting (the network shell), merged into the persisted one.
  */
-export const recover = (id: NodeId, config: ProtocolConfig, bootstrap: Ring, durable: DurableState): NodeState => {
-  const membership = startingView(durable.membership, bootstrap)
+export const recover = (id: NodeId, config: ProtocolConfig, bootstrap: Ring, durable: DurableState, learned?: MembershipView): NodeState => {
+  const membership = startingView(durable.membership, bootstrap, learned)
   const ring = ringOf(membership, bootstrap.config)
   return {
     id,
@@ -113,8 +114,7 @@ const timerFired = (state: NodeState, timer: Timer, pick: number, out: Out): Nod
     case "AntiEntropy":
       return antiEntropyTick(state, pick, out)
     case "Handoff":
-      handoffTick(state, out)
-      return state
+      return handoffTick(state, out)
   }
 }
 
@@ -129,8 +129,7 @@ const start = (state: NodeState, epochFloor: number, out: Out): NodeState => {
   // Whatever the previous incarnation left unfinished: keys it no longer replicates, the
   // hand-overs of a pending join or leave, and its own join or leave if that can now complete.
   let resumed = handOffOrphans(next, out)
-  resumed = { ...resumed, offers: plannedOffersAfterRestart(resumed) }
-  sendPendingOffers(resumed, out)
+  resumed = sendPendingOffers({ ...resumed, offers: plannedOffersAfterRestart(resumed) }, out)
   return completeMembershipChange(resumed, out)
 }
 

@@ -5,16 +5,22 @@ import { HashMap } from "effect"
 import { sortedStore } from "./durable.ts"
 import { buildTree, type MerkleTree } from "./merkle.ts"
 import {
-  completeJoin, completeLeave, entryOf, initialView, ringOf, targetRingOf, transferPlan, viewDigest, type MembershipView
+  completeJoin, completeLeave, emptyView, entryOf, initialView, reconcile, ringOf, targetRingOf, transferPlan, viewDigest, type MembershipView
 } from "./membership.ts"
-import { keyRange, preferenceList, rangesHeldBy, type NodeId, type Ring } from "./ring.ts"
+import { keyRange, preferenceList, rangesHeldBy, RING_POSITIONS, tokenRanges, type KeyRange, type NodeId, type Ring, type RingConfig } from "./ring.ts"
 import { persist, rangeKey, replicates, storeVersions } from "./replica.ts"
 import type { NodeState, Offer, Out } from "./state.ts"
 import type { VersionSet } from "./versions.ts"
 
-/** The view a node starts from: its persisted one, or every member of the bootstrap ring. */
-export const startingView = (persisted: MembershipView, bootstrap: Ring): MembershipView =>
-  persisted.length > 0 ? persisted : initialView(bootstrap.members)
+/**
+ * The view a node starts from: its persisted one, or every member of the bootstrap ring; merged
+ * with a view `learned` from a seed at start (the network shell's nodes), which then stands for
+ * the bootstrap ring when nothing is persisted.
+ */
+export const startingView = (persisted: MembershipView, bootstrap: Ring, learned: MembershipView = emptyView): MembershipView => {
+  if (learned.length === 0) return persisted.length > 0 ? persisted : initialView(bootstrap.members)
+  return reconcile(persisted, learned)
+}
 
 /** One Merkle tree per token range `self` replicates, built from the store (recovery, ring change). */
 export const buildTrees = (
@@ -39,7 +45,7 @@ const plannedOffers = (state: NodeState, ring: Ring, target: Ring): ReadonlyArra
   return transferPlan(ring, target, state.config.n, state.id).flatMap((offer) =>
     offer.to.map((to) => {
       const id = offerId(state.id, to, offer.range)
-      return { id, range: offer.range, to, confirmed: previous.get(id)?.confirmed ?? false }
+      return { id, range: offer.range, to, confirmed: previous.get(id)?.confirmed ?? false, sent: false, idleTicks: 0 }
     })
   )
 }
@@ -121,4 +127,45 @@ export const completeMembershipChange = (state: NodeState, out: Out): NodeState 
     return adoptView(state, completeLeave(state.membership, state.id), out)
   }
   return state
+}
+
+/** One range moving in a ring change: the node that sends it and the node that gains it. */
+export interface PlannedMove {
+  readonly offer: string
+  readonly range: KeyRange
+  readonly from: NodeId
+  readonly to: NodeId
+}
+
+/**
+ * Every hand-over the pending joins and leaves of `view` call for, whoever sends it: each node of
+ * the serving ring's transferPlan (the same one it will follow). Empty when nothing is pending.
+ * An operator sees it before a change takes effect (`dynamo admin join ID --dry-run`).
+ */
+export const changePlan = (view: MembershipView, config: RingConfig, n: number): ReadonlyArray<PlannedMove> => {
+  const ring = ringOf(view, config)
+  const target = targetRingOf(view, config)
+  if (ring.nodes.length === 0 || viewRingsEqual(ring, target)) return []
+  const moves: Array<PlannedMove> = []
+  for (const from of ring.nodes) {
+    for (const offer of transferPlan(ring, target, n, from)) {
+      for (const to of offer.to) moves.push({ offer: offerId(from, to, offer.range), range: offer.range, from, to })
+    }
+  }
+  return moves
+}
+
+/**
+ * The fraction of the ring's positions each node is the first replica of (its primary share,
+ * section 4.2), for every node on `ring`, sorted by id.
+ */
+export const ringShares = (ring: Ring): ReadonlyArray<{ readonly node: NodeId; readonly share: number }> => {
+  const owned = new Map<NodeId, bigint>(ring.nodes.map((node) => [node, 0n]))
+  tokenRanges(ring).forEach((range, i) => {
+    const width = (range.end - range.start + RING_POSITIONS) % RING_POSITIONS
+    const owner = ring.tokens[i]!.owner
+    owned.set(owner, owned.get(owner)! + (width === 0n ? RING_POSITIONS : width))
+  })
+  const SCALE = 1_000_000n
+  return ring.nodes.map((node) => ({ node, share: Number((owned.get(node)! * SCALE) / RING_POSITIONS) / Number(SCALE) }))
 }

@@ -81,6 +81,10 @@ export interface Offer {
   readonly range: KeyRange
   readonly to: NodeId
   readonly confirmed: boolean
+  /** Sent since it was planned (at most handoffOffersInFlightMax unconfirmed offers are). */
+  readonly sent: boolean
+  /** Hand-over timer firings since it was last sent, unconfirmed (resent at handoffResendTicks). */
+  readonly idleTicks: number
 }
 
 export interface NodeState {

@@ -74,7 +74,10 @@ const TraceConfigSchema = Schema.Struct({
   hintScanIntervalMs: Schema.Number,
   probeIntervalMs: Schema.Number,
   /** Absent: the default (the network shell runs smaller, more frequent rounds). */
-  antiEntropyIntervalMs: Schema.optionalKey(Schema.Number)
+  antiEntropyIntervalMs: Schema.optionalKey(Schema.Number),
+  /** Absent: the defaults (the network shell bounds a ring change's offers in flight). */
+  handoffOffersInFlightMax: Schema.optionalKey(Schema.Int),
+  handoffResendTicks: Schema.optionalKey(Schema.Int)
 })
 export type TraceConfig = typeof TraceConfigSchema.Type
 
@@ -147,7 +150,9 @@ export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingC
   requestTimeoutMs: config.requestTimeoutMs,
   hintScanIntervalMs: config.hintScanIntervalMs,
   probeIntervalMs: config.probeIntervalMs,
-  ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs })
+  ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs }),
+  ...(config.handoffOffersInFlightMax === defaultProtocolConfig.handoffOffersInFlightMax ? {} : { handoffOffersInFlightMax: config.handoffOffersInFlightMax }),
+  ...(config.handoffResendTicks === defaultProtocolConfig.handoffResendTicks ? {} : { handoffResendTicks: config.handoffResendTicks })
 })
 
 export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
@@ -161,6 +166,8 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   hintScanIntervalMs: config.hintScanIntervalMs,
   probeIntervalMs: config.probeIntervalMs,
   antiEntropyIntervalMs: config.antiEntropyIntervalMs ?? defaultProtocolConfig.antiEntropyIntervalMs,
+  handoffOffersInFlightMax: config.handoffOffersInFlightMax ?? defaultProtocolConfig.handoffOffersInFlightMax,
+  handoffResendTicks: config.handoffResendTicks ?? defaultProtocolConfig.handoffResendTicks,
   versions: { ...defaultVersionsConfig, mode: config.clock, ...(config.truncateAt === undefined ? {} : { truncateAt: config.truncateAt }) }
 })
 
