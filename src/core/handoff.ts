@@ -189,3 +189,40 @@ export const handoffAcknowledged = (state: NodeState, from: NodeId, offer: strin
   // A slot of the window is free: the next range goes now, not at the next timer firing.
   return completeMembershipChange(sendPendingOffers({ ...state, offers }, out), out)
 }
+
+/** One destination of this node's hand-overs: ranges and keys confirmed and still to go. */
+export interface HandoverProgress {
+  readonly to: NodeId
+  readonly ranges: number
+  readonly rangesConfirmed: number
+  readonly keysSent: number
+  readonly keysLeft: number
+}
+
+/** What this node still owes in the pending ring change, per receiving node, sorted by node. */
+export const outgoingProgress = (state: NodeState): ReadonlyArray<HandoverProgress> => {
+  const byNode = new Map<NodeId, { ranges: number; rangesConfirmed: number; keysSent: number; keysLeft: number }>()
+  for (const offer of state.offers) {
+    const entry = byNode.get(offer.to) ?? { ranges: 0, rangesConfirmed: 0, keysSent: 0, keysLeft: 0 }
+    const keys = keysInRange(state, offer.range)
+    entry.ranges += 1
+    if (offer.confirmed) {
+      entry.rangesConfirmed += 1
+      entry.keysSent += keys
+    } else {
+      entry.keysLeft += keys
+    }
+    byNode.set(offer.to, entry)
+  }
+  return [...byNode].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([to, entry]) => ({ to, ...entry }))
+}
+
+/** A joining node: how many of the ranges it waits for it holds whole. Undefined otherwise. */
+export const incomingProgress = (state: NodeState): { readonly expected: number; readonly received: number } | undefined => {
+  if (entryOf(state.membership, state.id)?.status !== "joining") return undefined
+  const expected = expectedOffers(state)
+  return { expected: expected.length, received: expected.filter((id) => state.received.includes(id)).length }
+}
+
+/** Offers of the pending ring change this node has not seen confirmed (0: it owes nothing). */
+export const offersUnconfirmed = (state: NodeState): number => state.offers.filter((offer) => !offer.confirmed).length

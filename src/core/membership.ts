@@ -153,8 +153,9 @@ function withEntry(view: MembershipView, id: NodeId, status: MemberStatus, capac
 /**
  * Admin command: announce `nodeId` as joining with a ring weight (and, in a real cluster, the
  * address peers reach it at). It owns no range yet; it turns member (completeJoin) once it has
- * received its ranges. A no-op for a node already in the cluster; a node that "left" may join
- * again (its entry's version moves past the tombstone's).
+ * received its ranges. A no-op for a node already in the cluster, except that a new address
+ * replaces the old one; a node that "left" may join again (its entry's version moves past the
+ * tombstone's).
  */
 export function join(view: MembershipView, nodeId: NodeId, capacity: number = CAPACITY_DEFAULT, address?: string): MembershipView {
   checkView(view)
@@ -162,7 +163,11 @@ export function join(view: MembershipView, nodeId: NodeId, capacity: number = CA
   assert(Number.isFinite(capacity) && capacity > 0 && capacity <= CAPACITY_MAX, `capacity ${capacity} outside (0, ${CAPACITY_MAX}]`)
   assert(address === undefined || (address.length > 0 && address.length <= MEMBER_ADDRESS_CHARS_MAX), "address empty or too long")
   const old = entryOf(view, nodeId)
-  if (old !== undefined && old.status !== "left") return view
+  if (old !== undefined && old.status !== "left") {
+    // Already in the cluster: nothing changes but a new address (a node restarted elsewhere).
+    if (address === undefined || address === old.address) return view
+    return withEntry(view, nodeId, old.status, old.capacity, address)
+  }
   return withEntry(view, nodeId, "joining", capacity, address ?? old?.address)
 }
 
