@@ -9,6 +9,7 @@ import { clusterCommand } from "./cluster.ts"
 import { deleteCommand, getCommand, putCommand, statusCommand } from "./client.ts"
 import { benchCommand } from "./bench-cluster.ts"
 import { checkCommand } from "./check.ts"
+import { adminCommand, ringCommand } from "./admin.ts"
 
 /** A subcommand whose interpreter has not landed yet: it says so and fails, never pretends. */
 const pending = (name: string, description: string, issue: string) =>
@@ -24,6 +25,8 @@ export const subcommands = [
   putCommand,
   deleteCommand,
   statusCommand,
+  adminCommand,
+  ringCommand,
   simulateCommand,
   checkCommand,
   replayCommand,

@@ -15,6 +15,7 @@ import type { PeerLinks } from "./transport.ts"
 import { decodeLine, HEADER_AUTH, HEADER_NONCE, LineSplitter, PEER_PATH, PEER_PROTOCOL } from "./wire.ts"
 import type { PeerAdmission } from "./admission.ts"
 import type { RingStatusView } from "./ring-status.ts"
+import { handleJoin, handleLeave } from "./admin.ts"
 import { signAnswer } from "./secret.ts"
 import type { Socket as NetSocket } from "node:net"
 
@@ -421,6 +422,8 @@ export const routes = (handle: NodeHandle) =>
     yield* router.add("PUT", "/kv/*", guarded(handle, handleWrite(handle, "Put")))
     yield* router.add("DELETE", "/kv/*", guarded(handle, handleWrite(handle, "Delete")))
     yield* router.add("GET", "/local/*", guarded(handle, handleLocal(handle)))
+    yield* router.add("POST", "/admin/join", guarded(handle, handleJoin(handle)))
+    yield* router.add("POST", "/admin/leave", guarded(handle, handleLeave(handle)))
     yield* router.add("GET", "/status", guarded(handle, () => Effect.succeed(json(200, statusOf(handle), { [HEADER_COORDINATOR]: handle.options.id, [HEADER_NODES]: "" }))))
     // A peer stream lasts as long as the connection: not a request shutdown waits for.
     yield* router.add("GET", PEER_PATH, guarded(handle, handlePeer(handle), false))
