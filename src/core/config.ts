@@ -42,6 +42,8 @@ export const HANDOFF_KEYS_PER_MESSAGE_MAX = 256
  * (src/net/options.ts) so a transfer never floods a link (section 6: background work).
  */
 export const HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT = Number.MAX_SAFE_INTEGER
+/** Keys carried by offers in flight, at most (an offer enters while fewer are); default: no bound. */
+export const HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT = Number.MAX_SAFE_INTEGER
 /**
  * Hand-over timer firings an offer in flight waits for its confirmation before it is sent again.
  * 1 (the default) resends at every firing; the shell waits longer, because a range of a loaded
@@ -70,6 +72,8 @@ export interface ProtocolConfig {
   readonly handoffIntervalMs: number
   /** Offers sent and not yet confirmed, at most (HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT). */
   readonly handoffOffersInFlightMax: number
+  /** Keys in unconfirmed offers sent, at most, before another enters (HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT). */
+  readonly handoffKeysInFlightMax: number
   /** Hand-over timer firings before an unconfirmed offer is sent again (HANDOFF_RESEND_TICKS_DEFAULT). */
   readonly handoffResendTicks: number
   /** Seed nodes every node gossips with, so views cannot stay partitioned (section 4.8). */
@@ -91,6 +95,7 @@ export const defaultProtocolConfig: ProtocolConfig = {
   antiEntropyIntervalMs: ANTI_ENTROPY_INTERVAL_MS_DEFAULT,
   handoffIntervalMs: HANDOFF_INTERVAL_MS_DEFAULT,
   handoffOffersInFlightMax: HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT,
+  handoffKeysInFlightMax: HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT,
   handoffResendTicks: HANDOFF_RESEND_TICKS_DEFAULT,
   seeds: []
 }
@@ -107,6 +112,9 @@ export const validateProtocolConfig = (config: ProtocolConfig, members: number):
   }
   if (!Number.isSafeInteger(config.handoffOffersInFlightMax) || config.handoffOffersInFlightMax < 1) {
     return `handoffOffersInFlightMax must be a positive integer, got ${config.handoffOffersInFlightMax}`
+  }
+  if (!Number.isSafeInteger(config.handoffKeysInFlightMax) || config.handoffKeysInFlightMax < 1) {
+    return `handoffKeysInFlightMax must be a positive integer, got ${config.handoffKeysInFlightMax}`
   }
   if (!Number.isSafeInteger(config.handoffResendTicks) || config.handoffResendTicks < 1) {
     return `handoffResendTicks must be a positive integer, got ${config.handoffResendTicks}`

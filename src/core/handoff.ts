@@ -7,7 +7,7 @@ import { treeKeys, type KeyedSet } from "./merkle.ts"
 import { entryOf } from "./membership.ts"
 import { completeMembershipChange, expectedOffers } from "./ownership.ts"
 import { positionOfKey, rangeContains, RING_POSITIONS, type KeyRange, type NodeId } from "./ring.ts"
-import { persist, storeVersions } from "./replica.ts"
+import { persist, rangeKey, storeVersions } from "./replica.ts"
 import type { NodeState, Offer, Out } from "./state.ts"
 
 /** Whether two ring arcs (start, end] share a position. */
@@ -72,44 +72,50 @@ export const keysInRange = (state: NodeState, range: KeyRange): number => {
 
 const sendOffer = (state: NodeState, offer: Offer, out: Out): Offer => {
   const batches = batchesOf(state, offer.range)
+  let keys = 0
   batches.forEach((entries, batch) => {
+    keys += entries.length
     out.push({ _tag: "Send", to: offer.to, message: { _tag: "Handoff", offer: offer.id, range: offer.range, entries, batch, batches: batches.length } })
   })
-  return { ...offer, sent: true, idleTicks: 0 }
+  return { ...offer, sent: true, idleTicks: 0, keys }
 }
 
 /**
- * The offers in flight: the first handoffOffersInFlightMax unconfirmed ones, in plan order. Each
- * is sent once it enters the window and again when it has waited handoffResendTicks firings.
+ * Walks the offers in plan order keeping the window: offers sent and unconfirmed count against
+ * handoffOffersInFlightMax and, by the keys they carried, handoffKeysInFlightMax; an unsent one
+ * enters while both allow (so empty ranges go at once, large ones a few at a time). `visit`
+ * decides what becomes of each unconfirmed offer in the window, sent or entering.
  */
-const inWindow = (state: NodeState): ReadonlySet<string> => {
-  const window = new Set<string>()
-  for (const offer of state.offers) {
-    if (window.size >= state.config.handoffOffersInFlightMax) break
-    if (!offer.confirmed) window.add(offer.id)
-  }
-  return window
+const walkWindow = (state: NodeState, visit: (offer: Offer) => Offer): ReadonlyArray<Offer> => {
+  let count = 0
+  let keys = 0
+  let changed = false
+  const offers = state.offers.map((offer) => {
+    if (offer.confirmed) return offer
+    if (!offer.sent && (count >= state.config.handoffOffersInFlightMax || keys >= state.config.handoffKeysInFlightMax)) return offer
+    const next = visit(offer)
+    count += 1
+    keys += next.keys
+    if (next !== offer) changed = true
+    return next
+  })
+  return changed ? offers : state.offers
 }
 
-/** Send the offers of the window not sent yet (on a view change, a restart, a confirmation). */
+/** Send the offers entering the window (on a view change, a restart, a confirmation). */
 export const sendPendingOffers = (state: NodeState, out: Out): NodeState => {
-  const window = inWindow(state)
-  if (!state.offers.some((o) => window.has(o.id) && !o.sent)) return state
-  return { ...state, offers: state.offers.map((o) => (window.has(o.id) && !o.sent ? sendOffer(state, o, out) : o)) }
+  const offers = walkWindow(state, (offer) => (offer.sent ? offer : sendOffer(state, offer, out)))
+  return offers === state.offers ? state : { ...state, offers }
 }
 
 /**
- * The hand-over timer: offer again the ranges in flight that waited long enough; a joining node
- * asks the senders of the offers it still lacks (its disk may have been lost after they were
- * confirmed). Re-arm.
+ * The hand-over timer: offer again the ranges in flight that waited long enough, send those
+ * entering the window; a joining node asks the senders of the offers it still lacks (its disk may
+ * have been lost after they were confirmed). Re-arm.
  */
 export const handoffTick = (state: NodeState, out: Out): NodeState => {
-  const window = inWindow(state)
-  const offers = state.offers.map((offer) => {
-    if (!window.has(offer.id)) return offer
-    if (!offer.sent || offer.idleTicks + 1 >= state.config.handoffResendTicks) return sendOffer(state, offer, out)
-    return { ...offer, idleTicks: offer.idleTicks + 1 }
-  })
+  const offers = walkWindow(state, (offer) =>
+    !offer.sent || offer.idleTicks + 1 >= state.config.handoffResendTicks ? sendOffer(state, offer, out) : { ...offer, idleTicks: offer.idleTicks + 1 })
   if (entryOf(state.membership, state.id)?.status === "joining") {
     const missing = expectedOffers(state).filter((id) => !state.received.includes(id))
     const bySender = new Map<NodeId, Array<string>>()
@@ -122,7 +128,7 @@ export const handoffTick = (state: NodeState, out: Out): NodeState => {
     }
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "Handoff" }, afterMs: state.config.handoffIntervalMs })
-  return offers.some((offer, i) => offer !== state.offers[i]) ? { ...state, offers } : state
+  return offers === state.offers ? state : { ...state, offers }
 }
 
 /**
@@ -134,7 +140,7 @@ export const handoffPulled = (state: NodeState, from: NodeId, wanted: ReadonlyAr
   const offers = state.offers.map((o) => {
     if (o.to !== from || !wanted.includes(o.id)) return o
     if (!o.confirmed && o.sent && o.idleTicks + 1 < state.config.handoffResendTicks) return o
-    return { ...o, confirmed: false, sent: false, idleTicks: 0 }
+    return { ...o, confirmed: false, sent: false, idleTicks: 0, keys: 0 }
   })
   return sendPendingOffers({ ...state, offers }, out)
 }
@@ -199,12 +205,43 @@ export interface HandoverProgress {
   readonly keysLeft: number
 }
 
+/**
+ * Keys this node holds in each of `ranges` (disjoint arcs), by rangeKey: one pass over the Merkle
+ * trees, each matched to its range by binary search (a tree inside a range counts whole).
+ */
+const keyCounts = (state: NodeState, ranges: ReadonlyArray<KeyRange>): Map<string, number> => {
+  const sorted = [...ranges].sort((a, b) => (a.end < b.end ? -1 : a.end > b.end ? 1 : 0))
+  const counts = new Map<string, number>(sorted.map((range) => [rangeKey(range), 0]))
+  const containing = (position: bigint): KeyRange | undefined => {
+    let low = 0
+    let high = sorted.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (sorted[middle]!.end < position) low = middle + 1
+      else high = middle
+    }
+    const candidate = sorted[low === sorted.length ? 0 : low]
+    return candidate !== undefined && rangeContains(candidate, position) ? candidate : undefined
+  }
+  const add = (range: KeyRange | undefined, count: number) => {
+    if (range !== undefined) counts.set(rangeKey(range), counts.get(rangeKey(range))! + count)
+  }
+  for (const tree of HashMap.values(state.trees)) {
+    const range = containing(tree.range.end)
+    if (range !== undefined && inside(tree.range, range)) add(range, tree.keyCount)
+    else for (const key of treeKeys(tree)) add(containing(positionOfKey(key)), 1)
+  }
+  return counts
+}
+
 /** What this node still owes in the pending ring change, per receiving node, sorted by node. */
 export const outgoingProgress = (state: NodeState): ReadonlyArray<HandoverProgress> => {
+  const distinct = new Map(state.offers.map((offer) => [rangeKey(offer.range), offer.range]))
+  const counts = keyCounts(state, [...distinct.values()])
   const byNode = new Map<NodeId, { ranges: number; rangesConfirmed: number; keysSent: number; keysLeft: number }>()
   for (const offer of state.offers) {
     const entry = byNode.get(offer.to) ?? { ranges: 0, rangesConfirmed: 0, keysSent: 0, keysLeft: 0 }
-    const keys = keysInRange(state, offer.range)
+    const keys = counts.get(rangeKey(offer.range)) ?? 0
     entry.ranges += 1
     if (offer.confirmed) {
       entry.rangesConfirmed += 1

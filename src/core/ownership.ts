@@ -5,11 +5,12 @@ import { HashMap } from "effect"
 import { sortedStore } from "./durable.ts"
 import { buildTree, type MerkleTree } from "./merkle.ts"
 import {
-  completeJoin, completeLeave, emptyView, entryOf, initialView, reconcile, ringOf, targetRingOf, transferPlan, viewDigest, type MembershipView
+  completeJoin, completeLeave, emptyView, entryOf, gossipPeers, startGossip, initialView, reconcile, ringOf, targetRingOf, transferPlan, viewDigest, type MembershipView
 } from "./membership.ts"
 import { keyRange, preferenceList, rangesHeldBy, RING_POSITIONS, tokenRanges, type KeyRange, type NodeId, type Ring, type RingConfig } from "./ring.ts"
 import { persist, rangeKey, replicates, storeVersions } from "./replica.ts"
 import type { NodeState, Offer, Out } from "./state.ts"
+import { tableOf } from "./memo.ts"
 import type { VersionSet } from "./versions.ts"
 
 /**
@@ -45,7 +46,7 @@ const plannedOffers = (state: NodeState, ring: Ring, target: Ring): ReadonlyArra
   return transferPlan(ring, target, state.config.n, state.id).flatMap((offer) =>
     offer.to.map((to) => {
       const id = offerId(state.id, to, offer.range)
-      return { id, range: offer.range, to, confirmed: previous.get(id)?.confirmed ?? false, sent: false, idleTicks: 0 }
+      return { id, range: offer.range, to, confirmed: previous.get(id)?.confirmed ?? false, sent: false, idleTicks: 0, keys: 0 }
     })
   )
 }
@@ -54,16 +55,31 @@ const plannedOffers = (state: NodeState, ring: Ring, target: Ring): ReadonlyArra
 export const plannedOffersAfterRestart = (state: NodeState): ReadonlyArray<Offer> =>
   plannedOffers({ ...state, offers: [] }, state.ring, state.targetRing)
 
-/** The offers a joining node waits for: every range it gains, from its designated sender. */
+/**
+ * The offers a joining node waits for: every range it gains, from its designated sender.
+ * Memoised per (ring, target ring) pair (rings keep their objects while the view leaves them
+ * unchanged): a joiner asks after every range it receives, and each answer walks every sender's
+ * transfer plan over the whole ring.
+ */
 export const expectedOffers = (state: NodeState): ReadonlyArray<string> => {
+  const byTarget = tableOf(expectedMemo, state.ring)
+  let byNode = byTarget.get(state.targetRing)
+  if (byNode === undefined) byTarget.set(state.targetRing, (byNode = new Map()))
+  const key = `${state.config.n}/${state.id}`
+  const memo = byNode.get(key)
+  if (memo !== undefined) return memo
   const expected: Array<string> = []
   for (const sender of state.ring.nodes) {
     for (const offer of transferPlan(state.ring, state.targetRing, state.config.n, sender)) {
       if (offer.to.includes(state.id)) expected.push(offerId(sender, state.id, offer.range))
     }
   }
-  return expected.sort()
+  expected.sort()
+  byNode.set(key, expected)
+  return expected
 }
+
+const expectedMemo = new WeakMap<Ring, Map<Ring, Map<string, ReadonlyArray<string>>>>()
 
 const viewRingsEqual = (a: Ring, b: Ring): boolean =>
   a.tokens.length === b.tokens.length && a.tokens.every((t, i) => t.position === b.tokens[i]!.position && t.owner === b.tokens[i]!.owner)
@@ -121,11 +137,22 @@ export const completeMembershipChange = (state: NodeState, out: Out): NodeState 
   if (entry.status === "joining") {
     const missing = expectedOffers(state).filter((id) => !state.received.includes(id))
     if (missing.length > 0) return state
-    return adoptView(state, completeJoin(state.membership, state.id), out)
+    return announce(adoptView(state, completeJoin(state.membership, state.id), out), out)
   }
   if (entry.status === "leaving" && state.offers.every((offer) => offer.confirmed)) {
-    return adoptView(state, completeLeave(state.membership, state.id), out)
+    return announce(adoptView(state, completeLeave(state.membership, state.id), out), out)
   }
+  return state
+}
+
+/**
+ * A node whose own join or leave just completed tells every peer at once (a gossip digest each,
+ * as an admin command does) rather than one random peer a second: the ring changed, and nodes
+ * still joining plan their transfers against it.
+ */
+const announce = (state: NodeState, out: Out): NodeState => {
+  const digest = startGossip(state.membership)
+  for (const peer of gossipPeers(state.membership, state.id, state.config.seeds)) out.push({ _tag: "Send", to: peer, message: { _tag: "Gossip", gossip: digest } })
   return state
 }
 

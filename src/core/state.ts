@@ -85,6 +85,8 @@ export interface Offer {
   readonly sent: boolean
   /** Hand-over timer firings since it was last sent, unconfirmed (resent at handoffResendTicks). */
   readonly idleTicks: number
+  /** Keys it carried when last sent (counted against handoffKeysInFlightMax while unconfirmed). */
+  readonly keys: number
 }
 
 export interface NodeState {

@@ -153,6 +153,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     }
 
     const fingerprint = clusterFingerprint({ ...options, config })
+    let ownStatus: string | undefined
     const timings = new Timings()
     const identity = { self: options.id, address: `${options.host}:${options.port}`, clusterName, fingerprint, secret: options.secret }
     const links = yield* Effect.acquireRelease(
@@ -173,6 +174,9 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
           // Addresses travel in the view: every entry that has one is where its node is reached.
           onMembership: (view) => {
             for (const entry of view) if (entry.address !== undefined) links.setAddress({ id: entry.id, ...addressOf(entry.address) })
+            const own = entryOf(view, options.id)?.status
+            if (own !== ownStatus) log("Info", "this node's membership changed", { from: ownStatus ?? "absent", to: own ?? "absent" })
+            ownStatus = own
           },
           onFatal: (message) => {
             // A persist that cannot be made durable is a crash in the model: stop at once.

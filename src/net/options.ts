@@ -10,13 +10,15 @@ import type { ClusterSecret } from "./secret.ts"
 /** The network shell's anti-entropy interval (the simulator keeps the protocol default). */
 export const SHELL_ANTI_ENTROPY_INTERVAL_MS = 500
 /**
- * Ranges a node sends at once when the ring changes. A join on the 1,024-partition ring moves
- * hundreds; each is ~N/nodes of a thousandth of the keys (100 to 300 KiB at 100,000 1-KiB keys),
- * so 4 in flight keep the link busy without a backlog that delays foreground messages.
+ * Ranges a node sends at once when the ring changes, and the keys they may carry. A join on the
+ * 1,024-partition ring moves hundreds of ranges; at 100,000 1-KiB keys each holds a few hundred
+ * keys, so about 1,024 keys (1 MiB) in flight keep the link busy without a backlog that delays
+ * foreground messages, while empty ranges (a new cluster) all go at once.
  */
-export const SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX = 4
+export const SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX = 256
+export const SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX = 1_024
 /** Hand-over timer firings (1 s each) an offer in flight waits for its confirmation before it is resent. */
-export const SHELL_HANDOFF_RESEND_TICKS = 10
+export const SHELL_HANDOFF_RESEND_TICKS = 3
 /** Where the client API listens unless --listen says otherwise: this machine only. */
 export const LISTEN_DEFAULT = "127.0.0.1"
 
@@ -147,6 +149,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     // rounds every 500 ms keep a full pass over them to a few seconds, in steps of a few ms.
     antiEntropyIntervalMs: SHELL_ANTI_ENTROPY_INTERVAL_MS,
     handoffOffersInFlightMax: SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX,
+    handoffKeysInFlightMax: SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX,
     handoffResendTicks: SHELL_HANDOFF_RESEND_TICKS,
     ...(flags.replicaTimeoutMs === undefined ? {} : { replicaTimeoutMs: flags.replicaTimeoutMs }),
     ...(flags.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: flags.requestTimeoutMs })

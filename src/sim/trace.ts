@@ -77,6 +77,7 @@ const TraceConfigSchema = Schema.Struct({
   antiEntropyIntervalMs: Schema.optionalKey(Schema.Number),
   /** Absent: the defaults (the network shell bounds a ring change's offers in flight). */
   handoffOffersInFlightMax: Schema.optionalKey(Schema.Int),
+  handoffKeysInFlightMax: Schema.optionalKey(Schema.Int),
   handoffResendTicks: Schema.optionalKey(Schema.Int)
 })
 export type TraceConfig = typeof TraceConfigSchema.Type
@@ -152,6 +153,7 @@ export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingC
   probeIntervalMs: config.probeIntervalMs,
   ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs }),
   ...(config.handoffOffersInFlightMax === defaultProtocolConfig.handoffOffersInFlightMax ? {} : { handoffOffersInFlightMax: config.handoffOffersInFlightMax }),
+  ...(config.handoffKeysInFlightMax === defaultProtocolConfig.handoffKeysInFlightMax ? {} : { handoffKeysInFlightMax: config.handoffKeysInFlightMax }),
   ...(config.handoffResendTicks === defaultProtocolConfig.handoffResendTicks ? {} : { handoffResendTicks: config.handoffResendTicks })
 })
 
@@ -167,6 +169,7 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   probeIntervalMs: config.probeIntervalMs,
   antiEntropyIntervalMs: config.antiEntropyIntervalMs ?? defaultProtocolConfig.antiEntropyIntervalMs,
   handoffOffersInFlightMax: config.handoffOffersInFlightMax ?? defaultProtocolConfig.handoffOffersInFlightMax,
+  handoffKeysInFlightMax: config.handoffKeysInFlightMax ?? defaultProtocolConfig.handoffKeysInFlightMax,
   handoffResendTicks: config.handoffResendTicks ?? defaultProtocolConfig.handoffResendTicks,
   versions: { ...defaultVersionsConfig, mode: config.clock, ...(config.truncateAt === undefined ? {} : { truncateAt: config.truncateAt }) }
 })
