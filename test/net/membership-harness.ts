@@ -66,6 +66,9 @@ export const preload = async (urls: ReadonlyArray<string>, prefix: string, count
   return keys
 }
 
+/** Between two writes of one writer: a steady load, not a flood (every acked key is read back from every node). */
+const WRITE_PAUSE_MS = 50
+
 /** Clients writing distinct keys in a loop until stopped; `acked` maps each acknowledged key to its value. */
 export const startWriters = (urls: () => ReadonlyArray<string>, clients: number, prefix: string) => {
   const acked = new Map<string, string>()
@@ -82,8 +85,8 @@ export const startWriters = (urls: () => ReadonlyArray<string>, clients: number,
         else failed += 1
       } catch {
         failed += 1
-        await sleep(50)
       }
+      await sleep(WRITE_PAUSE_MS)
     }
   })
   return {
