@@ -7,7 +7,7 @@ import { Command, Flag } from "effect/cli"
 import { runNode, storageLayer } from "../net/node.ts"
 import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, type MembershipMode } from "../net/options.ts"
 import { readSecretFile } from "../net/secret.ts"
-import { parseSeeds } from "../net/seeds.ts"
+import { parseSeeds, SEED_WAIT_MS_DEFAULT } from "../net/seeds.ts"
 import { BadArguments } from "./simulate.ts"
 
 /** N when neither --n nor the seeds say. */
@@ -32,6 +32,7 @@ export const nodeCommand = Command.make(
       Flag.withDescription("instead of --peers: seed nodes as HOST:PORT, comma-separated; the node learns the cluster from the first that answers and joins it (the first seed listed, finding no other, founds the cluster)"),
       Flag.optional
     ),
+    seedWaitMs: Flag.Int("seed-wait-ms").pipe(Flag.withDescription("with --seeds: how long to wait for a seed to answer before giving up (exit 1)"), Flag.withDefault(SEED_WAIT_MS_DEFAULT)),
     standby: Flag.Boolean("standby").pipe(Flag.withDefault(false), Flag.withDescription("with --seeds: learn the cluster but wait for `dynamo admin join ID` instead of joining")),
     secretFile: Flag.String("secret-file").pipe(Flag.withDescription("the cluster's secret file (written by `dynamo cluster` or `dynamo secret`): peers must prove they know it"), Flag.optional),
     n: Flag.Int("n").pipe(Flag.withDescription(`replicas per key (N; default ${N_DEFAULT}, or the seeds' N)`), Flag.optional),
@@ -58,7 +59,8 @@ export const nodeCommand = Command.make(
       const seeds = parseSeeds(flags.seeds.value)
       if (typeof seeds === "string") return yield* new BadArguments({ message: `--seeds: ${seeds}` })
       if (Option.isSome(flags.record)) return yield* new BadArguments({ message: "--record needs --peers: a replay starts from the configured members, not a view learnt from seeds" })
-      mode = { _tag: "Seeds", seeds, standby: flags.standby }
+      if (flags.seedWaitMs < 0) return yield* new BadArguments({ message: `--seed-wait-ms must be >= 0, got ${flags.seedWaitMs}` })
+      mode = { _tag: "Seeds", seeds, standby: flags.standby, waitMs: flags.seedWaitMs }
     } else if (flags.standby) {
       return yield* new BadArguments({ message: "--standby needs --seeds (a fixed cluster has no joins)" })
     }

@@ -117,7 +117,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     if (options.mode._tag === "Seeds") {
       const seeds = options.mode.seeds
       const found = yield* discover({
-        seeds, self, cluster: clusterName, hasView: storage.load().membership.length > 0,
+        seeds, self, cluster: clusterName, hasView: storage.load().membership.length > 0, waitMs: options.mode.waitMs,
         onWaiting: (problems) => log("Info", "waiting for a seed to answer", { problems })
       }).pipe(Effect.mapError((message) => new NodeStartError({ message })))
       switch (found._tag) {

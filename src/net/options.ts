@@ -43,7 +43,13 @@ export type WriterMode = "inline" | "worker"
 export type MembershipMode =
   | { readonly _tag: "Fixed" }
   /** `standby`: learn the cluster and wait for `dynamo admin join ID` instead of joining. */
-  | { readonly _tag: "Seeds"; readonly seeds: ReadonlyArray<{ readonly host: string; readonly port: number }>; readonly standby: boolean }
+  | {
+    readonly _tag: "Seeds"
+    readonly seeds: ReadonlyArray<{ readonly host: string; readonly port: number }>
+    readonly standby: boolean
+    /** How long a node that must learn its cluster waits for a seed before it gives up. */
+    readonly waitMs: number
+  }
 
 export interface NodeOptions {
   readonly id: NodeId
