@@ -2,7 +2,8 @@
 // (vector clocks, DVV, ring balance), sim (simulator throughput), anti-entropy, cluster (a real
 // local cluster), cluster-costs (where a request's CPU goes), cluster-floor (the same load on
 // nodes that do no protocol work: what this machine allows), handoff (how fast hints drain after
-// an outage). With no section, every section but the four cluster ones runs. The model checker reports its
+// an outage), join (a node joining a loaded cluster). With no section, every section but the
+// cluster ones runs. The model checker reports its
 // own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
 
@@ -18,7 +19,8 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   cluster: [{ title: "Local cluster: throughput and latency", file: "./cluster.ts", run: "clusterBench", heavy: true }],
   "cluster-costs": [{ title: "Local cluster: CPU per request, one layer at a time", file: "./cluster-costs.ts", run: "clusterCostsBench", heavy: true }],
   "cluster-floor": [{ title: "Local cluster: the floor (the same load on protocol-free nodes)", file: "./cluster-floor.ts", run: "clusterFloorBench", heavy: true }],
-  handoff: [{ title: "Local cluster: hinted handoff after an outage", file: "./handoff.ts", run: "handoffBench", heavy: true }]
+  handoff: [{ title: "Local cluster: hinted handoff after an outage", file: "./handoff.ts", run: "handoffBench", heavy: true }],
+  join: [{ title: "Local cluster: a node joins a loaded cluster", file: "./join.ts", run: "joinBench", heavy: true }]
 }
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))
