@@ -31,6 +31,11 @@ export const ANTI_ENTROPY_INTERVAL_MS_DEFAULT = 2_000
  * (src/net/options.ts). Simulator and checker nodes hold fewer ranges than either budget.
  */
 export const ANTI_ENTROPY_RANGES_PER_ROUND_MAX = 64
+/**
+ * Keys a node no longer replicates after a ring change, passed on as hints per step (the rest at
+ * the next hint scans). Default: all at once (the simulator's and checker's stores are small).
+ */
+export const ORPHANS_PER_STEP_MAX_DEFAULT = Number.MAX_SAFE_INTEGER
 /** How often unconfirmed range hand-overs are offered again. */
 export const HANDOFF_INTERVAL_MS_DEFAULT = 1_000
 /** Keys per hand-over message. */
@@ -72,6 +77,8 @@ export interface ProtocolConfig {
   readonly handoffIntervalMs: number
   /** Offers sent and not yet confirmed, at most (HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT). */
   readonly handoffOffersInFlightMax: number
+  /** Keys no longer replicated passed on as hints per step (ORPHANS_PER_STEP_MAX_DEFAULT). */
+  readonly orphansPerStepMax: number
   /** Keys in unconfirmed offers sent, at most, before another enters (HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT). */
   readonly handoffKeysInFlightMax: number
   /** Hand-over timer firings before an unconfirmed offer is sent again (HANDOFF_RESEND_TICKS_DEFAULT). */
@@ -96,6 +103,7 @@ export const defaultProtocolConfig: ProtocolConfig = {
   handoffIntervalMs: HANDOFF_INTERVAL_MS_DEFAULT,
   handoffOffersInFlightMax: HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT,
   handoffKeysInFlightMax: HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT,
+  orphansPerStepMax: ORPHANS_PER_STEP_MAX_DEFAULT,
   handoffResendTicks: HANDOFF_RESEND_TICKS_DEFAULT,
   seeds: []
 }
@@ -115,6 +123,9 @@ export const validateProtocolConfig = (config: ProtocolConfig, members: number):
   }
   if (!Number.isSafeInteger(config.handoffKeysInFlightMax) || config.handoffKeysInFlightMax < 1) {
     return `handoffKeysInFlightMax must be a positive integer, got ${config.handoffKeysInFlightMax}`
+  }
+  if (!Number.isSafeInteger(config.orphansPerStepMax) || config.orphansPerStepMax < 1) {
+    return `orphansPerStepMax must be a positive integer, got ${config.orphansPerStepMax}`
   }
   if (!Number.isSafeInteger(config.handoffResendTicks) || config.handoffResendTicks < 1) {
     return `handoffResendTicks must be a positive integer, got ${config.handoffResendTicks}`

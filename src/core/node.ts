@@ -10,7 +10,7 @@ import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
 import type { PeerMessage } from "./messages.ts"
 import { preferenceList, type NodeId, type Ring } from "./ring.ts"
 import { ringOf, targetRingOf, type MembershipView } from "./membership.ts"
-import { buildTrees, completeMembershipChange, handOffOrphans, plannedOffersAfterRestart, startingView } from "./ownership.ts"
+import { buildTrees, completeMembershipChange, handOffOrphans, passOnOrphans, plannedOffersAfterRestart, startingView } from "./ownership.ts"
 import { adminCommand, gossipTick, receiveGossip } from "./gossip.ts"
 import { antiEntropyTick, receiveAntiEntropy } from "./antientropy.ts"
 import { handoffAcknowledged, handoffBatchDurable, handoffPulled, handoffRecorded, handoffTick, receiveHandoff, sendPendingOffers } from "./handoff.ts"
@@ -61,7 +61,8 @@ const volatileOf = (durable: DurableState) => ({
   waiters: [],
   nextToken: 0,
   nextOp: 0,
-  antiEntropyNext: 0
+  antiEntropyNext: 0,
+  orphans: []
 })
 
 /** The durable part of a node's state, as its disk holds it once every persist completed. */
@@ -104,7 +105,7 @@ const timerFired = (state: NodeState, timer: Timer, pick: number, out: Out): Nod
       return forwardTimedOut(state, timer.op, out)
     case "HintScan":
       scanHints(state, out)
-      return state
+      return passOnOrphans(state, out)
     case "Probe":
       probe(state, out)
       return state

@@ -1,7 +1,7 @@
 // Who owns what, derived from the membership view (sections 4.2, 4.8, 4.9): the serving ring,
 // the target ring of a pending join or leave, the Merkle trees of the ranges this node
 // replicates, the hand-overs it owes, and what happens when the view changes.
-import { HashMap } from "effect"
+import { HashMap, Option } from "effect"
 import { sortedStore } from "./durable.ts"
 import { buildTree, type MerkleTree } from "./merkle.ts"
 import {
@@ -113,18 +113,34 @@ export const adoptView = (state: NodeState, view: MembershipView, out: Out): Nod
 /**
  * Keys in the store that this node no longer replicates go to the replicas that now hold them,
  * as hints (delivered, acknowledged, then dropped: HINT-1). The store keeps its copy, so this
- * node's own dots are never reused.
+ * node's own dots are never reused. At most orphansPerStepMax keys are passed on now; the rest
+ * wait in `orphans` for the next hint scans (a join moves tens of thousands of keys per node on
+ * a real cluster: in one step, that is a pause of every request; section 6). They stay durable
+ * in the store meanwhile, and a restart or another ring change lists them again.
  */
 export const handOffOrphans = (state: NodeState, out: Out): NodeState => {
-  let next = state
-  for (const [key, set] of sortedStore(state)) {
-    if (replicates(state, key)) continue
-    for (const owner of preferenceList(state.ring, key, state.config.n)) {
-      if (owner !== state.id) next = storeVersions(next, key, set, owner, undefined, out)
+  const orphans: Array<string> = []
+  for (const [key] of sortedStore(state)) if (!replicates(state, key)) orphans.push(key)
+  return passOnOrphans({ ...state, orphans }, out)
+}
+
+/** Passes the next orphansPerStepMax waiting keys on as hints (the hint-scan timer calls it too). */
+export const passOnOrphans = (state: NodeState, out: Out): NodeState => {
+  if (state.orphans.length === 0) return state
+  const now = state.orphans.slice(0, state.config.orphansPerStepMax)
+  let next: NodeState = { ...state, orphans: state.orphans.slice(now.length) }
+  for (const key of now) {
+    const set = Option.getOrUndefined(HashMap.get(next.store, key))
+    if (set === undefined || replicates(next, key)) continue
+    for (const owner of preferenceList(next.ring, key, next.config.n)) {
+      if (owner !== next.id) next = storeVersions(next, key, set, owner, undefined, out)
     }
   }
   return next
 }
+
+/** Keys this node no longer replicates and has not yet passed on (a leaving node waits for them). */
+export const orphansWaiting = (state: NodeState): number => state.orphans.length
 
 /**
  * A joining node becomes a member once it holds every range it gains; a leaving node leaves

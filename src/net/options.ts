@@ -17,6 +17,12 @@ export const SHELL_ANTI_ENTROPY_INTERVAL_MS = 500
  */
 export const SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX = 256
 export const SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX = 1_024
+/**
+ * Keys a node no longer replicates after a ring change, passed on as hints per step (then per
+ * hint scan, every second). A join on 100,000 1-KiB keys leaves each old owner ~40,000 such keys,
+ * three hints each: all in one step stalled the node for seconds (`npm run bench -- join`).
+ */
+export const SHELL_ORPHANS_PER_STEP_MAX = 512
 /** Hand-over timer firings (1 s each) an offer in flight waits for its confirmation before it is resent. */
 export const SHELL_HANDOFF_RESEND_TICKS = 3
 /** Where the client API listens unless --listen says otherwise: this machine only. */
@@ -156,6 +162,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     antiEntropyIntervalMs: SHELL_ANTI_ENTROPY_INTERVAL_MS,
     handoffOffersInFlightMax: SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX,
     handoffKeysInFlightMax: SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX,
+    orphansPerStepMax: SHELL_ORPHANS_PER_STEP_MAX,
     handoffResendTicks: SHELL_HANDOFF_RESEND_TICKS,
     ...(flags.replicaTimeoutMs === undefined ? {} : { replicaTimeoutMs: flags.replicaTimeoutMs }),
     ...(flags.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: flags.requestTimeoutMs })

@@ -5,7 +5,7 @@
 import { HashMap } from "effect"
 import { incomingProgress, offersUnconfirmed, outgoingProgress, type HandoverProgress } from "../core/handoff.ts"
 import { entryOf, type MemberStatus } from "../core/membership.ts"
-import { ringShares } from "../core/ownership.ts"
+import { orphansWaiting, ringShares } from "../core/ownership.ts"
 import type { NodeId } from "../core/ring.ts"
 import type { NodeState } from "../core/state.ts"
 
@@ -28,6 +28,8 @@ export interface LeaveStatus {
   /** This node's own status in its view (null: a standby node not in the view yet). */
   readonly status: MemberStatus | null
   readonly hints: number
+  /** Keys it no longer replicates and has yet to pass on as hints. */
+  readonly orphans: number
   readonly handoversUnconfirmed: number
   /**
    * Whether stopping this node loses nothing others need: not leaving, or left with no hints
@@ -51,8 +53,9 @@ export const leaveStatusOf = (state: NodeState): LeaveStatus => {
   const status = entryOf(state.membership, state.id)?.status ?? null
   const hints = HashMap.size(state.hints)
   const handoversUnconfirmed = offersUnconfirmed(state)
-  const safeToStop = status === "leaving" ? false : status === "left" ? hints === 0 && handoversUnconfirmed === 0 : true
-  return { status, hints, handoversUnconfirmed, safeToStop }
+  const orphans = orphansWaiting(state)
+  const safeToStop = status === "leaving" ? false : status === "left" ? hints === 0 && orphans === 0 && handoversUnconfirmed === 0 : true
+  return { status, hints, orphans, handoversUnconfirmed, safeToStop }
 }
 
 export class RingStatusView {

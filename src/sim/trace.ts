@@ -78,7 +78,8 @@ const TraceConfigSchema = Schema.Struct({
   /** Absent: the defaults (the network shell bounds a ring change's offers in flight). */
   handoffOffersInFlightMax: Schema.optionalKey(Schema.Int),
   handoffKeysInFlightMax: Schema.optionalKey(Schema.Int),
-  handoffResendTicks: Schema.optionalKey(Schema.Int)
+  handoffResendTicks: Schema.optionalKey(Schema.Int),
+  orphansPerStepMax: Schema.optionalKey(Schema.Int)
 })
 export type TraceConfig = typeof TraceConfigSchema.Type
 
@@ -154,7 +155,8 @@ export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingC
   ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs }),
   ...(config.handoffOffersInFlightMax === defaultProtocolConfig.handoffOffersInFlightMax ? {} : { handoffOffersInFlightMax: config.handoffOffersInFlightMax }),
   ...(config.handoffKeysInFlightMax === defaultProtocolConfig.handoffKeysInFlightMax ? {} : { handoffKeysInFlightMax: config.handoffKeysInFlightMax }),
-  ...(config.handoffResendTicks === defaultProtocolConfig.handoffResendTicks ? {} : { handoffResendTicks: config.handoffResendTicks })
+  ...(config.handoffResendTicks === defaultProtocolConfig.handoffResendTicks ? {} : { handoffResendTicks: config.handoffResendTicks }),
+  ...(config.orphansPerStepMax === defaultProtocolConfig.orphansPerStepMax ? {} : { orphansPerStepMax: config.orphansPerStepMax })
 })
 
 export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
@@ -171,6 +173,7 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   handoffOffersInFlightMax: config.handoffOffersInFlightMax ?? defaultProtocolConfig.handoffOffersInFlightMax,
   handoffKeysInFlightMax: config.handoffKeysInFlightMax ?? defaultProtocolConfig.handoffKeysInFlightMax,
   handoffResendTicks: config.handoffResendTicks ?? defaultProtocolConfig.handoffResendTicks,
+  orphansPerStepMax: config.orphansPerStepMax ?? defaultProtocolConfig.orphansPerStepMax,
   versions: { ...defaultVersionsConfig, mode: config.clock, ...(config.truncateAt === undefined ? {} : { truncateAt: config.truncateAt }) }
 })
 
