@@ -4,12 +4,13 @@
 // Also the operator's view of a join: changePlan names exactly the moves each sender will make.
 import { describe, expect, test } from "vitest"
 import { defaultProtocolConfig, type ProtocolConfig } from "../src/core/config.ts"
-import { emptyDurableState } from "../src/core/durable.ts"
+import { applyRecord, emptyDurableState } from "../src/core/durable.ts"
+import { coordinatePut, emptyVersionSet, putValue } from "../src/core/versions.ts"
 import type { NodeEffect } from "../src/core/io.ts"
 import { foundingView, initialView, join } from "../src/core/membership.ts"
 import { changePlan, ringShares } from "../src/core/ownership.ts"
 import { recover, step } from "../src/core/node.ts"
-import { buildRing, ownershipChanges, RING_CONFIG_DEFAULT } from "../src/core/ring.ts"
+import { buildRing, ownershipChanges, preferenceList, RING_CONFIG_DEFAULT } from "../src/core/ring.ts"
 import { ringOf, targetRingOf } from "../src/core/membership.ts"
 
 const RING = { strategy: "partitions" as const, partitions: 64 }
@@ -74,5 +75,38 @@ describe("changePlan", () => {
     const moved = join(view, "n1", 1, "h:2")
     expect(moved).toEqual([{ id: "n1", status: "member", capacity: 1, version: 2, address: "h:2" }])
     expect(join(moved, "n1", 1, "h:2")).toBe(moved)
+  })
+})
+
+describe("orphans passed on in steps", () => {
+  // Mutation caught: every key a node no longer replicates turned into hints in one step (a pause
+  // of every request on a real node), or the rest never passed on (hints that never reach the
+  // new owners; a leaving node that never becomes safe to stop).
+  test("at most orphansPerStepMax keys per step; the hint scans pass on the rest", () => {
+    const config = { ...defaultProtocolConfig, n: 1, r: 1, w: 1, orphansPerStepMax: 2 }
+    const pair = [{ id: "a" }, { id: "b" }]
+    const ring = buildRing(pair, RING)
+    const keys = Array.from({ length: 40 }, (_, i) => `key${i}`)
+    const onB = keys.filter((key) => preferenceList(ring, key, 1)[0] === "b")
+    expect(onB.length).toBeGreaterThan(4)
+    let durable = { ...emptyDurableState, epoch: 1, membership: initialView(pair) }
+    for (const key of keys) {
+      const made = coordinatePut(config.versions, emptyVersionSet("dvv"), [], putValue(key), "a", 1)
+      if (made._tag !== "Ok") throw new Error("put refused")
+      durable = applyRecord(durable, { _tag: "StoreKey", key, set: made.set })
+    }
+    // Node a holds every key but replicates only its own: b's are orphans at start.
+    const hinted = (effects: ReadonlyArray<NodeEffect>) => effects.filter((e) => e._tag === "Persist" && e.record._tag === "StoreHint").length
+    let result = step(recover("a", config, ring, durable), { _tag: "Start", epochFloor: 2 }, 0)
+    expect(hinted(result.effects)).toBe(2)
+    let passed = 2
+    for (let scan = 0; passed < onB.length && scan < onB.length; scan++) {
+      result = step(result.state, { _tag: "TimerFired", timer: { _tag: "HintScan" } }, scan + 1)
+      const now = hinted(result.effects)
+      expect(now).toBeLessThanOrEqual(2)
+      passed += now
+    }
+    expect(passed).toBe(onB.length)
+    expect(result.state.orphans).toEqual([])
   })
 })
