@@ -3,12 +3,14 @@
 // when one is confirmed; the defaults (the simulator's, the checker's) keep every offer in flight.
 // Also the operator's view of a join: changePlan names exactly the moves each sender will make.
 import { describe, expect, test } from "vitest"
+import { HashMap } from "effect"
 import { defaultProtocolConfig, type ProtocolConfig } from "../src/core/config.ts"
 import { applyRecord, emptyDurableState } from "../src/core/durable.ts"
 import { coordinatePut, emptyVersionSet, putValue } from "../src/core/versions.ts"
 import type { NodeEffect } from "../src/core/io.ts"
 import { foundingView, initialView, join } from "../src/core/membership.ts"
-import { changePlan, ringShares } from "../src/core/ownership.ts"
+import { buildTrees, changePlan, ringShares } from "../src/core/ownership.ts"
+import { root } from "../src/core/merkle.ts"
 import { recover, step } from "../src/core/node.ts"
 import { buildRing, ownershipChanges, preferenceList, RING_CONFIG_DEFAULT } from "../src/core/ring.ts"
 import { ringOf, targetRingOf } from "../src/core/membership.ts"
@@ -108,5 +110,28 @@ describe("orphans passed on in steps", () => {
     }
     expect(passed).toBe(onB.length)
     expect(result.state.orphans).toEqual([])
+  })
+})
+
+describe("trees across a ring change", () => {
+  // Mutation caught: a kept tree for a range whose keys changed (a range reused by key but not by
+  // content), or a gained range left without its keys: anti-entropy would then compare wrong roots.
+  test("reusing the trees of ranges a node keeps gives the same trees as building all from the store", () => {
+    const before = buildRing([{ id: "a" }, { id: "b" }, { id: "c" }], RING)
+    const after = buildRing([{ id: "a" }, { id: "b" }, { id: "c" }, { id: "d" }], RING)
+    let store = emptyDurableState.store
+    for (let i = 0; i < 300; i++) {
+      const made = coordinatePut(defaultProtocolConfig.versions, emptyVersionSet("dvv"), [], putValue(`v${i}`), "a", 1)
+      if (made._tag !== "Ok") throw new Error("put refused")
+      store = applyRecord({ ...emptyDurableState, store }, { _tag: "StoreKey", key: `key${i}`, set: made.set }).store
+    }
+    const kept = buildTrees(before, "a", 3, store)
+    const reused = buildTrees(after, "a", 3, store, kept)
+    const fresh = buildTrees(after, "a", 3, store)
+    const roots = (trees: typeof fresh) => [...trees].map(([range, tree]) => `${range}=${root(tree)}:${tree.keyCount}`).sort()
+    expect(roots(reused)).toEqual(roots(fresh))
+    // And some trees were indeed kept, not rebuilt (the point of passing them).
+    const keptTrees = new Set(HashMap.values(kept))
+    expect([...HashMap.values(reused)].some((tree) => keptTrees.has(tree))).toBe(true)
   })
 })

@@ -23,17 +23,30 @@ export const startingView = (persisted: MembershipView, bootstrap: Ring, learned
   return reconcile(persisted, learned)
 }
 
-/** One Merkle tree per token range `self` replicates, built from the store (recovery, ring change). */
+/**
+ * One Merkle tree per token range `self` replicates, built from the store (recovery, ring change).
+ * `kept`: the trees before a ring change; a range this node held before and still holds keeps its
+ * tree (it has followed every write since), so only the ranges it gains are built, not every
+ * key's hash again (on a real node, seconds of one step per ring change).
+ */
 export const buildTrees = (
   ring: Ring,
   self: NodeId,
   n: number,
-  store: HashMap.HashMap<string, VersionSet>
+  store: HashMap.HashMap<string, VersionSet>,
+  kept: HashMap.HashMap<string, MerkleTree> = HashMap.empty()
 ): HashMap.HashMap<string, MerkleTree> => {
   const held = rangesHeldBy(ring, self, n)
-  const entries = new Map<string, Array<readonly [string, VersionSet]>>(held.map((range) => [rangeKey(range), []]))
+  const reused = new Map<string, MerkleTree>()
+  for (const range of held) {
+    const tree = Option.getOrUndefined(HashMap.get(kept, rangeKey(range)))
+    if (tree !== undefined) reused.set(rangeKey(range), tree)
+  }
+  if (reused.size === held.length) return HashMap.fromIterable(held.map((range) => [rangeKey(range), reused.get(rangeKey(range))!] as const))
+  const entries = new Map<string, Array<readonly [string, VersionSet]>>(held.filter((range) => !reused.has(rangeKey(range))).map((range) => [rangeKey(range), []]))
   for (const [key, set] of sortedStore({ store })) entries.get(rangeKey(keyRange(ring, key)))?.push([key, set])
-  return HashMap.fromIterable(held.map((range) => [rangeKey(range), buildTree(range, entries.get(rangeKey(range)) ?? [])] as const))
+  return HashMap.fromIterable(held.map((range) =>
+    [rangeKey(range), reused.get(rangeKey(range)) ?? buildTree(range, entries.get(rangeKey(range)) ?? [])] as const))
 }
 
 export const offerId = (from: NodeId, to: NodeId, range: { readonly start: bigint; readonly end: bigint }): string =>
@@ -104,7 +117,7 @@ export const adoptView = (state: NodeState, view: MembershipView, out: Out): Nod
   const targetRing = sameRing(freshTarget, state.targetRing) ? state.targetRing : freshTarget
   next = { ...next, ring, targetRing, offers: plannedOffers(next, ring, targetRing) }
   if (ringChanged) {
-    next = { ...next, trees: buildTrees(ring, state.id, state.config.n, state.store) }
+    next = { ...next, trees: buildTrees(ring, state.id, state.config.n, state.store, state.trees) }
     next = handOffOrphans(next, out)
   }
   return completeMembershipChange(next, out)

@@ -148,7 +148,7 @@ describe("membership through seeds (real processes)", () => {
     env = await startSeedCluster("kill", 3)
     await waitMembers(env, ["n1", "n2", "n3"])
     const cluster = env
-    const keys = await preload(cluster.running().map((n) => n.url), "k", 1500, (i) => `v:${i}:${"x".repeat(512)}`)
+    const keys = await preload(cluster.running().map((n) => n.url), "k", 1000, (i) => `v:${i}:${"x".repeat(512)}`)
     const expected = new Map(keys.map((key, i) => [key, `v:${i}:${"x".repeat(512)}`]))
     const writers = startWriters(() => cluster.running().filter((n) => n.id !== "n4" && n.id !== "n5").map((n) => n.url), 2, "during")
 
