@@ -2,8 +2,9 @@
 // (vector clocks, DVV, ring balance), sim (simulator throughput), anti-entropy, cluster (a real
 // local cluster), cluster-costs (where a request's CPU goes), cluster-floor (the same load on
 // nodes that do no protocol work: what this machine allows), handoff (how fast hints drain after
-// an outage), coordination (server-driven against client-driven coordination: the paper's Table 2).
-// With no section, every section but the five cluster ones runs. The model checker reports its
+// an outage), coordination (server-driven against client-driven coordination: the paper's Table 2),
+// campaign (AVAIL-1 under kill -9, SIGSTOP and restarts), join (a node joining a loaded cluster).
+// With no section, every section but the cluster ones runs. The model checker reports its
 // own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
 
@@ -21,7 +22,8 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   "cluster-floor": [{ title: "Local cluster: the floor (the same load on protocol-free nodes)", file: "./cluster-floor.ts", run: "clusterFloorBench", heavy: true }],
   handoff: [{ title: "Local cluster: hinted handoff after an outage", file: "./handoff.ts", run: "handoffBench", heavy: true }],
   campaign: [{ title: "Local cluster: AVAIL-1 under kill -9, SIGSTOP and restarts (share of puts acknowledged)", file: "./campaign.ts", run: "campaignBench", heavy: true }],
-  coordination: [{ title: "Local cluster: server-driven against client-driven coordination (the paper's Table 2)", file: "./coordination.ts", run: "coordinationBench", heavy: true }]
+  coordination: [{ title: "Local cluster: server-driven against client-driven coordination (the paper's Table 2)", file: "./coordination.ts", run: "coordinationBench", heavy: true }],
+  join: [{ title: "Local cluster: a node joins a loaded cluster", file: "./join.ts", run: "joinBench", heavy: true }]
 }
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))

@@ -41,7 +41,10 @@ const entryArb: fc.Arbitrary<MemberEntry> = fc.record({
   status: fc.constantFrom(...statuses),
   capacity: fc.constantFrom(1, 2),
   version: fc.integer({ min: 1, max: 3 })
-})
+}).chain((entry) =>
+  // Network nodes carry an address; equal versions with different addresses must merge the same
+  // way whichever side merges (mutation caught: the address left out of the tie-break).
+  fc.constantFrom(undefined, "h:1", "h:2").map((address): MemberEntry => (address === undefined ? entry : { ...entry, address })))
 const viewArb: fc.Arbitrary<MembershipView> = fc
   .uniqueArray(entryArb, { maxLength: idPool.length, selector: (entry) => entry.id })
   .map((entries) => [...entries].sort((x, y) => (x.id < y.id ? -1 : 1)))

@@ -1,10 +1,15 @@
-// `dynamo cluster --nodes K`: start K node processes on 127.0.0.1 (ports --port, --port+1, ...),
-// each with every other as a peer, wait until all serve and every node sees every other (its
-// status shows each peer up, its link open), print their addresses, and stop them
-// all on Ctrl-C. Node i keeps its data in DATA/n<i> and its logs in DATA/n<i>.log.
+// `dynamo cluster --nodes K`: start K node processes on 127.0.0.1 (ports --port, --port+1, ...)
+// through the seed path: each is given only n1's address and the cluster secret (DATA/cluster.secret,
+// written on first use), n1 founds the cluster and the others join it. Waits until every join is
+// complete and every node sees every other (its status shows each peer up, its link open), prints
+// their addresses, and stops them all on Ctrl-C. `--membership peers` gives each node the whole
+// member list instead (a fixed cluster). Node i keeps its data in DATA/n<i>, its logs in DATA/n<i>.log.
 import { Console, Effect, Option, Schema } from "effect"
 import { Command, Flag } from "effect/cli"
-import { CONNECT_WAIT_MS, LocalCluster } from "../net/cluster.ts"
+import { join } from "node:path"
+import { mkdirSync } from "node:fs"
+import { CONNECT_WAIT_MS, JOIN_WAIT_MS, LocalCluster } from "../net/cluster.ts"
+import { ensureSecretFile, newClusterName } from "../net/secret.ts"
 import { BadArguments } from "./simulate.ts"
 
 /** A local cluster is a development tool: a handful of processes on one machine. */
@@ -25,7 +30,11 @@ export const clusterCommand = Command.make(
     w: Flag.Int("w").pipe(Flag.withDefault(2)),
     sync: Flag.Literals("sync", ["full", "normal"]).pipe(Flag.withDefault("full")),
     clock: Flag.Literals("clock", ["dvv", "vv", "lww"]).pipe(Flag.withDescription("every node's clock mode (see dynamo node --help)"), Flag.withDefault("dvv")),
-    record: Flag.String("record").pipe(Flag.withDescription("record each node's trace into DIR/n<i>.trace.json"), Flag.optional)
+    record: Flag.String("record").pipe(Flag.withDescription("record each node's trace into DIR/n<i>.trace.json (needs --membership peers)"), Flag.optional),
+    membership: Flag.Literals("membership", ["seeds", "peers"]).pipe(
+      Flag.withDescription("seeds: every node is given n1's address and joins by gossip; peers: every node is given the whole member list"),
+      Flag.withDefault("seeds")
+    )
   },
   Effect.fnUntraced(function*(flags) {
     const problems: Array<string> = []
@@ -34,8 +43,13 @@ export const clusterCommand = Command.make(
     if (flags.n < 1 || flags.n > flags.nodes) problems.push(`--n must be in 1..nodes (${flags.nodes}), got ${flags.n}`)
     if (flags.r < 1 || flags.r > flags.n) problems.push(`--r must be in 1..N (${flags.n}), got ${flags.r}`)
     if (flags.w < 1 || flags.w > flags.n) problems.push(`--w must be in 1..N (${flags.n}), got ${flags.w}`)
+    if (Option.isSome(flags.record) && flags.membership === "seeds") problems.push("--record needs --membership peers (a replay starts from the configured members)")
     if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
-    yield* Console.log(`starting ${flags.nodes} nodes (N=${flags.n} R=${flags.r} W=${flags.w}, clock ${flags.clock}), data in ${flags.data} ...`)
+    mkdirSync(flags.data, { recursive: true })
+    const secretFile = join(flags.data, "cluster.secret")
+    const secret = ensureSecretFile(secretFile, newClusterName())
+    if (typeof secret === "string") return yield* new ClusterStartError({ message: secret })
+    yield* Console.log(`starting ${flags.nodes} nodes (N=${flags.n} R=${flags.r} W=${flags.w}, clock ${flags.clock}) of cluster ${secret.cluster} through ${flags.membership === "seeds" ? "the seed n1" : "a fixed member list"}, data in ${flags.data}, secret in ${secretFile} ...`)
     const cluster = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => LocalCluster.start({
@@ -47,7 +61,9 @@ export const clusterCommand = Command.make(
           w: flags.w,
           extraArgs: ["--sync", flags.sync, "--clock", flags.clock],
           recordDir: Option.getOrUndefined(flags.record),
-          logToFiles: true
+          logToFiles: true,
+          membership: flags.membership,
+          secretFile
         }),
         catch: (error) => new ClusterStartError({ message: `the cluster did not start: ${(error as Error).message}` })
       }),
@@ -57,6 +73,12 @@ export const clusterCommand = Command.make(
           Effect.andThen(Console.log("stopped"))
         )
     )
+    if (flags.membership === "seeds") {
+      const pending = yield* Effect.promise(() => cluster.waitMembers())
+      yield* Console.log(pending.length === 0
+        ? `every node joined (${cluster.nodes.map((node) => node.id).join(", ")} are members)`
+        : `not every join completed after ${JOIN_WAIT_MS / 1000} s: ${pending.slice(0, 8).join(", ")} (see the logs, dynamo ring)`)
+    }
     const unconnected = yield* Effect.promise(() => cluster.waitConnected())
     yield* Console.log(unconnected.length === 0
       ? "every node sees every other"

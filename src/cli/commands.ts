@@ -11,6 +11,7 @@ import { benchCommand } from "./bench-cluster.ts"
 import { checkCommand } from "./check.ts"
 import { viewCommand } from "./view.ts"
 import { conformCommand } from "./conform.ts"
+import { adminCommand, ringCommand } from "./admin.ts"
 
 /** A subcommand whose interpreter has not landed yet: it says so and fails, never pretends. */
 const pending = (name: string, description: string, issue: string) =>
@@ -26,6 +27,8 @@ export const subcommands = [
   putCommand,
   deleteCommand,
   statusCommand,
+  adminCommand,
+  ringCommand,
   simulateCommand,
   checkCommand,
   replayCommand,

@@ -1,12 +1,13 @@
-// `dynamo node`: run one node of a fixed-membership cluster in this process (src/net/node.ts).
-// A node is given every member's id and address with --peers (the same list on every node is
-// simplest: a node finds itself in it by --id), or learns them, and N, from running members
-// with --seeds (src/net/seeds.ts). Prints `ready ID URL` once it serves.
+// `dynamo node`: run one node in this process (src/net/node.ts). With --seeds it finds its
+// cluster through them (or founds one), learns the members and their addresses by gossip and
+// joins on its own behalf (--standby: waits for `dynamo admin join`); with --peers it is one of a
+// fixed list of members. Prints `ready ID URL` once it serves.
 import { Effect, Logger, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { NodeStartError, runNode, storageLayer } from "../net/node.ts"
-import { MEMORY_DATA, nodeOptionsOf } from "../net/options.ts"
-import { askSeeds, parseSeeds } from "../net/seeds.ts"
+import { runNode, storageLayer } from "../net/node.ts"
+import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, type MembershipMode } from "../net/options.ts"
+import { readSecretFile } from "../net/secret.ts"
+import { parseSeeds, SEED_WAIT_MS_DEFAULT } from "../net/seeds.ts"
 import type { ClockMode } from "../core/versions.ts"
 import { BadArguments } from "./simulate.ts"
 
@@ -20,7 +21,8 @@ export const nodeCommand = Command.make(
   "node",
   {
     id: Flag.String("id").pipe(Flag.withDescription("this node's id, e.g. n1")),
-    host: Flag.String("host").pipe(Flag.withDescription("address to listen on"), Flag.withDefault("127.0.0.1")),
+    host: Flag.String("host").pipe(Flag.withDescription("address peers reach this node at (announced in the membership view); default: --listen, or 127.0.0.1"), Flag.optional),
+    listen: Flag.String("listen").pipe(Flag.withDescription(`address the port (client API and peer endpoint) is bound to`), Flag.withDefault(LISTEN_DEFAULT)),
     port: Flag.Int("port").pipe(Flag.withDescription("port of the client API and the peer endpoint (0: any free port)"), Flag.withDefault(7001)),
     data: Flag.String("data").pipe(Flag.withDescription(`data directory (SQLite), or ${MEMORY_DATA} for a disk that dies with the process`)),
     peers: Flag.String("peers").pipe(
@@ -28,9 +30,12 @@ export const nodeCommand = Command.make(
       Flag.optional
     ),
     seeds: Flag.String("seeds").pipe(
-      Flag.withDescription("instead of --peers: running members as HOST:PORT, comma-separated; the first that answers gives the members, their addresses and N"),
+      Flag.withDescription("instead of --peers: seed nodes as HOST:PORT, comma-separated; the node learns the cluster from the first that answers and joins it (the first seed listed, finding no other, founds the cluster)"),
       Flag.optional
     ),
+    seedWaitMs: Flag.Int("seed-wait-ms").pipe(Flag.withDescription("with --seeds: how long to wait for a seed to answer before giving up (exit 1)"), Flag.withDefault(SEED_WAIT_MS_DEFAULT)),
+    standby: Flag.Boolean("standby").pipe(Flag.withDefault(false), Flag.withDescription("with --seeds: learn the cluster but wait for `dynamo admin join ID` instead of joining")),
+    secretFile: Flag.String("secret-file").pipe(Flag.withDescription("the cluster's secret file (written by `dynamo cluster` or `dynamo secret`): peers must prove they know it"), Flag.optional),
     n: Flag.Int("n").pipe(Flag.withDescription(`replicas per key (N; default ${N_DEFAULT}, or the seeds' N)`), Flag.optional),
     r: Flag.Int("r").pipe(Flag.withDescription("default read quorum (R)"), Flag.withDefault(2)),
     w: Flag.Int("w").pipe(Flag.withDescription("default write quorum (W)"), Flag.withDefault(2)),
@@ -51,13 +56,33 @@ export const nodeCommand = Command.make(
     requestTimeoutMs: Flag.Int("request-timeout-ms").pipe(Flag.withDescription("total time a request may take"), Flag.optional)
   },
   Effect.fnUntraced(function*(flags) {
-    const cluster = yield* clusterOf(flags.id, flags.port, flags.peers, flags.seeds, flags.n, flags.clock)
+    if (Option.isSome(flags.peers) === Option.isSome(flags.seeds)) {
+      return yield* new BadArguments({ message: "give either --peers (every member as ID=HOST:PORT, a fixed cluster) or --seeds (seed nodes as HOST:PORT)" })
+    }
+    let mode: MembershipMode = { _tag: "Fixed" }
+    if (Option.isSome(flags.seeds)) {
+      const seeds = parseSeeds(flags.seeds.value)
+      if (typeof seeds === "string") return yield* new BadArguments({ message: `--seeds: ${seeds}` })
+      if (Option.isSome(flags.record)) return yield* new BadArguments({ message: "--record needs --peers: a replay starts from the configured members, not a view learnt from seeds" })
+      if (flags.seedWaitMs < 0) return yield* new BadArguments({ message: `--seed-wait-ms must be >= 0, got ${flags.seedWaitMs}` })
+      mode = { _tag: "Seeds", seeds, standby: flags.standby, waitMs: flags.seedWaitMs }
+    } else if (flags.standby) {
+      return yield* new BadArguments({ message: "--standby needs --seeds (a fixed cluster has no joins)" })
+    }
+    const secret = Option.isSome(flags.secretFile) ? readSecretFile(flags.secretFile.value) : undefined
+    if (typeof secret === "string") return yield* new BadArguments({ message: `--secret-file: ${secret}` })
+    const advertised = Option.getOrElse(flags.host, () => (flags.listen === "0.0.0.0" || flags.listen === "::" ? "127.0.0.1" : flags.listen))
     const options = nodeOptionsOf({
       ...flags,
-      peers: cluster.peers,
-      n: cluster.n,
-      clock: cluster.clock,
+      host: advertised,
+      listen: flags.listen,
+      mode,
+      secret,
+      peers: Option.getOrElse(flags.peers, () => ""),
+      n: Option.getOrElse(flags.n, () => N_DEFAULT),
+      nGiven: Option.isSome(flags.n),
       record: Option.getOrUndefined(flags.record),
+      clock: Option.getOrUndefined(flags.clock),
       replicaTimeoutMs: Option.getOrUndefined(flags.replicaTimeoutMs),
       requestTimeoutMs: Option.getOrUndefined(flags.requestTimeoutMs)
     })
@@ -65,31 +90,3 @@ export const nodeCommand = Command.make(
     return yield* Effect.scoped(runNode(options)).pipe(Effect.provide(storageLayer(options)), Effect.provide(stderrLogger))
   })
 ).pipe(Command.withDescription("Run one Dynamo node serving the client HTTP API"))
-
-/**
- * The members (as a --peers list) and N: given with --peers, or learnt from the seeds. With
- * seeds this node must be one of the members they list, at the port it serves on.
- */
-const clusterOf = (id: string, port: number, peers: Option.Option<string>, seeds: Option.Option<string>, n: Option.Option<number>, clock: Option.Option<ClockMode>) =>
-  Effect.gen(function*() {
-    if (Option.isSome(peers) === Option.isSome(seeds)) {
-      return yield* new BadArguments({ message: "give either --peers (every member as ID=HOST:PORT) or --seeds (running members as HOST:PORT to learn them from)" })
-    }
-    if (Option.isSome(peers)) return { peers: peers.value, n: Option.getOrElse(n, () => N_DEFAULT), clock: Option.getOrUndefined(clock) }
-    const addresses = parseSeeds(Option.getOrElse(seeds, () => ""))
-    if (typeof addresses === "string") return yield* new BadArguments({ message: `--seeds: ${addresses}` })
-    const view = yield* askSeeds(addresses).pipe(Effect.mapError((message) => new NodeStartError({ message })))
-    const listed = view.members.map((member) => `${member.id}=${member.host}:${member.port}`).join(",")
-    const self = view.members.find((member) => member.id === id)
-    if (self === undefined) {
-      return yield* new BadArguments({
-        message: `${id} is not a member of the cluster ${view.seed} describes (${listed}): membership is fixed, so a node must be in the --peers list the members were started with`
-      })
-    }
-    if (port !== 0 && self.port !== port) return yield* new BadArguments({ message: `${view.seed} lists ${id} at port ${self.port}, but --port is ${port}` })
-    if (Option.isSome(n) && n.value !== view.n) return yield* new BadArguments({ message: `--n ${n.value}, but the cluster ${view.seed} describes has N=${view.n}` })
-    if (Option.isSome(clock) && view.clock !== undefined && clock.value !== view.clock) {
-      return yield* new BadArguments({ message: `--clock ${clock.value}, but the cluster ${view.seed} describes runs ${view.clock}` })
-    }
-    return { peers: listed, n: view.n, clock: Option.getOrUndefined(clock) ?? view.clock }
-  })

@@ -31,10 +31,30 @@ export const ANTI_ENTROPY_INTERVAL_MS_DEFAULT = 2_000
  * (src/net/options.ts). Simulator and checker nodes hold fewer ranges than either budget.
  */
 export const ANTI_ENTROPY_RANGES_PER_ROUND_MAX = 64
+/**
+ * Keys a node no longer replicates after a ring change, passed on as hints per step (the rest at
+ * the next hint scans). Default: all at once (the simulator's and checker's stores are small).
+ */
+export const ORPHANS_PER_STEP_MAX_DEFAULT = Number.MAX_SAFE_INTEGER
 /** How often unconfirmed range hand-overs are offered again. */
 export const HANDOFF_INTERVAL_MS_DEFAULT = 1_000
 /** Keys per hand-over message. */
 export const HANDOFF_KEYS_PER_MESSAGE_MAX = 256
+/**
+ * Ranges a node sends at once in a ring change; the next goes when one is confirmed. The default
+ * leaves every offer in flight (the simulator's and checker's rings move a handful of ranges);
+ * the network shell, whose 1,024-partition ring moves hundreds per join, bounds it
+ * (src/net/options.ts) so a transfer never floods a link (section 6: background work).
+ */
+export const HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT = Number.MAX_SAFE_INTEGER
+/** Keys carried by offers in flight, at most (an offer enters while fewer are); default: no bound. */
+export const HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT = Number.MAX_SAFE_INTEGER
+/**
+ * Hand-over timer firings an offer in flight waits for its confirmation before it is sent again.
+ * 1 (the default) resends at every firing; the shell waits longer, because a range of a loaded
+ * node may take more than one interval to become durable at the receiver.
+ */
+export const HANDOFF_RESEND_TICKS_DEFAULT = 1
 
 export interface ProtocolConfig {
   /** Replicas per key (the paper's N). */
@@ -55,6 +75,14 @@ export interface ProtocolConfig {
   readonly gossipIntervalMs: number
   readonly antiEntropyIntervalMs: number
   readonly handoffIntervalMs: number
+  /** Offers sent and not yet confirmed, at most (HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT). */
+  readonly handoffOffersInFlightMax: number
+  /** Keys no longer replicated passed on as hints per step (ORPHANS_PER_STEP_MAX_DEFAULT). */
+  readonly orphansPerStepMax: number
+  /** Keys in unconfirmed offers sent, at most, before another enters (HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT). */
+  readonly handoffKeysInFlightMax: number
+  /** Hand-over timer firings before an unconfirmed offer is sent again (HANDOFF_RESEND_TICKS_DEFAULT). */
+  readonly handoffResendTicks: number
   /** Seed nodes every node gossips with, so views cannot stay partitioned (section 4.8). */
   readonly seeds: ReadonlyArray<string>
 }
@@ -73,6 +101,10 @@ export const defaultProtocolConfig: ProtocolConfig = {
   gossipIntervalMs: GOSSIP_INTERVAL_MS_DEFAULT,
   antiEntropyIntervalMs: ANTI_ENTROPY_INTERVAL_MS_DEFAULT,
   handoffIntervalMs: HANDOFF_INTERVAL_MS_DEFAULT,
+  handoffOffersInFlightMax: HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT,
+  handoffKeysInFlightMax: HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT,
+  orphansPerStepMax: ORPHANS_PER_STEP_MAX_DEFAULT,
+  handoffResendTicks: HANDOFF_RESEND_TICKS_DEFAULT,
   seeds: []
 }
 
@@ -85,6 +117,18 @@ export const validateProtocolConfig = (config: ProtocolConfig, members: number):
   }
   if (!Number.isInteger(config.w) || config.w < 1 || config.w > config.n) {
     return `W must be an integer in 1..N (N=${config.n}), got ${config.w}`
+  }
+  if (!Number.isSafeInteger(config.handoffOffersInFlightMax) || config.handoffOffersInFlightMax < 1) {
+    return `handoffOffersInFlightMax must be a positive integer, got ${config.handoffOffersInFlightMax}`
+  }
+  if (!Number.isSafeInteger(config.handoffKeysInFlightMax) || config.handoffKeysInFlightMax < 1) {
+    return `handoffKeysInFlightMax must be a positive integer, got ${config.handoffKeysInFlightMax}`
+  }
+  if (!Number.isSafeInteger(config.orphansPerStepMax) || config.orphansPerStepMax < 1) {
+    return `orphansPerStepMax must be a positive integer, got ${config.orphansPerStepMax}`
+  }
+  if (!Number.isSafeInteger(config.handoffResendTicks) || config.handoffResendTicks < 1) {
+    return `handoffResendTicks must be a positive integer, got ${config.handoffResendTicks}`
   }
   if (config.replicaTimeoutMs <= 0 || config.requestTimeoutMs <= config.replicaTimeoutMs) {
     return `timeouts must satisfy 0 < replicaTimeoutMs < requestTimeoutMs`

@@ -98,7 +98,8 @@ export type NodeInput =
   | { readonly _tag: "PeerUnreachable"; readonly node: NodeId }
 
 export type AdminCommand =
-  | { readonly _tag: "Join"; readonly node: NodeId; readonly capacity?: number }
+  /** `address`: where peers reach the node (the network shell's; the simulator has none). */
+  | { readonly _tag: "Join"; readonly node: NodeId; readonly capacity?: number; readonly address?: string }
   | { readonly _tag: "Leave"; readonly node: NodeId }
 
 export type NodeEffect =

@@ -32,11 +32,19 @@ export interface MemberEntry {
   readonly capacity: number
   /** Bumped by every change to this entry; the higher version wins a reconcile. */
   readonly version: number
+  /**
+   * Where peers reach the node (`HOST:PORT`), when an interpreter has one: the network shell's
+   * nodes announce it with their join, so addresses travel with the view (4.8: "tokens travel
+   * with membership"). The simulator and the checker leave it out. Kept across status changes.
+   */
+  readonly address?: string
 }
 
 /** Every node this node has heard of, sorted by id, each once. Plain canonical data. */
 export type MembershipView = ReadonlyArray<MemberEntry>
 
+/** An address is `HOST:PORT`, short enough for a header. */
+export const MEMBER_ADDRESS_CHARS_MAX = 256
 /** Versions stay exact doubles; a real cluster changes an entry a handful of times. */
 export const MEMBER_VERSION_MAX = Number.MAX_SAFE_INTEGER
 /** How often a node gossips with one peer (paper 4.8: "every second"). */
@@ -57,7 +65,8 @@ export function isCanonicalView(view: MembershipView): boolean {
     entry.id.length > 0 && (i === 0 || compareIds(view[i - 1]!.id, entry.id) < 0) &&
     Number.isSafeInteger(entry.version) && entry.version >= 1 &&
     Number.isFinite(entry.capacity) && entry.capacity > 0 && entry.capacity <= CAPACITY_MAX &&
-    Object.hasOwn(STATUS_ORDER, entry.status))
+    Object.hasOwn(STATUS_ORDER, entry.status) &&
+    (entry.address === undefined || (entry.address.length > 0 && entry.address.length <= MEMBER_ADDRESS_CHARS_MAX)))
 }
 
 function checkView(view: MembershipView): void {
@@ -92,13 +101,16 @@ export function entryOf(view: MembershipView, id: NodeId): MemberEntry | undefin
 
 /**
  * The winner of two entries about the same node: higher version; on a tie (two admins changed
- * the entry concurrently) the later status, then the larger capacity. A total order, so the
- * maximum is the same whichever side computes it.
+ * the entry concurrently) the later status, then the larger capacity, then the address (a known
+ * one over none, then the larger string). A total order, so the maximum is the same whichever
+ * side computes it.
  */
 function newer(a: MemberEntry, b: MemberEntry): MemberEntry {
   if (a.version !== b.version) return a.version > b.version ? a : b
   if (a.status !== b.status) return STATUS_ORDER[a.status] > STATUS_ORDER[b.status] ? a : b
-  return a.capacity >= b.capacity ? a : b
+  if (a.capacity !== b.capacity) return a.capacity > b.capacity ? a : b
+  if (a.address === b.address || b.address === undefined) return a
+  return a.address === undefined || b.address > a.address ? b : a
 }
 
 /**
@@ -131,25 +143,42 @@ export function reconcile(a: MembershipView, b: MembershipView): MembershipView 
 }
 
 /** The view with one entry replaced (or added), its version one above the one it replaces. */
-function withEntry(view: MembershipView, id: NodeId, status: MemberStatus, capacity: number): MembershipView {
+function withEntry(view: MembershipView, id: NodeId, status: MemberStatus, capacity: number, address: string | undefined): MembershipView {
   const old = entryOf(view, id)
   const version = (old?.version ?? 0) + 1
   assert(version <= MEMBER_VERSION_MAX, "entry version overflow")
-  return reconcile(view, [{ id, status, capacity, version }])
+  return reconcile(view, [address === undefined ? { id, status, capacity, version } : { id, status, capacity, version, address }])
 }
 
 /**
- * Admin command: announce `nodeId` as joining with a ring weight. It owns no range yet; it turns
- * member (completeJoin) once it has received its ranges. A no-op for a node already in the
- * cluster; a node that "left" may join again (its entry's version moves past the tombstone's).
+ * Admin command: announce `nodeId` as joining with a ring weight (and, in a real cluster, the
+ * address peers reach it at). It owns no range yet; it turns member (completeJoin) once it has
+ * received its ranges. A no-op for a node already in the cluster, except that a new address
+ * replaces the old one; a node that "left" may join again (its entry's version moves past the
+ * tombstone's).
  */
-export function join(view: MembershipView, nodeId: NodeId, capacity: number = CAPACITY_DEFAULT): MembershipView {
+export function join(view: MembershipView, nodeId: NodeId, capacity: number = CAPACITY_DEFAULT, address?: string): MembershipView {
   checkView(view)
   assert(nodeId.length > 0, "empty node id")
   assert(Number.isFinite(capacity) && capacity > 0 && capacity <= CAPACITY_MAX, `capacity ${capacity} outside (0, ${CAPACITY_MAX}]`)
+  assert(address === undefined || (address.length > 0 && address.length <= MEMBER_ADDRESS_CHARS_MAX), "address empty or too long")
   const old = entryOf(view, nodeId)
-  if (old !== undefined && old.status !== "left") return view
-  return withEntry(view, nodeId, "joining", capacity)
+  if (old !== undefined && old.status !== "left") {
+    // Already in the cluster: nothing changes but a new address (a node restarted elsewhere).
+    if (address === undefined || address === old.address) return view
+    return withEntry(view, nodeId, old.status, old.capacity, address)
+  }
+  return withEntry(view, nodeId, "joining", capacity, address ?? old?.address)
+}
+
+/**
+ * The first member of a new cluster (a network node that finds no running seed): a view holding
+ * only `nodeId`, a member at version 1, with its address. Nothing to move: nobody held anything.
+ */
+export function foundingView(nodeId: NodeId, capacity: number = CAPACITY_DEFAULT, address?: string): MembershipView {
+  const view: MembershipView = [address === undefined ? { id: nodeId, status: "member", capacity, version: 1 } : { id: nodeId, status: "member", capacity, version: 1, address }]
+  checkView(view)
+  return view
 }
 
 /** The joining node itself, once every range of its transfer plan is confirmed: it takes its ranges. */
@@ -157,7 +186,7 @@ export function completeJoin(view: MembershipView, nodeId: NodeId): MembershipVi
   checkView(view)
   const old = entryOf(view, nodeId)
   if (old?.status !== "joining") return view
-  return withEntry(view, nodeId, "member", old.capacity)
+  return withEntry(view, nodeId, "member", old.capacity, old.address)
 }
 
 /**
@@ -169,7 +198,7 @@ export function leave(view: MembershipView, nodeId: NodeId): MembershipView {
   checkView(view)
   const old = entryOf(view, nodeId)
   if (old === undefined || (old.status !== "joining" && old.status !== "member")) return view
-  return withEntry(view, nodeId, "leaving", old.capacity)
+  return withEntry(view, nodeId, "leaving", old.capacity, old.address)
 }
 
 /**
@@ -180,7 +209,7 @@ export function completeLeave(view: MembershipView, nodeId: NodeId): MembershipV
   checkView(view)
   const old = entryOf(view, nodeId)
   if (old?.status !== "leaving") return view
-  return withEntry(view, nodeId, "left", old.capacity)
+  return withEntry(view, nodeId, "left", old.capacity, old.address)
 }
 
 const ownsRanges = (status: MemberStatus): boolean => status === "member" || status === "leaving"
@@ -228,7 +257,10 @@ export function viewDigest(view: MembershipView): string {
   const memo = digestMemo.get(view)
   if (memo !== undefined) return memo
   checkView(view)
-  const digest = md5Hex(JSON.stringify(view.map((entry) => [entry.id, entry.status, entry.capacity, entry.version])))
+  // An address is digested only where there is one: views without addresses (the simulator's,
+  // the checker's) keep the digests they always had.
+  const digest = md5Hex(JSON.stringify(view.map((entry) =>
+    entry.address === undefined ? [entry.id, entry.status, entry.capacity, entry.version] : [entry.id, entry.status, entry.capacity, entry.version, entry.address])))
   digestMemo.set(view, digest)
   return digest
 }
@@ -331,7 +363,8 @@ const MemberEntrySchema = Schema.Struct({
   id: Schema.String,
   status: Schema.Literals(["joining", "member", "leaving", "left"]),
   capacity: Schema.Finite,
-  version: Schema.Int
+  version: Schema.Int,
+  address: Schema.optionalKey(Schema.String)
 })
 
 /** A canonical view. */

@@ -494,6 +494,21 @@ export function bucketEntries(tree: MerkleTree, bucket: number): ReadonlyArray<K
   return leaf.keys.map((key, i) => ({ key, hash: keyVersionHash(key, leaf.sets[i]) }))
 }
 
+/** Every key the tree holds, bucket by bucket (each bucket's keys sorted): no scan of the store. */
+export function treeKeys(tree: MerkleTree): ReadonlyArray<string> {
+  const keys: Array<string> = []
+  const walk = (node: Subtree | undefined): void => {
+    if (node === undefined) return
+    if (node._tag === "Leaf") {
+      for (const key of node.keys) keys.push(key)
+      return
+    }
+    for (const child of node.children) walk(child)
+  }
+  walk(tree.root)
+  return keys
+}
+
 /** The set the tree holds for a key, undefined when none. */
 function leafSetOfKey(tree: MerkleTree, bucket: number, key: string): VersionSet | undefined {
   const leaf = nodeAt(tree, tree.shape.depth, bucket)

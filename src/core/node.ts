@@ -10,8 +10,8 @@ import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
 import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
 import type { PeerMessage } from "./messages.ts"
 import { preferenceList, type NodeId, type Ring } from "./ring.ts"
-import { ringOf, targetRingOf } from "./membership.ts"
-import { buildTrees, completeMembershipChange, handOffOrphans, plannedOffersAfterRestart, startingView } from "./ownership.ts"
+import { ringOf, targetRingOf, type MembershipView } from "./membership.ts"
+import { buildTrees, completeMembershipChange, handOffOrphans, passOnOrphans, plannedOffersAfterRestart, startingView } from "./ownership.ts"
 import { adminCommand, gossipTick, receiveGossip } from "./gossip.ts"
 import { antiEntropyTick, receiveAntiEntropy } from "./antientropy.ts"
 import { handoffAcknowledged, handoffBatchDurable, handoffPulled, handoffRecorded, handoffTick, receiveHandoff, sendPendingOffers } from "./handoff.ts"
@@ -27,10 +27,11 @@ export interface StepResult {
 /**
  * A node as it comes up from its disk: durable state kept, volatile state empty. `bootstrap` is
  * the ring of the cluster as configured; once the node has persisted a membership view, that
- * view (reconciled by gossip since) decides the ring instead.
+ * view (reconciled by gossip since) decides the ring instead. `learned`: a view the interpreter
+ * got from a seed before starting (the network shell), merged into the persisted one.
  */
-export const recover = (id: NodeId, config: ProtocolConfig, bootstrap: Ring, durable: DurableState): NodeState => {
-  const membership = startingView(durable.membership, bootstrap)
+export const recover = (id: NodeId, config: ProtocolConfig, bootstrap: Ring, durable: DurableState, learned?: MembershipView): NodeState => {
+  const membership = startingView(durable.membership, bootstrap, learned)
   const ring = ringOf(membership, bootstrap.config)
   return {
     id,
@@ -59,7 +60,8 @@ const volatileOf = (durable: DurableState) => ({
   waiters: [],
   nextToken: 0,
   nextOp: 0,
-  antiEntropyNext: 0
+  antiEntropyNext: 0,
+  orphans: []
 })
 
 /** The durable part of a node's state, as its disk holds it once every persist completed. */
@@ -104,7 +106,7 @@ const timerFired = (state: NodeState, timer: Timer, pick: number, now: number, o
       return forwardTimedOut(state, timer.op, now, out)
     case "HintScan":
       scanHints(state, out)
-      return state
+      return passOnOrphans(state, out)
     case "Probe":
       probe(state, out)
       return state
@@ -114,8 +116,7 @@ const timerFired = (state: NodeState, timer: Timer, pick: number, now: number, o
     case "AntiEntropy":
       return antiEntropyTick(state, pick, out)
     case "Handoff":
-      handoffTick(state, out)
-      return state
+      return handoffTick(state, out)
   }
 }
 
@@ -130,8 +131,7 @@ const start = (state: NodeState, epochFloor: number, out: Out): NodeState => {
   // Whatever the previous incarnation left unfinished: keys it no longer replicates, the
   // hand-overs of a pending join or leave, and its own join or leave if that can now complete.
   let resumed = handOffOrphans(next, out)
-  resumed = { ...resumed, offers: plannedOffersAfterRestart(resumed) }
-  sendPendingOffers(resumed, out)
+  resumed = sendPendingOffers({ ...resumed, offers: plannedOffersAfterRestart(resumed) }, out)
   return completeMembershipChange(resumed, out)
 }
 

@@ -94,6 +94,12 @@ export interface Offer {
   readonly range: KeyRange
   readonly to: NodeId
   readonly confirmed: boolean
+  /** Sent since it was planned (at most handoffOffersInFlightMax unconfirmed offers are). */
+  readonly sent: boolean
+  /** Hand-over timer firings since it was last sent, unconfirmed (resent at handoffResendTicks). */
+  readonly idleTicks: number
+  /** Keys it carried when last sent (counted against handoffKeysInFlightMax while unconfirmed). */
+  readonly keys: number
 }
 
 export interface NodeState {
@@ -146,6 +152,12 @@ export interface NodeState {
    * replicates more ranges than one round compares (ANTI_ENTROPY_RANGES_PER_ROUND_MAX); 0 otherwise.
    */
   readonly antiEntropyNext: number
+  /**
+   * Keys in the store this node no longer replicates and has not yet passed on as hints, sorted
+   * (at most orphansPerStepMax go per step; the hint scan takes the next). Empty in the
+   * simulator and the checker, whose default passes them all on at once.
+   */
+  readonly orphans: ReadonlyArray<string>
 }
 
 /** The buffer a step writes its effects into (Stateright's `Out`, etcd's `Ready`). */

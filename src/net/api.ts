@@ -12,7 +12,11 @@ import type { LogLevel, NodeDriver, RequestOutcome } from "./driver.ts"
 import type { NodeOptions } from "./options.ts"
 import type { Timings } from "./timings.ts"
 import type { PeerLinks } from "./transport.ts"
-import { decodeLine, HEADER_CLUSTER, HEADER_FROM, LineSplitter, PEER_PATH, PEER_PROTOCOL } from "./wire.ts"
+import { decodeLine, HEADER_AUTH, HEADER_NONCE, LineSplitter, PEER_PATH, PEER_PROTOCOL } from "./wire.ts"
+import type { PeerAdmission } from "./admission.ts"
+import type { RingStatusView } from "./ring-status.ts"
+import { handleJoin, handleLeave } from "./admin.ts"
+import { signAnswer } from "./secret.ts"
 import type { Socket as NetSocket } from "node:net"
 
 /** Keys are UTF-8 strings of at most this many bytes. */
@@ -41,6 +45,10 @@ export interface NodeHandle {
   readonly links: PeerLinks
   readonly timings: Timings
   readonly fingerprint: string
+  /** Who may open a peer stream (the handshake's checks). */
+  readonly admission: PeerAdmission
+  /** The ring for operators: view, shares, hand-overs, hints per node. */
+  readonly ringStatus: RingStatusView
   /** Raw sockets of incoming peer streams, closed first at shutdown. */
   readonly incomingPeers: Set<NetSocket>
   readonly log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
@@ -276,22 +284,37 @@ const handleWrite = (handle: NodeHandle, kind: "Put" | "Delete") => (request: Ht
     return yield* coordinate(handle, { _tag: "Delete", id, key, context, ...quorum })
   })
 
-/** The node's view: members and what its failure detector believes, ring share, counts. */
+/**
+ * The node's view: members and what its failure detector believes, the membership view with each
+ * node's status, address and ring share, hand-overs in progress, hints per node, counts.
+ */
 export const statusOf = (handle: NodeHandle) => {
   const status = handle.driver.status()
-  const ring = handle.driver.nodeState.ring
+  const state = handle.driver.nodeState
+  const ring = state.ring
   const links = new Map(handle.links.status().map((link) => [link.peer, link]))
+  const operator = handle.ringStatus.of(state)
+  const listed = handle.options.mode._tag === "Fixed"
+    ? handle.options.members.map((member) => ({ id: member.id, address: `${member.host}:${member.port}`, status: "member" as const }))
+    : operator.view.filter((entry) => entry.status !== "left").map((entry) => ({ id: entry.id, address: entry.address ?? links.get(entry.id)?.address ?? "", status: entry.status }))
+  const detector = (id: string) => (id === status.id ? "up" : status.down.includes(id) ? "down" : "up")
   return {
     node: status.id,
+    cluster: handle.admission.clusterName,
     epoch: status.epoch,
     ready: status.ready,
     draining: handle.draining,
-    members: handle.options.members.map((member) => ({
-      id: member.id,
-      address: `${member.host}:${member.port}`,
-      state: member.id === status.id ? "up" : status.down.includes(member.id) ? "down" : "up",
+    members: listed.map((member) => ({
+      ...member,
+      state: detector(member.id),
       ...(member.id === status.id ? { self: true } : { link: links.get(member.id)?.state ?? "idle" })
     })),
+    view: operator.view.map((entry) => ({ ...entry, state: detector(entry.id) })),
+    /** The membership view as the core holds it (what a joining node learns from a seed). */
+    membership: state.membership,
+    handovers: operator.handovers,
+    hintsByNode: operator.hintsByNode,
+    leave: operator.leave,
     // What a client needs to compute preference lists with the core's own ring (src/client/):
     // the serving ring's configuration and its members with their capacities.
     ring: {
@@ -302,10 +325,10 @@ export const statusOf = (handle: NodeHandle) => {
       tokens: ring.tokens.filter((token) => token.owner === status.id).length,
       tokensTotal: ring.tokens.length
     },
-    n: handle.options.config.n,
-    r: handle.options.config.r,
-    w: handle.options.config.w,
-    clock: handle.options.config.versions.mode,
+    n: state.config.n,
+    r: state.config.r,
+    w: state.config.w,
+    clock: state.config.versions.mode,
     keys: status.keys,
     hints: status.hints,
     requestsInFlight: status.requestsInFlight,
@@ -336,18 +359,19 @@ const handleLocal = (handle: NodeHandle) => (request: HttpServerRequest.HttpServ
 
 const handlePeer = (handle: NodeHandle) => (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
-    const from = request.headers[HEADER_FROM] ?? ""
     const protocol = request.headers["upgrade"] ?? ""
     if (protocol !== PEER_PROTOCOL) return json(426, { error: `upgrade to ${PEER_PROTOCOL} required` }, { upgrade: PEER_PROTOCOL })
-    if (from === handle.options.id || !handle.options.members.some((member) => member.id === from)) {
-      handle.log("Warning", "refused a peer connection from an unknown node", { from })
-      return json(403, { error: `${JSON.stringify(from)} is not a member of this cluster` }, {})
+    const admission = handle.admission.admit(request.headers, handle.driver.nodeState.membership)
+    if (admission._tag === "Refused") {
+      if (handle.admission.shouldLog(admission)) handle.log("Error", admission.log, { from: admission.from, reason: admission.reason })
+      return json(admission.status, { error: admission.reason }, {})
     }
-    if (request.headers[HEADER_CLUSTER] !== handle.fingerprint) {
-      handle.log("Error", "refused a peer whose cluster configuration differs (members, ring or N)", { from })
-      return json(409, { error: `cluster configuration differs from ${handle.options.id}'s (check --peers and --n on every node)` }, {})
-    }
-    const socket = yield* request.upgradeWith({})
+    const from = admission.from
+    // The way back to a node the view does not place yet (a joining node's first gossip).
+    if (admission.address !== undefined && !handle.links.knows(from)) handle.links.setAddress({ id: from, ...admission.address })
+    const nonce = request.headers[HEADER_NONCE]
+    const answer = handle.options.secret !== undefined && nonce !== undefined ? { [HEADER_AUTH]: signAnswer(handle.options.secret, nonce, handle.options.id) } : {}
+    const socket = yield* request.upgradeWith({ headers: answer })
     const raw = NodeHttpServerRequest.toIncomingMessage(request).socket as NetSocket
     handle.incomingPeers.add(raw)
     handle.links.peerAlive(from)
@@ -420,6 +444,8 @@ export const routes = (handle: NodeHandle) =>
     yield* router.add("PUT", "/kv/*", guarded(handle, handleWrite(handle, "Put")))
     yield* router.add("DELETE", "/kv/*", guarded(handle, handleWrite(handle, "Delete")))
     yield* router.add("GET", "/local/*", guarded(handle, handleLocal(handle)))
+    yield* router.add("POST", "/admin/join", guarded(handle, handleJoin(handle)))
+    yield* router.add("POST", "/admin/leave", guarded(handle, handleLeave(handle)))
     yield* router.add("GET", "/status", guarded(handle, () => Effect.succeed(json(200, statusOf(handle), { [HEADER_COORDINATOR]: handle.options.id, [HEADER_NODES]: "" }))))
     // A peer stream lasts as long as the connection: not a request shutdown waits for.
     yield* router.add("GET", PEER_PATH, guarded(handle, handlePeer(handle), false))

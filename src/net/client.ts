@@ -59,3 +59,10 @@ export const deleteKey = (base: string, key: string, context: string, w?: number
   send(base, HttpClientRequest.delete(url(base, keyPath(key), { w })).pipe(HttpClientRequest.bodyJsonUnsafe({ context })))
 
 export const getStatus = (base: string) => send(base, HttpClientRequest.get(url(base, "/status")))
+
+/** `POST /admin/join` or `/admin/leave` (src/net/admin.ts). */
+export const postAdmin = (
+  base: string,
+  change: "join" | "leave",
+  body: { readonly node: string; readonly capacity?: number; readonly address?: string; readonly dryRun?: boolean }
+) => send(base, HttpClientRequest.post(url(base, `/admin/${change}`)).pipe(HttpClientRequest.bodyJsonUnsafe(body)))

@@ -27,6 +27,32 @@ const decodeLinks = Schema.decodeUnknownResult(Schema.Struct({
 }))
 /** How long `waitConnected` waits for every node to see every other. */
 export const CONNECT_WAIT_MS = 15_000
+/** How long `waitMembers` waits for every join to complete. */
+export const JOIN_WAIT_MS = 60_000
+/** What `waitMembers` reads of a node's `GET /status`: its membership view. */
+const decodeView = Schema.decodeUnknownResult(Schema.Struct({
+  view: Schema.Array(Schema.Struct({ id: Schema.String, status: Schema.String }))
+}))
+
+/** For each node, the ids its view does not show as members (or shows something else pending). */
+export const membersMissing = async (nodes: ReadonlyArray<{ readonly id: string; readonly url: string }>, ids: ReadonlyArray<string>): Promise<ReadonlyArray<string>> => {
+  const missing: Array<string> = []
+  await Promise.all(nodes.map(async (node) => {
+    try {
+      const response = await fetch(`${node.url}/status`, { signal: AbortSignal.timeout(5_000) })
+      const decoded = decodeView(await response.json())
+      if (Result.isFailure(decoded)) throw new Error(`not a node status: ${decoded.failure.message.slice(0, 200)}`)
+      const statuses = new Map(decoded.success.view.map((entry) => [entry.id, entry.status]))
+      for (const id of ids) if (statuses.get(id) !== "member") missing.push(`${node.id} sees ${id} ${statuses.get(id) ?? "absent"}`)
+      for (const entry of decoded.success.view) if (entry.status === "joining" || entry.status === "leaving") {
+        if (!ids.includes(entry.id)) missing.push(`${node.id} sees ${entry.id} ${entry.status}`)
+      }
+    } catch (error) {
+      missing.push(`${node.id} (no status: ${(error as Error).message})`)
+    }
+  }))
+  return missing.sort()
+}
 /** Lines of a node's stderr kept in memory for diagnostics. */
 const STDERR_LINES_KEPT = 300
 
@@ -49,6 +75,13 @@ export interface ClusterOptions {
   readonly logToFiles?: boolean
   /** Flags for the Node binary of every node (e.g. --cpu-prof). */
   readonly nodeArgs?: ReadonlyArray<string>
+  /**
+   * How the nodes find each other: "peers" (default) gives each the whole member list; "seeds"
+   * gives each only n1's address, so n1 founds the cluster and the others join it by gossip.
+   */
+  readonly membership?: "peers" | "seeds"
+  /** The cluster secret file every node is given (--secret-file). */
+  readonly secretFile?: string | undefined
 }
 
 export interface NodeExit {
@@ -168,9 +201,11 @@ export class LocalCluster {
     const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(",")
     mkdirSync(options.dataDir, { recursive: true })
     if (options.recordDir !== undefined) mkdirSync(options.recordDir, { recursive: true })
+    const seeds = options.membership === "seeds"
     const nodes = ids.map((id, i) => {
       const args = [
-        "--peers", peers,
+        ...(seeds ? ["--seeds", `127.0.0.1:${ports[0]}`] : ["--peers", peers]),
+        ...(options.secretFile === undefined ? [] : ["--secret-file", options.secretFile]),
         "--n", String(options.n ?? 3), "--r", String(options.r ?? 2), "--w", String(options.w ?? 2),
         ...(options.recordDir === undefined ? [] : ["--record", join(options.recordDir, `${id}.trace.json`)]),
         ...(options.extraArgs ?? [])
@@ -210,6 +245,19 @@ export class LocalCluster {
       }))
       if (missing.length === 0 || Date.now() >= deadline) return missing.sort()
       await new Promise((done) => setTimeout(done, 100))
+    }
+  }
+
+  /**
+   * Waits until every running node's view shows each of `ids` as a member (joins complete) and
+   * nothing else pending. Resolves with what is still missing when `timeoutMs` runs out.
+   */
+  async waitMembers(ids: ReadonlyArray<string> = this.nodes.map((node) => node.id), timeoutMs = JOIN_WAIT_MS): Promise<ReadonlyArray<string>> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const missing = await membersMissing(this.nodes.filter((node) => node.running), ids)
+      if (missing.length === 0 || Date.now() >= deadline) return missing
+      await new Promise((done) => setTimeout(done, 200))
     }
   }
 

@@ -11,10 +11,11 @@
 // It makes no protocol decision: what to store, send or answer is the core's.
 import { durableOf, recover, step, counts } from "../core/node.ts"
 import type { ProtocolConfig } from "../core/config.ts"
-import { timerKey, type ClientReply, type ClientRequest, type ClientRequestId, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
+import { timerKey, type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
 import type { PeerMessage } from "../core/messages.ts"
 import type { NodeId, Ring } from "../core/ring.ts"
 import type { NodeState } from "../core/state.ts"
+import type { MembershipView } from "../core/membership.ts"
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
@@ -79,6 +80,8 @@ export interface DriverIo {
   readonly onFatal: (message: string) => void
   /** Where the time goes: core steps, replies, sends, commits (GET /status). */
   readonly timings?: Timings
+  /** The membership view changed (gossip, a join or leave): the shell updates its address book. */
+  readonly onMembership?: (view: MembershipView) => void
 }
 
 export interface RequestOutcome {
@@ -146,7 +149,9 @@ export class NodeDriver {
     config: ProtocolConfig,
     ring: Ring,
     private readonly io: DriverIo,
-    epochFloor: number
+    epochFloor: number,
+    /** A view learned from a seed before starting (src/net/discovery.ts), merged into the disk's. */
+    learned?: MembershipView
   ) {
     this.replyWaitMs = config.requestTimeoutMs * REPLY_WAIT_TIMEOUTS_MAX
     const journal = io.journal
@@ -154,7 +159,8 @@ export class NodeDriver {
       if (journal.continued) journal.step(io.now(), { _tag: io.storage.created ? "DiskLoss" : "Crash" })
       journal.step(io.now(), { _tag: "Recover" })
     }
-    this.state = recover(id, config, ring, io.storage.load())
+    this.state = recover(id, config, ring, io.storage.load(), learned)
+    io.onMembership?.(this.state.membership)
     this.feed({ _tag: "Start", epochFloor })
   }
 
@@ -222,6 +228,11 @@ export class NodeDriver {
   /** The transport could not reach `peer` (refused, closed): the core's failure detector hears it. */
   peerUnreachable(peer: NodeId): void {
     this.feed({ _tag: "PeerUnreachable", node: peer })
+  }
+
+  /** An operator's join or leave (section 4.8), applied by the core and spread by gossip. */
+  admin(command: AdminCommand): void {
+    this.feed({ _tag: "Admin", command })
   }
 
   get requestsInFlight(): number {
@@ -313,8 +324,10 @@ export class NodeDriver {
       if (input._tag === "Client") this.failClient(input.request)
       return
     }
+    const viewBefore = this.state.membership
     this.state = result.state
     for (const effect of result.effects) this.perform(effect, now, input)
+    if (this.state.membership !== viewBefore) this.io.onMembership?.(this.state.membership)
     if (this.state.ready && this.readyWaiters.length > 0) {
       const waiters = this.readyWaiters
       this.readyWaiters = []

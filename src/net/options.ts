@@ -1,13 +1,33 @@
-// What a node process is told at start: its id, its address, every member's id and address (a
-// fixed membership until gossip lands), the protocol's knobs and where its disk is. Parsed once,
-// validated with a message that names the problem.
+// What a node process is told at start: its id, its address, how it finds its cluster (every
+// member's id and address with --peers, a fixed membership; or seeds to learn it from and gossip
+// with), the cluster secret, the protocol's knobs and where its disk is. Parsed once, validated
+// with a message that names the problem.
 import { createHash } from "node:crypto"
 import { defaultProtocolConfig, validateProtocolConfig, type ProtocolConfig } from "../core/config.ts"
 import type { ClockMode } from "../core/versions.ts"
 import { RING_CONFIG_DEFAULT, type NodeId, type RingConfig } from "../core/ring.ts"
+import type { ClusterSecret } from "./secret.ts"
 
 /** The network shell's anti-entropy interval (the simulator keeps the protocol default). */
 export const SHELL_ANTI_ENTROPY_INTERVAL_MS = 500
+/**
+ * Ranges a node sends at once when the ring changes, and the keys they may carry. A join on the
+ * 1,024-partition ring moves hundreds of ranges; at 100,000 1-KiB keys each holds a few hundred
+ * keys, so about 1,024 keys (1 MiB) in flight keep the link busy without a backlog that delays
+ * foreground messages, while empty ranges (a new cluster) all go at once.
+ */
+export const SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX = 256
+export const SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX = 1_024
+/**
+ * Keys a node no longer replicates after a ring change, passed on as hints per step (then per
+ * hint scan, every second). A join on 100,000 1-KiB keys leaves each old owner ~40,000 such keys,
+ * three hints each: all in one step stalled the node for seconds (`npm run bench -- join`).
+ */
+export const SHELL_ORPHANS_PER_STEP_MAX = 512
+/** Hand-over timer firings (1 s each) an offer in flight waits for its confirmation before it is resent. */
+export const SHELL_HANDOFF_RESEND_TICKS = 3
+/** Where the client API listens unless --listen says otherwise: this machine only. */
+export const LISTEN_DEFAULT = "127.0.0.1"
 
 /** Node ids are short names that fit a header and a file name: `n1`, `db-3`, `east.2`. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -26,16 +46,36 @@ export type SyncMode = "full" | "normal"
 /** Where SQLite commits run: on the node's thread, or on a writer thread (see src/net/sqlite.ts). */
 export type WriterMode = "inline" | "worker"
 
+/** How a node finds its cluster: a fixed list, or seeds and gossip (README "Membership"). */
+export type MembershipMode =
+  | { readonly _tag: "Fixed" }
+  /** `standby`: learn the cluster and wait for `dynamo admin join ID` instead of joining. */
+  | {
+    readonly _tag: "Seeds"
+    readonly seeds: ReadonlyArray<{ readonly host: string; readonly port: number }>
+    readonly standby: boolean
+    /** How long a node that must learn its cluster waits for a seed before it gives up. */
+    readonly waitMs: number
+  }
+
 export interface NodeOptions {
   readonly id: NodeId
+  /** The address peers reach this node at (advertised in the membership view). */
   readonly host: string
+  /** The address the node's port is bound to (client API and peer endpoint). */
+  readonly listen: string
   /** 0 picks a free port; the ready line names the one bound. */
   readonly port: number
   /** A directory, or MEMORY_DATA. */
   readonly data: string
-  /** Every member, this node included, sorted by id. */
+  /** Fixed membership: every member, this node included, sorted by id. Seeds: empty. */
   readonly members: ReadonlyArray<PeerAddress>
+  readonly mode: MembershipMode
+  /** Peers must prove they know it (src/net/secret.ts); without one, any process may connect. */
+  readonly secret: ClusterSecret | undefined
   readonly config: ProtocolConfig
+  /** --n was given: with seeds, a cluster whose N differs is refused rather than adopted. */
+  readonly nGiven: boolean
   readonly ring: RingConfig
   readonly sync: SyncMode
   readonly writer: WriterMode
@@ -77,10 +117,14 @@ export const membersOf = (
 export interface NodeFlags {
   readonly id: string
   readonly host: string
+  readonly listen?: string | undefined
+  readonly mode?: MembershipMode | undefined
+  readonly secret?: ClusterSecret | undefined
   readonly port: number
   readonly data: string
   readonly peers: string
   readonly n: number
+  readonly nGiven?: boolean | undefined
   readonly r: number
   readonly w: number
   readonly sync: SyncMode
@@ -97,34 +141,51 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
   if (!NODE_ID_PATTERN.test(flags.id)) return `--id "${flags.id}" is not a valid node id (letters, digits, . _ -, at most 64)`
   if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) return `--port must be in 0..65535, got ${flags.port}`
   if (flags.data.trim() === "") return `--data must name a directory (or ${MEMORY_DATA})`
-  const peers = parsePeers(flags.peers)
-  if (typeof peers === "string") return `--peers: ${peers}`
-  const members = membersOf({ id: flags.id, host: flags.host, port: flags.port }, peers)
-  if (typeof members === "string") return members
+  const mode: MembershipMode = flags.mode ?? { _tag: "Fixed" }
+  let members: ReadonlyArray<PeerAddress> = []
+  if (mode._tag === "Fixed") {
+    const peers = parsePeers(flags.peers)
+    if (typeof peers === "string") return `--peers: ${peers}`
+    const listed = membersOf({ id: flags.id, host: flags.host, port: flags.port }, peers)
+    if (typeof listed === "string") return listed
+    members = listed
+  } else if (flags.port === 0) {
+    return "--seeds needs a fixed --port: the node announces its address to the cluster"
+  }
   const config: ProtocolConfig = {
     ...defaultProtocolConfig,
     n: flags.n,
     r: flags.r,
     w: flags.w,
     versions: { ...defaultProtocolConfig.versions, mode: flags.clock ?? defaultProtocolConfig.versions.mode },
-    // Every configured member is a seed: membership is fixed by --peers, and gossip with any of
-    // them keeps the views reconciled (section 4.8).
+    // With --peers every configured member is a seed: gossip with any of them keeps the views
+    // reconciled (section 4.8). With --seeds, the seeds' ids are learned at start (src/net/node.ts).
     seeds: members.map((member) => member.id),
     // A node here replicates hundreds of ranges (1,024 partitions), 64 per anti-entropy round:
     // rounds every 500 ms keep a full pass over them to a few seconds, in steps of a few ms.
     antiEntropyIntervalMs: SHELL_ANTI_ENTROPY_INTERVAL_MS,
+    handoffOffersInFlightMax: SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX,
+    handoffKeysInFlightMax: SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX,
+    orphansPerStepMax: SHELL_ORPHANS_PER_STEP_MAX,
+    handoffResendTicks: SHELL_HANDOFF_RESEND_TICKS,
     ...(flags.replicaTimeoutMs === undefined ? {} : { replicaTimeoutMs: flags.replicaTimeoutMs }),
     ...(flags.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: flags.requestTimeoutMs })
   }
-  const invalid = validateProtocolConfig(config, members.length)
+  // A cluster grown from seeds starts with one node: N may exceed the members for a while
+  // (preference lists then hold every node; writes needing W nodes wait for them).
+  const invalid = validateProtocolConfig(config, mode._tag === "Fixed" ? members.length : Number.MAX_SAFE_INTEGER)
   if (invalid !== undefined) return invalid
   return {
     id: flags.id,
     host: flags.host,
+    listen: flags.listen ?? flags.host,
     port: flags.port,
     data: flags.data,
     members,
+    mode,
+    secret: flags.secret,
     config,
+    nGiven: flags.nGiven ?? true,
     ring: RING_CONFIG_DEFAULT,
     sync: flags.sync,
     writer: flags.writer ?? "inline",
@@ -134,14 +195,15 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
 
 /**
  * What every member must agree on to compute the same preference lists and merge the same
- * versions: the member ids, the ring's strategy, N and the clock mode. Peers exchange it when
- * they connect and refuse a mismatch, so a node started with a different --peers list, --n or
- * --clock is caught at once rather than misrouting keys or mixing version formats.
+ * versions: the member ids (with --peers; with seeds they travel in the view), the ring's
+ * strategy, N and the clock mode. Peers exchange it when they connect and refuse a mismatch, so a
+ * node started with a different --peers list, --n or --clock is caught at once rather than
+ * misrouting keys or mixing version formats.
  */
-export const clusterFingerprint = (options: Pick<NodeOptions, "members" | "ring" | "config">): string =>
+export const clusterFingerprint = (options: Pick<NodeOptions, "members" | "ring" | "config" | "mode">): string =>
   createHash("sha256")
     .update(JSON.stringify({
-      members: options.members.map((member) => member.id),
+      members: options.mode._tag === "Fixed" ? options.members.map((member) => member.id) : "gossip",
       ring: options.ring,
       n: options.config.n,
       clock: options.config.versions.mode

@@ -3,12 +3,18 @@
 // one write per peer at the end of the tick. The network may lose messages and the protocol
 // copes, so a link never blocks the node: while a peer is unreachable its messages are dropped,
 // and a connection whose peer stopped reading (SIGSTOP) keeps at most a bounded backlog.
+// Addresses come from --peers, from the membership view (a joining node announces its own), or
+// from a peer's handshake (the way back to a node the view does not name yet). With a cluster
+// secret, the handshake carries a proof (src/net/secret.ts) and the peer must answer with one.
 import { connect, type Socket } from "node:net"
 import type { PeerMessage } from "../core/messages.ts"
 import type { NodeId } from "../core/ring.ts"
 import type { PeerAddress } from "./options.ts"
+import { HandshakeVerifier, newNonce, signClaim, type ClusterSecret } from "./secret.ts"
 import type { Timings } from "./timings.ts"
-import { encodeLine, HEADER_CLUSTER, HEADER_FROM, PEER_PATH, PEER_PROTOCOL } from "./wire.ts"
+import {
+  encodeLine, HEADER_ADDRESS, HEADER_AUTH, HEADER_CLUSTER, HEADER_CLUSTER_NAME, HEADER_FROM, HEADER_NONCE, HEADER_TIME, HEADER_TO, PEER_PATH, PEER_PROTOCOL
+} from "./wire.ts"
 
 /** Bytes queued while a connection opens; past it, messages are dropped. */
 export const CONNECTING_QUEUE_BYTES_MAX = 4 * 1024 * 1024
@@ -33,7 +39,7 @@ type LinkState =
   | { readonly _tag: "Open"; readonly socket: Socket }
 
 interface Link {
-  readonly peer: PeerAddress
+  peer: PeerAddress
   state: LinkState
   /** Lines emitted this tick, written at flush. */
   outbox: Array<string>
@@ -46,8 +52,18 @@ interface Link {
 
 export interface LinkStatus {
   readonly peer: NodeId
+  readonly address: string
   readonly state: "idle" | "connecting" | "open"
   readonly dropped: number
+}
+
+/** Who this node is to its peers: its id, the address it announces, its cluster and secret. */
+export interface LinkIdentity {
+  readonly self: NodeId
+  readonly address: string
+  readonly clusterName: string
+  readonly fingerprint: string
+  readonly secret: ClusterSecret | undefined
 }
 
 export class PeerLinks {
@@ -56,18 +72,42 @@ export class PeerLinks {
   private closed = false
   private droppedTotal = 0
 
+  private readonly self: NodeId
+  private readonly verifier: HandshakeVerifier | undefined
+
   constructor(
-    private readonly self: NodeId,
+    private readonly identity: LinkIdentity,
     peers: ReadonlyArray<PeerAddress>,
-    private readonly fingerprint: string,
     private readonly onEvent: (event: LinkEvent) => void,
     private readonly now: () => number = Date.now,
     private readonly timings?: Timings
   ) {
-    for (const peer of peers) {
-      if (peer.id === self) continue
+    this.self = identity.self
+    this.verifier = identity.secret === undefined ? undefined : new HandshakeVerifier(identity.secret)
+    for (const peer of peers) this.setAddress(peer)
+  }
+
+  /**
+   * Where `peer.id` is reached from now on (a view entry, a handshake). A changed address closes
+   * the link to the old one; the next message connects to the new one.
+   */
+  setAddress(peer: PeerAddress): void {
+    if (peer.id === this.self || this.closed) return
+    const link = this.links.get(peer.id)
+    if (link === undefined) {
       this.links.set(peer.id, { peer, state: { _tag: "Idle", retryAt: 0 }, outbox: [], backoffMs: RECONNECT_BACKOFF_MS_MIN, dropped: 0, reportedDropping: false })
+      return
     }
+    if (link.peer.host === peer.host && link.peer.port === peer.port) return
+    link.peer = peer
+    if (link.state._tag !== "Idle") link.state.socket.destroy()
+    link.state = { _tag: "Idle", retryAt: 0 }
+    link.backoffMs = RECONNECT_BACKOFF_MS_MIN
+  }
+
+  /** Whether this node knows where `peer` is. */
+  knows(peer: NodeId): boolean {
+    return this.links.has(peer)
   }
 
   /** Queues `message` for `to`; written at the next flush. */
@@ -110,6 +150,7 @@ export class PeerLinks {
   status(): ReadonlyArray<LinkStatus> {
     return [...this.links.values()].map((link) => ({
       peer: link.peer.id,
+      address: `${link.peer.host}:${link.peer.port}`,
       state: link.state._tag === "Idle" ? "idle" : link.state._tag === "Connecting" ? "connecting" : "open",
       dropped: link.dropped
     }))
@@ -170,6 +211,22 @@ export class PeerLinks {
     }
   }
 
+  /** The upgrade request: who we are, where we listen, our cluster, and the proof of its secret. */
+  private handshake(peer: PeerAddress, nonce: string): string {
+    const { identity } = this
+    const timestampMs = this.now()
+    const headers = [
+      `GET ${PEER_PATH} HTTP/1.1`, `Host: ${peer.host}:${peer.port}`, "Connection: Upgrade", `Upgrade: ${PEER_PROTOCOL}`,
+      `${HEADER_FROM}: ${identity.self}`, `${HEADER_CLUSTER}: ${identity.fingerprint}`,
+      `${HEADER_ADDRESS}: ${identity.address}`, `${HEADER_CLUSTER_NAME}: ${identity.clusterName}`, `${HEADER_TO}: ${peer.id}`
+    ]
+    if (identity.secret !== undefined) {
+      const claim = { from: identity.self, address: identity.address, cluster: identity.clusterName, to: peer.id, timestampMs, nonce }
+      headers.push(`${HEADER_TIME}: ${timestampMs}`, `${HEADER_NONCE}: ${nonce}`, `${HEADER_AUTH}: ${signClaim(identity.secret, claim)}`)
+    }
+    return headers.join("\r\n") + "\r\n\r\n"
+  }
+
   private open(link: Link, lines: Array<string>): void {
     const socket = connect({ host: link.peer.host, port: link.peer.port, noDelay: true })
     const queuedBytes = lines.reduce((sum, line) => sum + line.length, 0)
@@ -210,6 +267,15 @@ export class PeerLinks {
         fail(reason)
         return
       }
+      if (this.verifier !== undefined) {
+        const answer = new RegExp(`^${HEADER_AUTH}: *([0-9a-f]+) *$`, "im").exec(head.slice(0, end))?.[1] ?? ""
+        if (!this.verifier.answerMatches(nonce, link.peer.id, answer)) {
+          const reason = "the peer did not prove it knows the cluster secret"
+          this.onEvent({ _tag: "Refused", peer: link.peer.id, reason })
+          fail(reason)
+          return
+        }
+      }
       if (link.state !== connecting) return
       link.state = { _tag: "Open", socket }
       link.backoffMs = RECONNECT_BACKOFF_MS_MIN
@@ -218,12 +284,8 @@ export class PeerLinks {
       if (connecting.queue.length > 0) socket.write(connecting.queue.join(""))
     }
 
-    socket.on("connect", () => {
-      socket.write(
-        `GET ${PEER_PATH} HTTP/1.1\r\nHost: ${link.peer.host}:${link.peer.port}\r\nConnection: Upgrade\r\n` +
-          `Upgrade: ${PEER_PROTOCOL}\r\n${HEADER_FROM}: ${this.self}\r\n${HEADER_CLUSTER}: ${this.fingerprint}\r\n\r\n`
-      )
-    })
+    const nonce = newNonce()
+    socket.on("connect", () => socket.write(this.handshake(link.peer, nonce)))
     socket.on("data", onHead)
     socket.on("error", (error) => fail(error.message))
     socket.on("close", () => fail("connection closed"))

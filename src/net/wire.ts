@@ -11,6 +11,13 @@ export const PEER_PATH = "/peer"
 export const PEER_PROTOCOL = "dynamo-peer/1"
 export const HEADER_FROM = "x-dynamo-from"
 export const HEADER_CLUSTER = "x-dynamo-cluster"
+/** The handshake's other headers: who connects from where, to whom, and its proof of the secret. */
+export const HEADER_ADDRESS = "x-dynamo-address"
+export const HEADER_CLUSTER_NAME = "x-dynamo-cluster-name"
+export const HEADER_TO = "x-dynamo-to"
+export const HEADER_TIME = "x-dynamo-time"
+export const HEADER_NONCE = "x-dynamo-nonce"
+export const HEADER_AUTH = "x-dynamo-auth"
 /** A message line longer than this is a protocol error: the connection is dropped. */
 export const PEER_LINE_BYTES_MAX = 64 * 1024 * 1024
 const NEWLINE = 0x0a

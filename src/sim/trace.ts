@@ -74,7 +74,12 @@ const TraceConfigSchema = Schema.Struct({
   hintScanIntervalMs: Schema.Number,
   probeIntervalMs: Schema.Number,
   /** Absent: the default (the network shell runs smaller, more frequent rounds). */
-  antiEntropyIntervalMs: Schema.optionalKey(Schema.Number)
+  antiEntropyIntervalMs: Schema.optionalKey(Schema.Number),
+  /** Absent: the defaults (the network shell bounds a ring change's offers in flight). */
+  handoffOffersInFlightMax: Schema.optionalKey(Schema.Int),
+  handoffKeysInFlightMax: Schema.optionalKey(Schema.Int),
+  handoffResendTicks: Schema.optionalKey(Schema.Int),
+  orphansPerStepMax: Schema.optionalKey(Schema.Int)
 })
 export type TraceConfig = typeof TraceConfigSchema.Type
 
@@ -147,7 +152,11 @@ export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingC
   requestTimeoutMs: config.requestTimeoutMs,
   hintScanIntervalMs: config.hintScanIntervalMs,
   probeIntervalMs: config.probeIntervalMs,
-  ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs })
+  ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs }),
+  ...(config.handoffOffersInFlightMax === defaultProtocolConfig.handoffOffersInFlightMax ? {} : { handoffOffersInFlightMax: config.handoffOffersInFlightMax }),
+  ...(config.handoffKeysInFlightMax === defaultProtocolConfig.handoffKeysInFlightMax ? {} : { handoffKeysInFlightMax: config.handoffKeysInFlightMax }),
+  ...(config.handoffResendTicks === defaultProtocolConfig.handoffResendTicks ? {} : { handoffResendTicks: config.handoffResendTicks }),
+  ...(config.orphansPerStepMax === defaultProtocolConfig.orphansPerStepMax ? {} : { orphansPerStepMax: config.orphansPerStepMax })
 })
 
 export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
@@ -161,6 +170,10 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   hintScanIntervalMs: config.hintScanIntervalMs,
   probeIntervalMs: config.probeIntervalMs,
   antiEntropyIntervalMs: config.antiEntropyIntervalMs ?? defaultProtocolConfig.antiEntropyIntervalMs,
+  handoffOffersInFlightMax: config.handoffOffersInFlightMax ?? defaultProtocolConfig.handoffOffersInFlightMax,
+  handoffKeysInFlightMax: config.handoffKeysInFlightMax ?? defaultProtocolConfig.handoffKeysInFlightMax,
+  handoffResendTicks: config.handoffResendTicks ?? defaultProtocolConfig.handoffResendTicks,
+  orphansPerStepMax: config.orphansPerStepMax ?? defaultProtocolConfig.orphansPerStepMax,
   versions: { ...defaultVersionsConfig, mode: config.clock, ...(config.truncateAt === undefined ? {} : { truncateAt: config.truncateAt }) }
 })
 

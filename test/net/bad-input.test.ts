@@ -90,7 +90,7 @@ describe("bad input (3 nodes)", () => {
   test("garbage and truncated peer messages are dropped; the node keeps serving", async () => {
     const target = env.cluster.node("n1")
     const members = env.cluster.nodes.map((node) => ({ id: node.id, host: "127.0.0.1", port: node.port }))
-    const fingerprint = clusterFingerprint({ members, ring: RING_CONFIG_DEFAULT, config: defaultProtocolConfig })
+    const fingerprint = clusterFingerprint({ members, ring: RING_CONFIG_DEFAULT, config: defaultProtocolConfig, mode: { _tag: "Fixed" } })
     const before = (await env.client("n1").status()).body.peerMessagesInvalid as number
 
     const handshake = (from: string, cluster: string) =>
