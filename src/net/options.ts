@@ -20,10 +20,12 @@ export const SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX = 256
 export const SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX = 1_024
 /**
  * Keys a node no longer replicates after a ring change, passed on as hints per step (then per
- * hint scan, every second). A join on 100,000 1-KiB keys leaves each old owner ~40,000 such keys,
- * three hints each: all in one step stalled the node for seconds (`npm run bench -- join`).
+ * hint scan, every second). A join on 100,000 1-KiB keys leaves each old owner ~15,000-40,000
+ * such keys, up to three hints each (`npm run bench -- join`, contended 2-vCPU VM): all in one
+ * step stalled nodes for seconds (clients' p99 6.7 s after the join); 512 per step, p99 0.8-2.6 s
+ * while they drained; 128, 0.4 s, with the drain no longer (hint delivery is the bound).
  */
-export const SHELL_ORPHANS_PER_STEP_MAX = 512
+export const SHELL_ORPHANS_PER_STEP_MAX = 128
 /** Hand-over timer firings (1 s each) an offer in flight waits for its confirmation before it is resent. */
 export const SHELL_HANDOFF_RESEND_TICKS = 3
 /** Where the client API listens unless --listen says otherwise: this machine only. */
