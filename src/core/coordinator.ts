@@ -3,7 +3,7 @@
 // silent replicas through fallbacks with hints, answer or time out, then read-repair.
 import { HashMap, Option } from "effect"
 import { markDown, isDown } from "./detector.ts"
-import type { ClientReply, ClientRequest } from "./io.ts"
+import type { ClientReply, ClientRequest, NodeEffect } from "./io.ts"
 import type { OpId } from "./messages.ts"
 import { extendedPreferenceList, type NodeId } from "./ring.ts"
 import { localView, storeVersions } from "./replica.ts"
@@ -164,13 +164,8 @@ export const placeVersion = (
   // different writes as one. When it is a plain target, that store write is its own ack.
   const plainTarget = targets.some((t) => t.node === state.id && t.hintFor === undefined)
   if (minted || plainTarget) next = storeVersions(next, request.key, set, undefined, plainTarget ? { _tag: "OwnAck", op } : undefined, out, "own")
-  for (const target of targets) {
-    if (target.node !== state.id) {
-      out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, set, target.hintFor) })
-    } else if (target.hintFor !== undefined) {
-      next = storeVersions(next, request.key, set, target.hintFor, ownAck(op, target.hintFor), out)
-    }
-  }
+  // A plain target that is this node was served by the store write above.
+  for (const target of targets) if (target.node !== state.id || target.hintFor !== undefined) next = askReplica(next, op, request.key, set, target, out)
   const put: PutRequest = {
     _tag: "Put",
     op,
@@ -186,6 +181,19 @@ export const placeVersion = (
   out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
   return withRequest(next, op, put)
 }
+
+/**
+ * Ask `target` to hold `set` durably for put `op`: a Replicate to another node, or, when the
+ * target is this node, a store write whose durability is this node's own acknowledgement.
+ */
+const askReplica = (state: NodeState, op: OpId, key: string, set: VersionSet, target: Target, out: Out): NodeState => {
+  if (target.node === state.id) return storeVersions(state, key, set, target.hintFor, ownAck(op, target.hintFor), out)
+  out.push({ _tag: "Send", to: target.node, message: replicate(state, op, key, set, target.hintFor) })
+  return state
+}
+
+const askRead = (state: NodeState, op: OpId, key: string, target: Target): NodeEffect =>
+  ({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key } })
 
 const ownAck = (op: OpId, hintFor: NodeId | undefined) =>
   hintFor === undefined ? ({ _tag: "OwnAck", op } as const) : ({ _tag: "OwnAck", op, hintFor } as const)
@@ -256,11 +264,7 @@ export const startGet = (
   }
   const op = state.nextOp
   const targets = chooseTargets(state, request.key)
-  for (const target of targets) {
-    if (target.node !== state.id) {
-      out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key: request.key } })
-    }
-  }
+  for (const target of targets) if (target.node !== state.id) out.push(askRead(state, op, request.key, target))
   const get: GetRequest = {
     _tag: "Get",
     op,
@@ -344,15 +348,8 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
     // line before a live one).
     const { added, redesignated } = replaceSilent(next, request, silent, round === 0 ? silent.length : Infinity)
     for (const target of [...added, ...redesignated]) {
-      if (request._tag === "Put") {
-        if (target.node === state.id) {
-          next = storeVersions(next, request.key, request.set, target.hintFor, ownAck(op, target.hintFor), out)
-        } else {
-          out.push({ _tag: "Send", to: target.node, message: replicate(state, op, request.key, request.set, target.hintFor) })
-        }
-      } else {
-        out.push({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key: request.key } })
-      }
+      if (request._tag === "Put") next = askReplica(next, op, request.key, request.set, target, out)
+      else out.push(askRead(state, op, request.key, target))
     }
     // A re-designated fallback's earlier acknowledgement stood for the home node it no longer stands for.
     const moved = new Map(redesignated.map((t) => [t.node, t]))
