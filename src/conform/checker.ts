@@ -4,7 +4,7 @@
 // the workload passed back (src/conform/causality.ts), never from the store's clocks.
 import { Bits, Causality } from "./causality.ts"
 import type { FaultLine, History, OpLine } from "./history.ts"
-import { statsOf, type Stats } from "./stats.ts"
+import { faultTimeline, statsOf, type Stats } from "./stats.ts"
 
 /**
  * After a fault heals, reads may miss writes for a while (hints and anti-entropy repair the
@@ -273,36 +273,20 @@ const resurrected = (key: string, ops: KeyOps, final: FinalState, causality: Cau
 
 /** Periods with every node up and connected, each starting QUORUM_GRACE_MS after the last fault healed. */
 export const quietPeriods = (faults: ReadonlyArray<FaultLine>): ReadonlyArray<readonly [number, number]> => {
-  const down = new Set<string>()
   const periods: Array<[number, number]> = []
   let quietFrom = 0
-  for (const fault of [...faults].sort((a, b) => a.at - b.at)) {
-    if (!fault.ok) continue
-    const wasQuiet = down.size === 0
-    switch (fault.action) {
-      case "kill":
-      case "stop":
-        down.add(fault.node)
-        break
-      case "start":
-      case "cont":
-        down.delete(fault.node)
-        break
-      // A partition is one fault, whichever nodes it cut off.
-      case "partition":
-        down.add("(partition)")
-        break
-      case "heal":
-        down.delete("(partition)")
-        break
+  let wasQuiet = true
+  for (const change of faultTimeline(faults)) {
+    // A partition is one fault, whichever nodes it cut off.
+    const quiet = change.down === 0 && !change.partitioned
+    if (wasQuiet && !quiet) {
+      if (change.at > quietFrom) periods.push([quietFrom, change.at])
+    } else if (!wasQuiet && quiet) {
+      quietFrom = change.at + QUORUM_GRACE_MS
     }
-    if (wasQuiet && down.size > 0) {
-      if (fault.at > quietFrom) periods.push([quietFrom, fault.at])
-    } else if (!wasQuiet && down.size === 0) {
-      quietFrom = fault.at + QUORUM_GRACE_MS
-    }
+    wasQuiet = quiet
   }
-  if (down.size === 0) periods.push([quietFrom, Number.POSITIVE_INFINITY])
+  if (wasQuiet) periods.push([quietFrom, Number.POSITIVE_INFINITY])
   return periods
 }
 

@@ -51,8 +51,11 @@ const latencyOf = (ops: ReadonlyArray<OpLine>): Latency => {
   return { count: sorted.length, p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0) }
 }
 
-/** How many nodes were down at `at`, and whether the network was partitioned, from the fault lines. */
-export const faultsAt = (faults: ReadonlyArray<FaultLine>) => {
+/**
+ * The cluster's fault state after each applied fault line, in time order: how many nodes were
+ * down (killed or stopped, until started or continued) and whether a partition was in force.
+ */
+export const faultTimeline = (faults: ReadonlyArray<FaultLine>): ReadonlyArray<{ readonly at: number; readonly down: number; readonly partitioned: boolean }> => {
   const changes: Array<{ at: number; down: number; partitioned: boolean }> = []
   const down = new Set<string>()
   let partitioned = false
@@ -76,6 +79,12 @@ export const faultsAt = (faults: ReadonlyArray<FaultLine>) => {
     }
     changes.push({ at: fault.at, down: down.size, partitioned })
   }
+  return changes
+}
+
+/** How many nodes were down at `at`, and whether the network was partitioned, from the fault lines. */
+export const faultsAt = (faults: ReadonlyArray<FaultLine>) => {
+  const changes = faultTimeline(faults)
   return (at: number): { readonly down: number; readonly partitioned: boolean } => {
     let state = { down: 0, partitioned: false }
     for (const change of changes) {
