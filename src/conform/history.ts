@@ -80,6 +80,11 @@ export type OpLine = typeof OpLineSchema.Type
  */
 export const FaultLineSchema = Schema.Struct({
   type: Schema.Literal("fault"),
+  /**
+   * When the fault counts from, in ms since the run began: kill, stop and partition are dated
+   * when the nemesis began them, start, cont and heal when it finished, so the quiet periods the
+   * checker derives never include a moment the fault may have been in force.
+   */
   at: Schema.Number,
   action: Schema.Literals(["kill", "stop", "start", "cont", "partition", "heal"]),
   node: Schema.String,

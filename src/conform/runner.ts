@@ -181,16 +181,21 @@ export const runConform = async (options: RunOptions): Promise<History> => {
       chosen.sort((a, b) => a - b)
       options.progress?.(`round ${round + 1}/${options.rounds}: ${kind} ${chosen.map((node) => options.nodes[node]!.id).join(", ")}`)
       if (kind === "partition") {
+        // A fault that takes something away is dated when it was begun: it can take effect
+        // before the nemesis returns (a cut is many route changes), and a read in that gap is
+        // not owed QUORUM-1. One that gives back is dated when it returned, for the same reason.
+        const begun = now()
         const outcome = await nemesisOf.partition(chosen)
-        faults.push({ type: "fault", at: now(), action: "partition", node: chosen.map((node) => options.nodes[node]!.id).join(","), ok: outcome.ok, ...(outcome.error === undefined ? {} : { error: outcome.error }) })
+        faults.push({ type: "fault", at: begun, action: "partition", node: chosen.map((node) => options.nodes[node]!.id).join(","), ok: outcome.ok, ...(outcome.error === undefined ? {} : { error: outcome.error }) })
         partitioned = outcome.ok
         await sleep(round * options.roundMs + options.roundMs * FAULT_END_FRACTION - now())
         await mend()
         continue
       }
       for (const node of chosen) {
+        const begun = now()
         const outcome = await nemesisOf.down(kind, node)
-        faults.push({ type: "fault", at: now(), action: kind, node: options.nodes[node]!.id, ok: outcome.ok, ...(outcome.error === undefined ? {} : { error: outcome.error }) })
+        faults.push({ type: "fault", at: begun, action: kind, node: options.nodes[node]!.id, ok: outcome.ok, ...(outcome.error === undefined ? {} : { error: outcome.error }) })
         if (outcome.ok) down.set(node, kind)
       }
       await sleep(round * options.roundMs + options.roundMs * FAULT_END_FRACTION - now())

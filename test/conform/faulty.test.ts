@@ -61,3 +61,49 @@ describe("conform against a purpose-built faulty store", () => {
     expect(found(await run("diverge"))).toEqual(["CONV-1 diverged"])
   })
 })
+
+describe("the runner dates faults so the checker never owes a read during one", () => {
+  // A store that is sloppy while cut: from the moment the nemesis begins a partition, reads see
+  // nothing (as a side that holds no replica would), and the cut takes 300 ms to report done, as
+  // many route changes do on a slow machine. Catches the runner dating a partition (or a kill)
+  // when the nemesis returned: the reads in between fall in a "quiet" period and are reported as
+  // QUORUM-1 stale reads of a store that did nothing wrong. It also must not excuse too much: the
+  // same store cut without the nemesis knowing (no fault line) is caught.
+  const cutStore = (announce: boolean) => {
+    const inner = memoryAdapter("correct")
+    let cut = false
+    const adapter = {
+      ...inner,
+      describe: async () => ({ reads: { kind: "quorum", n: 3, r: 2, w: 2 } as const, store: "memory, sloppy while cut" }),
+      get: async (url: string, key: string) => cut ? (await new Promise((done) => setTimeout(done, 1)), { _tag: "Ok" as const, value: { values: [], context: "" } }) : inner.get(url, key)
+    }
+    const slow = () => new Promise<void>((done) => setTimeout(done, 300))
+    const nemesis = {
+      eligible: [0, 1], partitions: true,
+      down: async () => ({ ok: true }), up: async () => ({ ok: true }),
+      partition: async () => { cut = true; await slow(); return { ok: true } },
+      heal: async () => { cut = false; return { ok: true } }
+    }
+    return { adapter, nemesis: announce ? nemesis : undefined, cutNow: (value: boolean) => { cut = value } }
+  }
+  const runCut = async (announce: boolean) => {
+    const { adapter, nemesis, cutNow } = cutStore(announce)
+    // Unannounced: the same cut, made by a timer at the same moment of the run.
+    const timers = announce ? [] : [setTimeout(() => cutNow(true), 500), setTimeout(() => cutNow(false), 1_500)]
+    const history = await runConform({
+      adapter, adapterName: "memory-cut", nodes: [{ id: "m1", url: "mem://m1" }, { id: "m2", url: "mem://m2" }],
+      clients: 3, keys: ["k1"], workloadName: "set", workload: workloadOf("set"),
+      rounds: 1, roundMs: 2_000, faults: announce ? ["partition"] : [], nemesis, coordinator: "any", seed: 3, convergeTimeoutMs: 1_000, settleMs: 100
+    })
+    timers.forEach(clearTimeout)
+    return { history, result: check(history) }
+  }
+
+  test("a partition counts from when it was begun, not from when the nemesis returned", async () => {
+    const { history, result } = await runCut(true)
+    expect(history.faults.map((fault) => fault.action)).toEqual(["partition", "heal"])
+    expect(found(result)).toEqual([])
+    const unannounced = await runCut(false)
+    expect(found(unannounced.result)).toEqual(["QUORUM-1 stale-read"])
+  })
+})
