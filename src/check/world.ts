@@ -1,21 +1,15 @@
 // The checker's world: every node's state (or, crashed, only its disk), the messages in flight
 // as a multiset, each node's armed timers and not-yet-durable persists, the clients running
-// their scripts, and an event oracle (as src/sim/oracle.ts: each write is an event whose causal
+// their scripts, and an event oracle (as src/trace/oracle.ts: each write is an event whose causal
 // past is what its client had read, never what the clocks say). Every node input goes through
 // the core's one `step`; this file only decides which inputs are possible and checks the
 // invariants of spec/README.md after each one. Worlds are immutable; a transition builds a new
 // one sharing every unchanged part with the old. A step already taken from the same node state
 // with the same input is found in the transition cache (memo.ts) instead of computed again.
 import { HashMap, Option } from "effect"
-import { applyRecord, emptyDurableState, hintId, type DurableState } from "../core/durable.ts"
-import { timerKey, type ClientReply, type ClientRequest, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import { recover, step } from "../core/node.ts"
-import { buildRing, preferenceList, type Ring } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
-import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
-import { emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
-import type { TraceStep } from "../sim/trace-step.ts"
+import { applyRecord, buildRing, type ClientReply, type ClientRequest, type DurableState, emptyDurableState, emptyVClock, emptyVersionSet, hintId, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, preferenceList, recover, type Ring, siblingValues, step, type Timer, timerKey, type Value, type VClock, type VersionSet } from "../core/index.ts"
+import { eventOf } from "../trace/format.ts"
+import type { TraceStep } from "../trace/step.ts"
 import { Combiner, Hasher, anyInto, setFp, stringFp, type Fp } from "./fingerprint.ts"
 import { MEMO_ENTRIES_MAX, TransitionMemo, type MemoOwner } from "./memo.ts"
 import type { CheckBounds, CheckModel, ScriptOp } from "./model.ts"
@@ -271,7 +265,6 @@ export const F_SETTLED = flag("settled")
 const bit = (i: number): number => 1 << i
 
 /** The event a sibling stands for: the written value, or the tombstone's id (as in the simulator). */
-export const eventOf = (value: Value): string => (value._tag === "Put" ? value.value : value.id)
 
 const eventsCache = new WeakMap<object, { readonly all: number; readonly live: number }>()
 
@@ -814,6 +807,7 @@ const INPUT_TIMER = 4
 const INPUT_PERSIST_DONE = 5
 const INPUT_ADMIN = 6
 const INPUT_PEER_UNREACHABLE = 7
+const INPUT_BELIEFS = 8
 
 /**
  * `step`, through the cache. An input is keyed by what the core reads of it: a message or a
@@ -858,6 +852,11 @@ const stepOnce = (c: Compiled, node: number, info: NodeStateInfo, input: NodeInp
     case "PeerUnreachable":
       kind = INPUT_PEER_UNREACHABLE
       a = input.node
+      b = undefined
+      break
+    case "Beliefs":
+      kind = INPUT_BELIEFS
+      a = input
       b = undefined
       break
   }

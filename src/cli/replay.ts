@@ -4,9 +4,9 @@ import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { readFileSync } from "node:fs"
 import { HashMap } from "effect"
-import type { NodeEffect, NodeInput } from "../core/io.ts"
+import type { NodeEffect, NodeInput } from "../core/index.ts"
 import { replayTrace, type ReplayStepInfo } from "../sim/replay.ts"
-import { decodeTrace } from "../sim/trace.ts"
+import { decodeTrace } from "../trace/format.ts"
 import { BadArguments, InvariantViolated } from "./simulate.ts"
 
 const describeInput = (input: NodeInput): string => {
@@ -27,6 +27,8 @@ const describeInput = (input: NodeInput): string => {
       return `admin ${input.command._tag} ${input.command.node}`
     case "PeerUnreachable":
       return `peer ${input.node} unreachable`
+    case "Beliefs":
+      return `beliefs: down [${input.down.join(",")}]`
   }
 }
 

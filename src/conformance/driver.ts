@@ -31,17 +31,8 @@
 // Before every input the node's failure detector beliefs are set to the model's down nodes (see
 // `run`). Sends the model has no message for (a get's Reads, pings) are not kept in flight.
 import { HashMap } from "effect"
-import { defaultProtocolConfig, type ProtocolConfig } from "../core/config.ts"
-import { applyRecord, emptyDurableState, type DurableState } from "../core/durable.ts"
-import type { ClientReply, ClientRequest, NodeEffect, NodeInput, PersistRecord } from "../core/io.ts"
-import type { TraceEvent } from "../sim/trace-step.ts"
-import type { AntiEntropyMessage } from "../core/merkle.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import { recover, step } from "../core/node.ts"
-import { buildRing, extendedPreferenceList, keyRange, type KeyRange, type NodeId, type Ring, type RingConfig } from "../core/ring.ts"
-import { actorOf, type NodeState } from "../core/state.ts"
-import type { VClock } from "../core/vclock.ts"
-import { contextOf, isEmptySet, type Value, type VersionSet } from "../core/versions.ts"
+import { actorOf, type AntiEntropyMessage, applyRecord, buildRing, type ClientReply, type ClientRequest, contextOf, defaultProtocolConfig, type DurableState, emptyDurableState, extendedPreferenceList, isEmptySet, keyRange, type KeyRange, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, recover, type Ring, type RingConfig, step, type Value, type VClock, type VersionSet } from "../core/index.ts"
+import type { TraceEvent } from "../trace/step.ts"
 import type { Actor, ActionName, ItfTrace, Message, ModelState, Picks, Versions } from "./itf.ts"
 
 // ---------------------------------------------------------------------------------------------

@@ -5,11 +5,7 @@
 // sends); otherwise the change is handed to the core, which applies it and spreads it by gossip.
 import { Effect, Result, Schema } from "effect"
 import { HttpServerResponse, type HttpServerRequest } from "effect/http"
-import { keysInRange } from "../core/handoff.ts"
-import { entryOf, join, leave, type MembershipView } from "../core/membership.ts"
-import { changePlan, type PlannedMove } from "../core/ownership.ts"
-import { CAPACITY_MAX } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
+import { CAPACITY_MAX, changePlan, entryOf, join, keysInRange, leave, type MembershipView, type NodeState, type PlannedMove } from "../core/index.ts"
 import type { NodeHandle } from "./api.ts"
 import { NODE_ID_PATTERN } from "./options.ts"
 

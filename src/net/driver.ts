@@ -9,13 +9,7 @@
 //   - Send: handed to the peer links, written once per tick.
 //   - Reply: handed to the waiting client request.
 // It makes no protocol decision: what to store, send or answer is the core's.
-import { durableOf, recover, step, counts } from "../core/node.ts"
-import type { ProtocolConfig } from "../core/config.ts"
-import { timerKey, type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import type { NodeId, Ring } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
-import type { MembershipView } from "../core/membership.ts"
+import { type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, counts, durableOf, type MembershipView, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, recover, type Ring, step, type Timer, timerKey } from "../core/index.ts"
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"

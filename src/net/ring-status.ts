@@ -3,11 +3,7 @@
 // changes complete, this node's hand-overs in progress and the hints it holds per node, and
 // whether a leaving node may be stopped. Read from the core through its own functions.
 import { HashMap } from "effect"
-import { incomingProgress, offersUnconfirmed, outgoingProgress, type HandoverProgress } from "../core/handoff.ts"
-import { entryOf, type MemberStatus } from "../core/membership.ts"
-import { orphansWaiting, ringShares } from "../core/ownership.ts"
-import type { NodeId } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
+import { entryOf, type HandoverProgress, incomingProgress, type MemberStatus, type NodeId, type NodeState, offersUnconfirmed, orphansWaiting, outgoingProgress, ringShares } from "../core/index.ts"
 
 /** Hand-over key counts walk the Merkle trees; a status asked often reuses them this long. */
 export const HANDOVER_PROGRESS_CACHE_MS = 2_000

@@ -2,23 +2,15 @@
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
 import { HashMap, Option } from "effect"
-import { defaultProtocolConfig, type ProtocolConfig } from "../core/config.ts"
-import { applyRecord, emptyDurableState, sortedHints, type DurableState } from "../core/durable.ts"
-import { timerKey, type ClientReply, type ClientRequest, type NodeEffect, type NodeInput, type Timer } from "../core/io.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import { recover, step } from "../core/node.ts"
-import { buildRing, preferenceList, type Ring } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
-import type { MembershipView } from "../core/membership.ts"
-import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
-import { defaultVersionsConfig, emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
+import { applyRecord, buildRing, type ClientReply, type ClientRequest, defaultProtocolConfig, defaultVersionsConfig, type DurableState, emptyDurableState, emptyVClock, emptyVersionSet, type MembershipView, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, recover, type Ring, siblingValues, sortedHints, step, type Timer, timerKey, type Value, type VClock, type VersionSet } from "../core/index.ts"
 import { Prng } from "./prng.ts"
 import { EventQueue } from "./queue.ts"
-import { Oracle } from "./oracle.ts"
+import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
-import type { TraceStep } from "./trace-step.ts"
+import { eventOf } from "../trace/format.ts"
+import type { TraceStep } from "../trace/step.ts"
 
 /** After the workload: heal, let hints and probes run, read every key, repeat, then check. */
 export const QUIESCE_SETTLE_MS = 5_000
@@ -130,7 +122,6 @@ interface AckedWrite {
 }
 
 /** The event id a sibling stands for: the written value, or the tombstone's id. */
-export const eventOf = (value: Value): string => (value._tag === "Put" ? value.value : value.id)
 const eventsOf = (set: VersionSet): ReadonlyArray<string> => siblingValues(set).map(eventOf)
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({

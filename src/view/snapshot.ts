@@ -4,10 +4,7 @@
 // Sibling sets are shown with what orders them: DVV dots and the set's causal context (section
 // 4.4 and the DVVSet paper), vv clocks per sibling, or last-writer-wins timestamps.
 import { HashMap } from "effect"
-import type { DurableState } from "../core/durable.ts"
-import type { NodeState, Request } from "../core/state.ts"
-import type { VClock } from "../core/vclock.ts"
-import { contextOf, type VersionSet } from "../core/versions.ts"
+import { contextOf, type DurableState, type NodeState, type Request, type VClock, type VersionSet } from "../core/index.ts"
 import { writeOfValue } from "./describe.ts"
 
 /** One sibling: the write it holds, what dates it (a dot, a clock, a timestamp), a tombstone mark. */
