@@ -17,19 +17,24 @@ const ALLOWED: Readonly<Record<string, ReadonlyArray<string>>> = {
 }
 /** Directories that may use anything but the simulator (the viewer reads traces, not simulations). */
 const NOT_SIM = ["view"]
+/** Interpreters: they use the core through its one entry, src/core/index.ts, and nothing else of it. */
+const INTERPRETERS = ["host", "trace", "net", "sim", "check", "conformance", "view", "cli"]
 
 const filesUnder = (dir: string): ReadonlyArray<string> =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory() ? filesUnder(join(dir, entry.name)) : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : [])
 
 /** The src/ directory each relative import of a file lands in (`import ... from`, `export ... from`, `import(...)`). */
-const importedDirs = (file: string): ReadonlyArray<{ readonly dir: string; readonly spec: string }> => {
+const importedDirs = (file: string): ReadonlyArray<{ readonly dir: string; readonly spec: string; readonly path: string }> => {
   const text = readFileSync(file, "utf8")
   const specs = [
     ...Array.from(text.matchAll(/^\s*(?:import|export)\b[^"']*?\bfrom\s+["']([^"']+)["']/gms), (m) => m[1]!),
     ...Array.from(text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g), (m) => m[1]!)
   ]
-  return specs.filter((spec) => spec.startsWith(".")).map((spec) => ({ dir: relative("src", join(dirname(file), spec)).split("/")[0]!, spec }))
+  return specs.filter((spec) => spec.startsWith(".")).map((spec) => {
+    const path = relative("src", join(dirname(file), spec))
+    return { dir: path.split("/")[0]!, spec, path }
+  })
 }
 
 const dirOf = (file: string): string => relative("src", file).split("/")[0]!
@@ -53,6 +58,12 @@ describe("import directions of src/", () => {
       expect(wrong).toEqual([])
     })
   }
+
+  test("interpreters import the core through src/core/index.ts only", () => {
+    const wrong = files.filter((f) => INTERPRETERS.includes(dirOf(f))).flatMap((file) =>
+      importedDirs(file).filter((i) => i.dir === "core" && i.path !== "core/index.ts").map((i) => `${file}: ${i.spec}`))
+    expect(wrong).toEqual([])
+  })
 
   for (const dir of NOT_SIM) {
     test(`src/${dir} does not import the simulator`, () => {

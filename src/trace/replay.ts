@@ -2,8 +2,8 @@
 // must (the disk: persists become durable on PersistDone, and are lost on a crash), and check
 // every recorded observation. The first divergence is reported with its step number. Re-running
 // a simulator trace's scenario is src/sim/replay.ts's job (this module does not know the simulator).
-import { HashMap, Option } from "effect"
-import { applyRecord, buildRing, type ClientReply, type DurableState, emptyDurableState, emptyVersionSet, type NodeEffect, type NodeState, type PersistRecord, recover, siblingValues, step } from "../core/index.ts"
+import { buildRing, type ClientReply, type DurableState, emptyVersionSet, localView, type NodeEffect, type NodeState, type PersistRecord, siblingValues } from "../core/index.ts"
+import { crash, feed, hostedNode, loseDisk, recover, type HostedNode } from "../host/index.ts"
 import { eventOf, protocolConfigOfTrace, type Trace } from "./format.ts"
 import type { TraceStep } from "./step.ts"
 
@@ -33,56 +33,45 @@ export const replaySteps = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
   const config = protocolConfigOfTrace(trace.config)
   // The starting ring is the members'; spares start outside it (a Join input brings them in).
   const ring = buildRing(trace.config.nodes.map((id) => ({ id })), trace.config.ring)
-  const nodes = new Map<string, { state: NodeState | undefined; disk: DurableState; pending: Array<{ token: number; record: PersistRecord }> }>()
-  for (const id of [...trace.config.nodes, ...(trace.config.spares ?? [])]) nodes.set(id, { state: undefined, disk: emptyDurableState, pending: [] })
+  const nodes = new Map<string, HostedNode>()
+  for (const id of [...trace.config.nodes, ...(trace.config.spares ?? [])]) nodes.set(id, hostedNode(id))
   const expectedReplies = trace.observations.replies
   let replyIndex = 0
   let divergence: string | undefined
 
   trace.steps.forEach((traceStep, index) => {
     if (divergence !== undefined) return
-    const node = nodes.get(traceStep.node)
+    let node = nodes.get(traceStep.node)
     if (node === undefined) {
       divergence = `step ${index}: unknown node ${traceStep.node}`
       return
     }
     const before = node.state
     let effects: ReadonlyArray<NodeEffect> = []
-    const durable: Array<PersistRecord> = []
+    let durable: ReadonlyArray<PersistRecord> = []
     let lost: ReadonlyArray<PersistRecord> = []
     switch (traceStep.event._tag) {
       case "Recover":
-        node.state = recover(traceStep.node, config, ring, node.disk)
+        node = recover(node, config, ring)
         break
       case "Crash":
-        node.state = undefined
-        lost = node.pending.map((p) => p.record)
-        node.pending = []
+      case "DiskLoss": {
+        const down = traceStep.event._tag === "Crash" ? crash(node) : loseDisk(node)
+        node = down.node
+        lost = down.lost
         break
-      case "DiskLoss":
-        node.state = undefined
-        lost = node.pending.map((p) => p.record)
-        node.pending = []
-        node.disk = emptyDurableState
-        break
+      }
       case "Input": {
         if (node.state === undefined) {
           divergence = `step ${index}: input ${traceStep.event.input._tag} to ${traceStep.node}, which is down`
           return
         }
         const input = traceStep.event.input
-        if (input._tag === "PersistDone") {
-          while (node.pending.length > 0 && node.pending[0]!.token <= input.token) {
-            const record = node.pending.shift()!.record
-            node.disk = applyRecord(node.disk, record)
-            durable.push(record)
-          }
-        }
-        const result = step(node.state, input, traceStep.at)
-        node.state = result.state
-        effects = result.effects
+        const fed = feed(node, input, traceStep.at)
+        node = fed.node
+        effects = fed.effects
+        durable = fed.durable
         for (const effect of effects) {
-          if (effect._tag === "Persist") node.pending.push({ token: effect.token, record: effect.record })
           if (effect._tag === "Reply") {
             const expected = expectedReplies[replyIndex]
             replyIndex += 1
@@ -93,6 +82,7 @@ export const replaySteps = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
         }
       }
     }
+    nodes.set(traceStep.node, node)
     onStep?.({ index, step: traceStep, effects, before, after: node.state, disk: node.disk, durable, lost })
   })
 
@@ -104,7 +94,7 @@ export const replaySteps = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
       const state = nodes.get(expected.node)?.state
       const held = state === undefined
         ? []
-        : siblingValues(Option.getOrElse(HashMap.get(state.store, expected.key), () => emptyVersionSet(config.versions.mode)))
+        : siblingValues(localView(state, expected.key) ?? emptyVersionSet(config.versions.mode))
             .filter((v) => v._tag === "Put").map(eventOf)
       if (canonical(held) !== canonical(expected.values)) {
         divergence = `final state: ${expected.node} holds ${canonical(held)} for ${expected.key}, the trace recorded ${canonical(expected.values)}`
