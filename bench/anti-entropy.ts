@@ -4,15 +4,8 @@
 // rounds until every node holds the same view. Run directly with `npx tsx bench/anti-entropy.ts`.
 import { pathToFileURL } from "node:url"
 import { gossipRound, picks } from "../src/sim/gossip-rounds.ts"
-import {
-  diff,
-  emptyTree,
-  leafCount,
-  MERKLE_SHAPE_DEFAULT,
-  updateKey,
-  type AntiEntropyCost,
-  type MerkleTree
-} from "../src/core/merkle.ts"
+import { diff, type AntiEntropyCost } from "../src/core/merkle-diff.ts"
+import { emptyTree, leafCount, MERKLE_SHAPE_DEFAULT, updateKey, type MerkleTree } from "../src/core/merkle.ts"
 import {
   completeJoin,
   emptyView,

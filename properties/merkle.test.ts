@@ -5,24 +5,10 @@
 import { fc, test } from "@fast-check/vitest"
 import { HashMap, Result, Schema } from "effect"
 import { describe, expect, test as unitTest } from "vitest"
-import {
-  AntiEntropyMessageSchema,
-  bucketOf,
-  buildTree,
-  diff,
-  emptyTree,
-  keyVersionHash,
-  leafCount,
-  MERKLE_SHAPE_DEFAULT,
-  nodeHash,
-  onAntiEntropy,
-  root,
-  startExchange,
-  updateKey,
-  type AntiEntropyMessage,
-  type MerkleShape,
-  type MerkleTree
-} from "../src/core/merkle.ts"
+import { AntiEntropyMessageSchema } from "../src/core/merkle-wire.ts"
+import { bucketOf, buildTree, emptyTree, keyVersionHash, leafCount, MERKLE_SHAPE_DEFAULT, nodeHash, root, updateKey, type MerkleShape, type MerkleTree } from "../src/core/merkle.ts"
+import { diff } from "../src/core/merkle-diff.ts"
+import { onAntiEntropy, startExchange, type AntiEntropyMessage } from "../src/core/merkle-exchange.ts"
 import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX, defaultProtocolConfig } from "../src/core/config.ts"
 import { emptyDurableState } from "../src/core/durable.ts"
 import { keyPosition } from "../src/core/hash.ts"

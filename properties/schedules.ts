@@ -6,7 +6,8 @@ import { dirname } from "node:path"
 import { defaultSimOptions, keyNames, nodeIds, type ClientOp, type FaultKind, type Scenario, type SimOptions, type TimedFault } from "../src/sim/scenario.ts"
 import { encodeTrace } from "../src/trace/format.ts"
 import { traceOfReport } from "../src/sim/trace.ts"
-import { World, type SimReport } from "../src/sim/world.ts"
+import type { SimReport } from "../src/sim/report.ts"
+import { World } from "../src/sim/world.ts"
 
 export interface ScheduleShape {
   readonly nodes: number

@@ -10,7 +10,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { afterAll, describe, expect, test } from "vitest"
-import { ConformanceMismatch, CONFORMANCE_RING, coreKeyFor, readModelConfig, replayItf, ringFor, type ReplayResult } from "../src/conformance/driver.ts"
+import { replayItf } from "../src/conformance/driver.ts"
+import { ConformanceMismatch, type ReplayResult } from "../src/conformance/mismatch.ts"
+import { CONFORMANCE_RING, coreKeyFor, readModelConfig, ringFor } from "../src/conformance/model-config.ts"
 import { decodeItfTrace, type ItfTrace } from "../src/conformance/itf.ts"
 import { extendedPreferenceList } from "../src/core/ring.ts"
 

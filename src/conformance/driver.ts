@@ -3,10 +3,12 @@
 // after every step: each replica's sibling set (write ids with their dots) and context, in its
 // store and its hints, the incarnations, the messages in flight, and the replies to clients.
 //
-// Every node runs the real `step` of src/core/node.ts; the driver is only an interpreter (like
-// src/sim/replay.ts): it owns each node's disk (records applied with `applyRecord`, completed
-// at once with a PersistDone, since the model has no persist action), keeps the core's
-// in-flight sends, and delivers the one that corresponds to the message the model delivers.
+// Every node runs the real `step` of the core through the node host (src/host/); the driver is
+// only an interpreter (like src/trace/replay.ts): every persist is completed at once with a
+// PersistDone, since the model has no persist action; it keeps the core's in-flight sends, and
+// delivers the one that corresponds to the message the model delivers. The model's
+// configuration and keys are in model-config.ts, the canonical texts both sides are compared
+// through in text.ts, the results and mismatches in mismatch.ts.
 //
 // Action -> core inputs:
 //   ClientPut / ClientDelete  Client Put / Delete at the coordinator, with the context of the
@@ -31,242 +33,13 @@
 // Before every input the node's failure detector beliefs are set to the model's down nodes (see
 // `run`). Sends the model has no message for (a get's Reads, pings) are not kept in flight.
 import { HashMap } from "effect"
-import { actorOf, type AntiEntropyMessage, buildRing, type ClientReply, type ClientRequest, contextOf, coordinatorOpOf, defaultProtocolConfig, type DurableState, epochOf, extendedPreferenceList, hintsHeld, isEmptySet, keyRange, type KeyRange, localStore, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, type Ring, type RingConfig, step, type Value, type VClock, type VersionSet } from "../core/index.ts"
+import { type AntiEntropyMessage, type ClientReply, type ClientRequest, coordinatorOpOf, defaultProtocolConfig, type DurableState, epochOf, hintsHeld, isEmptySet, keyRange, type KeyRange, localStore, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, type Ring, step, type VClock } from "../core/index.ts"
 import { crash, feed, hostedNode, recover, type HostedNode } from "../host/index.ts"
 import type { TraceEvent } from "../trace/step.ts"
-import type { Actor, ActionName, ItfTrace, Message, ModelState, Picks, Versions } from "./itf.ts"
-
-// ---------------------------------------------------------------------------------------------
-// The model's configuration (its pure vals are not in the ITF states)
-
-export interface ModelConfig {
-  readonly nodes: ReadonlyArray<NodeId>
-  /** Extended preference list of each model key. */
-  readonly preference: Readonly<Record<string, ReadonlyArray<NodeId>>>
-  readonly n: number
-  readonly r: number
-  readonly w: number
-}
-
-/** Reads NODES, PREFERENCE, N, R and W from the text of spec/dynamo.qnt. */
-export function readModelConfig(spec: string): ModelConfig {
-  const need = (pattern: RegExp, what: string): RegExpMatchArray => {
-    const match = spec.match(pattern)
-    if (match === null) throw new Error(`spec: cannot find ${what}`)
-    return match
-  }
-  const strings = (text: string): Array<string> => [...text.matchAll(/"([^"]*)"/g)].map((m) => m[1]!)
-  const nodes = strings(need(/pure val NODES\s*:[^=]*=\s*Set\(([^)]*)\)/, "NODES")[1]!)
-  const body = need(/pure val PREFERENCE\s*:[^=]*=\s*Map\(([\s\S]*?)\n\s*\)/, "PREFERENCE")[1]!
-  const preference: Record<string, ReadonlyArray<NodeId>> = {}
-  for (const entry of body.matchAll(/"([^"]+)"\s*->\s*\[([^\]]*)\]/g)) preference[entry[1]!] = strings(entry[2]!)
-  const int = (name: string): number => Number(need(new RegExp(`pure val ${name}\\s*=\\s*(\\d+)`), name)[1])
-  return { nodes, preference, n: int("N"), r: int("R"), w: int("W") }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Keys: a core key whose extended preference list over the core's ring is the model key's
-
-/**
- * The core's ring for the conformance runs: strategy 3 (the core's default strategy) with Q = 64
- * partitions instead of the default 1024. With 1024 partitions each of 4 nodes replicates about
- * 768 ranges, more than one anti-entropy tick compares (ANTI_ENTROPY_RANGES_PER_ROUND_MAX): the
- * ticks take the ranges in turn, so the model's one anti-entropy step would need up to three of
- * the core's; with 64 it replicates 48 to 55, all compared every tick. Both preference lists of
- * the model exist on this ring.
- */
-export const CONFORMANCE_RING: RingConfig = { strategy: "partitions", partitions: 64 }
-
-const KEY_SEARCH_MAX = 100_000
-const keyCache = new Map<string, string>()
-const ringCache = new Map<string, Ring>()
-
-/** The core's ring of the model's nodes, built once per node set and ring config. */
-export function ringFor(nodes: ReadonlyArray<NodeId>, config: RingConfig): Ring {
-  const cacheKey = JSON.stringify([nodes, config])
-  let ring = ringCache.get(cacheKey)
-  if (ring === undefined) {
-    ring = buildRing(nodes.map((id) => ({ id })), config)
-    ringCache.set(cacheKey, ring)
-  }
-  return ring
-}
-
-const rangeText = (range: KeyRange): string => `${range.start}:${range.end}`
-
-/**
- * The first of `${modelKey}-0`, `${modelKey}-1`, ... whose extended preference list over `ring`
- * equals `preference` and whose key range is none of `taken` (so that an anti-entropy exchange,
- * which compares a whole range, syncs one model key only, as the model's SyncReplicas does).
- * Deterministic; cached per ring shape, key and taken ranges.
- */
-export function coreKeyFor(ring: Ring, modelKey: string, preference: ReadonlyArray<NodeId>, taken: ReadonlyArray<string> = []): string {
-  const cacheKey = JSON.stringify([ring.config, ring.members, modelKey, preference, taken])
-  const cached = keyCache.get(cacheKey)
-  if (cached !== undefined) return cached
-  const wanted = preference.join(",")
-  for (let i = 0; i < KEY_SEARCH_MAX; i++) {
-    const candidate = `${modelKey}-${i}`
-    if (extendedPreferenceList(ring, candidate).join(",") === wanted && !taken.includes(rangeText(keyRange(ring, candidate)))) {
-      keyCache.set(cacheKey, candidate)
-      return candidate
-    }
-  }
-  throw new Error(`no key ${modelKey}-i (i < ${KEY_SEARCH_MAX}) has the extended preference list [${wanted}] in a range of its own`)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Canonical text of versions, messages and replies, the same for the model and the core
-
-const actorName = (actor: Actor): string => actorOf({ id: actor.node, epoch: actor.epoch })
-const writeName = (writeId: number, tombstone: boolean): string => `w${writeId}${tombstone ? "†" : ""}`
-/** Write w is put as value `w<w>`, a delete of it carries the request id `w<w>`. */
-const valueName = (value: Value): string => (value._tag === "Put" ? value.value : `${value.id}†`)
-const sorted = (items: Iterable<string>): Array<string> => [...items].sort()
-
-const modelContext = (versions: Versions): Array<string> =>
-  sorted(versions.context.filter(([, counter]) => counter > 0).map(([actor, counter]) => `${actorName(actor)}:${counter}`))
-const coreContext = (context: VClock): Array<string> => sorted(context.map((entry) => `${entry.node}:${entry.counter}`))
-
-/** Siblings with their dots, and the context: `{w1@n1:1 w3†@n2#2:1 | n1:1 n2#2:1}`. */
-export function modelVersionsText(versions: Versions): string {
-  const siblings = sorted(versions.siblings.map((s) => `${writeName(s.writeId, s.tombstone)}@${actorName(s.dotActor)}:${s.dotCounter}`))
-  return `{${siblings.join(" ")} | ${modelContext(versions).join(" ")}}`
-}
-
-export function coreVersionsText(set: VersionSet): string {
-  if (isEmptySet(set)) return "{ | }"
-  if (set.mode !== "dvv") throw new Error(`the conformance driver compares dvv sets, got ${set.mode}`)
-  const siblings: Array<string> = []
-  // DVVSet: values[j] of an entry carries the dot (node, counter - j).
-  for (const entry of set.entries) entry.values.forEach((value, j) => siblings.push(`${valueName(value)}@${entry.node}:${entry.counter - j}`))
-  return `{${sorted(siblings).join(" ")} | ${coreContext(contextOf(set)).join(" ")}}`
-}
-
-/** What a client sees: the siblings (no dots) and the context. */
-const modelReplyVersions = (versions: Versions): string =>
-  `{${sorted(versions.siblings.map((s) => writeName(s.writeId, s.tombstone))).join(" ")} | ${modelContext(versions).join(" ")}}`
-const coreReplyVersions = (siblings: ReadonlyArray<Value>, context: VClock): string =>
-  `{${sorted(siblings.map(valueName)).join(" ")} | ${coreContext(context).join(" ")}}`
-
-export function modelMessageText(message: Message): string {
-  switch (message.tag) {
-    case "Replicate": {
-      const m = message.value
-      const hint = m.placement === undefined ? "" : ` hint for ${m.placement}`
-      return `Replicate ${m.src}->${m.dst} ${m.key} w${m.writeId}${hint} ${modelVersionsText(m.versions)}`
-    }
-    case "Ack":
-      return `Ack ${message.value.src}->${message.value.dst} w${message.value.writeId}`
-    case "Handoff": {
-      const m = message.value
-      return `Handoff ${m.src}->${m.dst} ${m.hint.key} hint ${m.hint.holder}->${m.hint.intended} ${modelVersionsText(m.hint.versions)}`
-    }
-    case "HandoffAck": {
-      const m = message.value
-      return `HandoffAck ${m.src}->${m.dst} ${m.hint.key} hint ${m.hint.holder}->${m.hint.intended} ${modelVersionsText(m.hint.versions)}`
-    }
-    case "Repair": {
-      const m = message.value
-      return `Repair ${m.src}->${m.dst} ${m.key} ${modelVersionsText(m.versions)}`
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Results and mismatches
-
-export interface ReplayOptions {
-  /** The core's ring: CONFORMANCE_RING by default. */
-  readonly ring?: RingConfig
-  /**
-   * Deliver a ReplicateAck whose put belongs to an earlier incarnation of its coordinator. Off
-   * by default because of an open core bug (see the last test of test/conformance.test.ts): op
-   * ids restart at 0 after a restart, so such an ack is counted for whatever new request has the
-   * same op.
-   * The model ignores these acks (the write was abandoned or already acknowledged), so
-   * withholding them is a legal schedule (the network may lose any message) that changes nothing
-   * for a correct core.
-   */
-  readonly deliverStaleAcks?: boolean
-  /**
-   * Called after every core input, crash and recovery the driver performs, in order (the trace
-   * viewer, src/view/, draws a model trace from these). Observing changes nothing in the replay.
-   */
-  readonly observe?: (step: DriverStep) => void
-}
-
-/** One thing the driver did to one core node, for the model step `modelStep` (its `action`). */
-export interface DriverStep {
-  readonly modelStep: number
-  readonly action: string
-  readonly node: NodeId
-  readonly at: number
-  readonly event: TraceEvent
-  readonly before: NodeState | undefined
-  readonly after: NodeState | undefined
-  readonly effects: ReadonlyArray<NodeEffect>
-  readonly disk: DurableState
-  /** Records written to the disk by this input (the driver makes every persist durable at once). */
-  readonly durable: ReadonlyArray<PersistRecord>
-}
-
-export interface ReplayResult {
-  /** Model steps replayed (states after the initial one). */
-  readonly steps: number
-  readonly actions: Readonly<Record<string, number>>
-  /** Core inputs run (PersistDone included). */
-  readonly inputs: number
-  readonly staleAcksWithheld: number
-  /** Anti-entropy messages exchanged for SyncReplicas steps. */
-  readonly antiEntropyMessages: number
-}
-
-export class ConformanceMismatch extends Error {
-  constructor(
-    readonly step: number,
-    readonly action: string,
-    readonly picks: string,
-    readonly detail: string,
-    readonly model: ReadonlyArray<string>,
-    readonly core: ReadonlyArray<string>
-  ) {
-    super(formatMismatch(step, action, picks, detail, model, core))
-    this.name = "ConformanceMismatch"
-  }
-}
-
-/** Both observations, sorted, common lines indented, model-only lines `-`, core-only lines `+`. */
-export function observationDiff(model: ReadonlyArray<string>, core: ReadonlyArray<string>): string {
-  const inModel = new Set(model)
-  const inCore = new Set(core)
-  const lines = sorted(new Set([...model, ...core]))
-  return lines.map((line) => `${inModel.has(line) ? (inCore.has(line) ? "  " : "- ") : "+ "}${line}`).join("\n")
-}
-
-function formatMismatch(step: number, action: string, picks: string, detail: string, model: ReadonlyArray<string>, core: ReadonlyArray<string>): string {
-  const diff = model.length + core.length > 0 ? `\n(- model only, + core only)\n${observationDiff(model, core)}` : ""
-  return `step ${step}: ${action}(${picks}): ${detail}${diff}`
-}
-
-/** The picks an action made, readable: `coordinator=n1 key=k1 responders=[n1,n2]`. */
-export function describePicks(picks: Picks): string {
-  const parts: Array<string> = []
-  for (const [name, value] of Object.entries(picks)) {
-    if (value === undefined) continue
-    if (name === "message") parts.push(`message=${modelMessageText(value as Message)}`)
-    else if (name === "replicate") parts.push(`replicate=${modelMessageText({ tag: "Replicate", value: value as Picks["replicate"] & object })}`)
-    else if (name === "ack") parts.push(`ack=${modelMessageText({ tag: "Ack", value: value as Picks["ack"] & object })}`)
-    else if (name === "handoff") parts.push(`handoff=${modelMessageText({ tag: "Handoff", value: value as Picks["handoff"] & object })}`)
-    else if (name === "handoffAck") parts.push(`handoffAck=${modelMessageText({ tag: "HandoffAck", value: value as Picks["handoffAck"] & object })}`)
-    else if (name === "repair") parts.push(`repair=${modelMessageText({ tag: "Repair", value: value as Picks["repair"] & object })}`)
-    else if (name === "hint") {
-      const h = value as Picks["hint"] & object
-      parts.push(`hint=${h.holder}->${h.intended} ${h.key} ${modelVersionsText(h.versions)}`)
-    } else parts.push(`${name}=${Array.isArray(value) ? `[${value.join(",")}]` : String(value)}`)
-  }
-  return parts.join(" ")
-}
+import type { ActionName, ItfTrace, Message, ModelState, Picks } from "./itf.ts"
+import { ConformanceMismatch, type ReplayOptions, type ReplayResult, describePicks } from "./mismatch.ts"
+import { CONFORMANCE_RING, type ModelConfig, coreKeyFor, rangeText, ringFor } from "./model-config.ts"
+import { coreReplyVersions, coreVersionsText, modelMessageText, modelReplyVersions, modelVersionsText, sorted } from "./text.ts"
 
 // ---------------------------------------------------------------------------------------------
 // The driver
@@ -438,7 +211,7 @@ class Driver {
     const observe = this.options.observe
     if (observe === undefined) return
     const node = this.node(id)
-    observe({ modelStep: this.modelStep, action: this.action, node: id, at: this.now, event, before, after: node.state, effects, disk: node.disk, durable })
+    observe({ modelStep: this.modelStep, action: this.action, node: id, at: this.now, event, before, after: node.state, effects, disk: node.disk, durable, lost: [] })
   }
 
   private sends(effects: ReadonlyArray<NodeEffect>): Array<{ readonly to: NodeId; readonly message: PeerMessage }> {

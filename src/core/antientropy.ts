@@ -9,7 +9,7 @@
 import { HashMap, Option } from "effect"
 import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX } from "./config.ts"
 import { isDown } from "./detector.ts"
-import { onAntiEntropy, startExchange, type AntiEntropyMessage } from "./merkle.ts"
+import { onAntiEntropy, startExchange, type AntiEntropyMessage } from "./merkle-exchange.ts"
 import { preferenceListForPosition, type NodeId } from "./ring.ts"
 import { rangeKey, storeVersions } from "./replica.ts"
 import type { NodeState, Out } from "./state.ts"

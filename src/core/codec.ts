@@ -5,7 +5,7 @@ import type { ClientReply, ClientRequest, NodeInput, PersistRecord, Timer } from
 import type { PeerMessage } from "./messages.ts"
 import { ValueSchema, VClockSchema, VersionSetSchema } from "./versions.ts"
 import { GossipMessageSchema, MembershipViewSchema } from "./membership.ts"
-import { AntiEntropyMessageSchema } from "./merkle.ts"
+import { AntiEntropyMessageSchema } from "./merkle-wire.ts"
 
 /** Ring positions travel as decimal strings (JSON has no 128-bit integers). */
 const PositionSchema = Schema.BigIntFromString

@@ -47,7 +47,7 @@ export {
   type WriteOutcome
 } from "./io.ts"
 export type { PeerMessage } from "./messages.ts"
-export type { AntiEntropyMessage } from "./merkle.ts"
+export type { AntiEntropyMessage } from "./merkle-exchange.ts"
 export { ClientReplySchema, NodeInputSchema, PeerMessageSchema } from "./codec.ts"
 
 // the disk

@@ -4,22 +4,14 @@
 // in O(depth) and never rebuilt, except when the ranges themselves change (the paper's weakness).
 // Hashing is lazy: a write only copies its path; a node's hash is computed when an exchange asks
 // for it and cached, so many writes between two exchanges cost one rehash of each touched path.
-import { Schema } from "effect"
+// This file is the trees; the exchange is merkle-exchange.ts, its messages' wire form
+// merkle-wire.ts, and a two-replica driver for tests and benchmarks merkle-diff.ts.
 import { md5Hex } from "./hash.ts"
 import { memoised, tableOf } from "./memo.ts"
 import { positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
 import type { DvvEntry } from "./dvv.ts"
 import type { VClock } from "./vclock.ts"
-import {
-  type Value,
-  emptyVersionSet,
-  isEmptySet,
-  sameVersions,
-  syncVersions,
-  VersionSetSchema,
-  type VersionSet,
-  type VersionsConfig
-} from "./versions.ts"
+import { isEmptySet, type Value, type VersionSet } from "./versions.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Shape and limits.
@@ -38,7 +30,7 @@ export const MERKLE_SYNC_KEYS_MAX = 1024
 export const DIFF_EXCHANGES_MAX = 1024
 /** The hash of an empty subtree, an empty leaf, and a key without versions. */
 export const EMPTY_HASH = 0n
-const HASH_MAX = (1n << 128n) - 1n
+export const HASH_MAX = (1n << 128n) - 1n
 const SHAPE_FANOUT_BITS_MAX = 8
 const SHAPE_LEAF_BITS_MAX = 24
 
@@ -131,17 +123,17 @@ export interface KeyHash {
 }
 
 /** The message is a thunk where building it costs (bigints, JSON): hot paths must not pay for it. */
-function assert(condition: boolean, message: string | (() => string)): asserts condition {
+export function assert(condition: boolean, message: string | (() => string)): asserts condition {
   if (!condition) throw new Error(`merkle: ${typeof message === "string" ? message : message()}`)
 }
 
-const fanoutOf = (shape: MerkleShape): number => 1 << shape.fanoutBits
+export const fanoutOf = (shape: MerkleShape): number => 1 << shape.fanoutBits
 
 /** Leaf buckets of a tree of this shape. */
 export const leafCount = (shape: MerkleShape): number => 1 << (shape.fanoutBits * shape.depth)
 
 /** Nodes at `level` (0 is the root, shape.depth the leaves). */
-const nodesAt = (shape: MerkleShape, level: number): number => 1 << (shape.fanoutBits * level)
+export const nodesAt = (shape: MerkleShape, level: number): number => 1 << (shape.fanoutBits * level)
 
 function checkShape(shape: MerkleShape): void {
   assert(Number.isInteger(shape.fanoutBits) && shape.fanoutBits >= 1 && shape.fanoutBits <= SHAPE_FANOUT_BITS_MAX,
@@ -276,7 +268,7 @@ function rangeSize(range: KeyRange): bigint {
   return size === 0n ? RING_POSITIONS : size
 }
 
-function sameRange(a: KeyRange, b: KeyRange): boolean {
+export function sameRange(a: KeyRange, b: KeyRange): boolean {
   return a.start === b.start && a.end === b.end
 }
 
@@ -340,13 +332,13 @@ function leafOf(keys: ReadonlyArray<string>, sets: ReadonlyArray<VersionSet>): L
   return keys.length === 0 ? undefined : new Leaf(keys, sets)
 }
 
-const nonEmpty = (set: VersionSet | undefined): set is VersionSet => set !== undefined && !isEmptySet(set)
+export const nonEmpty = (set: VersionSet | undefined): set is VersionSet => set !== undefined && !isEmptySet(set)
 
 /**
  * Whether the tree's set for a key is the caller's old set: the same object on the write path
  * (the store and the tree share sets), else equal hashes (a set rebuilt from disk or a message).
  */
-function sameSet(key: string, held: VersionSet | undefined, given: VersionSet | undefined): boolean {
+export function sameSet(key: string, held: VersionSet | undefined, given: VersionSet | undefined): boolean {
   if (held === given) return true
   return keyVersionHash(key, held) === keyVersionHash(key, given)
 }
@@ -510,7 +502,7 @@ export function treeKeys(tree: MerkleTree): ReadonlyArray<string> {
 }
 
 /** The set the tree holds for a key, undefined when none. */
-function leafSetOfKey(tree: MerkleTree, bucket: number, key: string): VersionSet | undefined {
+export function leafSetOfKey(tree: MerkleTree, bucket: number, key: string): VersionSet | undefined {
   const leaf = nodeAt(tree, tree.shape.depth, bucket)
   if (leaf === undefined) return undefined
   assert(leaf._tag === "Leaf", "a leaf at the leaf level")
@@ -518,345 +510,3 @@ function leafSetOfKey(tree: MerkleTree, bucket: number, key: string): VersionSet
   return found >= 0 ? leaf.sets[found] : undefined
 }
 
-// ---------------------------------------------------------------------------------------------
-// The exchange: stateless on both sides. Every message names its range; each answer is computed
-// from the receiver's tree as it is now, so a write in between only makes the exchange find a
-// little more or a little less; the next exchange finishes the job.
-
-/** The children hashes of one node, answering a request. */
-export interface ChildHashes {
-  readonly index: number
-  readonly hashes: ReadonlyArray<bigint>
-}
-
-/**
- * Initiator (I) and responder (R) of one exchange on one range:
- * I->R MerkleRoot; R->I MerkleInSync, or the root's children; I->R MerkleChildrenRequest for the
- * differing children, level by level; I->R MerkleLeafRequest for the differing buckets; R->I
- * their (key, hash) pairs; I->R MerkleSync with I's sets of the differing keys and the keys it
- * wants; R->I MerkleSyncReply with R's sets of those. Both merge with syncVersions.
- */
-export type AntiEntropyMessage =
-  | { readonly _tag: "MerkleRoot"; readonly range: KeyRange; readonly hash: bigint }
-  | { readonly _tag: "MerkleInSync"; readonly range: KeyRange }
-  | { readonly _tag: "MerkleChildrenRequest"; readonly range: KeyRange; readonly level: number; readonly indices: ReadonlyArray<number> }
-  /** Children (at level + 1) of the listed nodes at `level`. */
-  | { readonly _tag: "MerkleChildren"; readonly range: KeyRange; readonly level: number; readonly nodes: ReadonlyArray<ChildHashes> }
-  | { readonly _tag: "MerkleLeafRequest"; readonly range: KeyRange; readonly buckets: ReadonlyArray<number> }
-  /** Every (key, hash) of each listed bucket: a bucket is never split. */
-  | { readonly _tag: "MerkleLeafHashes"; readonly range: KeyRange; readonly buckets: ReadonlyArray<number>; readonly entries: ReadonlyArray<KeyHash> }
-  | { readonly _tag: "MerkleSync"; readonly range: KeyRange; readonly entries: ReadonlyArray<KeyedSet>; readonly wanted: ReadonlyArray<string> }
-  | { readonly _tag: "MerkleSyncReply"; readonly range: KeyRange; readonly entries: ReadonlyArray<KeyedSet> }
-
-export type AntiEntropyMessageTag = AntiEntropyMessage["_tag"]
-
-/** One replica of a range as the exchange sees it: its tree and its store's sets. */
-export interface MerkleReplica {
-  readonly tree: MerkleTree
-  /** The replica's own set for a key (not hints); must agree with the tree. */
-  readonly get: (key: string) => VersionSet | undefined
-}
-
-/** What a replica does with a message: answer it, and merge `incoming` into its store. */
-export interface AntiEntropyStep {
-  readonly reply?: AntiEntropyMessage
-  /** Sets from the peer, to be merged with syncVersions (never stored as they are). */
-  readonly incoming: ReadonlyArray<KeyedSet>
-}
-
-const NOTHING: AntiEntropyStep = { incoming: [] }
-
-/** The first message of an exchange on the tree's range. */
-export function startExchange(tree: MerkleTree): AntiEntropyMessage {
-  return { _tag: "MerkleRoot", range: tree.range, hash: root(tree) }
-}
-
-/** Valid, distinct, sorted numbers below `limit`, at most `max` of them: peer input is untrusted. */
-function validIndices(values: ReadonlyArray<number>, limit: number, max: number): number[] {
-  const valid = values.filter((value) => Number.isInteger(value) && value >= 0 && value < limit)
-  return [...new Set(valid)].sort((a, b) => a - b).slice(0, max)
-}
-
-/** The replica's sets for keys of the tree's range it holds, in key order. */
-function entriesOf(replica: MerkleReplica, keys: ReadonlyArray<string>): KeyedSet[] {
-  const entries: KeyedSet[] = []
-  for (const key of keys) {
-    const set = replica.get(key)
-    const inTree = leafSetOfKey(replica.tree, bucketOf(replica.tree, key), key)
-    // Paired with updateKey's check: what the tree says and what the store holds agree.
-    assert(sameSet(key, inTree, nonEmpty(set) ? set : undefined), () => `key ${JSON.stringify(key)}: the store and the tree disagree`)
-    if (set !== undefined && !isEmptySet(set)) entries.push({ key, set })
-  }
-  return entries
-}
-
-/** Entries in the tree's range, each key once (the first), at most `max`. */
-function incomingOf(tree: MerkleTree, entries: ReadonlyArray<KeyedSet>, max: number): KeyedSet[] {
-  const seen = new Set<string>()
-  const kept: KeyedSet[] = []
-  for (const entry of entries) {
-    if (kept.length >= max) break
-    if (seen.has(entry.key) || !holdsKey(tree, entry.key)) continue
-    seen.add(entry.key)
-    kept.push(entry)
-  }
-  return kept
-}
-
-function onChildren(replica: MerkleReplica, level: number, nodes: ReadonlyArray<ChildHashes>): AntiEntropyStep {
-  const { tree } = replica
-  const fanout = fanoutOf(tree.shape)
-  if (!Number.isInteger(level) || level < 0 || level >= tree.shape.depth) return NOTHING
-  const differing: number[] = []
-  for (const node of nodes.slice(0, MERKLE_NODES_PER_REQUEST_MAX)) {
-    if (!Number.isInteger(node.index) || node.index < 0 || node.index >= nodesAt(tree.shape, level)) continue
-    if (node.hashes.length !== fanout) continue
-    const mine = childrenHashes(tree, level, node.index)
-    // Descend into every differing child, never only the first: a skipped subtree hides keys.
-    for (let slot = 0; slot < fanout; slot++) {
-      if (node.hashes[slot] !== mine[slot]) differing.push(node.index * fanout + slot)
-    }
-  }
-  if (differing.length === 0) return NOTHING
-  const next = validIndices(differing, nodesAt(tree.shape, level + 1), MERKLE_NODES_PER_REQUEST_MAX)
-  if (level + 1 === tree.shape.depth) return { reply: { _tag: "MerkleLeafRequest", range: tree.range, buckets: next }, incoming: [] }
-  return { reply: { _tag: "MerkleChildrenRequest", range: tree.range, level: level + 1, indices: next }, incoming: [] }
-}
-
-function onLeafRequest(replica: MerkleReplica, buckets: ReadonlyArray<number>): AntiEntropyStep {
-  const { tree } = replica
-  const sent: number[] = []
-  const entries: KeyHash[] = []
-  for (const bucket of validIndices(buckets, leafCount(tree.shape), MERKLE_NODES_PER_REQUEST_MAX)) {
-    const items = bucketEntries(tree, bucket)
-    if (sent.length > 0 && entries.length + items.length > MERKLE_LEAF_HASHES_PER_REPLY_MAX) break
-    sent.push(bucket)
-    entries.push(...items)
-  }
-  return { reply: { _tag: "MerkleLeafHashes", range: tree.range, buckets: sent, entries }, incoming: [] }
-}
-
-function onLeafHashes(replica: MerkleReplica, buckets: ReadonlyArray<number>, entries: ReadonlyArray<KeyHash>): AntiEntropyStep {
-  const { tree } = replica
-  const covered = new Set(validIndices(buckets, leafCount(tree.shape), MERKLE_NODES_PER_REQUEST_MAX))
-  const theirs = new Map<string, bigint>()
-  for (const entry of entries.slice(0, MERKLE_LEAF_HASHES_PER_REPLY_MAX)) {
-    if (!holdsKey(tree, entry.key) || !covered.has(bucketOf(tree, entry.key))) continue
-    if (entry.hash !== EMPTY_HASH) theirs.set(entry.key, entry.hash)
-  }
-  const differing = new Set<string>()
-  const mine = new Set<string>()
-  for (const bucket of covered) {
-    for (const entry of bucketEntries(tree, bucket)) {
-      mine.add(entry.key)
-      if (theirs.get(entry.key) !== entry.hash) differing.add(entry.key)
-    }
-  }
-  for (const key of theirs.keys()) if (!mine.has(key)) differing.add(key)
-  if (differing.size === 0) return NOTHING
-  const keys = [...differing].sort().slice(0, MERKLE_SYNC_KEYS_MAX)
-  const reply: AntiEntropyMessage = {
-    _tag: "MerkleSync",
-    range: tree.range,
-    entries: entriesOf(replica, keys.filter((key) => mine.has(key))),
-    wanted: keys.filter((key) => theirs.has(key))
-  }
-  return { reply, incoming: [] }
-}
-
-function onSync(replica: MerkleReplica, entries: ReadonlyArray<KeyedSet>, wanted: ReadonlyArray<string>): AntiEntropyStep {
-  const { tree } = replica
-  const incoming = incomingOf(tree, entries, MERKLE_SYNC_KEYS_MAX)
-  const asked = [...new Set(wanted.filter((key) => holdsKey(tree, key)))].sort().slice(0, MERKLE_SYNC_KEYS_MAX)
-  // Our sets as they were before merging theirs: the initiator's sync gives the same result.
-  const reply: AntiEntropyMessage = { _tag: "MerkleSyncReply", range: tree.range, entries: entriesOf(replica, asked) }
-  return { reply, incoming }
-}
-
-/**
- * One replica's answer to an anti-entropy message, either role: what to send back to the peer,
- * and the peer's sets to merge. Messages for another range, or malformed, are ignored.
- */
-export function onAntiEntropy(replica: MerkleReplica, message: AntiEntropyMessage): AntiEntropyStep {
-  const { tree } = replica
-  if (!sameRange(message.range, tree.range)) return NOTHING
-  switch (message._tag) {
-    case "MerkleRoot":
-      if (message.hash === root(tree)) return { reply: { _tag: "MerkleInSync", range: tree.range }, incoming: [] }
-      return {
-        reply: { _tag: "MerkleChildren", range: tree.range, level: 0, nodes: [{ index: 0, hashes: childrenHashes(tree, 0, 0) }] },
-        incoming: []
-      }
-    case "MerkleInSync":
-      return NOTHING
-    case "MerkleChildrenRequest": {
-      const level = message.level
-      if (!Number.isInteger(level) || level < 0 || level >= tree.shape.depth) return NOTHING
-      const nodes = validIndices(message.indices, nodesAt(tree.shape, level), MERKLE_NODES_PER_REQUEST_MAX)
-        .map((index) => ({ index, hashes: childrenHashes(tree, level, index) }))
-      return { reply: { _tag: "MerkleChildren", range: tree.range, level, nodes }, incoming: [] }
-    }
-    case "MerkleChildren":
-      return onChildren(replica, message.level, message.nodes)
-    case "MerkleLeafRequest":
-      return onLeafRequest(replica, message.buckets)
-    case "MerkleLeafHashes":
-      return onLeafHashes(replica, message.buckets, message.entries)
-    case "MerkleSync":
-      return onSync(replica, message.entries, message.wanted)
-    case "MerkleSyncReply":
-      return { incoming: incomingOf(tree, message.entries, MERKLE_SYNC_KEYS_MAX) }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A deterministic driver for tests and benchmarks: two replicas, messages delivered at once.
-
-/** What anti-entropy cost, counted over every message of every exchange. */
-export interface AntiEntropyCost {
-  readonly exchanges: number
-  readonly messages: number
-  /** Hash values carried: roots, children hashes, leaf (key, hash) pairs. */
-  readonly hashes: number
-  /** Version sets carried, both directions. */
-  readonly keys: number
-}
-
-export interface DiffResult {
-  /** Keys whose sets differed and were synced, sorted. */
-  readonly keys: ReadonlyArray<string>
-  /** The sets each side must store afterwards (merged, only those that changed), by key. */
-  readonly syncedA: ReadonlyArray<KeyedSet>
-  readonly syncedB: ReadonlyArray<KeyedSet>
-  /** Both trees after the merges. */
-  readonly treeA: MerkleTree
-  readonly treeB: MerkleTree
-  readonly cost: AntiEntropyCost
-  /** False when DIFF_EXCHANGES_MAX ran out before the roots agreed. */
-  readonly converged: boolean
-}
-
-function messageCost(message: AntiEntropyMessage): { hashes: number; keys: number } {
-  switch (message._tag) {
-    case "MerkleRoot": return { hashes: 1, keys: 0 }
-    case "MerkleChildren": return { hashes: message.nodes.reduce((sum, node) => sum + node.hashes.length, 0), keys: 0 }
-    case "MerkleLeafHashes": return { hashes: message.entries.length, keys: 0 }
-    case "MerkleSync":
-    case "MerkleSyncReply": return { hashes: 0, keys: message.entries.length }
-    case "MerkleInSync":
-    case "MerkleChildrenRequest":
-    case "MerkleLeafRequest": return { hashes: 0, keys: 0 }
-  }
-}
-
-/** One side of the driver: its tree, its store, and the sets merged into it so far. */
-class DriverSide {
-  tree: MerkleTree
-  readonly merged = new Map<string, VersionSet>()
-  private readonly base: (key: string) => VersionSet | undefined
-  constructor(private readonly config: VersionsConfig, start: MerkleReplica) {
-    this.tree = start.tree
-    this.base = start.get
-  }
-  readonly get = (key: string): VersionSet | undefined => this.merged.get(key) ?? this.base(key)
-  replica(): MerkleReplica {
-    return { tree: this.tree, get: this.get }
-  }
-  /** The replica path: merge, never overwrite, and update the tree with the write. */
-  merge(entries: ReadonlyArray<KeyedSet>): void {
-    for (const { key, set } of entries) {
-      const old = this.get(key)
-      const next = syncVersions(this.config, old ?? emptyVersionSet(this.config.mode), set)
-      if (old !== undefined && sameVersions(old, next)) continue
-      this.tree = updateKey(this.tree, key, old, next)
-      this.merged.set(key, next)
-    }
-  }
-}
-
-/**
- * Runs anti-entropy between replicas A (initiator) and B of one range until their roots agree:
- * the descent, the key swap and the merges, with every message counted. Pure and deterministic.
- * For k differing keys among n, fan-out F, depth D, L = F^D leaves: at most 2D + 4 messages per
- * exchange, 1 + F * D * k hashes for the descent plus about k * n / L (key, hash) pairs for the
- * leaves, and 2k sets: k * log n with the depth sized to the keys a range holds, never n.
- */
-export function diff(config: VersionsConfig, a: MerkleReplica, b: MerkleReplica): DiffResult {
-  assert(sameRange(a.tree.range, b.tree.range), "both trees cover the same range")
-  assert(a.tree.shape.fanoutBits === b.tree.shape.fanoutBits && a.tree.shape.depth === b.tree.shape.depth, "same shape")
-  const sides = { A: new DriverSide(config, a), B: new DriverSide(config, b) }
-  const keys = new Set<string>()
-  let exchanges = 0
-  let messages = 0
-  let hashes = 0
-  let keysSent = 0
-  // Bounded: each exchange has at most 2 * depth + 4 messages.
-  const messagesPerExchangeMax = 2 * a.tree.shape.depth + 4
-  // At least one exchange, as a node would run: equal replicas cost a root and an InSync.
-  do {
-    exchanges += 1
-    let message: AntiEntropyMessage | undefined = startExchange(sides.A.tree)
-    let receiver: "A" | "B" = "B"
-    let progress = false
-    for (let hop = 0; message !== undefined; hop++) {
-      assert(hop < messagesPerExchangeMax, "an exchange ends within its message bound")
-      const cost = messageCost(message)
-      messages += 1
-      hashes += cost.hashes
-      keysSent += cost.keys
-      if (message._tag === "MerkleSync") {
-        for (const entry of message.entries) keys.add(entry.key)
-        for (const key of message.wanted) keys.add(key)
-        progress = true
-      }
-      const side = sides[receiver]
-      const step = onAntiEntropy(side.replica(), message)
-      side.merge(step.incoming)
-      message = step.reply
-      receiver = receiver === "A" ? "B" : "A"
-    }
-    if (!progress) break
-  } while (root(sides.A.tree) !== root(sides.B.tree) && exchanges < DIFF_EXCHANGES_MAX)
-  const synced = (side: DriverSide): KeyedSet[] =>
-    [...side.merged.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([key, set]) => ({ key, set }))
-  return {
-    keys: [...keys].sort(),
-    syncedA: synced(sides.A),
-    syncedB: synced(sides.B),
-    treeA: sides.A.tree,
-    treeB: sides.B.tree,
-    cost: { exchanges, messages, hashes, keys: keysSent },
-    converged: root(sides.A.tree) === root(sides.B.tree)
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Schemas for the wire: positions and hashes travel as decimal strings.
-
-const PositionSchema = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: RING_POSITIONS - 1n }))
-const HashSchema = Schema.BigIntFromString.check(Schema.isBetweenBigInt({ minimum: 0n, maximum: HASH_MAX }))
-const IndexSchema = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
-const KeyRangeSchema = Schema.Struct({ start: PositionSchema, end: PositionSchema })
-const KeyedSetSchema = Schema.Struct({ key: Schema.String, set: VersionSetSchema })
-
-/** Every anti-entropy message, for the codec's peer-message union. */
-export const AntiEntropyMessageSchema = Schema.Union([
-  Schema.TaggedStruct("MerkleRoot", { range: KeyRangeSchema, hash: HashSchema }),
-  Schema.TaggedStruct("MerkleInSync", { range: KeyRangeSchema }),
-  Schema.TaggedStruct("MerkleChildrenRequest", { range: KeyRangeSchema, level: IndexSchema, indices: Schema.Array(IndexSchema) }),
-  Schema.TaggedStruct("MerkleChildren", {
-    range: KeyRangeSchema, level: IndexSchema,
-    nodes: Schema.Array(Schema.Struct({ index: IndexSchema, hashes: Schema.Array(HashSchema) }))
-  }),
-  Schema.TaggedStruct("MerkleLeafRequest", { range: KeyRangeSchema, buckets: Schema.Array(IndexSchema) }),
-  Schema.TaggedStruct("MerkleLeafHashes", {
-    range: KeyRangeSchema, buckets: Schema.Array(IndexSchema),
-    entries: Schema.Array(Schema.Struct({ key: Schema.String, hash: HashSchema }))
-  }),
-  Schema.TaggedStruct("MerkleSync", { range: KeyRangeSchema, entries: Schema.Array(KeyedSetSchema), wanted: Schema.Array(Schema.String) }),
-  Schema.TaggedStruct("MerkleSyncReply", { range: KeyRangeSchema, entries: Schema.Array(KeyedSetSchema) })
-])
-
-type Equals<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false
-const schemaTypeMatches: Equals<typeof AntiEntropyMessageSchema.Type, AntiEntropyMessage> = true
-void schemaTypeMatches

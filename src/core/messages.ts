@@ -4,7 +4,8 @@ import type { NodeId } from "./ring.ts"
 import type { VersionSet } from "./versions.ts"
 import type { ClientReply, ClientRequest } from "./io.ts"
 import type { GossipMessage } from "./membership.ts"
-import type { AntiEntropyMessage, KeyedSet } from "./merkle.ts"
+import type { AntiEntropyMessage } from "./merkle-exchange.ts"
+import type { KeyedSet } from "./merkle.ts"
 import type { KeyRange } from "./ring.ts"
 
 /**

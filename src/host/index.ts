@@ -40,6 +40,8 @@ export {
   recover,
   startOf,
   type Fed,
+  type HostEvent,
   type HostedNode,
+  type HostedStep,
   type PendingPersist
 } from "./node.ts"

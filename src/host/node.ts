@@ -18,6 +18,35 @@ import {
 } from "../core/index.ts"
 import { armTimer, disarmTimer, isArmed, needsPick, NO_TIMERS } from "./timers.ts"
 
+/**
+ * What an interpreter does to a hosted node: feed it an input, crash it, wipe its disk, rebuild
+ * it from its disk. A trace is a list of these with their node and time (src/trace/step.ts).
+ */
+export type HostEvent =
+  | { readonly _tag: "Input"; readonly input: NodeInput }
+  /** The node loses its volatile state and every persist not yet durable. */
+  | { readonly _tag: "Crash" }
+  /** As Crash, and the disk is wiped. */
+  | { readonly _tag: "DiskLoss" }
+  /** The node is rebuilt from its disk (a Start input follows). */
+  | { readonly _tag: "Recover" }
+
+/** One event as an interpreter ran it through the host, and what it did (for observers: the viewer). */
+export interface HostedStep {
+  readonly node: NodeId
+  readonly at: number
+  readonly event: HostEvent
+  readonly before: NodeState | undefined
+  readonly after: NodeState | undefined
+  readonly effects: ReadonlyArray<NodeEffect>
+  /** The node's disk after the event. */
+  readonly disk: DurableState
+  /** Records the event made durable (a PersistDone), in the order they were applied. */
+  readonly durable: ReadonlyArray<PersistRecord>
+  /** Records not yet durable that the event lost (a Crash or DiskLoss). */
+  readonly lost: ReadonlyArray<PersistRecord>
+}
+
 /** A persist the node emitted, in emission order, not yet durable. */
 export interface PendingPersist {
   readonly token: number

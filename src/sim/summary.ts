@@ -1,5 +1,5 @@
 // A run's summary as plain text: the same report prints the same bytes.
-import type { SimReport } from "./world.ts"
+import type { SimReport } from "./report.ts"
 
 export const formatSummary = (report: SimReport): string => {
   const { options } = report.scenario

@@ -1,7 +1,8 @@
 // A simulation as a trace (the format is src/trace/format.ts): the scenario's configuration, its
 // seed and scenario (so replay can re-run it), every step and what the run observed.
 import type { Scenario } from "./scenario.ts"
-import { protocolConfigOf, type SimReport } from "./world.ts"
+import type { SimReport } from "./report.ts"
+import { protocolConfigOf } from "./world.ts"
 import { ScenarioSchema, sparesOf, traceConfigOf, TRACE_FORMAT, TRACE_VERSION, TraceStepSchema, type Trace } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
 

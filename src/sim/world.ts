@@ -1,139 +1,19 @@
 // The deterministic simulator (ARCHITECTURE.md): nodes running the pure core, a network with
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
-import { HashMap, Option } from "effect"
-import { buildRing, type ClientReply, type ClientRequest, configOf, counts, defaultProtocolConfig, defaultVersionsConfig, type DurableState, emptyVClock, emptyVersionSet, localView, type MembershipView, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, sortedHints, targetRingOf, type Timer, timerKey, type VClock, type VersionSet } from "../core/index.ts"
-import { crash as hostCrash, feed, firingOf, hostedNode, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf, type HostedNode } from "../host/index.ts"
+import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, sortedHints, targetRingOf, timerKey } from "../core/index.ts"
+import { crash as hostCrash, feed, firingOf, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf } from "../host/index.ts"
 import { Prng } from "./prng.ts"
 import { EventQueue } from "./queue.ts"
 import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
-import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
+import { keyNames, nodeIds, type Scenario, type TimedFault } from "./scenario.ts"
 import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
-
-/** After the workload: heal, let hints and probes run, read every key, repeat, then check. */
-export const QUIESCE_SETTLE_MS = 5_000
-export const QUIESCE_READ_ROUNDS = 2
-export const QUIESCE_READ_WAIT_MS = 3_000
-/** After the reads, hints and anti-entropy get up to this long to finish, in steps of CONVERGE_STEP_MS. */
-export const CONVERGE_MAX_MS = 30_000
-export const CONVERGE_STEP_MS = 500
-/** DUR-1 scans every disk, so it runs every this many events rather than after each one. */
-export const DURABILITY_CHECK_EVERY_EVENTS = 2_000
-/** A run stops, reporting a violation, if it has not finished by this many events. */
-export const EVENTS_MAX = 5_000_000
-
-export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "MEMBERSHIP-1" | "RING-2"
-
-/** Quiescence waits, in steps of this much virtual time, for membership to settle. */
-export const MEMBERSHIP_SETTLE_STEP_MS = 1_000
-export const MEMBERSHIP_SETTLE_MAX_MS = 60_000
-
-export interface Violation {
-  readonly invariant: InvariantId
-  readonly at: number
-  readonly message: string
-}
-
-export interface SimStats {
-  events: number
-  messagesSent: number
-  messagesDelivered: number
-  messagesDropped: number
-  messagesDuplicated: number
-  faultsInjected: number
-  putsAcknowledged: number
-  putsFailed: number
-  getsAnswered: number
-  getsFailed: number
-  getsWithSiblings: number
-  clientTimeouts: number
-  hintsStored: number
-  hintsDelivered: number
-  readRepairs: number
-  /** Keys carried by range hand-overs (joins and leaves) and by anti-entropy repairs. */
-  handoffKeys: number
-  antiEntropyKeys: number
-  invariantChecks: number
-}
-
-export interface Observation {
-  readonly at: number
-  readonly client: number
-  readonly reply: ClientReply
-}
-
-export interface SimReport {
-  readonly scenario: Scenario
-  readonly stats: SimStats
-  readonly violations: ReadonlyArray<Violation>
-  readonly observations: ReadonlyArray<Observation>
-  /** Each top-N replica's live values per key after quiescence, for the trace. */
-  readonly finalReplicas: ReadonlyArray<{ readonly node: string; readonly key: string; readonly values: ReadonlyArray<string> }>
-  readonly endTime: number
-  readonly trace: ReadonlyArray<TraceStep>
-  /** The membership view the running nodes agree on at the end. */
-  readonly finalMembership: MembershipView
-}
-
-type SimEvent =
-  /** `incarnation` is the sender's: a sender that crashes loses what it had not yet put on the wire. */
-  | { readonly _tag: "Deliver"; readonly from: string; readonly incarnation: number; readonly to: string; readonly message: PeerMessage }
-  | { readonly _tag: "Timer"; readonly node: string; readonly key: string; readonly gen: number; readonly timer: Timer }
-  | { readonly _tag: "PersistComplete"; readonly node: string; readonly token: number; readonly incarnation: number }
-  | { readonly _tag: "ClientIssue"; readonly client: number }
-  | { readonly _tag: "ClientTimeout"; readonly client: number; readonly requestId: string }
-  | { readonly _tag: "Fault"; readonly fault: TimedFault }
-
-/** A simulated node: the host's node (src/host/) and what the simulation adds to it. */
-class SimNode {
-  host: HostedNode
-  /** When the disk finishes the last write queued (writes complete in order). */
-  diskFreeAt = 0
-  /** Crashes so far: a persist completion queued before one is for a lost incarnation. */
-  incarnation = 0
-  diskLostAt = -1
-  /** A spare node is off until a Join fault starts it; a started node is restarted at quiescence. */
-  started = false
-  /** The generation of each armed timer's deadline in the event queue (a re-armed timer's older deadline is stale). */
-  readonly timerGens = new Map<string, number>()
-
-  constructor(readonly id: string) {
-    this.host = hostedNode(id)
-  }
-
-  get state(): NodeState | undefined {
-    return this.host.state
-  }
-
-  get disk(): DurableState {
-    return this.host.disk
-  }
-}
-
-interface SimClient {
-  readonly id: number
-  readonly ops: ReadonlyArray<ClientOp>
-  next: number
-  pending: { readonly requestId: string; readonly op: ClientOp; readonly startedAt: number } | undefined
-  readonly seen: Map<string, ReadonlyArray<string>>
-  readonly context: Map<string, VClock>
-}
-
-interface AckedWrite {
-  readonly event: string
-  readonly key: string
-  readonly at: number
-  /** When the client sent the put: an acker's disk lost after this may have held the write. */
-  readonly issuedAt: number
-  readonly nodes: ReadonlyArray<string>
-  readonly deletion: boolean
-}
-
-/** The event id a sibling stands for: the written value, or the tombstone's id. */
-const eventsOf = (set: VersionSet): ReadonlyArray<string> => siblingValues(set).map(eventOf)
+import { eventsOf, hintEventsByKey, incomingEvents, membersOrNone, ownEvents, storeEvents, storeSet } from "./events.ts"
+import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, type InvariantId, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_ROUNDS, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
+import { type AckedWrite, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
   ...defaultProtocolConfig,
@@ -801,45 +681,3 @@ export class World {
   }
 }
 
-const storeSet = (state: NodeState, key: string): VersionSet =>
-  localView(state, key) ?? emptyVersionSet(configOf(state).versions.mode)
-
-const membersOrNone = (state: NodeState | undefined): MembershipView => (state === undefined ? [] : membersOf(state))
-
-const storeEvents = (state: NodeState, key: string): ReadonlyArray<string> => eventsOf(storeSet(state, key))
-
-/** The events a disk holds for `key` in the node's own store (its hints for others aside). */
-const ownEvents = (disk: DurableState, key: string): ReadonlyArray<string> => {
-  const own = Option.getOrUndefined(HashMap.get(disk.store, key))
-  return own === undefined ? [] : eventsOf(own)
-}
-
-/** The events of every hint a disk holds, by key. */
-const hintEventsByKey = (disk: DurableState): ReadonlyMap<string, ReadonlyArray<string>> => {
-  const byKey = new Map<string, Array<string>>()
-  for (const hint of HashMap.values(disk.hints)) {
-    let events = byKey.get(hint.key)
-    if (events === undefined) byKey.set(hint.key, (events = []))
-    events.push(...eventsOf(hint.set))
-  }
-  return byKey
-}
-
-/** The events a step's input brought for `key`: a client write, or versions carried by a message. */
-const incomingEvents = (input: NodeInput, key: string): ReadonlyArray<string> => {
-  if (input._tag === "Client") {
-    const request = input.request
-    return request.key === key && request._tag !== "Get" ? [request.id] : []
-  }
-  if (input._tag !== "Receive") return []
-  const message = input.message
-  switch (message._tag) {
-    case "Replicate":
-    case "Repair":
-      return message.key === key && message.hintFor === undefined ? eventsOf(message.set) : []
-    case "HintDeliver":
-      return message.key === key ? eventsOf(message.set) : []
-    default:
-      return []
-  }
-}

@@ -2,23 +2,15 @@
 // must (the disk: persists become durable on PersistDone, and are lost on a crash), and check
 // every recorded observation. The first divergence is reported with its step number. Re-running
 // a simulator trace's scenario is src/sim/replay.ts's job (this module does not know the simulator).
-import { buildRing, type ClientReply, type DurableState, emptyVersionSet, localView, type NodeEffect, type NodeState, type PersistRecord, siblingValues } from "../core/index.ts"
-import { crash, feed, hostedNode, loseDisk, recover, type HostedNode } from "../host/index.ts"
+import { buildRing, type ClientReply, emptyVersionSet, localView, type NodeEffect, type PersistRecord, siblingValues } from "../core/index.ts"
+import { crash, feed, hostedNode, loseDisk, recover, type HostedNode, type HostedStep } from "../host/index.ts"
 import { eventOf, protocolConfigOfTrace, type Trace } from "./format.ts"
 import type { TraceStep } from "./step.ts"
 
-export interface ReplayStepInfo {
+/** A replayed step: the trace's step, its index, and what the host did with it. */
+export interface ReplayStepInfo extends HostedStep {
   readonly index: number
   readonly step: TraceStep
-  readonly effects: ReadonlyArray<NodeEffect>
-  readonly before: NodeState | undefined
-  readonly after: NodeState | undefined
-  /** The node's disk after the step (the emulation described in spec/traces.md). */
-  readonly disk: DurableState
-  /** Records this step made durable (a PersistDone), in the order they were applied. */
-  readonly durable: ReadonlyArray<PersistRecord>
-  /** Records not yet durable that this step lost (a Crash or DiskLoss). */
-  readonly lost: ReadonlyArray<PersistRecord>
 }
 
 export interface ReplayResult {
@@ -83,7 +75,7 @@ export const replaySteps = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
       }
     }
     nodes.set(traceStep.node, node)
-    onStep?.({ index, step: traceStep, effects, before, after: node.state, disk: node.disk, durable, lost })
+    onStep?.({ index, step: traceStep, node: traceStep.node, at: traceStep.at, event: traceStep.event, effects, before, after: node.state, disk: node.disk, durable, lost })
   })
 
   if (divergence === undefined && replyIndex !== expectedReplies.length) {

@@ -4,8 +4,7 @@
 // It is built from the steps an interpreter replays through the real core (src/sim/replay.ts for
 // trace files, the conformance driver for Quint ITF traces: src/view/sources.ts), never by
 // re-deriving what the protocol would do.
-import type { DurableState, NodeEffect, NodeState, PersistRecord } from "../core/index.ts"
-import type { TraceEvent } from "../trace/step.ts"
+import type { HostedStep } from "../host/index.ts"
 import { ArrowMatcher, type Arrow } from "./arrows.ts"
 import { classify, effectLabel, keysOfStep, messageLabel, replyLabel, stepLabel, writesOfMessage, writesOfRecord, writesOfReply, writesOfSet, type StepKind } from "./describe.ts"
 import { nodeFields, StoreRenderer, type ShownHint, type ShownSet } from "./snapshot.ts"
@@ -14,17 +13,8 @@ import { WritePaths, type Holdings, type WritePath } from "./write-paths.ts"
 
 export const VIEW_MODEL_VERSION = 1
 
-/** One step as an interpreter ran it through the core. */
-export interface ObservedStep {
-  readonly node: string
-  readonly at: number
-  readonly event: TraceEvent
-  readonly before: NodeState | undefined
-  readonly after: NodeState | undefined
-  readonly effects: ReadonlyArray<NodeEffect>
-  readonly disk: DurableState
-  readonly durable: ReadonlyArray<PersistRecord>
-  readonly lost: ReadonlyArray<PersistRecord>
+/** One step as an interpreter ran it through the host. */
+export interface ObservedStep extends HostedStep {
   /** For a model trace: the model step this core step belongs to (an index into `groups`). */
   readonly group?: number
 }

@@ -3,7 +3,9 @@
 // the conformance driver (src/conformance/driver.ts), one model action at a time. Both report every
 // core step they run, and ViewBuilder turns those into the page's model.
 import { Schema } from "effect"
-import { ConformanceMismatch, readModelConfig, replayItf } from "../conformance/driver.ts"
+import { replayItf } from "../conformance/driver.ts"
+import { ConformanceMismatch } from "../conformance/mismatch.ts"
+import { readModelConfig } from "../conformance/model-config.ts"
 import { decodeItfTrace } from "../conformance/itf.ts"
 import { replaySteps } from "../trace/replay.ts"
 import { decodeTrace, TRACE_FORMAT, type Trace, type TraceConfig } from "../trace/format.ts"
@@ -42,10 +44,7 @@ export const modelOfTrace = (trace: Trace, file: string): ViewModel => {
   const nodes = [...trace.config.nodes, ...(trace.config.spares ?? [])]
   const recorded = new Set(trace.steps.map((s) => s.node))
   const builder = new ViewBuilder(nodes, recorded)
-  const result = replaySteps(trace, (info) => builder.add({
-    node: info.step.node, at: info.step.at, event: info.step.event, before: info.before, after: info.after,
-    effects: info.effects, disk: info.disk, durable: info.durable, lost: info.lost
-  }))
+  const result = replaySteps(trace, (info) => builder.add(info))
   const command = `npx dynamo replay ${quoted(file)} --verbose`
   return builder.finish({
     title: file,
@@ -74,7 +73,7 @@ export const modelOfItf = (json: unknown, file: string, spec: string): ViewModel
       observe: (step) => {
         const label = `model step ${step.modelStep}: ${step.action}`
         if (groups.at(-1) !== label) groups.push(label)
-        builder.add({ ...step, lost: [], group: groups.length - 1 })
+        builder.add({ ...step, group: groups.length - 1 })
       }
     })
   } catch (error) {

@@ -1,0 +1,193 @@
+// The invariants the checker judges at each persist and each reply (SIB-1, DUR-1, QUORUM-1,
+// AVAIL-1/2 and the SOMETIMES flags), from facts a step's outcome caches once.
+import { HashMap, Option } from "effect"
+import { type ClientReply, type DurableState, hintId, hintsHeld, localStore, type NodeInput, type NodeState, type PersistRecord } from "../core/index.ts"
+import type { Compiled } from "./compiled.ts"
+import { Draft } from "./draft.ts"
+import type { PersistCheck, ReplyFacts } from "./feed.ts"
+import { bit, coverage, diskKeyEvents, eventNames, setEvents, storeSetOf, valuesMask } from "./masks.ts"
+import { F_FAILED, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_SIBLINGS, type PendingRequest } from "./state.ts"
+
+const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
+  if (input._tag === "Client") {
+    const request = input.request
+    if (request.key !== key || request._tag === "Get") return 0
+    const w = c.writeIndex.get(request.id)
+    return w === undefined ? 0 : bit(w)
+  }
+  if (input._tag !== "Receive") return 0
+  const message = input.message
+  switch (message._tag) {
+    case "Replicate":
+    case "Repair":
+      return message.key === key && message.hintFor === undefined ? setEvents(c, message.set).all : 0
+    case "HintDeliver":
+      return message.key === key ? setEvents(c, message.set).all : 0
+    default:
+      return 0
+  }
+}
+
+/**
+ * What the checks of one persisted record need that depends on the step alone (the state it
+ * started from, the input, the record), appended to `checks`; returns its SOMETIMES flags.
+ */
+export const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, record: PersistRecord, checks: Array<PersistCheck>): number => {
+  switch (record._tag) {
+    case "StoreKey": {
+      const needed = setEvents(c, storeSetOf(c, localStore(before), record.key)).all | incomingEvents(c, input, record.key)
+      checks.push({ _tag: "StoreKey", key: record.key, held: setEvents(c, record.set).all, needed })
+      return 0
+    }
+    case "StoreHint":
+      return F_HINT_STORED
+    case "DeleteHint": {
+      const hint = Option.getOrUndefined(HashMap.get(hintsHeld(before), hintId(record.intended, record.key)))
+      const intendedIndex = c.nodeIndex.get(record.intended)
+      if (c.model.checks.hint && hint !== undefined && intendedIndex !== undefined) {
+        checks.push({ _tag: "DeleteHint", intended: record.intended, intendedIndex, key: record.key, events: setEvents(c, hint.set).all })
+      }
+      return F_HINT_DELIVERED
+    }
+    default:
+      return 0
+  }
+}
+
+/** SIB-1 at the replica and HINT-1 at hint deletion, on what a step persists (as the simulator). */
+export const checkPersists = (d: Draft, node: number, ownDisk: DurableState, persistChecks: ReadonlyArray<PersistCheck>): void => {
+  const c = d.c
+  const checks = c.model.checks
+  const id = c.ids[node]!
+  for (const check of persistChecks) {
+    switch (check._tag) {
+      case "StoreKey": {
+        const now = check.held
+        if (checks.sibDrop) {
+          const dropped = check.needed & ~coverage(d.histories, now)
+          if (dropped !== 0) {
+            d.violate("SIB-1", `${id} dropped ${eventNames(c, dropped)} from ${check.key}: it now holds ${eventNames(c, now)}, none of which has seen it`)
+          }
+        }
+        if (checks.sibStoreAntichain) {
+          for (let m = now; m !== 0; m &= m - 1) {
+            const a = 31 - Math.clz32(m & -m)
+            const older = d.histories[a]! & now & ~bit(a)
+            if (older !== 0) {
+              d.violate("SIB-1", `${id} keeps ${eventNames(c, older)} beside ${c.writes[a]!.id} in ${check.key}, though ${c.writes[a]!.id} has seen it`)
+            }
+          }
+        }
+        break
+      }
+      case "DeleteHint": {
+        const intended = d.nodes[check.intendedIndex]!
+        if (intended.diskLost) break
+        const disk = check.intendedIndex === node ? ownDisk : intended.disk
+        const held = coverage(d.histories, diskKeyEvents(c, disk, check.key))
+        const missing = check.events & ~held
+        if (missing !== 0) {
+          d.violate("HINT-1", `${id} deleted its hint for ${check.intended}/${check.key} but ${check.intended}'s disk does not hold ${eventNames(c, missing)}`)
+        }
+        break
+      }
+    }
+  }
+}
+
+/** What `clientReply` needs of a reply that depends on the reply alone. */
+export const replyFacts = (c: Compiled, reply: ClientReply): ReplyFacts => {
+  const owner = c.requestClient.get(reply.id)
+  if (reply._tag === "Failed") return { reply, owner, events: 0, home: false, write: undefined, ackers: 0 }
+  const events = valuesMask(c, reply.siblings)
+  if (reply._tag === "GetOk") {
+    const key = c.keyIndex.get(reply.key)!
+    const home = reply.nodes.every((node) => c.top[key]!.includes(c.nodeIndex.get(node)!))
+    return { reply, owner, events, home, write: undefined, ackers: 0 }
+  }
+  let ackers = 0
+  for (const node of reply.nodes) ackers |= bit(c.nodeIndex.get(node)!)
+  return { reply, owner, events, home: false, write: c.writeIndex.get(reply.id), ackers }
+}
+
+/**
+ * AVAIL-1, AVAIL-2 (model.ts, `checks.avail`): judged from the world alone. With no loss and no
+ * cut in the whole execution and timeouts that fire only when nothing is in flight, a node that
+ * has never crashed was up and reachable for the request's whole life; if W (R) such nodes
+ * exist, the contact node among them, the request must not fail. The state holds no history of
+ * when each crash happened, so crashed-and-restarted nodes are not counted (a bounded check, not
+ * the premise's full reach: the simulator judges that).
+ */
+const checkAvailability = (d: Draft, pending: PendingRequest, reply: Extract<ClientReply, { _tag: "Failed" }>): void => {
+  const c = d.c
+  if (c.model.timing !== "prompt" || d.used.drops > 0 || d.used.partitions > 0 || d.cut !== 0) return
+  if (reply.error === "TooManySiblings" || reply.error === "BadQuorum" || reply.error === "ForwardTimeout") return
+  const neverCrashed = (i: number) => d.nodes[i]!.state !== undefined && d.nodes[i]!.starts === 1
+  if (!neverCrashed(pending.node)) return
+  const get = c.model.clients.some((script, i) => c.requestIds[i]!.some((id, j) => id === pending.id && script[j]!.kind === "get"))
+  const quorum = get ? c.model.protocol.r : c.model.protocol.w
+  const up = c.ids.filter((_, i) => neverCrashed(i))
+  if (up.length < quorum) return
+  d.violate(get ? "AVAIL-2" : "AVAIL-1", `${get ? "get" : "put"} ${reply.id} of ${reply.key} sent to ${c.ids[pending.node]} failed (${reply.error}), though [${up.join(", ")}] ran without a crash throughout, no message was lost and no partition happened (${get ? `R=${c.model.protocol.r}` : `W=${c.model.protocol.w}`})`)
+}
+
+/** A reply reaches its client: SIB-1 on what it lists, QUORUM-1, and the client moves on. */
+export const clientReply = (d: Draft, facts: ReplyFacts): void => {
+  const c = d.c
+  const { reply, owner, events } = facts
+  d.rec?.replies.push({ at: d.now, reply })
+  const client = owner === undefined ? undefined : d.clients[owner]
+  const mine = client !== undefined && client.pending?.id === reply.id
+  if (reply._tag === "Failed") {
+    d.flags |= F_FAILED
+    if (mine && c.model.checks.avail) checkAvailability(d, client.pending!, reply)
+  } else {
+    if (reply.siblings.length > 1) d.flags |= F_SIBLINGS
+    if (c.model.checks.sibReplyAntichain) {
+      for (let m = events; m !== 0; m &= m - 1) {
+        const a = 31 - Math.clz32(m & -m)
+        const older = d.histories[a]! & events & ~bit(a)
+        if (older !== 0) {
+          const truncation = c.model.protocol.versions.truncateAt === undefined
+            ? ""
+            : ` (false siblings: truncation to ${c.model.protocol.versions.truncateAt} clock ${c.model.protocol.versions.truncateAt === 1 ? "entry" : "entries"} made them look concurrent; TRUNC-1 allows this, it never loses a write)`
+          d.violate("SIB-1", `${reply._tag} ${reply.id} of ${reply.key} listed ${eventNames(c, older)} beside ${c.writes[a]!.id}, though ${c.writes[a]!.id} has seen it${truncation}`)
+        }
+      }
+    }
+    if (reply._tag === "GetOk") {
+      d.flags |= F_GET_OK
+      // QUORUM-1 as the paper states it: R + W > N makes read and write quorums intersect. Judged
+      // for gets answered by home replicas only, so a miss means the write's quorum was sloppy:
+      // fallbacks took some of its W acknowledgements, outside every read quorum of home nodes.
+      if (mine && c.model.checks.quorum && facts.home) {
+        const missed = client.pending!.ackedBefore & ~coverage(d.histories, events)
+        if (missed !== 0) {
+          const p = c.model.protocol
+          const w = 31 - Math.clz32(missed & -missed)
+          const ackers: Array<string> = []
+          for (let m = d.ackersLeft[w]!; m !== 0; m &= m - 1) ackers.push(c.ids[31 - Math.clz32(m & -m)]!)
+          d.violate("QUORUM-1", `get ${reply.id} of ${reply.key}, answered by home replicas [${reply.nodes.join(", ")}], missed ${c.writes[w]!.id}, acknowledged before the get was sent by [${ackers.join(", ")}] (R=${p.r}, W=${p.w}, N=${p.n}: a sloppy write quorum)`)
+        }
+      }
+    } else {
+      d.flags |= F_PUT_ACKED
+      const w = facts.write
+      if (w !== undefined && (d.acked & bit(w)) === 0) {
+        d.acked |= bit(w)
+        d.ackersLeft = d.ackersLeft.slice()
+        d.ackersLeft[w] = facts.ackers
+      }
+    }
+    if (mine) {
+      const key = c.keyIndex.get(reply.key)!
+      const seen = client.seen.slice()
+      const context = client.context.slice()
+      seen[key] = events
+      context[key] = reply.context
+      d.setClient(owner!, { pending: undefined, seen, context })
+      return
+    }
+  }
+  if (mine) d.setClient(owner!, { pending: undefined })
+}

@@ -1,0 +1,59 @@
+// The simulated world's parts: the events in its queue, its nodes (the node host's node plus
+// the disk's queue and incarnation), its clients, and the writes acknowledged to them.
+import type { DurableState, NodeState, PeerMessage, Timer, VClock } from "../core/index.ts"
+import { hostedNode, type HostedNode } from "../host/index.ts"
+import type { ClientOp, TimedFault } from "./scenario.ts"
+
+export type SimEvent =
+  /** `incarnation` is the sender's: a sender that crashes loses what it had not yet put on the wire. */
+  | { readonly _tag: "Deliver"; readonly from: string; readonly incarnation: number; readonly to: string; readonly message: PeerMessage }
+  | { readonly _tag: "Timer"; readonly node: string; readonly key: string; readonly gen: number; readonly timer: Timer }
+  | { readonly _tag: "PersistComplete"; readonly node: string; readonly token: number; readonly incarnation: number }
+  | { readonly _tag: "ClientIssue"; readonly client: number }
+  | { readonly _tag: "ClientTimeout"; readonly client: number; readonly requestId: string }
+  | { readonly _tag: "Fault"; readonly fault: TimedFault }
+
+/** A simulated node: the host's node (src/host/) and what the simulation adds to it. */
+export class SimNode {
+  host: HostedNode
+  /** When the disk finishes the last write queued (writes complete in order). */
+  diskFreeAt = 0
+  /** Crashes so far: a persist completion queued before one is for a lost incarnation. */
+  incarnation = 0
+  diskLostAt = -1
+  /** A spare node is off until a Join fault starts it; a started node is restarted at quiescence. */
+  started = false
+  /** The generation of each armed timer's deadline in the event queue (a re-armed timer's older deadline is stale). */
+  readonly timerGens = new Map<string, number>()
+
+  constructor(readonly id: string) {
+    this.host = hostedNode(id)
+  }
+
+  get state(): NodeState | undefined {
+    return this.host.state
+  }
+
+  get disk(): DurableState {
+    return this.host.disk
+  }
+}
+
+export interface SimClient {
+  readonly id: number
+  readonly ops: ReadonlyArray<ClientOp>
+  next: number
+  pending: { readonly requestId: string; readonly op: ClientOp; readonly startedAt: number } | undefined
+  readonly seen: Map<string, ReadonlyArray<string>>
+  readonly context: Map<string, VClock>
+}
+
+export interface AckedWrite {
+  readonly event: string
+  readonly key: string
+  readonly at: number
+  /** When the client sent the put: an acker's disk lost after this may have held the write. */
+  readonly issuedAt: number
+  readonly nodes: ReadonlyArray<string>
+  readonly deletion: boolean
+}

@@ -1,0 +1,93 @@
+// The node host's contract (src/host/index.ts), one obligation per test: persists reach the disk
+// in order, and only on their PersistDone; a crash loses what is not durable; the epoch floor
+// grows across restarts even when the disk is lost; a firing disarms its timer; only Gossip and
+// AntiEntropy take a pick. Each test names the mutation of src/host/node.ts it catches.
+import { describe, expect, test } from "vitest"
+import { buildRing, defaultProtocolConfig, epochOf, isReady, RING_CONFIG_DEFAULT, timerKey, type Timer } from "../src/core/index.ts"
+import { armed, armTimer, completePersist, crash, feed, fireTimer, firingOf, hostedNode, loseDisk, recover, startOf, type HostedNode } from "../src/host/index.ts"
+
+const ring = buildRing([{ id: "n1" }, { id: "n2" }, { id: "n3" }], RING_CONFIG_DEFAULT)
+const config = defaultProtocolConfig
+
+/** n1 recovered from its disk and fed its Start: one Epoch record pending. */
+const started = (node: HostedNode = hostedNode("n1")): HostedNode => {
+  const recovered = recover(node, config, ring)
+  return feed(recovered, startOf(recovered), 0).node
+}
+
+describe("src/host: the node host", () => {
+  test("a Persist stays pending until its PersistDone, which applies it to the disk before the core acts", () => {
+    const node = started()
+    // Mutation caught: feed applying a Persist to the disk at once (disk epoch 1 here).
+    expect(node.pending.map((p) => p.record._tag)).toEqual(["Epoch"])
+    expect(node.disk.epoch).toBe(0)
+    expect(isReady(node.state!)).toBe(false)
+    const done = completePersist(node, node.pending[0]!.token, 1)
+    // Mutations caught: PersistDone not applying the pending records (disk epoch 0), or applying
+    // them without reporting them as made durable.
+    expect(done.node.disk.epoch).toBe(1)
+    expect(done.durable.map((r) => r._tag)).toEqual(["Epoch"])
+    expect(done.node.pending).toEqual([])
+    expect(isReady(done.node.state!)).toBe(true)
+  })
+
+  test("a PersistDone applies the records up to its token only, in order", () => {
+    const node = started()
+    const token = node.pending[0]!.token
+    // Mutation caught: applying every pending record whatever the token (the earlier one is
+    // not acknowledged by a PersistDone for a lower token).
+    const early = completePersist(node, token - 1, 1)
+    expect(early.durable).toEqual([])
+    expect(early.node.disk.epoch).toBe(0)
+    expect(early.node.pending.length).toBe(1)
+  })
+
+  test("a crash loses the volatile state, the armed timers and every pending persist, not the disk", () => {
+    const node = completePersist(started(), started().pending[0]!.token, 1).node
+    const again = feed(recover(node, config, ring), startOf(recover(node, config, ring)), 2).node
+    expect(again.pending.length).toBe(1)
+    const down = crash(again)
+    // Mutations caught: a crash keeping pending persists or armed timers, or touching the disk.
+    expect(down.node.state).toBeUndefined()
+    expect(down.node.pending).toEqual([])
+    expect(down.node.timers).toEqual([])
+    expect(down.lost.map((r) => r._tag)).toEqual(["Epoch"])
+    expect(down.node.disk.epoch).toBe(1)
+  })
+
+  test("the epoch floor grows across restarts, a disk loss included", () => {
+    const first = completePersist(started(), started().pending[0]!.token, 1).node
+    expect(epochOf(first.state!)).toBe(1)
+    const wiped = loseDisk(first).node
+    expect(wiped.disk.epoch).toBe(0)
+    const second = started(wiped)
+    // Mutation caught: recover not counting starts (the floor would be 1 again and the node
+    // would reuse epoch 1, writing clock entries its first incarnation may already have used).
+    expect(startOf(recover(wiped, config, ring))).toEqual({ _tag: "Start", epochFloor: 2 })
+    expect(epochOf(second.state!)).toBe(2)
+  })
+
+  test("a firing disarms its timer; a periodic one re-arms itself through the core", () => {
+    const node = completePersist(started(), started().pending[0]!.token, 1).node
+    const probe = node.timers.find((t) => t._tag === "Probe")!
+    expect(armed(node, probe)).toBe(true)
+    expect(armed(fireTimer(node, probe, undefined, 2).node, probe)).toBe(true)
+    // A one-shot timer for a request this node does not have: the core does nothing with it.
+    const stale: Timer = { _tag: "RequestTimer", op: 999, round: 0 }
+    const withStale = { ...node, timers: armTimer(node.timers, stale) }
+    expect(armed(withStale, stale)).toBe(true)
+    // Mutation caught: feed not disarming a fired timer (it would stay armed forever).
+    expect(armed(fireTimer(withStale, stale, undefined, 2).node, stale)).toBe(false)
+    // The table stays sorted by key, so equal tables are equal arrays (the checker's fingerprints).
+    const keys = withStale.timers.map(timerKey)
+    expect(keys).toEqual([...keys].sort())
+  })
+
+  test("only Gossip and AntiEntropy take a pick", () => {
+    // Mutation caught: needsPick true for every timer (a Probe firing would carry a pick that
+    // traces then record, changing their bytes).
+    expect(firingOf({ _tag: "Probe" }, 7)).toEqual({ _tag: "TimerFired", timer: { _tag: "Probe" } })
+    expect(firingOf({ _tag: "Gossip" }, 7)).toEqual({ _tag: "TimerFired", timer: { _tag: "Gossip" }, pick: 7 })
+    expect(firingOf({ _tag: "AntiEntropy" }, 3)).toEqual({ _tag: "TimerFired", timer: { _tag: "AntiEntropy" }, pick: 3 })
+  })
+})
