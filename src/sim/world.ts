@@ -1,18 +1,19 @@
 // The deterministic simulator (ARCHITECTURE.md): nodes running the pure core, a network with
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
-import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, sortedHints, targetRingOf, timerKey } from "../core/index.ts"
+import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
 import { crash as hostCrash, feed, firingOf, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf } from "../host/index.ts"
 import { Prng } from "./prng.ts"
 import { EventQueue } from "./queue.ts"
 import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
+import { SimJudge } from "./judge.ts"
 import { keyNames, nodeIds, type Scenario, type TimedFault } from "./scenario.ts"
 import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
-import { eventsOf, hintEventsByKey, incomingEvents, membersOrNone, ownEvents, storeEvents, storeSet } from "./events.ts"
-import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, type InvariantId, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_ROUNDS, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
+import { membersOrNone, storeEvents, storeSet } from "./events.ts"
+import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_ROUNDS, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
 import { type AckedWrite, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
@@ -56,6 +57,8 @@ export class World {
   /** A timer fires only if it is still the latest one set under its key (re-arming replaces it). */
   private timerGeneration = 0
   private readonly faultFree: boolean
+  /** The invariant checks (judge.ts), reading this world. */
+  private readonly judge: SimJudge
   private readonly quorumCutoff: number
   readonly stats: SimStats = {
     events: 0, messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0,
@@ -85,6 +88,13 @@ export class World {
     for (let c = 0; c < options.clients; c++) {
       this.clients.push({ id: c, ops: scenario.ops.filter((op) => op.client === c), next: 0, pending: undefined, seen: new Map(), context: new Map() })
     }
+    this.judge = new SimJudge({
+      scenario, config: this.config, oracle: this.oracle, ackedByKey: this.ackedByKey, stats: this.stats,
+      availability: this.availability, nodes: this.nodes, nodeOrder: this.nodeOrder, violations: this.violations,
+      checkInvariants, faultFree: this.faultFree, quorumCutoff: this.quorumCutoff,
+      now: () => this.now,
+      currentRing: () => this.currentRing()
+    })
   }
 
   // ---- the run ----------------------------------------------------------------------------
@@ -96,9 +106,9 @@ export class World {
     // Workload phase: until every client is done and every fault has been applied.
     const lastFault = this.scenario.faults.reduce((t, f) => Math.max(t, f.at), 0)
     this.runWhile(() => this.now <= lastFault || this.clients.some((c) => c.next < c.ops.length || c.pending !== undefined))
-    this.checkDurability()
+    this.judge.checkDurability()
     this.quiesce()
-    this.checkAvailability()
+    this.judge.checkAvailability()
     return {
       scenario: this.scenario,
       stats: this.stats,
@@ -118,11 +128,11 @@ export class World {
       this.now = next.at
       this.stats.events += 1
       if (this.stats.events > EVENTS_MAX) {
-        this.violate("CONV-1", `the run did not finish within ${EVENTS_MAX} events`)
+        this.judge.violate("CONV-1", `the run did not finish within ${EVENTS_MAX} events`)
         return
       }
       this.handle(next.event)
-      if (this.stats.events % DURABILITY_CHECK_EVERY_EVENTS === 0) this.checkDurability()
+      if (this.stats.events % DURABILITY_CHECK_EVERY_EVENTS === 0) this.judge.checkDurability()
     }
   }
 
@@ -153,8 +163,8 @@ export class World {
       this.runUntil(this.now + QUIESCE_READ_WAIT_MS)
     }
     this.awaitConvergence(keys)
-    this.checkDurability()
-    this.checkConvergence(keys)
+    this.judge.checkDurability()
+    this.judge.checkConvergence(keys)
   }
 
   /**
@@ -207,7 +217,7 @@ export class World {
       // that failed to converge, and reporting it as one sends the reader after a second bug.
       if (this.violations.length > 0) return false
       if (this.now >= deadline) {
-        this.violate("MEMBERSHIP-1", `views have not converged ${MEMBERSHIP_SETTLE_MAX_MS} ms after healing: ${digests.size} distinct views${pending ? ", a join or leave still pending" : ""}: ${[...digests].join(" | ")}`)
+        this.judge.violate("MEMBERSHIP-1", `views have not converged ${MEMBERSHIP_SETTLE_MAX_MS} ms after healing: ${digests.size} distinct views${pending ? ", a join or leave still pending" : ""}: ${[...digests].join(" | ")}`)
         return false
       }
       this.runUntil(this.now + MEMBERSHIP_SETTLE_STEP_MS)
@@ -343,7 +353,7 @@ export class World {
     node.incarnation += 1
     if (loseDisk) node.diskLostAt = this.now
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: loseDisk ? "DiskLoss" : "Crash" } })
-    this.checkDurability()
+    this.judge.checkDurability()
   }
 
   /** Feed one input to one node, check the step, and interpret its effects. */
@@ -359,7 +369,7 @@ export class World {
     }
     const result = feed(node.host, input, this.now)
     node.host = result.node
-    if (this.checkInvariants) this.checkStep(id, before, input, result.effects)
+    if (this.checkInvariants) this.judge.checkStep(id, before, input, result.effects)
     for (const effect of result.effects) this.perform(node, effect)
     if (this.armed.has(id) && result.effects.some((e) => e._tag === "Persist" && e.record._tag !== "Epoch")) {
       // The write is emitted, replies already went out, nothing is durable or on the wire yet.
@@ -371,7 +381,7 @@ export class World {
   private perform(node: SimNode, effect: NodeEffect): void {
     switch (effect._tag) {
       case "Send":
-        if (effect.message._tag === "Handoff") this.checkHandoff(node, effect.to, effect.message.entries.map((e) => e.key))
+        if (effect.message._tag === "Handoff") this.judge.checkHandoff(node, effect.to, effect.message.entries.map((e) => e.key))
         this.send(node.id, effect.to, effect.message)
         return
       case "SetTimer": {
@@ -466,7 +476,7 @@ export class World {
     const client = owner === undefined ? undefined : this.clients[owner]
     this.observations.push({ at: this.now, client: owner ?? -1, reply })
     if (this.checkInvariants) this.availability.reply(reply.id, reply._tag !== "Failed", this.now, reply._tag === "Failed" ? reply.error : undefined)
-    if (this.checkInvariants) this.checkReply(reply, client?.pending?.startedAt ?? this.now)
+    if (this.checkInvariants) this.judge.checkReply(reply, client?.pending?.startedAt ?? this.now)
     switch (reply._tag) {
       case "GetOk":
         this.stats.getsAnswered += 1
@@ -495,177 +505,6 @@ export class World {
     }
     client.pending = undefined
     this.scheduleNextOp(client)
-  }
-
-  // ---- invariants -------------------------------------------------------------------------
-
-  private violate(invariant: InvariantId, message: string): void {
-    this.violations.push({ invariant, at: this.now, message })
-  }
-
-  /**
-   * SIB-1 at the replica: a step may replace a stored sibling only by versions whose causal past
-   * (per the oracle) contains it, and what arrives must end up covered too. HINT-1: a hint is
-   * deleted only once its intended node's disk covers it.
-   */
-  private checkStep(id: string, before: NodeState, input: NodeInput, effects: ReadonlyArray<NodeEffect>): void {
-    for (const effect of effects) {
-      if (effect._tag !== "Persist") continue
-      const record = effect.record
-      this.stats.invariantChecks += 1
-      if (record._tag === "StoreKey") {
-        const previous = storeEvents(before, record.key)
-        const now = eventsOf(record.set)
-        const incoming = incomingEvents(input, record.key)
-        for (const event of [...previous, ...incoming]) {
-          if (!this.oracle.has(event)) continue
-          if (!this.oracle.coveredBy(event, now)) {
-            this.violate("SIB-1", `${id} dropped ${event} from ${record.key}: it now holds [${now.join(", ")}], none of which has seen it`)
-            return
-          }
-        }
-        const pair = this.scenario.options.truncateAt === undefined ? this.oracle.orderedPair(now) : undefined
-        if (pair !== undefined) {
-          const [a, b] = pair
-          this.violate("SIB-1", `${id} keeps ${b} beside ${a} in ${record.key}, though ${a} has seen ${b}`)
-          return
-        }
-      } else if (record._tag === "DeleteHint") {
-        const hint = sortedHints(before).find((h) => h.intended === record.intended && h.key === record.key)
-        const intended = this.nodes.get(record.intended)!
-        if (hint === undefined || intended.diskLostAt >= 0) continue
-        // The intended node must hold the hint in its own store, durably, whatever its view of
-        // the ring: a node that does not replicate the key keeps a copy too before it acks
-        // (spec/README.md, "Hints"). Counting other disks, or the intended node's hints for
-        // others, let two nodes with different views each delete its hint on the other's ack.
-        const held = ownEvents(intended.disk, record.key)
-        for (const event of eventsOf(hint.set)) {
-          if (!this.oracle.coveredBy(event, held)) {
-            this.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${record.intended}'s disk does not hold ${event}`)
-            return
-          }
-        }
-      }
-    }
-  }
-
-  /**
-   * RING-2 end to end: a hand-over to a node carries only keys that node gains in the ring
-   * change under way (only the moved ranges travel).
-   */
-  private checkHandoff(node: SimNode, to: string, keys: ReadonlyArray<string>): void {
-    const state = node.state
-    if (state === undefined || !this.checkInvariants) return
-    this.stats.handoffKeys += keys.length
-    for (const key of keys) {
-      const gains = preferenceList(targetRingOf(state), key, this.config.n).includes(to) && !preferenceList(servingRing(state), key, this.config.n).includes(to)
-      if (!gains) {
-        this.violate("RING-2", `${node.id} handed ${key} to ${to}, which does not gain it in the pending ring change`)
-        return
-      }
-    }
-  }
-
-  /** SIB-1 on what a client sees, and QUORUM-1 in fault-free runs with R + W > N. */
-  private checkReply(reply: ClientReply, startedAt: number): void {
-    if (reply._tag !== "GetOk") return
-    this.stats.invariantChecks += 1
-    const events = reply.siblings.map(eventOf)
-    const pair = this.scenario.options.truncateAt === undefined ? this.oracle.orderedPair(events) : undefined
-    if (pair !== undefined) {
-      const [a, b] = pair
-      this.violate("SIB-1", `get ${reply.id} of ${reply.key} returned ${b} beside ${a}, though ${a} has seen ${b}`)
-      return
-    }
-    const options = this.scenario.options
-    if (this.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
-      const seen = this.oracle.pastUnion(reply.key, events)
-      // Writes acknowledged before the get started (and before any ring change) must be seen.
-      const write = this.ackedByKey.get(reply.key)?.firstMissing(seen, (w) => w.at < startedAt && w.at < this.quorumCutoff)
-      if (write !== undefined) {
-        this.violate("QUORUM-1", `get ${reply.id} of ${reply.key} started at ${startedAt} ms missed ${write.event}, acknowledged at ${write.at} ms (R=${options.r}, W=${options.w}, N=${options.n})`)
-        return
-      }
-    }
-  }
-
-  /** AVAIL-1, AVAIL-2: every request whose premise held was answered with success in time. */
-  private checkAvailability(): void {
-    if (this.violations.length > 0 || !this.checkInvariants) return
-    const [first] = this.availability.judge(this.now)
-    if (first !== undefined) this.violations.push(first)
-  }
-
-  /** DUR-1: every acknowledged write is on some disk, or covered there, unless all its ackers lost their disks. */
-  private checkDurability(): void {
-    if (this.violations.length > 0 || !this.checkInvariants) return
-    // Each disk's hints by key, gathered once per check rather than rescanned for every key.
-    const disks = this.nodeOrder.map((id) => {
-      const disk = this.nodes.get(id)!.disk
-      return { disk, hints: hintEventsByKey(disk) }
-    })
-    for (const [key, writes] of this.ackedByKey) {
-      // Everything any disk holds for the key, with its causal past, as one bitset.
-      const held: Array<string> = []
-      for (const { disk, hints } of disks) held.push(...ownEvents(disk, key), ...(hints.get(key) ?? []))
-      const onDisk = this.oracle.pastUnion(key, held)
-      this.stats.invariantChecks += writes.writes.length
-      const write = writes.firstMissing(onDisk, (w) => !this.durabilityExcused(w))
-      if (write !== undefined) {
-        this.violate("DUR-1", `${write.event} on ${write.key} was acknowledged at ${write.at} ms by [${write.nodes.join(", ")}] but no disk holds it or a version that has seen it`)
-        return
-      }
-    }
-  }
-
-  /**
-   * DUR-1's bound: a write may be lost only when the disks of W nodes were lost after it was
-   * sent (an acker may have acknowledged before the client heard of it). The nodes the reply names are not trusted (a buggy coordinator could name
-   * fewer), so any W lost disks excuse it: fewer than W lost disks means fewer than W ackers.
-   */
-  private durabilityExcused(write: AckedWrite): boolean {
-    let lost = 0
-    for (const id of this.nodeOrder) if (this.nodes.get(id)!.diskLostAt >= write.issuedAt) lost += 1
-    return lost >= this.config.w
-  }
-
-  /** CONV-1, HINT-1 and DEL-1 after heal-and-quiesce. */
-  private checkConvergence(keys: ReadonlyArray<string>): void {
-    if (this.violations.length > 0) return
-    for (const id of this.nodeOrder) {
-      const state = this.nodes.get(id)!.state
-      if (state === undefined) continue
-      const hints = sortedHints(state)
-      if (hints.length > 0) {
-        this.violate("HINT-1", `${id} still holds ${hints.length} hint(s) after quiescence (first: ${hints[0]!.intended}/${hints[0]!.key})`)
-        return
-      }
-    }
-    for (const key of keys) {
-      this.stats.invariantChecks += 1
-      const replicas = preferenceList(this.currentRing(), key, this.config.n)
-      const sets = replicas.map((id) => storeEvents(this.nodes.get(id)!.state!, key).slice().sort())
-      const first = JSON.stringify(sets[0])
-      for (let i = 1; i < sets.length; i++) {
-        if (JSON.stringify(sets[i]) !== first) {
-          this.violate("CONV-1", `replicas of ${key} differ after quiescence: ${replicas[0]} holds ${first}, ${replicas[i]} holds ${JSON.stringify(sets[i])}`)
-          return
-        }
-      }
-      const live = sets[0] ?? []
-      for (const write of this.ackedByKey.get(key)?.writes ?? []) {
-        if (!write.deletion) continue
-        const excused = this.durabilityExcused(write)
-        for (const event of live) {
-          const state = this.nodes.get(replicas[0]!)!.state!
-          const isTombstone = siblingValues(storeSet(state, key)).some((v) => v._tag === "Tombstone" && v.id === event)
-          if (!excused && !isTombstone && event !== write.event && this.oracle.inPast(write.event, event)) {
-            this.violate("DEL-1", `${event} on ${key} is live after quiescence though delete ${write.event}, acknowledged at ${write.at} ms, covered it`)
-            return
-          }
-        }
-      }
-    }
   }
 
   private finalReplicas(): SimReport["finalReplicas"] {
