@@ -5,7 +5,8 @@
 // file and compares what it prints. The commands and what they print: traces/scenarios/README.md.
 import { buildModel, type CheckModel, type CheckOptions, type ScriptOp, type ScriptOpKind } from "./model.ts"
 import { apply, compile, describeAction, enabledActions, finalReplicas, initialWorld, quiesce, type Action, type Compiled, type Recorder, type WorldState } from "./world.ts"
-import type { ClientReply } from "../core/io.ts"
+import { HashMap } from "effect"
+import { hintsHeld, type ClientReply } from "../core/index.ts"
 
 /** One command of a scenario file, with what it printed when the file was written. */
 export interface ScenarioCase {
@@ -347,8 +348,12 @@ export class ScenarioRunner {
 
   private replicaLines(c: Compiled, w: WorldState): ReadonlyArray<string> {
     const crashed = c.ids.filter((_, i) => w.nodes[i]!.state === undefined)
+    // Hints held, sorted: a map's iteration order is not part of what a scenario pins.
+    const hints = w.nodes.flatMap((slot, i) => slot.state === undefined ? [] :
+      [...HashMap.values(hintsHeld(slot.state))].map((hint) => `  ${c.ids[i]} holds a hint of ${hint.key} for ${hint.intended}`)).sort()
     return [
       ...finalReplicas(c, w).map((replica) => `  ${replica.node} ${replica.key}: [${replica.values.join(", ")}]`),
+      ...hints,
       ...(crashed.length === 0 ? [] : [`  crashed: ${crashed.join(" ")}`])
     ]
   }
