@@ -13,7 +13,8 @@ type Section = { readonly title: string; readonly file: string; readonly run: st
 const sections: Record<string, ReadonlyArray<Section>> = {
   core: [
     { title: "Vector clocks and DVV (operations per second)", file: "./clocks.ts", run: "clocksBench" },
-    { title: "RING-3: load balance over 1M keys, strategies 1 and 3", file: "./ring.ts", run: "ringBench" }
+    { title: "RING-3: load balance over 1M keys, strategies 1 and 3", file: "./ring.ts", run: "ringBench" },
+    { title: "RING-3 per zone: replicas over data centers under the RING-4 rule", file: "./ring-zones.ts", run: "ringZonesBench" }
   ],
   sim: [{ title: "Simulator throughput (one core)", file: "./sim.ts", run: "simBench" }],
   "anti-entropy": [{ title: "Merkle anti-entropy and gossip convergence", file: "./anti-entropy.ts", run: "antiEntropyBench" }],
