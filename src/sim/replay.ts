@@ -40,7 +40,8 @@ export const replayTrace = (trace: Trace, onStep?: (info: ReplayStepInfo) => voi
   const scenario = trace.scenario
   const config = protocolConfigOfTrace(trace.config)
   // The starting ring is the members'; spares start outside it (a Join input brings them in).
-  const ring = buildRing(trace.config.nodes.map((id) => ({ id })), trace.config.ring)
+  const zones = trace.config.zones ?? {}
+  const ring = buildRing(trace.config.nodes.map((id) => (zones[id] === undefined ? { id } : { id, zone: zones[id] })), trace.config.ring)
   const nodes = new Map<string, { state: NodeState | undefined; disk: DurableState; pending: Array<{ token: number; record: PersistRecord }> }>()
   for (const id of [...trace.config.nodes, ...(trace.config.spares ?? [])]) nodes.set(id, { state: undefined, disk: emptyDurableState, pending: [] })
   const expectedReplies = trace.observations.replies

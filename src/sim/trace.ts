@@ -9,6 +9,7 @@ import { defaultProtocolConfig } from "../core/config.ts"
 import type { RingConfig } from "../core/ring.ts"
 import { defaultVersionsConfig } from "../core/versions.ts"
 import { nodeIds } from "./scenario.ts"
+import { simMembers } from "./zones.ts"
 import { protocolConfigOf, type SimReport } from "./world.ts"
 import type { Scenario } from "./scenario.ts"
 import type { TraceStep } from "./trace-step.ts"
@@ -31,10 +32,13 @@ const SimOptionsSchema = Schema.Struct({
   quiesceReads: Schema.optionalKey(Schema.Boolean),
   ring: RingConfigSchema,
   keys: Schema.Int, clients: Schema.Int,
-  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss"])),
+  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut"])),
   dropPercent: Schema.Number, dupPercent: Schema.Number,
   delayMsMin: Schema.Number, delayMsMax: Schema.Number, diskDelayMsMax: Schema.Number,
-  clientTimeoutMs: Schema.Number
+  clientTimeoutMs: Schema.Number,
+  zones: Schema.optionalKey(Schema.Int),
+  interZoneDelayMsMin: Schema.optionalKey(Schema.Number),
+  interZoneDelayMsMax: Schema.optionalKey(Schema.Number)
 })
 
 const ScenarioSchema = Schema.Struct({
@@ -62,6 +66,8 @@ const TraceConfigSchema = Schema.Struct({
   nodes: Schema.Array(Schema.String),
   /** Nodes outside the starting ring that may join later (steps may name them too). */
   spares: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** The zone of each node that has one (paper 4.6); absent: one zone. */
+  zones: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   ring: RingConfigSchema,
   n: Schema.Int, r: Schema.Int, w: Schema.Int,
   clock: Schema.Literals(["dvv", "vv", "lww"]),
@@ -123,7 +129,8 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
   ...(description === undefined ? {} : { description }),
   config: {
     ...traceConfigOf(report.scenario.options.nodes, report.scenario.options.ring, protocolConfigOf(report.scenario)),
-    ...sparesOf(report.scenario.options.nodes, report.scenario.options.spares ?? 0)
+    ...sparesOf(report.scenario.options.nodes, report.scenario.options.spares ?? 0),
+    ...zonesOfTrace(nodeIds(report.scenario.options.nodes + (report.scenario.options.spares ?? 0)), report.scenario.options.zones)
   },
   seed: report.scenario.seed,
   scenario: report.scenario,
@@ -134,6 +141,13 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
     violations: report.violations
   }
 })
+
+/** The zone of every node of a scenario with zones; absent without (the trace stays as it was). */
+export const zonesOfTrace = (ids: ReadonlyArray<string>, zones: number | undefined): { readonly zones?: Record<string, string> } => {
+  const members = simMembers(ids, zones)
+  if (members.every((m) => m.zone === undefined)) return {}
+  return { zones: Object.fromEntries(members.map((m) => [m.id, m.zone!])) }
+}
 
 /** The spare node ids of a scenario (named after the members), absent when there are none. */
 const sparesOf = (nodes: number, spares: number): { readonly spares?: ReadonlyArray<string> } =>
