@@ -12,6 +12,7 @@ import { timerKey, type ClientReply, type ClientRequest, type NodeEffect, type N
 import type { PeerMessage } from "../core/messages.ts"
 import { recover, step } from "../core/node.ts"
 import { buildRing, preferenceList, type Ring } from "../core/ring.ts"
+import { crashedWith, modelMembers, zoneFaultsOf } from "./zones.ts"
 import type { NodeState } from "../core/state.ts"
 import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
 import { emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
@@ -52,6 +53,8 @@ export interface Compiled {
   readonly requestClient: ReadonlyMap<string, number>
   /** Partitions: each a mask of the nodes cut off from the others (one per cut, up to sides). */
   readonly cuts: ReadonlyArray<number>
+  /** With zones: per node, the nodes of its zone (itself included), crashed together. */
+  readonly zoneMates?: ReadonlyArray<ReadonlyArray<number>>
   /** What the core computed so far, to find it again (memo.ts); one per compiled model. */
   readonly cache: TransitionCache
 }
@@ -76,7 +79,7 @@ const newTransitionCache = (): TransitionCache => ({
 
 export const compile = (model: CheckModel): Compiled => {
   const ids = model.nodes
-  const ring = buildRing(ids.map((id) => ({ id })), model.ring)
+  const ring = buildRing(modelMembers(ids, model.zones), model.ring)
   const nodeIndex = new Map(ids.map((id, i) => [id, i]))
   const keyIndex = new Map(model.keys.map((key, i) => [key, i]))
   const writes: Array<WriteInfo> = []
@@ -105,10 +108,12 @@ export const compile = (model: CheckModel): Compiled => {
   const cuts: Array<number> = []
   // Isolating a set is isolating its complement: enumerate the sides without node 0.
   for (let mask = 1; mask < 1 << (ids.length - 1); mask++) cuts.push(mask << 1)
+  const zones = zoneFaultsOf(ids, model.zones)
   return {
     model, ring, ids, nodeIndex, keys: model.keys, keyIndex,
+    ...(zones === undefined ? { cuts } : zones),
     top: model.keys.map((key) => preferenceList(ring, key, model.protocol.n).map((id) => nodeIndex.get(id)!)),
-    writes, writeIndex, requestIds, writeOf, requestClient, cuts, cache: newTransitionCache()
+    writes, writeIndex, requestIds, writeOf, requestClient, cache: newTransitionCache()
   }
 }
 
@@ -1464,8 +1469,11 @@ export const apply = (c: Compiled, w: WorldState, action: Action, rec?: Recorder
       break
     case "Crash":
       d.used = { ...d.used, crashes: d.used.crashes + 1 }
-      crash(d, action.node, false)
-      if (c.model.restart === "at-once") restart(d, action.node)
+      // With zones the whole zone goes down in one action (check/zones.ts).
+      for (const node of crashedWith(c, (i) => d.nodes[i]!.state !== undefined, action.node)) {
+        crash(d, node, false)
+        if (c.model.restart === "at-once") restart(d, node)
+      }
       break
     case "LoseDisk":
       d.used = { ...d.used, diskLosses: d.used.diskLosses + 1 }
