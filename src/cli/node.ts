@@ -22,6 +22,7 @@ export const nodeCommand = Command.make(
   {
     id: Flag.String("id").pipe(Flag.withDescription("this node's id, e.g. n1")),
     host: Flag.String("host").pipe(Flag.withDescription("address peers reach this node at (announced in the membership view); default: --listen, or 127.0.0.1"), Flag.optional),
+    zone: Flag.String("zone").pipe(Flag.withDescription("this node's data center (paper 4.6): preference lists span zones, fallbacks stay in the down node's zone; with --peers, give every member's as ID=HOST:PORT@ZONE"), Flag.optional),
     listen: Flag.String("listen").pipe(Flag.withDescription(`address the port (client API and peer endpoint) is bound to`), Flag.withDefault(LISTEN_DEFAULT)),
     port: Flag.Int("port").pipe(Flag.withDescription("port of the client API and the peer endpoint (0: any free port)"), Flag.withDefault(7001)),
     data: Flag.String("data").pipe(Flag.withDescription(`data directory (SQLite), or ${MEMORY_DATA} for a disk that dies with the process`)),
@@ -75,6 +76,7 @@ export const nodeCommand = Command.make(
     const options = nodeOptionsOf({
       ...flags,
       host: advertised,
+      zone: Option.getOrUndefined(flags.zone),
       listen: flags.listen,
       mode,
       secret,

@@ -14,7 +14,7 @@ import { traceConfigOf } from "../sim/trace.ts"
 import { routes, type NodeHandle } from "./api.ts"
 import { NodeDriver, type LogLevel } from "./driver.ts"
 import { Journal } from "./journal.ts"
-import { clusterFingerprint, MEMORY_DATA, type NodeOptions } from "./options.ts"
+import { clusterFingerprint, MEMORY_DATA, ringMembersOf, type NodeOptions } from "./options.ts"
 import { openSqliteStorage } from "./sqlite.ts"
 import { layerMemory, layerOf, Storage, StorageError } from "./storage.ts"
 import { Timings } from "./timings.ts"
@@ -142,10 +142,14 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       config = { ...config, seeds: seeds.some((seed) => isSelf(seed, self)) ? [...new Set([...seedIds, options.id])].sort() : seedIds }
     }
     const ring = options.mode._tag === "Fixed"
-      ? buildRing(options.members.map((member) => ({ id: member.id })), options.ring)
-      : buildRing([{ id: options.id }], options.ring)
+      ? buildRing(ringMembersOf(options.members), options.ring)
+      : buildRing([options.zone === undefined ? { id: options.id } : { id: options.id, zone: options.zone }], options.ring)
     const journal = options.record === undefined ? undefined : yield* Effect.try({
-      try: () => Journal.open(options.record!, options.id, traceConfigOf(options.members.map((m) => m.id), options.ring, options.config)),
+      try: () => Journal.open(options.record!, options.id, {
+        ...traceConfigOf(options.members.map((m) => m.id), options.ring, options.config),
+        // A replay must build the same zoned ring.
+        ...(options.members.some((m) => m.zone !== undefined) ? { zones: Object.fromEntries(options.members.flatMap((m) => (m.zone === undefined ? [] : [[m.id, m.zone]]))) } : {})
+      }),
       catch: (error) => new NodeStartError({ message: `--record ${options.record}: ${(error as Error).message}` })
     })
     if (journal !== undefined && !journal.continued && !storage.created) {
@@ -273,7 +277,7 @@ const joinOnOwnBehalf = (handle: NodeHandle, address: string): void => {
     return
   }
   if (entry === undefined) handle.log("Info", "asking to join the cluster", { address })
-  driver.admin({ _tag: "Join", node: options.id, address })
+  driver.admin(options.zone === undefined ? { _tag: "Join", node: options.id, address } : { _tag: "Join", node: options.id, address, zone: options.zone })
 }
 
 /** Counts SIGINT/SIGTERM: the first stops the node (Effect's runtime); a second forces it. */

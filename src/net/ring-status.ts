@@ -6,7 +6,7 @@ import { HashMap } from "effect"
 import { incomingProgress, offersUnconfirmed, outgoingProgress, type HandoverProgress } from "../core/handoff.ts"
 import { entryOf, type MemberStatus } from "../core/membership.ts"
 import { orphansWaiting, ringShares } from "../core/ownership.ts"
-import type { NodeId } from "../core/ring.ts"
+import { ZONE_DEFAULT, type NodeId } from "../core/ring.ts"
 import type { NodeState } from "../core/state.ts"
 
 /** Hand-over key counts walk the Merkle trees; a status asked often reuses them this long. */
@@ -17,6 +17,8 @@ export interface ViewEntryStatus {
   readonly status: MemberStatus
   readonly address: string | null
   readonly capacity: number
+  /** Its data center (paper 4.6): ZONE_DEFAULT when it names none. */
+  readonly zone: string
   readonly version: number
   /** Fraction of the ring it is the first replica of now (0 while joining or once left). */
   readonly share: number
@@ -71,6 +73,7 @@ export class RingStatusView {
       status: entry.status,
       address: entry.address ?? null,
       capacity: entry.capacity,
+      zone: entry.zone ?? ZONE_DEFAULT,
       version: entry.version,
       share: shares.get(entry.id) ?? 0,
       targetShare: targetShares.get(entry.id) ?? 0
