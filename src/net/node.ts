@@ -9,7 +9,8 @@ import { HttpRouter } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket as NetSocket } from "node:net"
 import { entryOf, type MembershipView } from "../core/membership.ts"
-import { buildRing } from "../core/ring.ts"
+import { buildRing, zoneOf } from "../core/ring.ts"
+import { delayedLinks } from "./zone-delay.ts"
 import { traceConfigOf } from "../sim/trace.ts"
 import { routes, type NodeHandle } from "./api.ts"
 import { NodeDriver, type LogLevel } from "./driver.ts"
@@ -163,6 +164,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     // A refused connection or a closed link is the failure detector's evidence (section 4.9):
     // the core hears it at once instead of after a request times out. Bound once the driver exists.
     let peerUnreachable: (peer: string) => void = () => {}
+    let driverRef: NodeDriver | undefined
     const onLinkEvent = (event: LinkEvent) => {
       log(...describeLinkEvent(event))
       if (event._tag === "Disconnected" || event._tag === "Refused") peerUnreachable(event.peer)
@@ -175,7 +177,10 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       Effect.sync(() =>
         new NodeDriver(options.id, config, ring, {
           storage,
-          links,
+          // A benchmark's wide-area link, where the kernel has no netem (src/net/zone-delay.ts).
+          links: options.zoneDelays === undefined || options.zoneDelays.size === 0
+            ? links
+            : delayedLinks(links, options.zoneDelays, (peer) => (driverRef === undefined ? undefined : zoneOf(driverRef.nodeState.ring, peer))),
           journal,
           now: () => clock.currentTimeMillisUnsafe(),
           timers: makeClockTimers(context, clock, (key, error) =>
@@ -199,6 +204,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       (driver) => Effect.promise(() => driver.stop())
     )
     peerUnreachable = (peer) => driver.peerUnreachable(peer)
+    driverRef = driver
     yield* Effect.promise(() => driver.whenReady())
     const recovered = driver.status()
     log("Info", "recovered from disk", { location: storage.location, created: storage.created, keys: recovered.keys, hints: recovered.hints })

@@ -78,6 +78,8 @@ export interface NodeOptions {
   readonly data: string
   /** This node's data center (--zone); undefined: the default zone. */
   readonly zone?: string | undefined
+  /** --zone-delay-ms: one-way delay (ms) added to peer messages to each zone (src/net/zone-delay.ts). */
+  readonly zoneDelays?: ReadonlyMap<string, number> | undefined
   /** Fixed membership: every member, this node included, sorted by id. Seeds: empty. */
   readonly members: ReadonlyArray<PeerAddress>
   readonly mode: MembershipMode
@@ -134,6 +136,7 @@ export interface NodeFlags {
   readonly host: string
   /** --zone: this node's data center. */
   readonly zone?: string | undefined
+  readonly zoneDelays?: ReadonlyMap<string, number> | undefined
   readonly listen?: string | undefined
   readonly mode?: MembershipMode | undefined
   readonly secret?: ClusterSecret | undefined
@@ -199,6 +202,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     id: flags.id,
     host: flags.host,
     zone: flags.zone,
+    zoneDelays: flags.zoneDelays,
     listen: flags.listen ?? flags.host,
     port: flags.port,
     data: flags.data,
