@@ -129,6 +129,33 @@ describe("RING-4 preference lists span zones", () => {
   })
 })
 
+describe("RING-2 with zones", () => {
+  // RING-2's promise, under the zone rule: a join moves to the new node only keys it now owns (no
+  // other node gains a key), a leave moves only keys the leaving node held (no other node loses
+  // one). The plain walk's stronger shape (the newcomer pushes out the last node) does not hold:
+  // the zone rule may push out a node in the middle, of the zone the newcomer crowds.
+  // Mutations caught: a zone rule that re-chooses the whole list when the zone count changes
+  // (a join of a node of a new zone would move keys between old nodes); zones looked up by slot
+  // in a stale index (a node's zone taken from the ring before the change).
+  test.prop([membersArb.filter((m) => m.length >= 2), fc.record({ strategy: fc.constant("tokens" as const), tokensPerNode: fc.integer({ min: 1, max: 8 }) }), keysArb, fc.nat()], { numRuns: 300 })(
+    "RING-2 RING-4 a join only adds the new node to lists, a leave only removes the leaving one",
+    (members, config, keys, nSeed) => {
+      const newcomer = members[members.length - 1]!.id
+      const before = buildRing(members.slice(0, -1), config)
+      const after = buildRing(members, config)
+      const n = 1 + (nSeed % before.nodes.length)
+      for (const key of keys) {
+        const listBefore = preferenceList(before, key, n)
+        const listAfter = preferenceList(after, key, n)
+        // Join (before -> after): nobody but the newcomer gains, and a list it does not enter
+        // stays as it was. Read backwards (after -> before) it is the newcomer's leave: nobody
+        // but the leaver loses, and a list it was not in stays.
+        for (const node of listAfter) if (node !== newcomer) expect(listBefore).toContain(node)
+        if (!listAfter.includes(newcomer)) expect(listAfter).toEqual(listBefore)
+      }
+    })
+})
+
 describe("RING-4 fallbacks prefer the zone of the node they stand in for", () => {
   // Mutations caught: fallbacks in plain list order (a different-zone node stands in while a
   // same-zone one is up); a fallback taken from the top n; the same fallback given to two down
