@@ -1,4 +1,4 @@
-// A whole data center lost on real processes (paper 4.6): four nodes in two zones (z1: n1, n3;
+// AVAIL-1, DUR-1 and HINT-1 with a whole data center lost on real processes (paper 4.6): four nodes in two zones (z1: n1, n3;
 // z2: n2, n4), N=3 R=2 W=2. Writers put fresh keys without pause; in the middle, both nodes of
 // z1 are killed with kill -9 at once; the writers go on, then z1 comes back. Each put goes to a
 // node of the key's top N outside z1 (client-driven coordination, 6.4), so no put's coordinator
