@@ -9,7 +9,7 @@ import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, type MembershipMode } from 
 import { readSecretFile } from "../net/secret.ts"
 import { parseZoneDelays } from "../net/zone-delay.ts"
 import { parseSeeds, SEED_WAIT_MS_DEFAULT } from "../net/seeds.ts"
-import type { ClockMode } from "../core/versions.ts"
+import type { ClockMode } from "../core/index.ts"
 import { BadArguments } from "./simulate.ts"
 
 /** N when neither --n nor the seeds say. */

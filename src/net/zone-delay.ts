@@ -3,8 +3,7 @@
 // another zone waits the one-way delay given for that zone before it enters the link
 // (`dynamo node --zone-delay-ms z2=20,z3=80`). Messages to one peer keep their order (equal
 // delays, FIFO timers). Only the outbound half: each side delays its own sends.
-import { zoneNameProblem, type NodeId } from "../core/ring.ts"
-import type { PeerMessage } from "../core/messages.ts"
+import { zoneNameProblem, type NodeId, type PeerMessage } from "../core/index.ts"
 
 /** A delay this long is a mistake, not a wide-area link. */
 export const ZONE_DELAY_MS_MAX = 10_000

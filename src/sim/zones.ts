@@ -2,7 +2,7 @@
 // delay of a link inside a zone and between two, and the faults that strike a whole zone at
 // once (every node down, or the zone cut off from the others), drawn into a scenario as the
 // plain Crash, Restart, Partition and Heal faults the world already applies.
-import type { Member } from "../core/ring.ts"
+import type { Member } from "../core/index.ts"
 import type { Prng } from "./prng.ts"
 import type { SimOptions, TimedFault } from "./scenario.ts"
 
