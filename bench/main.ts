@@ -3,7 +3,8 @@
 // local cluster), cluster-costs (where a request's CPU goes), cluster-floor (the same load on
 // nodes that do no protocol work: what this machine allows), handoff (how fast hints drain after
 // an outage), coordination (server-driven against client-driven coordination: the paper's Table 2),
-// campaign (AVAIL-1 under kill -9, SIGSTOP and restarts), join (a node joining a loaded cluster).
+// campaign (AVAIL-1 under kill -9, SIGSTOP and restarts), join (a node joining a loaded cluster),
+// zones (latency percentiles with the zones a wide-area link apart).
 // With no section, every section but the cluster ones runs. The model checker reports its
 // own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
@@ -13,7 +14,8 @@ type Section = { readonly title: string; readonly file: string; readonly run: st
 const sections: Record<string, ReadonlyArray<Section>> = {
   core: [
     { title: "Vector clocks and DVV (operations per second)", file: "./clocks.ts", run: "clocksBench" },
-    { title: "RING-3: load balance over 1M keys, strategies 1 and 3", file: "./ring.ts", run: "ringBench" }
+    { title: "RING-3: load balance over 1M keys, strategies 1 and 3", file: "./ring.ts", run: "ringBench" },
+    { title: "RING-3 per zone: replicas over data centers under the RING-4 rule", file: "./ring-zones.ts", run: "ringZonesBench" }
   ],
   sim: [{ title: "Simulator throughput (one core)", file: "./sim.ts", run: "simBench" }],
   "anti-entropy": [{ title: "Merkle anti-entropy and gossip convergence", file: "./anti-entropy.ts", run: "antiEntropyBench" }],
@@ -23,7 +25,8 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   handoff: [{ title: "Local cluster: hinted handoff after an outage", file: "./handoff.ts", run: "handoffBench", heavy: true }],
   campaign: [{ title: "Local cluster: AVAIL-1 under kill -9, SIGSTOP and restarts (share of puts acknowledged)", file: "./campaign.ts", run: "campaignBench", heavy: true }],
   coordination: [{ title: "Local cluster: server-driven against client-driven coordination (the paper's Table 2)", file: "./coordination.ts", run: "coordinationBench", heavy: true }],
-  join: [{ title: "Local cluster: a node joins a loaded cluster", file: "./join.ts", run: "joinBench", heavy: true }]
+  join: [{ title: "Local cluster: a node joins a loaded cluster", file: "./join.ts", run: "joinBench", heavy: true }],
+  zones: [{ title: "Zones: p50/p99/p99.9 over a wide-area link, against the paper's 300 ms", file: "./zones.ts", run: "zonesBench", heavy: true }]
 }
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))

@@ -17,7 +17,8 @@ import {
   type Member,
   type NodeId,
   type Ring,
-  type RingConfig
+  type RingConfig,
+  ZONE_DEFAULT
 } from "../src/core/ring.ts"
 
 const MEMBERS_GENERATED_MAX = 12
@@ -88,7 +89,7 @@ function partitionMoves(before: Ring, after: Ring, newcomer: NodeId): { toNewcom
 
 const handBuiltRing: Ring = {
   config: { strategy: "tokens", tokensPerNode: 3, partitions: 16 },
-  members: [{ id: "A", capacity: 1 }, { id: "B", capacity: 1 }, { id: "C", capacity: 1 }],
+  members: [{ id: "A", capacity: 1, zone: ZONE_DEFAULT }, { id: "B", capacity: 1, zone: ZONE_DEFAULT }, { id: "C", capacity: 1, zone: ZONE_DEFAULT }],
   nodes: ["A", "B", "C"],
   tokens: [
     { position: 10n, owner: "A" },
@@ -121,7 +122,7 @@ describe("RING-1 preference list", () => {
       const everyNode = members.map((member) => member.id).sort()
       for (const key of keys) {
         const list = preferenceList(ring, key, n)
-        const extended = extendedPreferenceList(ring, key)
+        const extended = extendedPreferenceList(ring, key, n)
         const oracle = oracleWalk(ring, keyPosition(key))
         expect(list).toHaveLength(n)
         expect(new Set(list).size).toBe(n)
@@ -177,7 +178,7 @@ describe("RING-1 preference list", () => {
     const ring = buildRing(members, config)
     const again = buildRing(shuffled, config)
     expect(again).toEqual(ring)
-    for (const key of keys) expect(extendedPreferenceList(again, key)).toEqual(extendedPreferenceList(ring, key))
+    for (const key of keys) expect(extendedPreferenceList(again, key, 3)).toEqual(extendedPreferenceList(ring, key, 3))
   })
 })
 

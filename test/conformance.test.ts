@@ -100,7 +100,7 @@ describe("conformance of the core to spec/dynamo.qnt (SIB-1 SIB-2 DUR-1 DEL-1 HI
     expect([model.n, model.r, model.w]).toEqual([3, 2, 2])
     const ring = ringFor(model.nodes, CONFORMANCE_RING)
     for (const [key, preference] of Object.entries(model.preference)) {
-      expect(extendedPreferenceList(ring, coreKeyFor(ring, key, preference))).toEqual(preference)
+      expect(extendedPreferenceList(ring, coreKeyFor(ring, key, preference), ring.nodes.length)).toEqual(preference)
     }
   })
 

@@ -11,6 +11,7 @@ import { type Action, F_LOST, type Packet, type Recorder, type Transition, type 
 import { checkDurability, completePersist, crash, deliver, fire, issue, restart } from "./transitions.ts"
 import { TransitionResult } from "./world-fp.ts"
 import { QUIESCE_STEPS_MAX } from "./quiesce.ts"
+import { crashedWith } from "./zones.ts"
 
 export const isOneShot = (timer: Timer): boolean => timer._tag === "RequestTimer" || timer._tag === "ForwardTimer"
 
@@ -210,8 +211,11 @@ export const apply = (c: Compiled, w: WorldState, action: Action, rec?: Recorder
       break
     case "Crash":
       d.used = { ...d.used, crashes: d.used.crashes + 1 }
-      crash(d, action.node, false)
-      if (c.model.restart === "at-once") restart(d, action.node)
+      // With zones the whole zone goes down in one action (check/zones.ts).
+      for (const node of crashedWith(c, (i) => d.nodes[i]!.state !== undefined, action.node)) {
+        crash(d, node, false)
+        if (c.model.restart === "at-once") restart(d, node)
+      }
       break
     case "LoseDisk":
       d.used = { ...d.used, diskLosses: d.used.diskLosses + 1 }

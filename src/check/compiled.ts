@@ -5,6 +5,7 @@ import { MEMO_ENTRIES_MAX, TransitionMemo } from "./memo.ts"
 import type { CheckModel } from "./model.ts"
 import { ActionCache } from "./actions.ts"
 import { type DiskInfo, diskInfoOf } from "./world-fp.ts"
+import { modelMembers, zoneFaultsOf } from "./zones.ts"
 
 export interface WriteInfo {
   readonly id: string
@@ -31,6 +32,8 @@ export interface Compiled {
   readonly requestClient: ReadonlyMap<string, number>
   /** Partitions: each a mask of the nodes cut off from the others (one per cut, up to sides). */
   readonly cuts: ReadonlyArray<number>
+  /** With zones: per node, the nodes of its zone (itself included), crashed together. */
+  readonly zoneMates?: ReadonlyArray<ReadonlyArray<number>>
   /** What the core computed so far, to find it again (memo.ts); one per compiled model. */
   readonly cache: TransitionCache
 }
@@ -55,7 +58,7 @@ const newTransitionCache = (): TransitionCache => ({
 
 export const compile = (model: CheckModel): Compiled => {
   const ids = model.nodes
-  const ring = buildRing(ids.map((id) => ({ id })), model.ring)
+  const ring = buildRing(modelMembers(ids, model.zones), model.ring)
   const nodeIndex = new Map(ids.map((id, i) => [id, i]))
   const keyIndex = new Map(model.keys.map((key, i) => [key, i]))
   const writes: Array<WriteInfo> = []
@@ -84,9 +87,11 @@ export const compile = (model: CheckModel): Compiled => {
   const cuts: Array<number> = []
   // Isolating a set is isolating its complement: enumerate the sides without node 0.
   for (let mask = 1; mask < 1 << (ids.length - 1); mask++) cuts.push(mask << 1)
+  const zones = zoneFaultsOf(ids, model.zones)
   return {
+    ...(zones === undefined ? { cuts } : zones),
     model, ring, ids, nodeIndex, keys: model.keys, keyIndex,
     top: model.keys.map((key) => preferenceList(ring, key, model.protocol.n).map((id) => nodeIndex.get(id)!)),
-    writes, writeIndex, requestIds, writeOf, requestClient, cuts, cache: newTransitionCache()
+    writes, writeIndex, requestIds, writeOf, requestClient, cache: newTransitionCache()
   }
 }

@@ -43,7 +43,7 @@ export const buildCounterexample = (model: CheckModel, finding: Finding): Counte
     version: TRACE_VERSION,
     source: "checker",
     description: `dynamo check --preset ${model.name}: ${model.description}. Breaks ${violation.invariant}: ${violation.message}`,
-    config: traceConfigOf(c.ids, model.ring, model.protocol),
+    config: { ...traceConfigOf(c.ids, model.ring, model.protocol), ...(model.zones === undefined ? {} : { zones: Object.fromEntries(c.ids.map((id, i) => [id, model.zones![i]!])) }) },
     steps: rec.steps,
     observations: {
       replies: rec.replies,

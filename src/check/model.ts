@@ -2,7 +2,7 @@
 // fault bounds and the invariants to check; the named presets (the default `small`, larger
 // ones, and the anomaly catalogue, one preset per caveat of the paper); and the flags that
 // override a preset. Everything here is plain data, so worker threads rebuild the same model.
-import { buildRing, type ClockMode, defaultProtocolConfig, defaultVersionsConfig, preferenceList, type ProtocolConfig, type RingConfig, validateProtocolConfig } from "../core/index.ts"
+import { buildRing, type ClockMode, defaultProtocolConfig, defaultVersionsConfig, type Member, preferenceList, type ProtocolConfig, type RingConfig, validateProtocolConfig } from "../core/index.ts"
 
 export type ScriptOpKind = "get" | "put" | "blind" | "delete"
 
@@ -93,6 +93,12 @@ export interface CheckModel {
   readonly name: string
   readonly description: string
   readonly nodes: ReadonlyArray<string>
+  /**
+   * The zone (data center, paper 4.6) of each node, index for index with `nodes`; absent: one
+   * zone. With zones, a zone is the unit of failure: a crash takes down every running node of the
+   * crashed node's zone at once, and a partition cuts one zone off from the others.
+   */
+  readonly zones?: ReadonlyArray<string>
   readonly ring: RingConfig
   readonly protocol: ProtocolConfig
   readonly keys: ReadonlyArray<string>
@@ -135,6 +141,9 @@ const defaultChecks: CheckChecks = {
   sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true
 }
 
+/** What the zones preset must see: a put acknowledged and a get answered with a zone gone, hints. */
+const ZONES_SOMETIMES: ReadonlyArray<string> = ["siblings", "put-acknowledged", "get-answered", "hint-stored", "hint-delivered", "message-lost", "settled"]
+
 const noFaults: CheckBounds = { crashes: 0, diskLosses: 0, drops: 0, dups: 0, partitions: 0, periodic: 0 }
 
 export const nodeNames = (count: number): ReadonlyArray<string> => Array.from({ length: count }, (_, i) => `n${i + 1}`)
@@ -147,9 +156,36 @@ const protocol = (n: number, r: number, w: number, mode: ClockMode, extra: Parti
   ...extra
 })
 
+/** The ring members of a model's nodes, each with its zone when the model has zones. */
+export const modelMembers = (nodes: ReadonlyArray<string>, zones?: ReadonlyArray<string>): ReadonlyArray<Member> =>
+  nodes.map((id, i) => (zones === undefined ? { id } : { id, zone: zones[i]! }))
+
 /** The key's preference list in a cluster of `nodes` nodes, to aim scripts at its replicas. */
-export const preferenceOf = (nodes: number, key: string, n: number): ReadonlyArray<string> =>
-  preferenceList(buildRing(nodeNames(nodes).map((id) => ({ id })), RING_CONFIG), key, n)
+export const preferenceOf = (nodes: number, key: string, n: number, zones?: ReadonlyArray<string>): ReadonlyArray<string> =>
+  preferenceList(buildRing(modelMembers(nodeNames(nodes), zones), RING_CONFIG), key, n)
+
+/** Two zones of two nodes: n1 and n3 in z1, n2 and n4 in z2. */
+const TWO_BY_TWO_ZONES: ReadonlyArray<string> = ["z1", "z2", "z1", "z2"]
+
+/**
+ * The zone presets (paper 4.6): RING-4 puts k1's three replicas in both zones; one client puts
+ * through the key's first node, the other reads and writes through a node of the other zone, so
+ * whichever zone is lost, one client talks to the survivors (W=2 of them: AVAIL-1 is owed).
+ * A crash and a cut each take a whole zone; one hint-scan firing lets a hint travel back.
+ */
+const zonesModel = (name: string, bounds: CheckBounds, sometimes: ReadonlyArray<string>): CheckModel => {
+  const nodes = nodeNames(4)
+  const [a, b, c] = preferenceOf(4, "k1", 3, TWO_BY_TWO_ZONES) as [string, string, string]
+  const zoneOf = (node: string) => TWO_BY_TWO_ZONES[nodes.indexOf(node)]
+  const other = [b, c].find((node) => zoneOf(node) !== zoneOf(a))!
+  return base(name, PRESETS[name]!.description, {
+    nodes,
+    zones: TWO_BY_TWO_ZONES,
+    clients: [[{ kind: "put", key: "k1", node: a }], [{ kind: "get", key: "k1", node: other }, { kind: "put", key: "k1", node: other }]],
+    bounds,
+    sometimes
+  })
+}
 
 /**
  * Generic scripts for `clients` clients of `ops` operations over `keys` keys: client 0 starts
@@ -239,6 +275,14 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
         sometimes: ["siblings", "put-acknowledged", "get-answered", "hint-stored", "hint-delivered", "message-lost", "settled"]
       })
     }
+  },
+  zones: {
+    description: "2 zones of 2 nodes, N=3 R=2 W=2, 1 key, a put against a read-then-put from the other zone; a whole zone crashes (both nodes at once) and restarts",
+    model: () => zonesModel("zones", { ...noFaults, crashes: 1, periodic: 1 }, [...ZONES_SOMETIMES, "crash-before-ack"])
+  },
+  "zones-cut": {
+    description: "as zones, but a whole zone is cut off from the other and healed",
+    model: () => zonesModel("zones-cut", { ...noFaults, partitions: 1, periodic: 1 }, ZONES_SOMETIMES)
   },
   "lost-update-vv": {
     description: "clock vv: two puts through one coordinator from one (empty) context get equal clocks; one replaces the other (SIB-1)",
@@ -357,8 +401,10 @@ export const buildModel = (options: CheckOptions): { readonly _tag: "Ok"; readon
     const clients = options.clients ?? model.clients.length
     const ops = options.ops ?? Math.max(...model.clients.map((script) => script.length))
     const n = Math.min(model.protocol.n, nodes)
+    // Generic scripts over a new node count: the preset's zones no longer fit, one zone it is.
+    const { zones: _zones, ...unzoned } = model
     model = {
-      ...model,
+      ...unzoned,
       name: `${model.name}+custom`,
       description: `${nodes} nodes, ${keys} key(s), ${clients} client(s) of ${ops} operation(s) (from ${model.name})`,
       nodes: nodeNames(nodes),

@@ -104,12 +104,13 @@ const countKeys = (change: "join" | "leave", body: { readonly node: string; read
   })
 
 const adminChange = (change: "join" | "leave") =>
-  Effect.fnUntraced(function*(flags: { readonly id: string; readonly node: string; readonly dryRun: boolean; readonly capacity?: Option.Option<number>; readonly address?: Option.Option<string> }) {
+  Effect.fnUntraced(function*(flags: { readonly id: string; readonly node: string; readonly dryRun: boolean; readonly capacity?: Option.Option<number>; readonly address?: Option.Option<string>; readonly zone?: Option.Option<string> }) {
     yield* checkUrl(flags.node)
     const body = {
       node: flags.id,
       ...(flags.capacity !== undefined && Option.isSome(flags.capacity) ? { capacity: flags.capacity.value } : {}),
-      ...(flags.address !== undefined && Option.isSome(flags.address) ? { address: flags.address.value } : {})
+      ...(flags.address !== undefined && Option.isSome(flags.address) ? { address: flags.address.value } : {}),
+      ...(flags.zone !== undefined && Option.isSome(flags.zone) ? { zone: flags.zone.value } : {})
     }
     const reply = yield* postAdmin(flags.node, change, { ...body, dryRun: flags.dryRun })
     const decoded = decodeAdminReply(reply.body)
@@ -140,7 +141,8 @@ const joinCommand = Command.make(
     node: nodeFlag,
     dryRun: dryRunFlag,
     capacity: Flag.Finite("capacity").pipe(Flag.withDescription("ring weight (virtual nodes) of the joining node; default 1"), Flag.optional),
-    address: Flag.String("address").pipe(Flag.withDescription("HOST:PORT of the joining node, when the node asked does not know it"), Flag.optional)
+    address: Flag.String("address").pipe(Flag.withDescription("HOST:PORT of the joining node, when the node asked does not know it"), Flag.optional),
+    zone: Flag.String("zone").pipe(Flag.withDescription("data center of the joining node (default: the node's own --zone when it is asked itself, else none)"), Flag.optional)
   },
   adminChange("join")
 ).pipe(Command.withDescription("Join a node to the cluster (section 4.8); joining a member is a no-op"))

@@ -31,6 +31,7 @@ export const clusterCommand = Command.make(
     sync: Flag.Literals("sync", ["full", "normal"]).pipe(Flag.withDefault("full")),
     clock: Flag.Literals("clock", ["dvv", "vv", "lww"]).pipe(Flag.withDescription("every node's clock mode (see dynamo node --help)"), Flag.withDefault("dvv")),
     record: Flag.String("record").pipe(Flag.withDescription("record each node's trace into DIR/n<i>.trace.json (needs --membership peers)"), Flag.optional),
+    zones: Flag.Int("zones").pipe(Flag.withDescription("data centers: node i runs in zone z<((i-1) mod ZONES)+1> (dynamo node --zone); 1: no zones"), Flag.withDefault(1)),
     membership: Flag.Literals("membership", ["seeds", "peers"]).pipe(
       Flag.withDescription("seeds: every node is given n1's address and joins by gossip; peers: every node is given the whole member list"),
       Flag.withDefault("seeds")
@@ -43,13 +44,14 @@ export const clusterCommand = Command.make(
     if (flags.n < 1 || flags.n > flags.nodes) problems.push(`--n must be in 1..nodes (${flags.nodes}), got ${flags.n}`)
     if (flags.r < 1 || flags.r > flags.n) problems.push(`--r must be in 1..N (${flags.n}), got ${flags.r}`)
     if (flags.w < 1 || flags.w > flags.n) problems.push(`--w must be in 1..N (${flags.n}), got ${flags.w}`)
+    if (flags.zones < 1 || flags.zones > flags.nodes) problems.push(`--zones must be in 1..nodes (${flags.nodes}), got ${flags.zones}`)
     if (Option.isSome(flags.record) && flags.membership === "seeds") problems.push("--record needs --membership peers (a replay starts from the configured members)")
     if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
     mkdirSync(flags.data, { recursive: true })
     const secretFile = join(flags.data, "cluster.secret")
     const secret = ensureSecretFile(secretFile, newClusterName())
     if (typeof secret === "string") return yield* new ClusterStartError({ message: secret })
-    yield* Console.log(`starting ${flags.nodes} nodes (N=${flags.n} R=${flags.r} W=${flags.w}, clock ${flags.clock}) of cluster ${secret.cluster} through ${flags.membership === "seeds" ? "the seed n1" : "a fixed member list"}, data in ${flags.data}, secret in ${secretFile} ...`)
+    yield* Console.log(`starting ${flags.nodes} nodes (N=${flags.n} R=${flags.r} W=${flags.w}, clock ${flags.clock}${flags.zones > 1 ? `, ${flags.zones} zones` : ""}) of cluster ${secret.cluster} through ${flags.membership === "seeds" ? "the seed n1" : "a fixed member list"}, data in ${flags.data}, secret in ${secretFile} ...`)
     const cluster = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => LocalCluster.start({
@@ -63,6 +65,7 @@ export const clusterCommand = Command.make(
           recordDir: Option.getOrUndefined(flags.record),
           logToFiles: true,
           membership: flags.membership,
+          ...(flags.zones > 1 ? { zones: flags.zones } : {}),
           secretFile
         }),
         catch: (error) => new ClusterStartError({ message: `the cluster did not start: ${(error as Error).message}` })

@@ -7,6 +7,7 @@ import { Command, Flag } from "effect/cli"
 import { runNode, storageLayer } from "../net/node.ts"
 import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, type MembershipMode } from "../net/options.ts"
 import { readSecretFile } from "../net/secret.ts"
+import { parseZoneDelays } from "../net/zone-delay.ts"
 import { parseSeeds, SEED_WAIT_MS_DEFAULT } from "../net/seeds.ts"
 import type { ClockMode } from "../core/index.ts"
 import { BadArguments } from "./simulate.ts"
@@ -22,6 +23,8 @@ export const nodeCommand = Command.make(
   {
     id: Flag.String("id").pipe(Flag.withDescription("this node's id, e.g. n1")),
     host: Flag.String("host").pipe(Flag.withDescription("address peers reach this node at (announced in the membership view); default: --listen, or 127.0.0.1"), Flag.optional),
+    zone: Flag.String("zone").pipe(Flag.withDescription("this node's data center (paper 4.6): preference lists span zones, fallbacks stay in the down node's zone; with --peers, give every member's as ID=HOST:PORT@ZONE"), Flag.optional),
+    zoneDelayMs: Flag.String("zone-delay-ms").pipe(Flag.withDescription("for benchmarks without a network emulator: delay every peer message to a node of zone Z by MS, as Z=MS,... (a wide-area link, one way)"), Flag.optional),
     listen: Flag.String("listen").pipe(Flag.withDescription(`address the port (client API and peer endpoint) is bound to`), Flag.withDefault(LISTEN_DEFAULT)),
     port: Flag.Int("port").pipe(Flag.withDescription("port of the client API and the peer endpoint (0: any free port)"), Flag.withDefault(7001)),
     data: Flag.String("data").pipe(Flag.withDescription(`data directory (SQLite), or ${MEMORY_DATA} for a disk that dies with the process`)),
@@ -72,9 +75,13 @@ export const nodeCommand = Command.make(
     const secret = Option.isSome(flags.secretFile) ? readSecretFile(flags.secretFile.value) : undefined
     if (typeof secret === "string") return yield* new BadArguments({ message: `--secret-file: ${secret}` })
     const advertised = Option.getOrElse(flags.host, () => (flags.listen === "0.0.0.0" || flags.listen === "::" ? "127.0.0.1" : flags.listen))
+    const zoneDelays = Option.isSome(flags.zoneDelayMs) ? parseZoneDelays(flags.zoneDelayMs.value) : undefined
+    if (typeof zoneDelays === "string") return yield* new BadArguments({ message: `--zone-delay-ms: ${zoneDelays}` })
     const options = nodeOptionsOf({
       ...flags,
       host: advertised,
+      zone: Option.getOrUndefined(flags.zone),
+      zoneDelays,
       listen: flags.listen,
       mode,
       secret,

@@ -43,6 +43,8 @@ export const simulateCommand = Command.make(
       Flag.withDescription(`comma-separated: ${FAULT_KINDS.join(",")} (drop, dup, reorder: per message; the rest: timed faults drawn from the seed)`),
       Flag.withDefault("")
     ),
+    zones: Flag.Int("zones").pipe(Flag.withDescription("data centers: nodes spread over them round robin (n1 in z1, n2 in z2, ...); with zone-down, zone-cut faults"), Flag.withDefault(1)),
+    interZoneDelay: Flag.String("inter-zone-delay").pipe(Flag.withDescription("MIN-MAX ms of a message between zones (default 20-80 with --zones > 1; 1-10 inside a zone)"), Flag.withDefault("20-80")),
     out: Flag.String("out").pipe(Flag.withDescription("write the run as a trace (spec/traces.md)"), Flag.optional)
   },
   Effect.fnUntraced(function*(flags) {
@@ -58,11 +60,17 @@ export const simulateCommand = Command.make(
     const spares = Option.getOrElse(flags.spares, () => (faults.includes("join") ? 2 : 0))
     if (spares < 0 || spares > 16) problems.push(`--spares must be in 0..16, got ${spares}`)
     if (faults.includes("leave") && flags.nodes <= flags.n) problems.push(`--faults leave needs more nodes than N (--nodes ${flags.nodes}, --n ${flags.n})`)
+    if (flags.zones < 1 || flags.zones > flags.nodes) problems.push(`--zones must be in 1..nodes (${flags.nodes}), got ${flags.zones}`)
+    if ((faults.includes("zone-down") || faults.includes("zone-cut")) && flags.zones < 2) problems.push(`--faults zone-down or zone-cut needs --zones 2 or more`)
+    const delay = /^(\d+)-(\d+)$/.exec(flags.interZoneDelay)
+    const [delayMin, delayMax] = delay === null ? [NaN, NaN] : [Number(delay[1]), Number(delay[2])]
+    if (!(delayMin >= 0 && delayMax >= delayMin && delayMax <= 10_000)) problems.push(`--inter-zone-delay must be MIN-MAX in ms (0 <= MIN <= MAX <= 10000), got ${flags.interZoneDelay}`)
     if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
     const options = {
       ...defaultSimOptions,
       nodes: flags.nodes, spares, n: flags.n, r: flags.r, w: flags.w,
-      keys: flags.keys, clients: flags.clients, clock: flags.clock, faults
+      keys: flags.keys, clients: flags.clients, clock: flags.clock, faults,
+      ...(flags.zones > 1 ? { zones: flags.zones, interZoneDelayMsMin: delayMin, interZoneDelayMsMax: delayMax } : {})
     }
     const scenario = generateScenario(flags.seed, options, flags.steps)
     const record = Option.isSome(flags.out)

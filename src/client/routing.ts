@@ -13,7 +13,7 @@ export const StatusSchema = Schema.Struct({
     strategy: Schema.Literals(["tokens", "partitions"]),
     tokensPerNode: Schema.Int,
     partitions: Schema.Int,
-    members: Schema.Array(Schema.Struct({ id: Schema.String, capacity: Schema.Number })),
+    members: Schema.Array(Schema.Struct({ id: Schema.String, capacity: Schema.Number, zone: Schema.optionalKey(Schema.String) })),
     tokensTotal: Schema.Int
   }),
   n: Schema.Int
@@ -81,7 +81,7 @@ export const replicaTargets = (view: ClusterView, key: string, suspects: Readonl
   for (const node of top) if (order.length < limit && !healthy(node)) order.push(node)
   if (order.length < limit) {
     // Rare (a replica down or suspected): the rest of the walk, healthy nodes first.
-    const beyond = extendedPreferenceList(view.ring, key).slice(top.length)
+    const beyond = extendedPreferenceList(view.ring, key, view.n).slice(top.length)
     order.push(...beyond.filter(healthy), ...beyond.filter((node) => !healthy(node)))
   }
   return order.slice(0, limit).map((node) => ({ node, url: view.urls.get(node)! }))

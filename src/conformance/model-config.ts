@@ -71,7 +71,7 @@ export function coreKeyFor(ring: Ring, modelKey: string, preference: ReadonlyArr
   const wanted = preference.join(",")
   for (let i = 0; i < KEY_SEARCH_MAX; i++) {
     const candidate = `${modelKey}-${i}`
-    if (extendedPreferenceList(ring, candidate).join(",") === wanted && !taken.includes(rangeText(keyRange(ring, candidate)))) {
+    if (extendedPreferenceList(ring, candidate, ring.nodes.length).join(",") === wanted && !taken.includes(rangeText(keyRange(ring, candidate)))) {
       keyCache.set(cacheKey, candidate)
       return candidate
     }

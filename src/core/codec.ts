@@ -82,7 +82,7 @@ export const PersistRecordSchema = Schema.Union([
 ])
 
 export const AdminCommandSchema = Schema.Union([
-  Schema.TaggedStruct("Join", { node: NodeIdSchema, capacity: Schema.optionalKey(Schema.Finite), address: Schema.optionalKey(Schema.String) }),
+  Schema.TaggedStruct("Join", { node: NodeIdSchema, capacity: Schema.optionalKey(Schema.Finite), address: Schema.optionalKey(Schema.String), zone: Schema.optionalKey(Schema.String) }),
   Schema.TaggedStruct("Leave", { node: NodeIdSchema })
 ])
 

@@ -5,7 +5,7 @@ import { HashMap, Option } from "effect"
 import { markDown, isDown } from "./detector.ts"
 import type { ClientReply, ClientRequest, NodeEffect } from "./io.ts"
 import type { OpId } from "./messages.ts"
-import { extendedPreferenceList, type NodeId } from "./ring.ts"
+import { extendedPreferenceList, fallbacksFor, type NodeId } from "./ring.ts"
 import { localView, storeVersions } from "./replica.ts"
 import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Request, type Target } from "./state.ts"
 import { contextOf, coordinatePut, covers, liveValues, siblingValues, syncVersions, type Value, type VersionSet } from "./versions.ts"
@@ -21,20 +21,23 @@ export const finalRound = (config: Pick<NodeState["config"], "requestTimeoutMs" 
 
 /**
  * The first N healthy nodes of the extended preference list: each top-N node believed down is
- * replaced by the next healthy node past N, which will hold a hint naming it (section 4.6).
- * With no healthy fallback left, the down node is asked anyway: the detector may be wrong.
+ * replaced by a healthy node past N, which will hold a hint naming it (section 4.6): the first
+ * one not taken yet in fallbacksFor's order, which tries the down node's own zone first (hint
+ * locality; with one zone, simply the next past N). With no healthy fallback left, the down node
+ * is asked anyway: the detector may be wrong.
  */
 export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Target> => {
-  const extended = extendedPreferenceList(state.ring, key)
   const n = state.config.n
-  const fallbacks = extended.slice(n).filter((node) => !isDown(state, node))
+  const extended = extendedPreferenceList(state.ring, key, n)
+  const taken = new Set<NodeId>()
   const targets: Array<Target> = []
   for (const node of extended.slice(0, n)) {
     if (!isDown(state, node)) {
       targets.push({ node })
       continue
     }
-    const fallback = fallbacks.shift()
+    const fallback = fallbacksFor(state.ring, key, n, node).find((f) => !taken.has(f) && !isDown(state, f))
+    if (fallback !== undefined) taken.add(fallback)
     targets.push(fallback === undefined ? { node } : { node: fallback, hintFor: node })
   }
   return targets
@@ -47,6 +50,9 @@ export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Targ
  * plain write, no hint: it is a home replica); a node past N holds a hint for the silent one.
  * Believed-down nodes come last but do come, as in chooseTargets: the detector may be wrong, and
  * a node that answers is worth more than a quorum given up for a stale belief (AVAIL-1).
+ * List order here, not the silent node's zone first (as chooseTargets does): a replica that went
+ * silent unnoticed is as likely one of a whole zone cut off or down, whose zone-mates are silent
+ * too, and a late request has no round to spare on them.
  *
  * For a put, a home node whose fallback already acknowledged a hint for it is asked itself only
  * when nothing else is left, and then that fallback is re-designated to a silent replica
@@ -67,7 +73,7 @@ const replaceSilent = (
   const covered = new Set(request._tag === "Put"
     ? targets.flatMap((t) => (t.hintFor !== undefined && request.acked.includes(t.node) ? [t.hintFor] : []))
     : [])
-  const extended = extendedPreferenceList(state.ring, request.key)
+  const extended = extendedPreferenceList(state.ring, request.key, state.config.n)
   const home = new Set(extended.slice(0, state.config.n))
   const unused = extended.filter((node) => !asked.has(node) && !covered.has(node))
   const candidates = [...unused.filter((node) => !isDown(state, node)), ...unused.filter((node) => isDown(state, node))]
@@ -355,7 +361,7 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
     const moved = new Map(redesignated.map((t) => [t.node, t]))
     const targets = [...request.targets.map((t) => moved.get(t.node) ?? t), ...added]
     const pending = request._tag === "Put" && moved.size > 0 ? { acked: request.acked.filter((node) => !moved.has(node)) } : {}
-    const unasked = extendedPreferenceList(state.ring, request.key).some((node) => !targets.some((t) => t.node === node))
+    const unasked = extendedPreferenceList(state.ring, request.key, state.config.n).some((node) => !targets.some((t) => t.node === node))
     const nextRound = unasked && round + 1 < last ? round + 1 : last
     const elapsedMs = (round + 1) * state.config.replicaTimeoutMs
     out.push({

@@ -21,7 +21,7 @@ export const receiveGossip = (state: NodeState, from: NodeId, message: GossipMes
 
 /** An administrator's join or leave, applied here and spread by gossip. */
 export const adminCommand = (state: NodeState, command: AdminCommand, out: Out): NodeState => {
-  const view = command._tag === "Join" ? join(state.membership, command.node, command.capacity, command.address) : leave(state.membership, command.node)
+  const view = command._tag === "Join" ? join(state.membership, command.node, command.capacity, command.address, command.zone) : leave(state.membership, command.node)
   const next = adoptView(state, view, out)
   for (const peer of gossipPeers(next.membership, next.id, next.config.seeds)) {
     out.push({ _tag: "Send", to: peer, message: { _tag: "Gossip", gossip: startGossip(next.membership) } })

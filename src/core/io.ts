@@ -106,7 +106,7 @@ export type NodeInput =
 
 export type AdminCommand =
   /** `address`: where peers reach the node (the network shell's; the simulator has none). */
-  | { readonly _tag: "Join"; readonly node: NodeId; readonly capacity?: number; readonly address?: string }
+  | { readonly _tag: "Join"; readonly node: NodeId; readonly capacity?: number; readonly address?: string; readonly zone?: string }
   | { readonly _tag: "Leave"; readonly node: NodeId }
 
 export type NodeEffect =

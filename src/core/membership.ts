@@ -9,6 +9,8 @@ import {
   CAPACITY_DEFAULT,
   CAPACITY_MAX,
   MEMBERS_MAX,
+  ZONE_DEFAULT,
+  zoneNameProblem,
   ownershipChanges,
   type KeyRange,
   type Member,
@@ -38,6 +40,11 @@ export interface MemberEntry {
    * with membership"). The simulator and the checker leave it out. Kept across status changes.
    */
   readonly address?: string
+  /**
+   * The node's data center (paper 4.6), fixed by its join; absent means ZONE_DEFAULT, so views
+   * without zones (every simulator and checker view so far) keep their encoding and digests.
+   */
+  readonly zone?: string
 }
 
 /** Every node this node has heard of, sorted by id, each once. Plain canonical data. */
@@ -66,7 +73,8 @@ export function isCanonicalView(view: MembershipView): boolean {
     Number.isSafeInteger(entry.version) && entry.version >= 1 &&
     Number.isFinite(entry.capacity) && entry.capacity > 0 && entry.capacity <= CAPACITY_MAX &&
     Object.hasOwn(STATUS_ORDER, entry.status) &&
-    (entry.address === undefined || (entry.address.length > 0 && entry.address.length <= MEMBER_ADDRESS_CHARS_MAX)))
+    (entry.address === undefined || (entry.address.length > 0 && entry.address.length <= MEMBER_ADDRESS_CHARS_MAX)) &&
+    (entry.zone === undefined || (entry.zone !== ZONE_DEFAULT && zoneNameProblem(entry.zone) === undefined)))
 }
 
 function checkView(view: MembershipView): void {
@@ -79,10 +87,15 @@ export const emptyView: MembershipView = []
 /** A cluster's first configuration: every listed node a member, at version 1 (nothing to move). */
 export function initialView(members: ReadonlyArray<Member>): MembershipView {
   const view = members
-    .map((member): MemberEntry => ({ id: member.id, status: "member", capacity: member.capacity ?? CAPACITY_DEFAULT, version: 1 }))
+    .map((member): MemberEntry => withZone({ id: member.id, status: "member", capacity: member.capacity ?? CAPACITY_DEFAULT, version: 1 }, member.zone))
     .sort((a, b) => compareIds(a.id, b.id))
   checkView(view)
   return view
+}
+
+/** An entry with its zone: none kept for ZONE_DEFAULT, so a zone-less view stays as it was. */
+function withZone(entry: MemberEntry, zone: string | undefined): MemberEntry {
+  return zone === undefined || zone === ZONE_DEFAULT ? entry : { ...entry, zone }
 }
 
 /** The entry for a node, if the view has heard of it. */
@@ -109,8 +122,14 @@ function newer(a: MemberEntry, b: MemberEntry): MemberEntry {
   if (a.version !== b.version) return a.version > b.version ? a : b
   if (a.status !== b.status) return STATUS_ORDER[a.status] > STATUS_ORDER[b.status] ? a : b
   if (a.capacity !== b.capacity) return a.capacity > b.capacity ? a : b
-  if (a.address === b.address || b.address === undefined) return a
-  return a.address === undefined || b.address > a.address ? b : a
+  if (a.address !== b.address) {
+    if (b.address === undefined) return a
+    return a.address === undefined || b.address > a.address ? b : a
+  }
+  // A zone is fixed at the join, so two entries of one version differ in it only when two
+  // admins joined the same id into different zones at once: the larger name wins, everywhere.
+  if (a.zone === b.zone || b.zone === undefined) return a
+  return a.zone === undefined || b.zone > a.zone ? b : a
 }
 
 /**
@@ -143,11 +162,11 @@ export function reconcile(a: MembershipView, b: MembershipView): MembershipView 
 }
 
 /** The view with one entry replaced (or added), its version one above the one it replaces. */
-function withEntry(view: MembershipView, id: NodeId, status: MemberStatus, capacity: number, address: string | undefined): MembershipView {
+function withEntry(view: MembershipView, id: NodeId, status: MemberStatus, capacity: number, address: string | undefined, zone: string | undefined): MembershipView {
   const old = entryOf(view, id)
   const version = (old?.version ?? 0) + 1
   assert(version <= MEMBER_VERSION_MAX, "entry version overflow")
-  return reconcile(view, [address === undefined ? { id, status, capacity, version } : { id, status, capacity, version, address }])
+  return reconcile(view, [withZone(address === undefined ? { id, status, capacity, version } : { id, status, capacity, version, address }, zone)])
 }
 
 /**
@@ -157,26 +176,29 @@ function withEntry(view: MembershipView, id: NodeId, status: MemberStatus, capac
  * replaces the old one; a node that "left" may join again (its entry's version moves past the
  * tombstone's).
  */
-export function join(view: MembershipView, nodeId: NodeId, capacity: number = CAPACITY_DEFAULT, address?: string): MembershipView {
+export function join(view: MembershipView, nodeId: NodeId, capacity: number = CAPACITY_DEFAULT, address?: string, zone?: string): MembershipView {
   checkView(view)
   assert(nodeId.length > 0, "empty node id")
   assert(Number.isFinite(capacity) && capacity > 0 && capacity <= CAPACITY_MAX, `capacity ${capacity} outside (0, ${CAPACITY_MAX}]`)
   assert(address === undefined || (address.length > 0 && address.length <= MEMBER_ADDRESS_CHARS_MAX), "address empty or too long")
+  const zoneProblem = zone === undefined ? undefined : zoneNameProblem(zone)
+  assert(zoneProblem === undefined, zoneProblem ?? "")
   const old = entryOf(view, nodeId)
   if (old !== undefined && old.status !== "left") {
     // Already in the cluster: nothing changes but a new address (a node restarted elsewhere).
     if (address === undefined || address === old.address) return view
-    return withEntry(view, nodeId, old.status, old.capacity, address)
+    // The zone stays: moving a node between zones is a leave and a join under another id.
+    return withEntry(view, nodeId, old.status, old.capacity, address, old.zone)
   }
-  return withEntry(view, nodeId, "joining", capacity, address ?? old?.address)
+  return withEntry(view, nodeId, "joining", capacity, address ?? old?.address, zone)
 }
 
 /**
  * The first member of a new cluster (a network node that finds no running seed): a view holding
  * only `nodeId`, a member at version 1, with its address. Nothing to move: nobody held anything.
  */
-export function foundingView(nodeId: NodeId, capacity: number = CAPACITY_DEFAULT, address?: string): MembershipView {
-  const view: MembershipView = [address === undefined ? { id: nodeId, status: "member", capacity, version: 1 } : { id: nodeId, status: "member", capacity, version: 1, address }]
+export function foundingView(nodeId: NodeId, capacity: number = CAPACITY_DEFAULT, address?: string, zone?: string): MembershipView {
+  const view: MembershipView = [withZone(address === undefined ? { id: nodeId, status: "member", capacity, version: 1 } : { id: nodeId, status: "member", capacity, version: 1, address }, zone)]
   checkView(view)
   return view
 }
@@ -186,7 +208,7 @@ export function completeJoin(view: MembershipView, nodeId: NodeId): MembershipVi
   checkView(view)
   const old = entryOf(view, nodeId)
   if (old?.status !== "joining") return view
-  return withEntry(view, nodeId, "member", old.capacity, old.address)
+  return withEntry(view, nodeId, "member", old.capacity, old.address, old.zone)
 }
 
 /**
@@ -198,7 +220,7 @@ export function leave(view: MembershipView, nodeId: NodeId): MembershipView {
   checkView(view)
   const old = entryOf(view, nodeId)
   if (old === undefined || (old.status !== "joining" && old.status !== "member")) return view
-  return withEntry(view, nodeId, "leaving", old.capacity, old.address)
+  return withEntry(view, nodeId, "leaving", old.capacity, old.address, old.zone)
 }
 
 /**
@@ -209,14 +231,15 @@ export function completeLeave(view: MembershipView, nodeId: NodeId): MembershipV
   checkView(view)
   const old = entryOf(view, nodeId)
   if (old?.status !== "leaving") return view
-  return withEntry(view, nodeId, "left", old.capacity, old.address)
+  return withEntry(view, nodeId, "left", old.capacity, old.address, old.zone)
 }
 
 const ownsRanges = (status: MemberStatus): boolean => status === "member" || status === "leaving"
 const willOwnRanges = (status: MemberStatus): boolean => status === "member" || status === "joining"
 
 const membersWhere = (view: MembershipView, keep: (status: MemberStatus) => boolean): Member[] =>
-  view.filter((entry) => keep(entry.status)).map((entry) => ({ id: entry.id, capacity: entry.capacity }))
+  view.filter((entry) => keep(entry.status)).map((entry): Member =>
+    entry.zone === undefined ? { id: entry.id, capacity: entry.capacity } : { id: entry.id, capacity: entry.capacity, zone: entry.zone })
 
 /**
  * The ring that serves requests now: members and leaving nodes. A joining node owns no range
@@ -259,8 +282,13 @@ export function viewDigest(view: MembershipView): string {
   checkView(view)
   // An address is digested only where there is one: views without addresses (the simulator's,
   // the checker's) keep the digests they always had.
-  const digest = md5Hex(JSON.stringify(view.map((entry) =>
-    entry.address === undefined ? [entry.id, entry.status, entry.capacity, entry.version] : [entry.id, entry.status, entry.capacity, entry.version, entry.address])))
+  // Likewise a zone (after the address, null when there is none).
+  const digest = md5Hex(JSON.stringify(view.map((entry) => {
+    const fields: Array<string | number | null> = [entry.id, entry.status, entry.capacity, entry.version]
+    if (entry.address !== undefined || entry.zone !== undefined) fields.push(entry.address ?? null)
+    if (entry.zone !== undefined) fields.push(entry.zone)
+    return fields
+  })))
   digestMemo.set(view, digest)
   return digest
 }
@@ -364,7 +392,8 @@ const MemberEntrySchema = Schema.Struct({
   status: Schema.Literals(["joining", "member", "leaving", "left"]),
   capacity: Schema.Finite,
   version: Schema.Int,
-  address: Schema.optionalKey(Schema.String)
+  address: Schema.optionalKey(Schema.String),
+  zone: Schema.optionalKey(Schema.String)
 })
 
 /** A canonical view. */

@@ -100,7 +100,7 @@ const viewRingsEqual = (a: Ring, b: Ring): boolean =>
 /** Equal in every field (config aside, which a node never changes): one can stand for the other. */
 const sameRing = (a: Ring, b: Ring): boolean =>
   viewRingsEqual(a, b) && a.members.length === b.members.length &&
-  a.members.every((m, i) => m.id === b.members[i]!.id && m.capacity === b.members[i]!.capacity)
+  a.members.every((m, i) => m.id === b.members[i]!.id && m.capacity === b.members[i]!.capacity && m.zone === b.members[i]!.zone)
 
 /**
  * Adopt a new membership view: persist it, rebuild the rings, the trees and the offers, pass on

@@ -1,6 +1,7 @@
 // The consistent-hashing ring: tokens (virtual nodes) of physical nodes on the 128-bit MD5 space,
 // the preference list of N distinct physical nodes for a key, and the key ranges a membership
-// change moves. Paper 4.2 (partitioning, virtual nodes), 4.3 (replication), 6.2 (strategies 1, 3).
+// change moves. Paper 4.2 (partitioning, virtual nodes), 4.3 (replication), 4.6 (data centers:
+// a preference list spans them), 6.2 (strategies 1, 3).
 import { HASH_BITS, hash32, keyPosition } from "./hash.ts"
 import { memoised, tableOf } from "./memo.ts"
 
@@ -11,6 +12,12 @@ export interface Member {
   readonly id: NodeId
   /** Relative weight (heterogeneity, paper 4.2): capacity 2 gets twice the tokens. Default 1. */
   readonly capacity?: number
+  /**
+   * The data center (zone) the node runs in (paper 4.6). Tokens do not depend on it; the
+   * preference list does: its N nodes span as many zones as exist, up to N (RING-4).
+   * Default ZONE_DEFAULT: a cluster without zones is one zone, and its lists are the plain walk.
+   */
+  readonly zone?: string
 }
 
 /**
@@ -69,6 +76,11 @@ export const RING_BITS = HASH_BITS
 export const RING_POSITIONS = 1n << BigInt(RING_BITS)
 export const RING_POSITION_MAX = RING_POSITIONS - 1n
 export const CAPACITY_DEFAULT = 1
+/** The zone of a node that names none: a cluster without zones is one zone of this name. */
+export const ZONE_DEFAULT = "default"
+/** A zone name is a short label, used in flags, headers and file names. */
+export const ZONE_NAME_CHARS_MAX = 64
+const ZONE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 export const CAPACITY_MAX = 64
 export const MEMBERS_MAX = 1024
 export const TOKENS_PER_NODE_DEFAULT = 128
@@ -132,16 +144,25 @@ function resolveConfig(config: RingConfig): Required<RingConfig> {
   return resolved
 }
 
+/** Why a zone name is refused, or undefined when it is a valid one. */
+export function zoneNameProblem(zone: string): string | undefined {
+  if (zone.length === 0 || zone.length > ZONE_NAME_CHARS_MAX) return `a zone name has 1..${ZONE_NAME_CHARS_MAX} characters, got ${zone.length}`
+  if (!ZONE_NAME.test(zone)) return `zone ${JSON.stringify(zone)}: letters, digits, '.', '_' and '-' only, starting with a letter or digit`
+  return undefined
+}
+
 function canonicalMembers(members: readonly Member[]): Required<Member>[] {
   assert(members.length <= MEMBERS_MAX, () => `${members.length} members, more than ${MEMBERS_MAX}`)
   const sorted = members
-    .map((member) => ({ id: member.id, capacity: member.capacity ?? CAPACITY_DEFAULT }))
+    .map((member) => ({ id: member.id, capacity: member.capacity ?? CAPACITY_DEFAULT, zone: member.zone ?? ZONE_DEFAULT }))
     .sort((a, b) => compareIds(a.id, b.id))
   sorted.forEach((member, i) => {
     assert(member.id.length > 0, "empty node id")
     assert(Number.isFinite(member.capacity) && member.capacity > 0 && member.capacity <= CAPACITY_MAX,
       `capacity ${member.capacity} of ${member.id} outside (0, ${CAPACITY_MAX}]`)
     assert(i === 0 || sorted[i - 1]?.id !== member.id, () => `duplicate member ${member.id}`)
+    const zoneProblem = zoneNameProblem(member.zone)
+    assert(zoneProblem === undefined, () => `${member.id}: ${zoneProblem}`)
   })
   return sorted
 }
@@ -279,6 +300,9 @@ interface RingIndex {
   readonly walks: (Walk | undefined)[]
   /** Scratch marks for extending one walk at a time: seen[slot] = 1 while slot is in the walk. */
   readonly seen: Uint8Array
+  /** zoneSlots[slot] numbers the zone of ring.nodes[slot] (zones in name order). */
+  readonly zoneSlots: Uint32Array
+  readonly zoneCount: number
 }
 
 const ringIndexes = new WeakMap<Ring, RingIndex>()
@@ -287,6 +311,7 @@ function indexOf(ring: Ring): RingIndex {
   let index = ringIndexes.get(ring)
   if (index === undefined) {
     const slots = new Map(ring.nodes.map((node, slot) => [node, slot]))
+    const zoneNumbers = new Map(zonesOf(ring).map((zone, i) => [zone, i]))
     index = {
       positions: ring.tokens.map((token) => token.position),
       ownerSlots: Uint32Array.from(ring.tokens, (token) => {
@@ -295,7 +320,9 @@ function indexOf(ring: Ring): RingIndex {
         return slot
       }),
       walks: new Array<Walk | undefined>(ring.tokens.length),
-      seen: new Uint8Array(ring.nodes.length)
+      seen: new Uint8Array(ring.nodes.length),
+      zoneSlots: Uint32Array.from(ring.members, (member) => zoneNumbers.get(member.zone)!),
+      zoneCount: zoneNumbers.size
     }
     ringIndexes.set(ring, index)
   }
@@ -344,21 +371,87 @@ function assertPosition(position: bigint): void {
   assert(position >= 0n && position <= RING_POSITION_MAX, () => `position ${position} off the ring`)
 }
 
-/** The first n distinct nodes clockwise from a ring position (all nodes if n exceeds them). */
+/** The zones of a ring's members, each once, in name order. */
+export function zonesOf(ring: Ring): string[] {
+  return [...new Set(ring.members.map((member) => member.zone))].sort(compareIds)
+}
+
+/** The zone of a member (ZONE_DEFAULT for an id the ring does not hold). */
+export function zoneOf(ring: Ring, node: NodeId): string {
+  const slot = binarySearchId(ring.nodes, node)
+  return slot === undefined ? ZONE_DEFAULT : ring.members[slot]!.zone
+}
+
+function binarySearchId(ids: readonly NodeId[], id: NodeId): number | undefined {
+  let low = 0
+  let high = ids.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    const at = ids[middle]!
+    if (at === id) return middle
+    if (at < id) low = middle + 1
+    else high = middle
+  }
+  return undefined
+}
+
+/**
+ * RING-4: the first `count` nodes of a distinct-node walk that span min(count, zones) zones, taken
+ * greedily in walk order: a node is taken when its zone is new to the list, or when the slots
+ * left after it still cover the zones missing. A node of a zone already in the list that would
+ * crowd out a missing zone is passed over (it stays in the extended list, after the top N).
+ * The earliest such choice: of all sets of `count` walk nodes that span the zones, the one whose
+ * walk positions are lexicographically first. With one zone it is the walk's first `count`.
+ */
+function spanZones(walk: readonly NodeId[], slots: readonly number[], zoneSlots: Uint32Array, zoneCount: number, count: number): NodeId[] {
+  const wanted = Math.min(count, zoneCount)
+  const covered = new Uint8Array(zoneCount)
+  let coveredCount = 0
+  const chosen: NodeId[] = []
+  for (let i = 0; i < walk.length && chosen.length < count; i++) {
+    const zone = zoneSlots[slots[i]!]!
+    const fresh = covered[zone] === 0
+    if (!fresh && count - chosen.length - 1 < wanted - coveredCount) continue
+    if (fresh) {
+      covered[zone] = 1
+      coveredCount += 1
+    }
+    chosen.push(walk[i]!)
+  }
+  return chosen
+}
+
+/**
+ * The preference list from a ring position: the first n distinct nodes clockwise (all nodes if
+ * n exceeds them), spanning as many zones as the ring has, up to n (RING-4; section 4.6).
+ */
 export function preferenceListForPosition(ring: Ring, position: bigint, n: number): NodeId[] {
   assertPosition(position)
   assert(Number.isInteger(n) && n >= 0, () => `preference list length ${n}`)
   if (ring.tokens.length === 0 || n === 0) return []
   const index = indexOf(ring)
   const count = Math.min(n, ring.nodes.length)
-  const nodes = walkFrom(ring, index, tokenIndexAt(index.positions, position), count)
-  assert(nodes.length >= count, "every member owns a token")
-  return nodes.slice(0, count)
+  const tokenIndex = tokenIndexAt(index.positions, position)
+  if (index.zoneCount === 1) {
+    const nodes = walkFrom(ring, index, tokenIndex, count)
+    assert(nodes.length >= count, "every member owns a token")
+    return nodes.slice(0, count)
+  }
+  // Walk further until the zone rule has its `count` nodes: usually count plus a few of a
+  // crowded zone; at worst the whole ring.
+  for (let length = count; ; length = Math.min(ring.nodes.length, length * 2)) {
+    const nodes = walkFrom(ring, index, tokenIndex, length)
+    const walk = index.walks[tokenIndex]!
+    const chosen = spanZones(nodes, walk.slots, index.zoneSlots, index.zoneCount, count)
+    if (chosen.length === count) return chosen
+    assert(length < ring.nodes.length, "every member owns a token")
+  }
 }
 
 /**
- * The key's preference list (4.3): the first n distinct physical nodes walking clockwise from
- * the key's MD5 position, skipping further tokens of nodes already chosen.
+ * The key's preference list (4.3, 4.6): the first n distinct physical nodes walking clockwise
+ * from the key's MD5 position, skipping further tokens of nodes already chosen and, when the ring
+ * has several zones, nodes of a zone already chosen that would keep the list from spanning them.
  */
 export function preferenceList(ring: Ring, key: string, n: number): NodeId[] {
   // Every request asks, several times; the walk is memoised per ring, key and n (a copy is
@@ -372,11 +465,31 @@ export function preferenceList(ring: Ring, key: string, n: number): NodeId[] {
 const listMemo = new WeakMap<Ring, Map<number, Map<string, ReadonlyArray<NodeId>>>>()
 
 /**
- * The same walk continued over every member: the list a coordinator passes over failed nodes
- * with (sloppy quorum, 4.6). Its first n entries are preferenceList(ring, key, n).
+ * The list a coordinator passes over failed nodes with (sloppy quorum, 4.6): the top n, then
+ * every other member in walk order (ring order, distinct nodes). Its first n entries are
+ * preferenceList(ring, key, n).
  */
-export function extendedPreferenceList(ring: Ring, key: string): NodeId[] {
-  return preferenceList(ring, key, ring.nodes.length)
+export function extendedPreferenceList(ring: Ring, key: string, n: number): NodeId[] {
+  const top = preferenceList(ring, key, n)
+  const walk = preferenceList(ring, key, ring.nodes.length)
+  if (indexOf(ring).zoneCount === 1) return walk
+  return [...top, ...walk.filter((node) => !top.includes(node))]
+}
+
+/**
+ * The fallbacks for a top-n node of a key, in the order a coordinator tries them (4.6): the
+ * nodes past n of the extended list, those in the zone of the node they stand in for first, then
+ * the others, each group in list order. Same-zone first is hint locality: the hint lives, and is
+ * handed back, over the cheap link inside the zone, and the key's copies keep spanning the zones
+ * (a fallback in another zone would put two copies in one zone, and losing that zone would take
+ * both). When the zone has no healthy node left (the zone is down or cut off) the next zones'
+ * nodes stand in: availability first. With one zone this is the extended list past n.
+ */
+export function fallbacksFor(ring: Ring, key: string, n: number, standsFor: NodeId): NodeId[] {
+  const past = extendedPreferenceList(ring, key, n).slice(n)
+  if (indexOf(ring).zoneCount === 1) return past
+  const zone = zoneOf(ring, standsFor)
+  return [...past.filter((node) => zoneOf(ring, node) === zone), ...past.filter((node) => zoneOf(ring, node) !== zone)]
 }
 
 /** Whether a ring position lies in (start, end], wrapping through 0 when start >= end. */

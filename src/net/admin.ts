@@ -5,7 +5,7 @@
 // sends); otherwise the change is handed to the core, which applies it and spreads it by gossip.
 import { Effect, Result, Schema } from "effect"
 import { HttpServerResponse, type HttpServerRequest } from "effect/http"
-import { CAPACITY_MAX, changePlan, configOf, entryOf, join, keysInRange, leave, type MembershipView, membersOf, nodeIdOf, type NodeState, type PlannedMove, servingRing } from "../core/index.ts"
+import { CAPACITY_MAX, changePlan, configOf, entryOf, join, keysInRange, leave, type MembershipView, membersOf, nodeIdOf, type NodeState, type PlannedMove, servingRing, zoneNameProblem } from "../core/index.ts"
 import type { NodeHandle } from "./api.ts"
 import { NODE_ID_PATTERN } from "./options.ts"
 
@@ -16,6 +16,7 @@ const AdminBodySchema = Schema.Struct({
   node: Schema.String,
   capacity: Schema.optionalKey(Schema.Finite),
   address: Schema.optionalKey(Schema.String),
+  zone: Schema.optionalKey(Schema.String),
   dryRun: Schema.optionalKey(Schema.Boolean)
 })
 const decodeAdminBody = Schema.decodeUnknownResult(Schema.fromJsonString(AdminBodySchema))
@@ -52,11 +53,13 @@ const readAdminBody = (request: HttpServerRequest.HttpServerRequest) =>
     const text = yield* request.text.pipe(Effect.catch((error) => Effect.succeed(new Error(error.message))))
     if (text instanceof Error) return `cannot read the body: ${text.message}`
     const decoded = decodeAdminBody(text)
-    if (Result.isFailure(decoded)) return `the body must be {"node": ID, "capacity"?: number, "address"?: "HOST:PORT", "dryRun"?: boolean}: ${decoded.failure.message.replace(/\s+/g, " ").slice(0, 200)}`
+    if (Result.isFailure(decoded)) return `the body must be {"node": ID, "capacity"?: number, "address"?: "HOST:PORT", "zone"?: ZONE, "dryRun"?: boolean}: ${decoded.failure.message.replace(/\s+/g, " ").slice(0, 200)}`
     const body = decoded.success
     if (!NODE_ID_PATTERN.test(body.node)) return `"${body.node}" is not a node id (letters, digits, . _ -, at most 64)`
     if (body.capacity !== undefined && !(body.capacity > 0 && body.capacity <= CAPACITY_MAX)) return `capacity must be in (0, ${CAPACITY_MAX}], got ${body.capacity}`
     if (body.address !== undefined && !/^.+:\d{1,5}$/.test(body.address)) return `address must be HOST:PORT, got ${JSON.stringify(body.address)}`
+    const zoneProblem = body.zone === undefined ? undefined : zoneNameProblem(body.zone)
+    if (zoneProblem !== undefined) return `zone: ${zoneProblem}`
     return body
   })
 
@@ -78,10 +81,12 @@ export const handleJoin = (handle: NodeHandle) => (request: HttpServerRequest.Ht
         error: `${nodeIdOf(state)} does not know where ${body.node} is: send the command to ${body.node} itself (its --standby node), or give its address`
       })
     }
-    const view = join(membersOf(state), body.node, body.capacity, address)
+    // A node joining itself (a standby one) brings its own --zone unless the body names one.
+    const zone = body.zone ?? (body.node === nodeIdOf(state) ? handle.options.zone : undefined)
+    const view = join(membersOf(state), body.node, body.capacity, address, zone)
     const plan = planOf(state, view)
     if (body.dryRun === true) return yield* reply(200, { accepted: false, dryRun: true, change: "join", node: body.node, address, plan })
-    handle.driver.admin({ _tag: "Join", node: body.node, address, ...(body.capacity === undefined ? {} : { capacity: body.capacity }) })
+    handle.driver.admin({ _tag: "Join", node: body.node, address, ...(body.capacity === undefined ? {} : { capacity: body.capacity }), ...(zone === undefined ? {} : { zone }) })
     handle.log("Info", "an operator asked a node to join", { joining: body.node, address })
     return yield* reply(200, { accepted: true, change: "join", node: body.node, address, plan })
   })

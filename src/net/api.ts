@@ -5,7 +5,7 @@ import { NodeHttpServerRequest } from "@effect/platform-node"
 import { ByteSize, Cause, Effect, HashMap, Result, Schema, SchemaIssue } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerResponse, type HttpServerRequest } from "effect/http"
 import { isHttpServerError } from "effect/http/HttpServerError"
-import { type ClientReply, type ClientRequest, configOf, decodeContext, encodeContext, failedWriteOutcome, hintsHeld, liveValues, localView, membersOf, type NodeId, nodeIdOf, servingRing, type WriteOutcome } from "../core/index.ts"
+import { type ClientReply, type ClientRequest, configOf, decodeContext, encodeContext, failedWriteOutcome, hintsHeld, liveValues, localView, membersOf, type NodeId, nodeIdOf, servingRing, type WriteOutcome, ZONE_DEFAULT } from "../core/index.ts"
 import type { LogLevel, NodeDriver, RequestOutcome } from "./driver.ts"
 import type { NodeOptions } from "./options.ts"
 import type { Timings } from "./timings.ts"
@@ -294,11 +294,13 @@ export const statusOf = (handle: NodeHandle) => {
   const links = new Map(handle.links.status().map((link) => [link.peer, link]))
   const operator = handle.ringStatus.of(state)
   const listed = handle.options.mode._tag === "Fixed"
-    ? handle.options.members.map((member) => ({ id: member.id, address: `${member.host}:${member.port}`, status: "member" as const }))
-    : operator.view.filter((entry) => entry.status !== "left").map((entry) => ({ id: entry.id, address: entry.address ?? links.get(entry.id)?.address ?? "", status: entry.status }))
+    ? handle.options.members.map((member) => ({ id: member.id, address: `${member.host}:${member.port}`, zone: member.zone ?? ZONE_DEFAULT, status: "member" as const }))
+    : operator.view.filter((entry) => entry.status !== "left").map((entry) => ({ id: entry.id, address: entry.address ?? links.get(entry.id)?.address ?? "", zone: entry.zone ?? ZONE_DEFAULT, status: entry.status }))
   const detector = (id: string) => (id === status.id ? "up" : status.down.includes(id) ? "down" : "up")
   return {
     node: status.id,
+    /** This node's data center (paper 4.6). */
+    zone: handle.options.zone ?? ZONE_DEFAULT,
     cluster: handle.admission.clusterName,
     epoch: status.epoch,
     ready: status.ready,
@@ -320,7 +322,7 @@ export const statusOf = (handle: NodeHandle) => {
       strategy: ring.config.strategy,
       tokensPerNode: ring.config.tokensPerNode,
       partitions: ring.config.partitions,
-      members: ring.members.map((member) => ({ id: member.id, capacity: member.capacity })),
+      members: ring.members.map((member) => ({ id: member.id, capacity: member.capacity, zone: member.zone })),
       tokens: ring.tokens.filter((token) => token.owner === status.id).length,
       tokensTotal: ring.tokens.length
     },

@@ -64,5 +64,5 @@ export const getStatus = (base: string) => send(base, HttpClientRequest.get(url(
 export const postAdmin = (
   base: string,
   change: "join" | "leave",
-  body: { readonly node: string; readonly capacity?: number; readonly address?: string; readonly dryRun?: boolean }
+  body: { readonly node: string; readonly capacity?: number; readonly address?: string; readonly zone?: string; readonly dryRun?: boolean }
 ) => send(base, HttpClientRequest.post(url(base, `/admin/${change}`)).pipe(HttpClientRequest.bodyJsonUnsafe(body)))

@@ -82,7 +82,13 @@ export interface ClusterOptions {
   readonly membership?: "peers" | "seeds"
   /** The cluster secret file every node is given (--secret-file). */
   readonly secretFile?: string | undefined
+  /** Data centers: node i runs in zone `z<((i - 1) mod zones) + 1>` (--zone). Default: none. */
+  readonly zones?: number
 }
+
+/** The zone `LocalCluster` gives node i (1-based) of a cluster of `zones` zones; none below two. */
+export const clusterZoneOf = (i: number, zones: number | undefined): string | undefined =>
+  zones === undefined || zones < 2 ? undefined : `z${((i - 1) % zones) + 1}`
 
 export interface NodeExit {
   readonly code: number | null
@@ -198,13 +204,15 @@ export class LocalCluster {
   static async start(options: ClusterOptions): Promise<LocalCluster> {
     const ids = Array.from({ length: options.nodes }, (_, i) => `n${i + 1}`)
     const ports = options.basePort === undefined ? await freePorts(options.nodes) : ids.map((_, i) => options.basePort! + i)
-    const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}`).join(",")
+    const zoneOf = (i: number) => clusterZoneOf(i + 1, options.zones)
+    const peers = ids.map((id, i) => `${id}=127.0.0.1:${ports[i]}${zoneOf(i) === undefined ? "" : `@${zoneOf(i)}`}`).join(",")
     mkdirSync(options.dataDir, { recursive: true })
     if (options.recordDir !== undefined) mkdirSync(options.recordDir, { recursive: true })
     const seeds = options.membership === "seeds"
     const nodes = ids.map((id, i) => {
       const args = [
         ...(seeds ? ["--seeds", `127.0.0.1:${ports[0]}`] : ["--peers", peers]),
+        ...(zoneOf(i) === undefined ? [] : ["--zone", zoneOf(i)!]),
         ...(options.secretFile === undefined ? [] : ["--secret-file", options.secretFile]),
         "--n", String(options.n ?? 3), "--r", String(options.r ?? 2), "--w", String(options.w ?? 2),
         ...(options.recordDir === undefined ? [] : ["--record", join(options.recordDir, `${id}.trace.json`)]),

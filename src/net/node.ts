@@ -8,12 +8,13 @@ import { Clock, Console, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket as NetSocket } from "node:net"
-import { buildRing, entryOf, type MembershipView, membersOf } from "../core/index.ts"
+import { buildRing, entryOf, type MembershipView, membersOf, servingRing, zoneOf } from "../core/index.ts"
 import { traceConfigOf } from "../trace/format.ts"
+import { delayedLinks } from "./zone-delay.ts"
 import { routes, type NodeHandle } from "./api.ts"
 import { NodeDriver, type LogLevel } from "./driver.ts"
 import { Journal } from "./journal.ts"
-import { clusterFingerprint, MEMORY_DATA, type NodeOptions } from "./options.ts"
+import { clusterFingerprint, MEMORY_DATA, ringMembersOf, type NodeOptions } from "./options.ts"
 import { openSqliteStorage } from "./sqlite.ts"
 import { layerMemory, layerOf, Storage, StorageError } from "./storage.ts"
 import { Timings } from "./timings.ts"
@@ -141,10 +142,14 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       config = { ...config, seeds: seeds.some((seed) => isSelf(seed, self)) ? [...new Set([...seedIds, options.id])].sort() : seedIds }
     }
     const ring = options.mode._tag === "Fixed"
-      ? buildRing(options.members.map((member) => ({ id: member.id })), options.ring)
-      : buildRing([{ id: options.id }], options.ring)
+      ? buildRing(ringMembersOf(options.members), options.ring)
+      : buildRing([options.zone === undefined ? { id: options.id } : { id: options.id, zone: options.zone }], options.ring)
     const journal = options.record === undefined ? undefined : yield* Effect.try({
-      try: () => Journal.open(options.record!, options.id, traceConfigOf(options.members.map((m) => m.id), options.ring, options.config)),
+      try: () => Journal.open(options.record!, options.id, {
+        ...traceConfigOf(options.members.map((m) => m.id), options.ring, options.config),
+        // A replay must build the same zoned ring.
+        ...(options.members.some((m) => m.zone !== undefined) ? { zones: Object.fromEntries(options.members.flatMap((m) => (m.zone === undefined ? [] : [[m.id, m.zone]]))) } : {})
+      }),
       catch: (error) => new NodeStartError({ message: `--record ${options.record}: ${(error as Error).message}` })
     })
     if (journal !== undefined && !journal.continued && !storage.created) {
@@ -158,6 +163,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     // A refused connection or a closed link is the failure detector's evidence (section 4.9):
     // the core hears it at once instead of after a request times out. Bound once the driver exists.
     let peerUnreachable: (peer: string) => void = () => {}
+    let driverRef: NodeDriver | undefined
     const onLinkEvent = (event: LinkEvent) => {
       log(...describeLinkEvent(event))
       if (event._tag === "Disconnected" || event._tag === "Refused") peerUnreachable(event.peer)
@@ -170,7 +176,10 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       Effect.sync(() =>
         new NodeDriver(options.id, config, ring, {
           storage,
-          links,
+          // A benchmark's wide-area link, where the kernel has no netem (src/net/zone-delay.ts).
+          links: options.zoneDelays === undefined || options.zoneDelays.size === 0
+            ? links
+            : delayedLinks(links, options.zoneDelays, (peer) => (driverRef === undefined ? undefined : zoneOf(servingRing(driverRef.nodeState), peer))),
           journal,
           now: () => clock.currentTimeMillisUnsafe(),
           timers: makeClockTimers(context, clock, (key, error) =>
@@ -194,6 +203,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       (driver) => Effect.promise(() => driver.stop())
     )
     peerUnreachable = (peer) => driver.peerUnreachable(peer)
+    driverRef = driver
     yield* Effect.promise(() => driver.whenReady())
     const recovered = driver.status()
     log("Info", "recovered from disk", { location: storage.location, created: storage.created, keys: recovered.keys, hints: recovered.hints })
@@ -272,7 +282,7 @@ const joinOnOwnBehalf = (handle: NodeHandle, address: string): void => {
     return
   }
   if (entry === undefined) handle.log("Info", "asking to join the cluster", { address })
-  driver.admin({ _tag: "Join", node: options.id, address })
+  driver.admin(options.zone === undefined ? { _tag: "Join", node: options.id, address } : { _tag: "Join", node: options.id, address, zone: options.zone })
 }
 
 /** Counts SIGINT/SIGTERM: the first stops the node (Effect's runtime); a second forces it. */

@@ -3,7 +3,7 @@
 // with), the cluster secret, the protocol's knobs and where its disk is. Parsed once, validated
 // with a message that names the problem.
 import { createHash } from "node:crypto"
-import { type ClockMode, defaultProtocolConfig, type NodeId, type ProtocolConfig, RING_CONFIG_DEFAULT, type RingConfig, validateProtocolConfig } from "../core/index.ts"
+import { type ClockMode, defaultProtocolConfig, type Member, type NodeId, type ProtocolConfig, RING_CONFIG_DEFAULT, type RingConfig, validateProtocolConfig, zoneNameProblem } from "../core/index.ts"
 import type { ClusterSecret } from "./secret.ts"
 
 /** The network shell's anti-entropy interval (the simulator keeps the protocol default). */
@@ -40,7 +40,13 @@ export interface PeerAddress {
   readonly id: NodeId
   readonly host: string
   readonly port: number
+  /** Its data center (paper 4.6), when --peers names one (`ID=HOST:PORT@ZONE`). */
+  readonly zone?: string
 }
+
+/** Ring members of a fixed membership, each with its zone when it has one. */
+export const ringMembersOf = (members: ReadonlyArray<PeerAddress>): ReadonlyArray<Member> =>
+  members.map((member) => (member.zone === undefined ? { id: member.id } : { id: member.id, zone: member.zone }))
 
 export type SyncMode = "full" | "normal"
 /** Where SQLite commits run: on the node's thread, or on a writer thread (see src/net/sqlite.ts). */
@@ -68,6 +74,10 @@ export interface NodeOptions {
   readonly port: number
   /** A directory, or MEMORY_DATA. */
   readonly data: string
+  /** This node's data center (--zone); undefined: the default zone. */
+  readonly zone?: string | undefined
+  /** --zone-delay-ms: one-way delay (ms) added to peer messages to each zone (src/net/zone-delay.ts). */
+  readonly zoneDelays?: ReadonlyMap<string, number> | undefined
   /** Fixed membership: every member, this node included, sorted by id. Seeds: empty. */
   readonly members: ReadonlyArray<PeerAddress>
   readonly mode: MembershipMode
@@ -83,20 +93,22 @@ export interface NodeOptions {
   readonly record: string | undefined
 }
 
-/** Parses `n1=127.0.0.1:7001,n2=127.0.0.1:7002`; returns the problem as a string. */
+/** Parses `n1=127.0.0.1:7001,n2=127.0.0.1:7002` (each may end in `@ZONE`); returns the problem as a string. */
 export const parsePeers = (text: string): ReadonlyArray<PeerAddress> | string => {
   const peers: Array<PeerAddress> = []
   const parts = text.split(",").map((part) => part.trim()).filter((part) => part !== "")
   if (parts.length > MEMBERS_MAX) return `at most ${MEMBERS_MAX} peers, got ${parts.length}`
   for (const part of parts) {
-    const match = /^([^=]+)=(.+):(\d{1,5})$/.exec(part)
-    if (match === null) return `"${part}" is not ID=HOST:PORT`
-    const [, id, host, portText] = match as unknown as [string, string, string, string]
+    const match = /^([^=]+)=(.+):(\d{1,5})(?:@([^@:]+))?$/.exec(part)
+    if (match === null) return `"${part}" is not ID=HOST:PORT or ID=HOST:PORT@ZONE`
+    const [, id, host, portText, zone] = match as unknown as [string, string, string, string, string | undefined]
+    const zoneProblem = zone === undefined ? undefined : zoneNameProblem(zone)
+    if (zoneProblem !== undefined) return `${id}: ${zoneProblem}`
     if (!NODE_ID_PATTERN.test(id)) return `"${id}" is not a valid node id (letters, digits, . _ -, at most 64)`
     const port = Number(portText)
     if (port < 1 || port > 65535) return `port ${port} of ${id} is out of range`
     if (peers.some((peer) => peer.id === id)) return `node ${id} is listed twice`
-    peers.push({ id, host, port })
+    peers.push(zone === undefined ? { id, host, port } : { id, host, port, zone })
   }
   return peers
 }
@@ -110,6 +122,9 @@ export const membersOf = (
   if (listed !== undefined && self.port !== 0 && listed.port !== self.port) {
     return `--peers lists ${self.id} at port ${listed.port} but --port is ${self.port}`
   }
+  if (listed !== undefined && listed.zone !== self.zone) {
+    return `--peers puts ${self.id} in zone ${listed.zone ?? "(none)"} but --zone is ${self.zone ?? "(none)"}`
+  }
   const members = listed === undefined ? [...peers, self] : peers.map((peer) => (peer.id === self.id ? self : peer))
   return [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
@@ -117,6 +132,9 @@ export const membersOf = (
 export interface NodeFlags {
   readonly id: string
   readonly host: string
+  /** --zone: this node's data center. */
+  readonly zone?: string | undefined
+  readonly zoneDelays?: ReadonlyMap<string, number> | undefined
   readonly listen?: string | undefined
   readonly mode?: MembershipMode | undefined
   readonly secret?: ClusterSecret | undefined
@@ -141,12 +159,15 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
   if (!NODE_ID_PATTERN.test(flags.id)) return `--id "${flags.id}" is not a valid node id (letters, digits, . _ -, at most 64)`
   if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) return `--port must be in 0..65535, got ${flags.port}`
   if (flags.data.trim() === "") return `--data must name a directory (or ${MEMORY_DATA})`
+  const zoneProblem = flags.zone === undefined ? undefined : zoneNameProblem(flags.zone)
+  if (zoneProblem !== undefined) return `--zone: ${zoneProblem}`
   const mode: MembershipMode = flags.mode ?? { _tag: "Fixed" }
   let members: ReadonlyArray<PeerAddress> = []
   if (mode._tag === "Fixed") {
     const peers = parsePeers(flags.peers)
     if (typeof peers === "string") return `--peers: ${peers}`
-    const listed = membersOf({ id: flags.id, host: flags.host, port: flags.port }, peers)
+    const self: PeerAddress = flags.zone === undefined ? { id: flags.id, host: flags.host, port: flags.port } : { id: flags.id, host: flags.host, port: flags.port, zone: flags.zone }
+    const listed = membersOf(self, peers)
     if (typeof listed === "string") return listed
     members = listed
   } else if (flags.port === 0) {
@@ -178,6 +199,8 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
   return {
     id: flags.id,
     host: flags.host,
+    zone: flags.zone,
+    zoneDelays: flags.zoneDelays,
     listen: flags.listen ?? flags.host,
     port: flags.port,
     data: flags.data,
@@ -203,7 +226,9 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
 export const clusterFingerprint = (options: Pick<NodeOptions, "members" | "ring" | "config" | "mode">): string =>
   createHash("sha256")
     .update(JSON.stringify({
-      members: options.mode._tag === "Fixed" ? options.members.map((member) => member.id) : "gossip",
+      // A member's zone changes preference lists: with zones it is part of the identity (and
+      // without, the fingerprint stays what it was).
+      members: options.mode._tag === "Fixed" ? options.members.map((member) => (member.zone === undefined ? member.id : `${member.id}@${member.zone}`)) : "gossip",
       ring: options.ring,
       n: options.config.n,
       clock: options.config.versions.mode

@@ -3,7 +3,7 @@
 // changes complete, this node's hand-overs in progress and the hints it holds per node, and
 // whether a leaving node may be stopped. Read from the core through its own functions.
 import { HashMap } from "effect"
-import { counts, entryOf, type HandoverProgress, hintsHeld, incomingProgress, membersOf, type MemberStatus, type NodeId, nodeIdOf, type NodeState, offersOf, offersUnconfirmed, orphansWaiting, outgoingProgress, ringShares, servingRing, targetRingOf } from "../core/index.ts"
+import { counts, entryOf, type HandoverProgress, hintsHeld, incomingProgress, membersOf, type MemberStatus, type NodeId, nodeIdOf, type NodeState, offersOf, offersUnconfirmed, orphansWaiting, outgoingProgress, ringShares, servingRing, targetRingOf, ZONE_DEFAULT } from "../core/index.ts"
 
 /** Hand-over key counts walk the Merkle trees; a status asked often reuses them this long. */
 export const HANDOVER_PROGRESS_CACHE_MS = 2_000
@@ -13,6 +13,8 @@ export interface ViewEntryStatus {
   readonly status: MemberStatus
   readonly address: string | null
   readonly capacity: number
+  /** Its data center (paper 4.6): ZONE_DEFAULT when it names none. */
+  readonly zone: string
   readonly version: number
   /** Fraction of the ring it is the first replica of now (0 while joining or once left). */
   readonly share: number
@@ -67,6 +69,7 @@ export class RingStatusView {
       status: entry.status,
       address: entry.address ?? null,
       capacity: entry.capacity,
+      zone: entry.zone ?? ZONE_DEFAULT,
       version: entry.version,
       share: shares.get(entry.id) ?? 0,
       targetShare: targetShares.get(entry.id) ?? 0

@@ -3,9 +3,11 @@
 import type { ClockMode, RingConfig } from "../core/index.ts"
 import { nodeIds } from "../trace/format.ts"
 import { Prng } from "./prng.ts"
+import { zoneFault } from "./zones.ts"
 
 /** Message-level faults drawn from the seed, and the timed faults a schedule may contain. */
-export const FAULT_KINDS = ["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss"] as const
+/** "zone-down" and "zone-cut" strike every node of one zone at once (src/sim/zones.ts). */
+export const FAULT_KINDS = ["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut"] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 export interface SimOptions {
@@ -35,6 +37,11 @@ export interface SimOptions {
   readonly diskDelayMsMax: number
   /** A client gives up on a request after this long and moves on (outcome unknown). */
   readonly clientTimeoutMs: number
+  /** Data centers (paper 4.6): nodes are spread over this many zones, round robin. Default: one. */
+  readonly zones?: number
+  /** A message between two zones takes this long (default: the delay inside a zone). */
+  readonly interZoneDelayMsMin?: number
+  readonly interZoneDelayMsMax?: number
 }
 
 export const defaultSimOptions: SimOptions = {
@@ -114,7 +121,7 @@ export const generateScenario = (seed: number, options: SimOptions, steps: numbe
   }
   const faults: Array<TimedFault> = []
   const horizonMs = Math.max(1_000, Math.ceil((steps / Math.max(1, options.clients)) * 40))
-  const timed = options.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss")
+  const timed = options.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss" || f === "zone-down" || f === "zone-cut")
   // Ring changes: at most one join of each spare and one leave, early, so work runs during them.
   const spares = nodeIds(options.nodes + (options.spares ?? 0)).slice(options.nodes)
   if (options.faults.includes("join")) spares.forEach((node, i) => faults.push({ _tag: "Join", at: prng.int(100, 800) + i * 300, node }))
@@ -125,6 +132,8 @@ export const generateScenario = (seed: number, options: SimOptions, steps: numbe
     const until = at + prng.int(100, 1_500)
     if (kind === "hintloss") {
       faults.push({ _tag: "HintLoss", at, downMs: until - at })
+    } else if (kind === "zone-down" || kind === "zone-cut") {
+      faults.push(...zoneFault(prng, kind, nodes, Math.max(1, options.zones ?? 1), at, until))
     } else if (kind === "partition") {
       const isolated = nodes.filter(() => prng.chance(40))
       faults.push({ _tag: "Partition", at, isolated: isolated.length === 0 ? [node] : isolated })

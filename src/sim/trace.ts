@@ -3,7 +3,8 @@
 import type { Scenario } from "./scenario.ts"
 import type { SimReport } from "./report.ts"
 import { protocolConfigOf } from "./world.ts"
-import { ScenarioSchema, sparesOf, traceConfigOf, TRACE_FORMAT, TRACE_VERSION, TraceStepSchema, type Trace } from "../trace/format.ts"
+import { nodeIds, ScenarioSchema, sparesOf, traceConfigOf, TRACE_FORMAT, TRACE_VERSION, TraceStepSchema, type Trace } from "../trace/format.ts"
+import { simMembers } from "./zones.ts"
 import type { TraceStep } from "../trace/step.ts"
 
 // The decoded step and scenario types are exactly the ones the simulator uses.
@@ -18,7 +19,8 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
   ...(description === undefined ? {} : { description }),
   config: {
     ...traceConfigOf(report.scenario.options.nodes, report.scenario.options.ring, protocolConfigOf(report.scenario)),
-    ...sparesOf(report.scenario.options.nodes, report.scenario.options.spares ?? 0)
+    ...sparesOf(report.scenario.options.nodes, report.scenario.options.spares ?? 0),
+    ...zonesOfTrace(nodeIds(report.scenario.options.nodes + (report.scenario.options.spares ?? 0)), report.scenario.options.zones)
   },
   seed: report.scenario.seed,
   scenario: report.scenario,
@@ -29,3 +31,10 @@ export const traceOfReport = (report: SimReport, source: Trace["source"], descri
     violations: report.violations
   }
 })
+
+/** The zone of every node of a scenario with zones; absent without (the trace stays as it was). */
+export const zonesOfTrace = (ids: ReadonlyArray<string>, zones: number | undefined): { readonly zones?: Record<string, string> } => {
+  const members = simMembers(ids, zones)
+  if (members.every((m) => m.zone === undefined)) return {}
+  return { zones: Object.fromEntries(members.map((m) => [m.id, m.zone!])) }
+}

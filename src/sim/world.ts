@@ -9,7 +9,8 @@ import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
 import { SimJudge } from "./judge.ts"
-import { keyNames, nodeIds, type Scenario, type TimedFault } from "./scenario.ts"
+import { linkDelayRangeMs, simMembers, zoneOfSimNode } from "./zones.ts"
+import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
 import { membersOrNone, storeEvents, storeSet } from "./events.ts"
@@ -75,7 +76,7 @@ export class World {
     this.prng = new Prng(scenario.seed)
     this.nodeOrder = nodeIds(options.nodes + (options.spares ?? 0))
     this.members = this.nodeOrder.slice(0, options.nodes)
-    this.ring = buildRing(this.members.map((id) => ({ id })), options.ring)
+    this.ring = buildRing(simMembers(this.members, options.zones), options.ring)
     this.config = protocolConfigOf(scenario)
     this.availability = new AvailabilityRecord(this.members, this.config)
     const ringChanges = scenario.faults.filter((f) => f._tag === "Join" || f._tag === "Leave")
@@ -297,7 +298,8 @@ export class World {
         const node = this.nodes.get(fault.node)
         if (node === undefined || node.started) return
         this.startNode(fault.node)
-        this.input(fault.node, { _tag: "Admin", command: { _tag: "Join", node: fault.node } })
+        const zone = zoneOfSimNode(fault.node, this.scenario.options.zones)
+        this.input(fault.node, { _tag: "Admin", command: zone === undefined ? { _tag: "Join", node: fault.node } : { _tag: "Join", node: fault.node, zone } })
         return
       }
       case "Leave": {
@@ -422,12 +424,14 @@ export class World {
       this.availability.drop(this.now)
       return
     }
-    const maxDelay = this.messageFaults && faults.includes("reorder") ? options.delayMsMax * 10 : options.delayMsMax
+    // Inside a zone or between two (src/sim/zones.ts): without zones, the scenario's one range.
+    const [minDelay, linkMax] = linkDelayRangeMs(options, from, to)
+    const maxDelay = this.messageFaults && faults.includes("reorder") ? linkMax * 10 : linkMax
     const incarnation = this.nodes.get(from)!.incarnation
-    this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, incarnation, to, message })
+    this.queue.push(this.now + this.prng.int(minDelay, maxDelay), { _tag: "Deliver", from, incarnation, to, message })
     if (this.messageFaults && faults.includes("dup") && this.prng.chance(options.dupPercent)) {
       this.stats.messagesDuplicated += 1
-      this.queue.push(this.now + this.prng.int(options.delayMsMin, maxDelay), { _tag: "Deliver", from, incarnation, to, message })
+      this.queue.push(this.now + this.prng.int(minDelay, maxDelay), { _tag: "Deliver", from, incarnation, to, message })
     }
   }
 

@@ -23,10 +23,13 @@ const SimOptionsSchema = Schema.Struct({
   quiesceReads: Schema.optionalKey(Schema.Boolean),
   ring: RingConfigSchema,
   keys: Schema.Int, clients: Schema.Int,
-  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss"])),
+  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut"])),
   dropPercent: Schema.Number, dupPercent: Schema.Number,
   delayMsMin: Schema.Number, delayMsMax: Schema.Number, diskDelayMsMax: Schema.Number,
-  clientTimeoutMs: Schema.Number
+  clientTimeoutMs: Schema.Number,
+  zones: Schema.optionalKey(Schema.Int),
+  interZoneDelayMsMin: Schema.optionalKey(Schema.Number),
+  interZoneDelayMsMax: Schema.optionalKey(Schema.Number)
 })
 
 /** The simulator's scenario (src/sim/scenario.ts checks its types are exactly these). */
@@ -55,6 +58,8 @@ const TraceConfigSchema = Schema.Struct({
   nodes: Schema.Array(Schema.String),
   /** Nodes outside the starting ring that may join later (steps may name them too). */
   spares: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** The zone of each node that has one (paper 4.6); absent: one zone. */
+  zones: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   ring: RingConfigSchema,
   n: Schema.Int, r: Schema.Int, w: Schema.Int,
   clock: Schema.Literals(["dvv", "vv", "lww"]),

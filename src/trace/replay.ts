@@ -24,7 +24,8 @@ export const canonical = (value: unknown): string => JSON.stringify(value)
 export const replaySteps = (trace: Trace, onStep?: (info: ReplayStepInfo) => void): ReplayResult => {
   const config = protocolConfigOfTrace(trace.config)
   // The starting ring is the members'; spares start outside it (a Join input brings them in).
-  const ring = buildRing(trace.config.nodes.map((id) => ({ id })), trace.config.ring)
+  const zones = trace.config.zones ?? {}
+  const ring = buildRing(trace.config.nodes.map((id) => (zones[id] === undefined ? { id } : { id, zone: zones[id] })), trace.config.ring)
   const nodes = new Map<string, HostedNode>()
   for (const id of [...trace.config.nodes, ...(trace.config.spares ?? [])]) nodes.set(id, hostedNode(id))
   const expectedReplies = trace.observations.replies
