@@ -6,7 +6,9 @@
 // random node or member, for 15 s per run; runs alternate (dynamo, etcd, dynamo, etcd, ...) so a
 // change in what else the machine runs falls on both. Dynamo puts carry the context of the key's
 // last reply (a read-modify-write client); etcd puts are plain puts (last writer wins).
-// Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]`.
+// Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
+// [--variant "--writer worker"] [--no-etcd]`: --variant adds a second dynamo cluster with those
+// node flags to the same alternating rounds (an A/B comparison); --no-etcd leaves etcd out.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
@@ -89,8 +91,9 @@ const startEtcd = async (dir: string): Promise<Target> => {
   }
 }
 
-const startDynamo = async (dir: string): Promise<Target> => {
-  const cluster = await LocalCluster.start({ nodes: MEMBERS, dataDir: dir, n: 3, r: 2, w: 2 })
+/** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
+const startDynamo = async (dir: string, extraArgs: ReadonlyArray<string> = []): Promise<Target> => {
+  const cluster = await LocalCluster.start({ nodes: MEMBERS, dataDir: dir, n: 3, r: 2, w: 2, extraArgs })
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
   /** The context of each key's last reply, sent with its next put. */
   const contexts = new Map<string, string>()
@@ -99,7 +102,7 @@ const startDynamo = async (dir: string): Promise<Target> => {
     if (typeof context === "string") contexts.set(key, context)
   }
   return {
-    name: "dynamo",
+    name: extraArgs.length === 0 ? "dynamo" : `dynamo ${extraArgs.join(" ")}`,
     get: async (node, key) => {
       const reply = await client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
       if (reply.status === 200 || reply.status === 404) remember(key, reply.body)
@@ -187,11 +190,21 @@ const rowOf = (m: Measured, run: string): Array<string> => {
   ]
 }
 
-export async function versusEtcdBench(options: { readonly seconds?: number | undefined; readonly rounds?: number | undefined; readonly log?: (line: string) => void } = {}): Promise<string> {
+export interface VersusEtcdOptions {
+  readonly seconds?: number | undefined
+  readonly rounds?: number | undefined
+  /** Node flags of a second dynamo cluster measured in the same rounds (an A/B comparison), e.g. ["--writer", "worker"]. */
+  readonly variant?: ReadonlyArray<string> | undefined
+  /** Leave etcd out (A/B runs of two dynamo variants only). */
+  readonly noEtcd?: boolean | undefined
+  readonly log?: (line: string) => void
+}
+
+export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<string> {
   const seconds = options.seconds ?? SECONDS
   const rounds = options.rounds ?? ROUNDS
   const log = options.log ?? ((line: string) => console.error(line))
-  ensureEtcd(log)
+  if (options.noEtcd !== true) ensureEtcd(log)
   const dir = join(tmpdir(), `dynamo-versus-etcd-${process.pid}`)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
@@ -200,7 +213,8 @@ export async function versusEtcdBench(options: { readonly seconds?: number | und
   const results: Array<Measured> = []
   try {
     targets.push(await startDynamo(join(dir, "dynamo")))
-    targets.push(await startEtcd(join(dir, "etcd")))
+    if (options.variant !== undefined && options.variant.length > 0) targets.push(await startDynamo(join(dir, "dynamo-b"), options.variant))
+    if (options.noEtcd !== true) targets.push(await startEtcd(join(dir, "etcd")))
     for (const target of targets) {
       log(`${target.name}: preloading ${KEYS} keys`)
       await preloadKeys(target)
@@ -229,10 +243,18 @@ export async function versusEtcdBench(options: { readonly seconds?: number | und
     "",
     ...plainTable(header, rows, 2),
     "",
-    `dynamo/etcd ops/s over all runs: ${(total("dynamo") / total("etcd")).toFixed(2)}x (${total("dynamo").toFixed(0)} against ${total("etcd").toFixed(0)})`
+    ...targets.filter((target) => target.name !== "etcd").map((target) => options.noEtcd === true
+      ? `${target.name}: ${total(target.name).toFixed(0)} ops/s over all runs`
+      : `${target.name} / etcd ops/s over all runs: ${(total(target.name) / total("etcd")).toFixed(2)}x (${total(target.name).toFixed(0)} against ${total("etcd").toFixed(0)})`)
   ].join("\n")
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(await versusEtcdBench({ seconds: positiveNumberFlag("seconds", "a positive number"), rounds: positiveNumberFlag("rounds", "a positive number") }))
+  const index = process.argv.indexOf("--variant")
+  console.log(await versusEtcdBench({
+    seconds: positiveNumberFlag("seconds", "a positive number"),
+    rounds: positiveNumberFlag("rounds", "a positive number"),
+    variant: index === -1 ? undefined : (process.argv[index + 1] ?? "").split(" ").filter((arg) => arg !== ""),
+    noEtcd: process.argv.includes("--no-etcd")
+  }))
 }
