@@ -6,9 +6,13 @@
 // random node or member, for 15 s per run; runs alternate (dynamo, etcd, dynamo, etcd, ...) so a
 // change in what else the machine runs falls on both. Dynamo puts carry the context of the key's
 // last reply (a read-modify-write client); etcd puts are plain puts (last writer wins).
+// After the rounds, one client alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
-// [--variant "--writer worker"] [--no-etcd]`: --variant adds a second dynamo cluster with those
-// node flags to the same alternating rounds (an A/B comparison); --no-etcd leaves etcd out.
+// [--single-seconds 5] [--nodes 3] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
+// [--no-etcd]`: --variant adds a second dynamo cluster with those node flags (--variant-node-args:
+// flags of its Node binary) to the same alternating rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
+// any design of one process per node) as dynamo nodes; --nodes 5 --floor --no-etcd is the 5-node
+// cluster against its floor; --no-etcd leaves etcd out.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
@@ -16,6 +20,7 @@ import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { freePorts, LocalCluster } from "../src/net/cluster.ts"
 import { cpuSecondsOf, HttpClient } from "./cluster.ts"
+import { startFloor, stopFloor } from "./cluster-floor.ts"
 import { positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
 import { plainTable } from "./table.ts"
@@ -26,6 +31,8 @@ const KEYS = 10_000
 const VALUE_BYTES = 1024
 const SECONDS = 15
 const ROUNDS = 2
+/** The one-client run per store after the rounds: the latency of a request alone. */
+const SINGLE_SECONDS = 5
 /** A request slower than this counts as an error. */
 const REQUEST_TIMEOUT_MS = 10_000
 /** etcd members must all answer /health within this long of starting. */
@@ -35,6 +42,8 @@ const ETCD_BINARY = "/usr/bin/etcd"
 /** One store under test: how to read and write a key on a node, and its processes (for CPU). */
 interface Target {
   readonly name: string
+  /** Nodes (members) requests are spread over. */
+  readonly nodes: number
   readonly get: (node: number, key: string) => Promise<boolean>
   readonly put: (node: number, key: string, value: string) => Promise<boolean>
   readonly pids: () => ReadonlyArray<number | undefined>
@@ -84,6 +93,7 @@ const startEtcd = async (dir: string): Promise<Target> => {
   }
   return {
     name: "etcd",
+    nodes: MEMBERS,
     get: async (node, key) => (await client.request(node, "POST", "/v3/kv/range", JSON.stringify({ key: b64(key), serializable: true }))).status === 200,
     put: async (node, key, text) => (await client.request(node, "POST", "/v3/kv/put", JSON.stringify({ key: b64(key), value: b64(text) }))).status === 200,
     pids: () => processes.map((child) => child.pid),
@@ -92,8 +102,8 @@ const startEtcd = async (dir: string): Promise<Target> => {
 }
 
 /** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
-const startDynamo = async (dir: string, extraArgs: ReadonlyArray<string> = []): Promise<Target> => {
-  const cluster = await LocalCluster.start({ nodes: MEMBERS, dataDir: dir, n: 3, r: 2, w: 2, extraArgs })
+const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = []): Promise<Target> => {
+  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs })
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
   /** The context of each key's last reply, sent with its next put. */
   const contexts = new Map<string, string>()
@@ -102,7 +112,8 @@ const startDynamo = async (dir: string, extraArgs: ReadonlyArray<string> = []): 
     if (typeof context === "string") contexts.set(key, context)
   }
   return {
-    name: extraArgs.length === 0 ? "dynamo" : `dynamo ${extraArgs.join(" ")}`,
+    name: `dynamo ${nodes}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
+    nodes,
     get: async (node, key) => {
       const reply = await client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
       if (reply.status === 200 || reply.status === 404) remember(key, reply.body)
@@ -138,13 +149,13 @@ const preloadKeys = async (target: Target) => {
   let next = 0
   await Promise.all(Array.from({ length: CLIENTS }, async () => {
     for (let i = next++; i < KEYS; i = next++) {
-      if (!(await target.put(i % MEMBERS, `key:${i}`, value(`pre${i}`)))) throw new Error(`${target.name}: preloading key:${i} failed`)
+      if (!(await target.put(i % target.nodes, `key:${i}`, value(`pre${i}`)))) throw new Error(`${target.name}: preloading key:${i} failed`)
     }
   }))
 }
 
 /** CLIENTS closed loops for `seconds`: a get or a put (50/50) of a random key on a random node. */
-const measure = async (target: Target, seconds: number): Promise<Measured> => {
+const measure = async (target: Target, seconds: number, clients: number): Promise<Measured> => {
   const gets: Array<number> = []
   const puts: Array<number> = []
   let errors = 0
@@ -153,10 +164,10 @@ const measure = async (target: Target, seconds: number): Promise<Measured> => {
   const client0 = process.cpuUsage()
   const started = performance.now()
   const deadline = started + seconds * 1000
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+  await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < deadline) {
       const key = `key:${Math.floor(Math.random() * KEYS)}`
-      const node = Math.floor(Math.random() * MEMBERS)
+      const node = Math.floor(Math.random() * target.nodes)
       const isPut = Math.random() < 0.5
       const t0 = performance.now()
       const ok = await (isPut ? target.put(node, key, value(`c${sequence++}`)) : target.get(node, key)).catch(() => false)
@@ -193,18 +204,41 @@ const rowOf = (m: Measured, run: string): Array<string> => {
 export interface VersusEtcdOptions {
   readonly seconds?: number | undefined
   readonly rounds?: number | undefined
+  /** Seconds of the one-client run per store, after the rounds (0: none). */
+  readonly singleSeconds?: number | undefined
+  /** Dynamo nodes (and floor nodes): 3 by default. */
+  readonly nodes?: number | undefined
   /** Node flags of a second dynamo cluster measured in the same rounds (an A/B comparison), e.g. ["--writer", "worker"]. */
   readonly variant?: ReadonlyArray<string> | undefined
-  /** Leave etcd out (A/B runs of two dynamo variants only). */
+  /** Flags for the Node binary of the second cluster's nodes (e.g. ["--max-semi-space-size=64"]). */
+  readonly variantNodeArgs?: ReadonlyArray<string> | undefined
+  /** Leave etcd out (A/B runs of two dynamo variants, or dynamo against the floor). */
   readonly noEtcd?: boolean | undefined
+  /** Add as many floor nodes (bench/floor-node.ts, SQLite FULL) as dynamo nodes: the machine's floor. */
+  readonly floor?: boolean | undefined
   readonly log?: (line: string) => void
+}
+
+const floorTarget = async (nodes: number): Promise<Target> => {
+  const floor = await startFloor(true, nodes)
+  return {
+    name: `floor ${nodes}`,
+    nodes,
+    get: async (node, key) => [200, 404].includes((await floor.client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)).status),
+    put: async (node, key, text) => (await floor.client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify({ value: text }))).status === 200,
+    pids: () => floor.processes.map((child) => child.pid),
+    stop: async () => stopFloor(floor)
+  }
 }
 
 export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<string> {
   const seconds = options.seconds ?? SECONDS
   const rounds = options.rounds ?? ROUNDS
+  const singleSeconds = options.singleSeconds ?? SINGLE_SECONDS
+  const nodes = options.nodes ?? MEMBERS
+  const etcd = options.noEtcd !== true
   const log = options.log ?? ((line: string) => console.error(line))
-  if (options.noEtcd !== true) ensureEtcd(log)
+  if (etcd) ensureEtcd(log)
   const dir = join(tmpdir(), `dynamo-versus-etcd-${process.pid}`)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
@@ -212,9 +246,12 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const rows: Array<Array<string>> = []
   const results: Array<Measured> = []
   try {
-    targets.push(await startDynamo(join(dir, "dynamo")))
-    if (options.variant !== undefined && options.variant.length > 0) targets.push(await startDynamo(join(dir, "dynamo-b"), options.variant))
-    if (options.noEtcd !== true) targets.push(await startEtcd(join(dir, "etcd")))
+    targets.push(await startDynamo(join(dir, "dynamo"), nodes))
+    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0) {
+      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? []))
+    }
+    if (options.floor === true) targets.push(await floorTarget(nodes))
+    if (etcd) targets.push(await startEtcd(join(dir, "etcd")))
     for (const target of targets) {
       log(`${target.name}: preloading ${KEYS} keys`)
       await preloadKeys(target)
@@ -222,9 +259,15 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     for (let round = 1; round <= rounds; round++) {
       for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
         log(`round ${round}: ${target.name}, ${CLIENTS} clients for ${seconds} s`)
-        const measured = await measure(target, seconds)
+        const measured = await measure(target, seconds, CLIENTS)
         results.push(measured)
         rows.push(rowOf(measured, String(round)))
+      }
+    }
+    if (singleSeconds > 0) {
+      for (const target of targets) {
+        log(`${target.name}: 1 client for ${singleSeconds} s`)
+        rows.push(rowOf(await measure(target, singleSeconds, 1), "1 client"))
       }
     }
   } finally {
@@ -235,26 +278,42 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     const of = results.filter((m) => m.target === name)
     return of.reduce((sum, m) => sum + m.ops, 0) / of.reduce((sum, m) => sum + m.seconds, 0)
   }
+  const cpu = (name: string) => {
+    const of = results.filter((m) => m.target === name)
+    return of.reduce((sum, m) => sum + m.serverMicrosPerOp * m.ops, 0) / of.reduce((sum, m) => sum + m.ops, 0)
+  }
+  const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
-    `${MEMBERS} dynamo nodes (N=3 R=2 W=2, SQLite FULL, default flags) and ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets), on 127.0.0.1;`,
+    `${nodes} dynamo nodes (N=3 R=2 W=2, SQLite FULL, default flags)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
+      `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
     `${CLIENTS} closed-loop clients, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
-    `runs alternating; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
+    `runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
     "",
     ...plainTable(header, rows, 2),
     "",
-    ...targets.filter((target) => target.name !== "etcd").map((target) => options.noEtcd === true
-      ? `${target.name}: ${total(target.name).toFixed(0)} ops/s over all runs`
-      : `${target.name} / etcd ops/s over all runs: ${(total(target.name) / total("etcd")).toFixed(2)}x (${total(target.name).toFixed(0)} against ${total("etcd").toFixed(0)})`)
+    ...targets.filter((target) => target.name.startsWith("dynamo")).flatMap((target) => [
+      `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs`,
+      ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
+    ])
   ].join("\n")
 }
 
+const flag = (name: string): string | undefined => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index === -1 ? undefined : process.argv[index + 1]
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const index = process.argv.indexOf("--variant")
+  const single = flag("single-seconds")
   console.log(await versusEtcdBench({
     seconds: positiveNumberFlag("seconds", "a positive number"),
     rounds: positiveNumberFlag("rounds", "a positive number"),
-    variant: index === -1 ? undefined : (process.argv[index + 1] ?? "").split(" ").filter((arg) => arg !== ""),
-    noEtcd: process.argv.includes("--no-etcd")
+    singleSeconds: single === undefined ? undefined : Number(single),
+    nodes: positiveNumberFlag("nodes", "a positive number"),
+    variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
+    variantNodeArgs: flag("variant-node-args")?.split(" ").filter((arg) => arg !== ""),
+    noEtcd: process.argv.includes("--no-etcd"),
+    floor: process.argv.includes("--floor")
   }))
 }
