@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { freePorts, LocalCluster } from "../src/net/cluster.ts"
+import { CONNECT_WAIT_MS, freePorts, LocalCluster } from "../src/net/cluster.ts"
 import { cpuSecondsOf, HttpClient } from "./cluster.ts"
 import { startFloor, stopFloor } from "./cluster-floor.ts"
 import { positiveNumberFlag } from "./flags.ts"
@@ -33,6 +33,8 @@ const SECONDS = 15
 const ROUNDS = 2
 /** The one-client run per store after the rounds: the latency of a request alone. */
 const SINGLE_SECONDS = 5
+const PRELOAD_ATTEMPTS_MAX = 5
+const PRELOAD_RETRY_MS = 200
 /** A request slower than this counts as an error. */
 const REQUEST_TIMEOUT_MS = 10_000
 /** etcd members must all answer /health within this long of starting. */
@@ -104,6 +106,8 @@ const startEtcd = async (dir: string): Promise<Target> => {
 /** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
 const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = []): Promise<Target> => {
   const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs })
+  const unconnected = await cluster.waitConnected()
+  if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
   /** The context of each key's last reply, sent with its next put. */
   const contexts = new Map<string, string>()
@@ -149,7 +153,12 @@ const preloadKeys = async (target: Target) => {
   let next = 0
   await Promise.all(Array.from({ length: CLIENTS }, async () => {
     for (let i = next++; i < KEYS; i = next++) {
-      if (!(await target.put(i % target.nodes, `key:${i}`, value(`pre${i}`)))) throw new Error(`${target.name}: preloading key:${i} failed`)
+      let attempt = 0
+      // Under a loaded machine a write can time out at a node; the preload only needs every key written once.
+      while (!(await target.put((i + attempt) % target.nodes, `key:${i}`, value(`pre${i}`)).catch(() => false))) {
+        if (++attempt >= PRELOAD_ATTEMPTS_MAX) throw new Error(`${target.name}: preloading key:${i} failed ${PRELOAD_ATTEMPTS_MAX} times`)
+        await new Promise((done) => setTimeout(done, PRELOAD_RETRY_MS))
+      }
     }
   }))
 }

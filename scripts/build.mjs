@@ -4,8 +4,7 @@
 // source file, and falls back to the TypeScript sources through tsx otherwise. The bundle starts
 // in well under a second where tsx compiled the sources at every start (issue 19).
 // Plain JavaScript, so it runs on the Node npm put on PATH with nothing compiled first.
-import { build } from "esbuild"
-import { mkdirSync, renameSync } from "node:fs"
+import { mkdirSync, renameSync, rmSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { dirname, join, relative, sep } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -19,22 +18,24 @@ export const BUNDLE = join(root, "dist", "dynamo.mjs")
  * `import.meta.url` becomes the URL of that source file, computed from the bundle's own URL, so
  * the answer stays right wherever the checkout is moved.
  */
-const sourceUrls = {
+const sourceUrls = (outfile) => ({
   name: "source-import-meta-url",
   setup(builder) {
     builder.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
       const text = await readFile(args.path, "utf8")
       if (!text.includes("import.meta.url")) return { contents: text, loader: "ts" }
-      const fromBundle = relative(dirname(BUNDLE), args.path).split(sep).join("/")
+      const fromBundle = relative(dirname(outfile), args.path).split(sep).join("/")
       return { contents: text.replaceAll("import.meta.url", `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`), loader: "ts" }
     })
   }
-}
+})
 
-export const buildBundle = async () => {
-  mkdirSync(dirname(BUNDLE), { recursive: true })
+/** Bundles the CLI into `outfile` (dist/dynamo.mjs unless a test asks for another place). */
+export const buildBundle = async (outfile = BUNDLE) => {
+  const { build } = await import("esbuild")
+  mkdirSync(dirname(outfile), { recursive: true })
   // Written beside the target and renamed over it: a node starting meanwhile reads the old bundle or the new, never half of one.
-  const partial = `${BUNDLE}.${process.pid}.tmp`
+  const partial = `${outfile}.${process.pid}.tmp`
   await build({
     entryPoints: [join(root, "src", "cli", "main.ts")],
     outfile: partial,
@@ -44,14 +45,21 @@ export const buildBundle = async () => {
     target: "node24",
     // Some dependencies are CommonJS and call require(): give the ES module one.
     banner: { js: "import { createRequire as __dynamoRequire } from 'node:module'; const require = __dynamoRequire(import.meta.url);" },
-    plugins: [sourceUrls],
+    plugins: [sourceUrls(outfile)],
     logLevel: "warning"
   })
-  renameSync(partial, BUNDLE)
+  renameSync(partial, outfile)
 }
 
+// A failed build must not fail `npm install`: the command then runs from the sources through tsx
+// (slower to start, same behaviour), and the message says why.
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now()
-  await buildBundle()
-  console.log(`built ${relative(root, BUNDLE)} in ${Math.round(performance.now() - started)} ms`)
+  try {
+    await buildBundle()
+    console.log(`built ${relative(root, BUNDLE)} in ${Math.round(performance.now() - started)} ms`)
+  } catch (error) {
+    rmSync(`${BUNDLE}.${process.pid}.tmp`, { force: true })
+    console.warn(`could not build ${relative(root, BUNDLE)} (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): \`dynamo\` will compile its TypeScript sources at every start`)
+  }
 }
