@@ -9,8 +9,9 @@
 // After the rounds, one client alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
 // [--single-seconds 5] [--nodes 3] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
-// [--no-etcd]`: --variant adds a second dynamo cluster with those node flags (--variant-node-args:
-// flags of its Node binary) to the same alternating rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
+// [--variant-tsx] [--no-etcd]`: --variant adds a second dynamo cluster with those node flags
+// (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
+// as before the install-time bundle) to the same alternating rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
 // any design of one process per node) as dynamo nodes; --nodes 5 --floor --no-etcd is the 5-node
 // cluster against its floor; --no-etcd leaves etcd out.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
@@ -104,8 +105,14 @@ const startEtcd = async (dir: string): Promise<Target> => {
 }
 
 /** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
-const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = []): Promise<Target> => {
-  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs })
+const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false): Promise<Target> => {
+  // The nodes inherit this process's environment: DYNAMO_NO_BUNDLE=1 runs them from the sources through tsx.
+  const bundleChoice = process.env.DYNAMO_NO_BUNDLE
+  if (tsx) process.env.DYNAMO_NO_BUNDLE = "1"
+  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs }).finally(() => {
+    if (bundleChoice === undefined) delete process.env.DYNAMO_NO_BUNDLE
+    else process.env.DYNAMO_NO_BUNDLE = bundleChoice
+  })
   const unconnected = await cluster.waitConnected()
   if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
@@ -116,7 +123,7 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
     if (typeof context === "string") contexts.set(key, context)
   }
   return {
-    name: `dynamo ${nodes}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
+    name: `dynamo ${nodes}${tsx ? " (tsx)" : ""}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
     nodes,
     get: async (node, key) => {
       const reply = await client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
@@ -221,6 +228,8 @@ export interface VersusEtcdOptions {
   readonly variant?: ReadonlyArray<string> | undefined
   /** Flags for the Node binary of the second cluster's nodes (e.g. ["--max-semi-space-size=64"]). */
   readonly variantNodeArgs?: ReadonlyArray<string> | undefined
+  /** The second cluster runs from the TypeScript sources through tsx, as every node did before the install-time bundle. */
+  readonly variantTsx?: boolean | undefined
   /** Leave etcd out (A/B runs of two dynamo variants, or dynamo against the floor). */
   readonly noEtcd?: boolean | undefined
   /** Add as many floor nodes (bench/floor-node.ts, SQLite FULL) as dynamo nodes: the machine's floor. */
@@ -256,8 +265,8 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const results: Array<Measured> = []
   try {
     targets.push(await startDynamo(join(dir, "dynamo"), nodes))
-    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0) {
-      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? []))
+    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true) {
+      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true))
     }
     if (options.floor === true) targets.push(await floorTarget(nodes))
     if (etcd) targets.push(await startEtcd(join(dir, "etcd")))
@@ -322,6 +331,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     nodes: positiveNumberFlag("nodes", "a positive number"),
     variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
     variantNodeArgs: flag("variant-node-args")?.split(" ").filter((arg) => arg !== ""),
+    variantTsx: process.argv.includes("--variant-tsx"),
     noEtcd: process.argv.includes("--no-etcd"),
     floor: process.argv.includes("--floor")
   }))
