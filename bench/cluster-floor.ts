@@ -24,19 +24,19 @@ const VALUE_BYTES = 1024
 const FLOOR_NODE = fileURLToPath(new URL("./floor-node.ts", import.meta.url))
 const START_TIMEOUT_MS = 20_000
 
-interface Floor {
+export interface Floor {
   readonly processes: ReadonlyArray<ChildProcess>
   readonly client: HttpClient
   readonly dir: string
 }
 
-/** Starts five floor nodes; node i's peers are listed from i+1 on, so its first two are its replicas. */
-const startFloor = async (durable: boolean): Promise<Floor> => {
-  const ports = await freePorts(NODES * 2)
-  const dir = join(tmpdir(), `dynamo-floor-${process.pid}`)
-  const processes = Array.from({ length: NODES }, (_, i) => {
-    const peers = Array.from({ length: NODES - 1 }, (_, k) => String(ports[NODES + ((i + 1 + k) % NODES)]))
-    return spawn(process.execPath, ["--import", "tsx", FLOOR_NODE, String(i), String(ports[i]), String(ports[NODES + i]), durable ? join(dir, `n${i}`) : "-", ...peers],
+/** Starts `count` floor nodes (five by default); node i's peers are listed from i+1 on, so its first two are its replicas. */
+export const startFloor = async (durable: boolean, count = NODES): Promise<Floor> => {
+  const ports = await freePorts(count * 2)
+  const dir = join(tmpdir(), `dynamo-floor-${process.pid}-${count}`)
+  const processes = Array.from({ length: count }, (_, i) => {
+    const peers = Array.from({ length: count - 1 }, (_, k) => String(ports[count + ((i + 1 + k) % count)]))
+    return spawn(process.execPath, ["--import", "tsx", FLOOR_NODE, String(i), String(ports[i]), String(ports[count + i]), durable ? join(dir, `n${i}`) : "-", ...peers],
       { stdio: ["ignore", "pipe", "inherit"] })
   })
   await Promise.all(processes.map((child, i) => new Promise<void>((ready, fail) => {
@@ -48,10 +48,10 @@ const startFloor = async (durable: boolean): Promise<Floor> => {
       ready()
     })
   })))
-  return { processes, client: new HttpClient(ports.slice(0, NODES), CLIENTS, 10_000), dir }
+  return { processes, client: new HttpClient(ports.slice(0, count), CLIENTS, 10_000), dir }
 }
 
-const stopFloor = (floor: Floor) => {
+export const stopFloor = (floor: Floor) => {
   floor.client.close()
   for (const child of floor.processes) child.kill("SIGKILL")
   rmSync(floor.dir, { recursive: true, force: true })

@@ -89,7 +89,7 @@ export class HttpClient {
     this.pools = ports.map((port) => new Pool(`http://127.0.0.1:${port}`, { connections, pipelining: 1 }))
   }
 
-  async request(node: number, method: "GET" | "PUT" | "DELETE", path: string, body?: string): Promise<Reply> {
+  async request(node: number, method: "GET" | "PUT" | "DELETE" | "POST", path: string, body?: string): Promise<Reply> {
     const response = await this.pools[node]!.request({
       method, path, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs,
       ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } })

@@ -4,7 +4,9 @@
 // nodes that do no protocol work: what this machine allows), handoff (how fast hints drain after
 // an outage), coordination (server-driven against client-driven coordination: the paper's Table 2),
 // campaign (AVAIL-1 under kill -9, SIGSTOP and restarts), join (a node joining a loaded cluster),
-// zones (latency percentiles with the zones a wide-area link apart).
+// zones (latency percentiles with the zones a wide-area link apart), versus-etcd (3 nodes against a
+// 3-member etcd under the same load), startup (`dynamo node` to its ready line: the install-time
+// bundle against tsx).
 // With no section, every section but the cluster ones runs. The model checker reports its
 // own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
@@ -26,7 +28,9 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   campaign: [{ title: "Local cluster: AVAIL-1 under kill -9, SIGSTOP and restarts (share of puts acknowledged)", file: "./campaign.ts", run: "campaignBench", heavy: true }],
   coordination: [{ title: "Local cluster: server-driven against client-driven coordination (the paper's Table 2)", file: "./coordination.ts", run: "coordinationBench", heavy: true }],
   join: [{ title: "Local cluster: a node joins a loaded cluster", file: "./join.ts", run: "joinBench", heavy: true }],
-  zones: [{ title: "Zones: p50/p99/p99.9 over a wide-area link, against the paper's 300 ms", file: "./zones.ts", run: "zonesBench", heavy: true }]
+  zones: [{ title: "Zones: p50/p99/p99.9 over a wide-area link, against the paper's 300 ms", file: "./zones.ts", run: "zonesBench", heavy: true }],
+  "versus-etcd": [{ title: "Local cluster against a 3-member etcd, the same load, alternating runs", file: "./versus-etcd.ts", run: "versusEtcdBench", heavy: true }],
+  startup: [{ title: "Node startup: the install-time bundle against tsx", file: "./startup.ts", run: "startupBench", heavy: true }]
 }
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))

@@ -1,0 +1,338 @@
+// This project's cluster against a consensus store on the same machine and the same load (issue
+// 19): a 3-node cluster (N=3 R=2 W=2, SQLite synchronous=FULL, default flags) and a 3-member etcd
+// (Debian's etcd-server; Raft, an fsync on every member per commit; reads through its JSON gateway,
+// serializable), both on 127.0.0.1. One closed-loop load generator drives both: 32 clients, 50%
+// gets and 50% puts of random keys over 10,000 keys (preloaded), 1 KiB values, each request to a
+// random node or member, for 15 s per run; runs alternate (dynamo, etcd, dynamo, etcd, ...) so a
+// change in what else the machine runs falls on both. Dynamo puts carry the context of the key's
+// last reply (a read-modify-write client); etcd puts are plain puts (last writer wins).
+// After the rounds, one client alone for 5 s against each store (the latency of a lone request).
+// Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
+// [--single-seconds 5] [--nodes 3] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
+// [--variant-tsx] [--no-etcd]`: --variant adds a second dynamo cluster with those node flags
+// (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
+// as before the install-time bundle) to the same alternating rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
+// any design of one process per node) as dynamo nodes; --nodes 5 --floor --no-etcd is the 5-node
+// cluster against its floor; --no-etcd leaves etcd out.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process"
+import { existsSync, mkdirSync, rmSync } from "node:fs"
+import { availableParallelism, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { CONNECT_WAIT_MS, freePorts, LocalCluster } from "../src/net/cluster.ts"
+import { cpuSecondsOf, HttpClient } from "./cluster.ts"
+import { startFloor, stopFloor } from "./cluster-floor.ts"
+import { positiveNumberFlag } from "./flags.ts"
+import { percentile } from "./load.ts"
+import { plainTable } from "./table.ts"
+
+const MEMBERS = 3
+const CLIENTS = 32
+const KEYS = 10_000
+const VALUE_BYTES = 1024
+const SECONDS = 15
+const ROUNDS = 2
+/** The one-client run per store after the rounds: the latency of a request alone. */
+const SINGLE_SECONDS = 5
+const PRELOAD_ATTEMPTS_MAX = 5
+const PRELOAD_RETRY_MS = 200
+/** A request slower than this counts as an error. */
+const REQUEST_TIMEOUT_MS = 10_000
+/** etcd members must all answer /health within this long of starting. */
+const ETCD_START_TIMEOUT_MS = 30_000
+const ETCD_BINARY = "/usr/bin/etcd"
+
+/** One store under test: how to read and write a key on a node, and its processes (for CPU). */
+interface Target {
+  readonly name: string
+  /** Nodes (members) requests are spread over. */
+  readonly nodes: number
+  readonly get: (node: number, key: string) => Promise<boolean>
+  readonly put: (node: number, key: string, value: string) => Promise<boolean>
+  readonly pids: () => ReadonlyArray<number | undefined>
+  readonly stop: () => Promise<void>
+}
+
+const value = (tag: string) => (tag + ":").padEnd(VALUE_BYTES, "v")
+const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64")
+
+/** Installs Debian's etcd-server when there is no etcd binary, saying so. */
+const ensureEtcd = (log: (line: string) => void): void => {
+  if (existsSync(ETCD_BINARY)) return
+  log(`no ${ETCD_BINARY}: installing Debian's etcd-server package (apt-get install -y etcd-server)`)
+  const apt = (args: ReadonlyArray<string>) => spawnSync("apt-get", args, { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } })
+  apt(["update", "-qq"])
+  const installed = apt(["install", "-y", "-qq", "etcd-server"])
+  if (installed.status !== 0 || !existsSync(ETCD_BINARY)) throw new Error(`apt-get install etcd-server failed (exit ${installed.status}); install it and run again`)
+}
+
+const startEtcd = async (dir: string): Promise<Target> => {
+  const ports = await freePorts(MEMBERS * 2)
+  const names = Array.from({ length: MEMBERS }, (_, i) => `e${i + 1}`)
+  const initial = names.map((name, i) => `${name}=http://127.0.0.1:${ports[MEMBERS + i]}`).join(",")
+  const processes: Array<ChildProcess> = names.map((name, i) => spawn(ETCD_BINARY, [
+    "--name", name, "--data-dir", join(dir, name),
+    "--listen-client-urls", `http://127.0.0.1:${ports[i]}`, "--advertise-client-urls", `http://127.0.0.1:${ports[i]}`,
+    "--listen-peer-urls", `http://127.0.0.1:${ports[MEMBERS + i]}`, "--initial-advertise-peer-urls", `http://127.0.0.1:${ports[MEMBERS + i]}`,
+    "--initial-cluster", initial, "--initial-cluster-state", "new", "--initial-cluster-token", `bench-${process.pid}`,
+    "--logger", "zap", "--log-level", "error"
+  ], { stdio: ["ignore", "ignore", "inherit"] }))
+  const client = new HttpClient(ports.slice(0, MEMBERS), CLIENTS, REQUEST_TIMEOUT_MS)
+  const stop = async () => {
+    client.close()
+    for (const child of processes) child.kill("SIGKILL")
+  }
+  const deadline = Date.now() + ETCD_START_TIMEOUT_MS
+  for (let i = 0; i < MEMBERS; i++) {
+    for (;;) {
+      const healthy = await client.request(i, "GET", "/health").then((reply) => reply.status === 200 && reply.body.includes('"true"'), () => false)
+      if (healthy) break
+      if (Date.now() > deadline) {
+        await stop()
+        throw new Error(`etcd member e${i + 1} not healthy within ${ETCD_START_TIMEOUT_MS} ms`)
+      }
+      await new Promise((done) => setTimeout(done, 100))
+    }
+  }
+  return {
+    name: "etcd",
+    nodes: MEMBERS,
+    get: async (node, key) => (await client.request(node, "POST", "/v3/kv/range", JSON.stringify({ key: b64(key), serializable: true }))).status === 200,
+    put: async (node, key, text) => (await client.request(node, "POST", "/v3/kv/put", JSON.stringify({ key: b64(key), value: b64(text) }))).status === 200,
+    pids: () => processes.map((child) => child.pid),
+    stop
+  }
+}
+
+/** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
+const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false): Promise<Target> => {
+  // The nodes inherit this process's environment: DYNAMO_NO_BUNDLE=1 runs them from the sources through tsx.
+  const bundleChoice = process.env.DYNAMO_NO_BUNDLE
+  if (tsx) process.env.DYNAMO_NO_BUNDLE = "1"
+  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs }).finally(() => {
+    if (bundleChoice === undefined) delete process.env.DYNAMO_NO_BUNDLE
+    else process.env.DYNAMO_NO_BUNDLE = bundleChoice
+  })
+  const unconnected = await cluster.waitConnected()
+  if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
+  const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
+  /** The context of each key's last reply, sent with its next put. */
+  const contexts = new Map<string, string>()
+  const remember = (key: string, body: string) => {
+    const context = (JSON.parse(body) as { context?: unknown }).context
+    if (typeof context === "string") contexts.set(key, context)
+  }
+  return {
+    name: `dynamo ${nodes}${tsx ? " (tsx)" : ""}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
+    nodes,
+    get: async (node, key) => {
+      const reply = await client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
+      if (reply.status === 200 || reply.status === 404) remember(key, reply.body)
+      return reply.status === 200 || reply.status === 404
+    },
+    put: async (node, key, text) => {
+      const context = contexts.get(key)
+      const reply = await client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify(context === undefined ? { value: text } : { value: text, context }))
+      if (reply.status === 200) remember(key, reply.body)
+      return reply.status === 200
+    },
+    pids: () => cluster.nodes.map((node) => node.process?.pid),
+    stop: async () => {
+      client.close()
+      await cluster.stop()
+    }
+  }
+}
+
+interface Measured {
+  readonly target: string
+  readonly ops: number
+  readonly seconds: number
+  readonly errors: number
+  readonly gets: Float64Array
+  readonly puts: Float64Array
+  readonly serverMicrosPerOp: number
+  readonly clientMicrosPerOp: number
+  readonly load1: number
+}
+
+const preloadKeys = async (target: Target) => {
+  let next = 0
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    for (let i = next++; i < KEYS; i = next++) {
+      let attempt = 0
+      // Under a loaded machine a write can time out at a node; the preload only needs every key written once.
+      while (!(await target.put((i + attempt) % target.nodes, `key:${i}`, value(`pre${i}`)).catch(() => false))) {
+        if (++attempt >= PRELOAD_ATTEMPTS_MAX) throw new Error(`${target.name}: preloading key:${i} failed ${PRELOAD_ATTEMPTS_MAX} times`)
+        await new Promise((done) => setTimeout(done, PRELOAD_RETRY_MS))
+      }
+    }
+  }))
+}
+
+/** CLIENTS closed loops for `seconds`: a get or a put (50/50) of a random key on a random node. */
+const measure = async (target: Target, seconds: number, clients: number): Promise<Measured> => {
+  const gets: Array<number> = []
+  const puts: Array<number> = []
+  let errors = 0
+  let sequence = 0
+  const server0 = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0)
+  const client0 = process.cpuUsage()
+  const started = performance.now()
+  const deadline = started + seconds * 1000
+  await Promise.all(Array.from({ length: clients }, async () => {
+    while (performance.now() < deadline) {
+      const key = `key:${Math.floor(Math.random() * KEYS)}`
+      const node = Math.floor(Math.random() * target.nodes)
+      const isPut = Math.random() < 0.5
+      const t0 = performance.now()
+      const ok = await (isPut ? target.put(node, key, value(`c${sequence++}`)) : target.get(node, key)).catch(() => false)
+      if (!ok) {
+        errors += 1
+        continue
+      }
+      ;(isPut ? puts : gets).push(performance.now() - t0)
+    }
+  }))
+  const elapsed = (performance.now() - started) / 1000
+  const client = process.cpuUsage(client0)
+  const ops = gets.length + puts.length
+  const serverSeconds = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0) - server0
+  const sorted = (values: Array<number>) => Float64Array.from(values).sort()
+  return {
+    target: target.name, ops, seconds: elapsed, errors, gets: sorted(gets), puts: sorted(puts),
+    serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!
+  }
+}
+
+const ms = (value: number) => (Number.isNaN(value) ? "-" : value < 10 ? value.toFixed(2) : value.toFixed(1))
+
+const rowOf = (m: Measured, run: string): Array<string> => {
+  const all = Float64Array.from([...m.gets, ...m.puts]).sort()
+  return [
+    run, m.target, (m.ops / m.seconds).toFixed(0),
+    ms(percentile(m.gets, 0.5)), ms(percentile(m.gets, 0.99)), ms(percentile(m.gets, 0.999)),
+    ms(percentile(m.puts, 0.5)), ms(percentile(m.puts, 0.99)), ms(percentile(m.puts, 0.999)),
+    ms(percentile(all, 0.999)), String(m.errors), `${m.serverMicrosPerOp.toFixed(0)}+${m.clientMicrosPerOp.toFixed(0)}`, m.load1.toFixed(1)
+  ]
+}
+
+export interface VersusEtcdOptions {
+  readonly seconds?: number | undefined
+  readonly rounds?: number | undefined
+  /** Seconds of the one-client run per store, after the rounds (0: none). */
+  readonly singleSeconds?: number | undefined
+  /** Dynamo nodes (and floor nodes): 3 by default. */
+  readonly nodes?: number | undefined
+  /** Node flags of a second dynamo cluster measured in the same rounds (an A/B comparison), e.g. ["--writer", "worker"]. */
+  readonly variant?: ReadonlyArray<string> | undefined
+  /** Flags for the Node binary of the second cluster's nodes (e.g. ["--max-semi-space-size=64"]). */
+  readonly variantNodeArgs?: ReadonlyArray<string> | undefined
+  /** The second cluster runs from the TypeScript sources through tsx, as every node did before the install-time bundle. */
+  readonly variantTsx?: boolean | undefined
+  /** Leave etcd out (A/B runs of two dynamo variants, or dynamo against the floor). */
+  readonly noEtcd?: boolean | undefined
+  /** Add as many floor nodes (bench/floor-node.ts, SQLite FULL) as dynamo nodes: the machine's floor. */
+  readonly floor?: boolean | undefined
+  readonly log?: (line: string) => void
+}
+
+const floorTarget = async (nodes: number): Promise<Target> => {
+  const floor = await startFloor(true, nodes)
+  return {
+    name: `floor ${nodes}`,
+    nodes,
+    get: async (node, key) => [200, 404].includes((await floor.client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)).status),
+    put: async (node, key, text) => (await floor.client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify({ value: text }))).status === 200,
+    pids: () => floor.processes.map((child) => child.pid),
+    stop: async () => stopFloor(floor)
+  }
+}
+
+export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<string> {
+  const seconds = options.seconds ?? SECONDS
+  const rounds = options.rounds ?? ROUNDS
+  const singleSeconds = options.singleSeconds ?? SINGLE_SECONDS
+  const nodes = options.nodes ?? MEMBERS
+  const etcd = options.noEtcd !== true
+  const log = options.log ?? ((line: string) => console.error(line))
+  if (etcd) ensureEtcd(log)
+  const dir = join(tmpdir(), `dynamo-versus-etcd-${process.pid}`)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const targets: Array<Target> = []
+  const rows: Array<Array<string>> = []
+  const results: Array<Measured> = []
+  try {
+    targets.push(await startDynamo(join(dir, "dynamo"), nodes))
+    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true) {
+      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true))
+    }
+    if (options.floor === true) targets.push(await floorTarget(nodes))
+    if (etcd) targets.push(await startEtcd(join(dir, "etcd")))
+    for (const target of targets) {
+      log(`${target.name}: preloading ${KEYS} keys`)
+      await preloadKeys(target)
+    }
+    for (let round = 1; round <= rounds; round++) {
+      for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
+        log(`round ${round}: ${target.name}, ${CLIENTS} clients for ${seconds} s`)
+        const measured = await measure(target, seconds, CLIENTS)
+        results.push(measured)
+        rows.push(rowOf(measured, String(round)))
+      }
+    }
+    if (singleSeconds > 0) {
+      for (const target of targets) {
+        log(`${target.name}: 1 client for ${singleSeconds} s`)
+        rows.push(rowOf(await measure(target, singleSeconds, 1), "1 client"))
+      }
+    }
+  } finally {
+    for (const target of targets) await target.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const total = (name: string) => {
+    const of = results.filter((m) => m.target === name)
+    return of.reduce((sum, m) => sum + m.ops, 0) / of.reduce((sum, m) => sum + m.seconds, 0)
+  }
+  const cpu = (name: string) => {
+    const of = results.filter((m) => m.target === name)
+    return of.reduce((sum, m) => sum + m.serverMicrosPerOp * m.ops, 0) / of.reduce((sum, m) => sum + m.ops, 0)
+  }
+  const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
+  const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
+  return [
+    `${nodes} dynamo nodes (N=3 R=2 W=2, SQLite FULL, default flags)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
+      `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
+    `${CLIENTS} closed-loop clients, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
+    `runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
+    "",
+    ...plainTable(header, rows, 2),
+    "",
+    ...targets.filter((target) => target.name.startsWith("dynamo")).flatMap((target) => [
+      `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs`,
+      ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
+    ])
+  ].join("\n")
+}
+
+const flag = (name: string): string | undefined => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index === -1 ? undefined : process.argv[index + 1]
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const single = flag("single-seconds")
+  console.log(await versusEtcdBench({
+    seconds: positiveNumberFlag("seconds", "a positive number"),
+    rounds: positiveNumberFlag("rounds", "a positive number"),
+    singleSeconds: single === undefined ? undefined : Number(single),
+    nodes: positiveNumberFlag("nodes", "a positive number"),
+    variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
+    variantNodeArgs: flag("variant-node-args")?.split(" ").filter((arg) => arg !== ""),
+    variantTsx: process.argv.includes("--variant-tsx"),
+    noEtcd: process.argv.includes("--no-etcd"),
+    floor: process.argv.includes("--floor")
+  }))
+}
