@@ -37,6 +37,17 @@ describe("swarm: coverage-guided bounded search", () => {
     expect(formatSwarm(first, 7)).not.toContain("WARNING")
   })
 
+  // The four-node preset made to exhaust (3,728,047 states, too long for the unit tests): a
+  // partition does send writes to a fallback and the heal does bring the hints home. Catches a
+  // preset whose partition bound or periodic firings were dropped (no hint stored or delivered).
+  test("handoff-partition: walks store hints on fallbacks and deliver them home", () => {
+    const checked = runSwarm({ preset: "handoff-partition" }, { walks: 300, seed: 1 })
+    expect(checked.counterexample).toBeUndefined()
+    expect(checked.model.nodes.length).toBe(4)
+    for (const reach of checked.result.expected) expect(reach.walks, reach.name).toBeGreaterThan(0)
+    expect(checked.result.walksReaching["hint-delivered"]).toBeGreaterThan(0)
+  })
+
   // Catches: a walk's counterexample re-run in the full model rather than under the walk's own
   // fault budget (eager persistence depends on the crash bound, so the actions would not re-run),
   // and a finding whose actions were not the walk's.
