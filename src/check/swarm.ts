@@ -71,15 +71,40 @@ const drawBounds = (rng: Prng, bounds: CheckBounds): CheckBounds => {
 
 const boundsKey = (bounds: CheckBounds): string => BOUND_NAMES.map((name) => bounds[name]).join(",")
 
+/** The kinds of action a walk weighs (Action's tags). */
+const KINDS: ReadonlyArray<Action["_tag"]> = ["Issue", "GiveUp", "Deliver", "Persist", "Fire", "Drop", "Duplicate", "Crash", "LoseDisk", "Restart", "Partition", "Heal"]
+/** A walk's weight for each kind is one of these (swarm testing's per-run configuration). */
+const KIND_WEIGHTS: ReadonlyArray<number> = [1, 4, 16]
+
+type KindWeights = Readonly<Record<Action["_tag"], number>>
+
+const drawWeights = (rng: Prng): KindWeights =>
+  Object.fromEntries(KINDS.map((kind) => [kind, rng.pick(KIND_WEIGHTS)])) as unknown as KindWeights
+
 /**
- * Pick a kind of action first, then one of that kind: a uniform pick over actions would favour
- * whatever is most numerous (seven cuts of four nodes, a loss per message in flight), which is
- * how a depth-first search ends up spending its budget.
+ * Pick a kind of action first (by the walk's weights), then one of that kind: a uniform pick
+ * over actions would favour whatever is most numerous (seven cuts of four nodes, a loss per
+ * message in flight), which is how a depth-first search ends up spending its budget. The
+ * weights differ from walk to walk: under async timing some walks let timeouts fire often
+ * (false suspicions), others deliver first and let requests complete.
  */
-const pickByKind = (rng: Prng, actions: ReadonlyArray<Action>): Action => {
+const pickByKind = (rng: Prng, weights: KindWeights, actions: ReadonlyArray<Action>): Action => {
   const kinds: Array<Action["_tag"]> = []
-  for (const action of actions) if (!kinds.includes(action._tag)) kinds.push(action._tag)
-  const kind = rng.pick(kinds)
+  let total = 0
+  for (const action of actions) {
+    if (kinds.includes(action._tag)) continue
+    kinds.push(action._tag)
+    total += weights[action._tag]
+  }
+  let ticket = rng.int(0, total - 1)
+  let kind = kinds[0]!
+  for (const candidate of kinds) {
+    ticket -= weights[candidate]
+    if (ticket < 0) {
+      kind = candidate
+      break
+    }
+  }
   return rng.pick(actions.filter((action) => action._tag === kind))
 }
 
@@ -113,6 +138,7 @@ export const swarmSearch = (model: CheckModel, options: SwarmOptions): SwarmResu
   while (walks < options.walks && finding === undefined) {
     const bounds = drawBounds(rng, model.bounds)
     const faultPercent = rng.int(SWARM_FAULT_PERCENT_MIN, SWARM_FAULT_PERCENT_MAX)
+    const weights = drawWeights(rng)
     const c = compiledFor(compiled, model, bounds)
     last = c
     walks += 1
@@ -129,7 +155,7 @@ export const swarmSearch = (model: CheckModel, options: SwarmOptions): SwarmResu
       if (actions.length === 0) break
       const faults = actions.filter((action) => FAULTS.has(action._tag))
       const running = faults.length === 0 ? actions : actions.filter((action) => !FAULTS.has(action._tag))
-      const chosen = faults.length > 0 && (running.length === 0 || rng.chance(faultPercent)) ? pickByKind(rng, faults) : pickByKind(rng, running)
+      const chosen = faults.length > 0 && (running.length === 0 || rng.chance(faultPercent)) ? pickByKind(rng, weights, faults) : pickByKind(rng, weights, running)
       const transition = apply(c, world, chosen)
       path.push(chosen)
       stats.generated += 1
