@@ -2,6 +2,8 @@
 // budgets reach every expected `Sometimes` of `small` and say how often; the same seed gives the
 // same run; each anomaly preset's violation is found by a walk and its counterexample replays
 // through the core; an expected event reached by too few walks is flagged rare.
+import { spawnSync } from "node:child_process"
+import { join } from "node:path"
 import { describe, expect, test } from "vitest"
 import { formatSwarm, runSwarm } from "../../src/check/check.ts"
 import { counterexampleText } from "../../src/check/counterexample.ts"
@@ -77,5 +79,19 @@ describe("swarm: coverage-guided bounded search", () => {
     reaching["get-answered"] = walks * SWARM_RARE_FRACTION
     const rare = expectedReach(built.model, walks, counts, reaching).filter((reach) => reach.rare).map((reach) => reach.name)
     expect(rare).toEqual(["siblings", "read-repair"])
+  })
+
+  // Catches: --swarm accepted with flags it ignores, or a walk's violation not exiting 1.
+  test("dynamo check --swarm: bad arguments exit 2, a violation exits 1 with its trace", () => {
+    const root = join(import.meta.dirname, "..", "..")
+    const run = (...args: Array<string>) =>
+      spawnSync(process.execPath, ["--import", "tsx", join(root, "src", "cli", "main.ts"), "check", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 })
+    const bad = run("--swarm", "0", "--workers", "2")
+    expect(bad.status).toBe(2)
+    expect(bad.stderr + bad.stdout).toContain("--swarm must be in 1..")
+    const found = run("--preset", "lost-update-vv", "--swarm", "50")
+    expect(found.status).toBe(1)
+    expect(found.stdout).toContain("VIOLATION of SIB-1")
+    expect(found.stdout).toContain("of a random walk")
   })
 })
