@@ -11,7 +11,7 @@ import { buildModel } from "../../src/check/model.ts"
 import { expectedReach, SWARM_RARE_FRACTION } from "../../src/check/swarm.ts"
 import { emptySometimes } from "../../src/check/explore.ts"
 import { replayTrace } from "../../src/sim/replay.ts"
-import { decodeTrace } from "../../src/sim/trace.ts"
+import { decodeTrace } from "../../src/trace/format.ts"
 
 describe("swarm: coverage-guided bounded search", () => {
   // Catches: settled worlds never judged (settled 0), faults never taken (message-lost and
