@@ -6,6 +6,7 @@ import { buildCounterexample, type Counterexample } from "./counterexample.ts"
 import { search, type SearchOrder, type SearchResult } from "./explore.ts"
 import { buildModel, type CheckModel, type CheckOptions } from "./model.ts"
 import { parallelSearch } from "./parallel.ts"
+import { describeBounds, swarmSearch, SWARM_RARE_FRACTION, type SwarmOptions, type SwarmResult } from "./swarm.ts"
 import type { Sometimes } from "./world.ts"
 
 /** The default bound on distinct states (the table is sized for it: 10M states, 256 MiB). */
@@ -41,6 +42,23 @@ export const runCheck = async (options: CheckOptions, run: RunOptions): Promise<
   return { model, run, result, counterexample, vacuous }
 }
 
+export interface SwarmRun {
+  readonly model: CheckModel
+  readonly result: SwarmResult
+  readonly counterexample: Counterexample | undefined
+}
+
+/** A bounded run that spends its budget on coverage: random walks under drawn fault budgets (swarm.ts). */
+export const runSwarm = (options: CheckOptions, swarm: SwarmOptions): SwarmRun => {
+  const built = buildModel(options)
+  if (built._tag === "Error") throw new Error(built.message)
+  const result = swarmSearch(built.model, swarm)
+  const found = result.finding
+  // A walk ran under its own fault budget: its counterexample is re-run in that model.
+  const counterexample = found === undefined ? undefined : buildCounterexample(found.model, found.finding)
+  return { model: built.model, result, counterexample }
+}
+
 const number = (n: number): string => n.toLocaleString("en")
 const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`
 
@@ -66,5 +84,27 @@ export const formatRun = (checked: CheckRun): string => {
     `  sometimes: ${Object.entries(result.sometimes).map(([name, count]) => `${name} ${number(count)}`).join(", ")}`
   ]
   if (checked.vacuous.length > 0) lines.push(`  VACUOUS: never saw ${checked.vacuous.join(", ")}: the invariants may hold only because the case never arose`)
+  return lines.join("\n")
+}
+
+/** The report of a swarm run: what it covered, each expected `Sometimes` by the walks that reached it, and warnings. */
+export const formatSwarm = (checked: SwarmRun, seed: number): string => {
+  const { model, result } = checked
+  const s = result.stats
+  const percent = (n: number): string => `${(100 * n / Math.max(result.walks, 1)).toFixed(1)}%`
+  const lines = [
+    `preset ${model.name}: ${model.description}`,
+    `  swarm: ${number(result.walks)} random walks (seed ${seed}), each under a fault budget drawn within ${describeBounds(model.bounds)}; ${result.budgets} distinct budgets`,
+    `${result.outcome}: ${number(s.generated)} transitions, ${number(s.distinct)} distinct states, longest walk ${s.depth}, ${s.seconds.toFixed(2)} s`,
+    `  settled states judged for CONV-1/HINT-1/DEL-1: ${number(s.settled)} (${number(s.quiesced)} needed a heal-and-quiesce run)`,
+    `  expected sometimes (walks reaching it, times in all):`,
+    ...result.expected.map((reach) => `    ${reach.name.padEnd(18)} ${number(reach.walks).padStart(9)} walks (${percent(reach.walks)}), ${number(reach.total)} times${reach.rare ? "  RARE" : ""}`),
+    `  other sometimes: ${Object.entries(result.sometimes).filter(([name]) => !model.sometimes.includes(name)).map(([name, count]) => `${name} ${number(count)}`).join(", ")}`
+  ]
+  // A walk that found a violation stopped the run: nothing to say of coverage then.
+  for (const reach of result.outcome === "violation" ? [] : result.expected) {
+    if (reach.walks === 0) lines.push(`  WARNING: no walk reached ${reach.name}: the invariants were never tried against it`)
+    else if (reach.rare) lines.push(`  WARNING: ${reach.name} was reached by ${number(reach.walks)} walk(s), under ${SWARM_RARE_FRACTION * 100}% of them: run more walks`)
+  }
   return lines.join("\n")
 }

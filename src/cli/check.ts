@@ -7,7 +7,7 @@ import { Command, Flag } from "effect/cli"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { dirname } from "node:path"
-import { formatRun, MAX_STATES_DEFAULT, runCheck } from "../check/check.ts"
+import { formatRun, formatSwarm, MAX_STATES_DEFAULT, runCheck, runSwarm, type SwarmRun } from "../check/check.ts"
 import { counterexampleText } from "../check/counterexample.ts"
 import { ANOMALY_PRESETS, buildModel, PRESETS, type CheckOptions } from "../check/model.ts"
 import { BadArguments, InvariantViolated } from "./simulate.ts"
@@ -51,6 +51,8 @@ export const checkCommand = Command.make(
     dfs: Flag.Boolean("dfs").pipe(Flag.withDescription("depth-first: memory bounded by the depth; parallel with --workers"), Flag.withDefault(false)),
     maxStates: Flag.Int("max-states").pipe(Flag.withDescription("stop after this many distinct states"), Flag.withDefault(MAX_STATES_DEFAULT)),
     workers: optionalInt("workers", "worker threads for a depth-first search (default: every core)"),
+    swarm: optionalInt("swarm", "instead of an exhaustive search, this many random walks, each under a fault budget drawn within the bounds; reports how many reached each Sometimes"),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("the seed of --swarm's walks"), Flag.withDefault(1)),
     out: Flag.String("out").pipe(Flag.withDescription("write the counterexample as a trace (spec/traces.md)"), Flag.optional)
   },
   Effect.fnUntraced(function*(flags) {
@@ -59,6 +61,11 @@ export const checkCommand = Command.make(
     const workersGiven = Option.getOrUndefined(flags.workers)
     if (workersGiven !== undefined && (workersGiven < 1 || workersGiven > WORKERS_MAX)) problems.push(`--workers must be in 1..${WORKERS_MAX}, got ${workersGiven}`)
     if (flags.bfs && workersGiven !== undefined && workersGiven > 1) problems.push("--bfs runs on one thread (it keeps each level in memory); use --dfs with --workers")
+    const swarmWalks = Option.getOrUndefined(flags.swarm)
+    if (swarmWalks !== undefined) {
+      if (swarmWalks < 1 || swarmWalks > SWARM_WALKS_MAX) problems.push(`--swarm must be in 1..${SWARM_WALKS_MAX}, got ${swarmWalks}`)
+      if (flags.bfs || flags.dfs || workersGiven !== undefined) problems.push("--swarm runs random walks on one thread: no --bfs, --dfs or --workers")
+    }
     if (flags.maxStates < 1 || flags.maxStates > 180_000_000) problems.push(`--max-states must be in 1..180000000, got ${flags.maxStates}`)
     const options: CheckOptions = {
       preset: flags.preset,
@@ -72,6 +79,7 @@ export const checkCommand = Command.make(
     if (built._tag === "Error") problems.push(built.message)
     if (problems.length > 0 || built._tag === "Error") return yield* new BadArguments({ message: problems.join("; ") })
     const model = built.model
+    if (swarmWalks !== undefined) return yield* swarmReport(runSwarm(options, { walks: swarmWalks, seed: flags.seed, onProgress: (line) => process.stderr.write(`${line}\n`) }), flags.seed, Option.getOrUndefined(flags.out))
     // Anomaly presets want the shortest counterexample; exhaustive runs want every core.
     const order = flags.bfs ? "bfs" : flags.dfs ? "dfs" : model.expect !== undefined ? "bfs" : "dfs"
     const workers = order === "bfs" ? 1 : workersGiven ?? Math.min(availableParallelism(), WORKERS_MAX)
@@ -114,3 +122,26 @@ export const checkCommand = Command.make(
 function defined<K extends string, V>(key: K, value: Option.Option<V>): { [P in K]?: V } {
   return Option.isSome(value) ? ({ [key]: value.value } as { [P in K]?: V }) : {}
 }
+
+/** The most walks `--swarm` takes in one run. */
+export const SWARM_WALKS_MAX = 100_000_000
+
+const swarmReport = Effect.fnUntraced(function*(checked: SwarmRun, seed: number, out: string | undefined) {
+  yield* Console.log(formatSwarm(checked, seed))
+  const counterexample = checked.counterexample
+  if (counterexample === undefined) {
+    yield* Console.log(`no violation on ${checked.result.walks.toLocaleString("en")} walks (a bounded search: not exhausted)`)
+    return
+  }
+  const steps = counterexample.lines.filter((line) => /^\s*\d+\./.test(line)).length
+  yield* Console.log(
+    `\nVIOLATION of ${counterexample.violation.invariant} after ${steps} action(s) of a random walk${counterexample.eventual ? " and heal-and-quiesce" : ""} ` +
+      `(not the shortest: --bfs finds that):\n${counterexample.lines.join("\n")}\n  => ${counterexample.violation.message}`
+  )
+  if (out !== undefined) {
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, counterexampleText(counterexample))
+    yield* Console.log(`trace written to ${out} (dynamo replay ${out} re-runs it)`)
+  }
+  return yield* new InvariantViolated({ invariant: counterexample.violation.invariant, message: counterexample.violation.message })
+})
