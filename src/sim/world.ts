@@ -17,6 +17,7 @@ import { EventQueue } from "./queue.ts"
 import { Oracle } from "./oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
+import { checkReplicasHold, StepChecks, type Finding } from "./checks/index.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import type { TraceStep } from "./trace-step.ts"
 
@@ -34,7 +35,7 @@ export const PICK_MAX = 1 << 20
 /** A run stops, reporting a violation, if it has not finished by this many events. */
 export const EVENTS_MAX = 5_000_000
 
-export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "MEMBERSHIP-1" | "RING-2"
+export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DUR-2" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "HINT-2" | "MEMBERSHIP-1" | "RING-2" | "ACK-1" | "ACK-2" | "EPOCH-1" | "LEAVE-1"
 
 /** Quiescence waits, in steps of this much virtual time, for membership to settle. */
 export const MEMBERSHIP_SETTLE_STEP_MS = 1_000
@@ -162,6 +163,8 @@ export class World {
   private readonly oracle = new Oracle()
   private readonly ackedByKey = new Map<string, AckedWrites<AckedWrite>>()
   private readonly violations: Array<Violation> = []
+  /** ACK-1, ACK-2, HINT-2, EPOCH-1, LEAVE-1 (src/sim/checks/). */
+  private readonly checks: StepChecks
   /** What happened to nodes and links, for AVAIL-1 and AVAIL-2 (never the nodes' own beliefs). */
   readonly availability: AvailabilityRecord
   private readonly observations: Array<Observation> = []
@@ -193,6 +196,7 @@ export class World {
     this.ring = buildRing(this.members.map((id) => ({ id })), options.ring)
     this.config = protocolConfigOf(scenario)
     this.availability = new AvailabilityRecord(this.members, this.config)
+    this.checks = new StepChecks(this.oracle, this.config.w)
     const ringChanges = scenario.faults.filter((f) => f._tag === "Join" || f._tag === "Leave")
     this.faultFree = scenario.faults.length === ringChanges.length && !options.faults.some((f) => f === "drop" || f === "dup")
     // Across joins and leaves QUORUM-1 is promised for writes acknowledged before the first one.
@@ -360,9 +364,13 @@ export class World {
       case "PersistComplete": {
         const node = this.nodes.get(event.node)!
         if (node.incarnation !== event.incarnation || node.state === undefined) return
+        const records: Array<Parameters<typeof applyRecord>[1]> = []
         while (node.pending.length > 0 && node.pending[0]!.token <= event.token) {
-          node.disk = applyRecord(node.disk, node.pending.shift()!.record)
+          const record = node.pending.shift()!.record
+          node.disk = applyRecord(node.disk, record)
+          records.push(record)
         }
+        if (this.checkInvariants) this.checks.durable(node.id, event.token, records)
         this.input(event.node, { _tag: "PersistDone", token: event.token })
         return
       }
@@ -452,7 +460,8 @@ export class World {
     node.starts += 1
     this.availability.start(id, this.now)
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Recover" } })
-    this.input(id, { _tag: "Start", epochFloor: node.starts })
+    // An interpreter without an epoch floor (EPOCH-1's schedule shape) passes 0.
+    this.input(id, { _tag: "Start", epochFloor: this.scenario.options.epochFloor === false ? 0 : node.starts })
   }
 
   private restartNode(id: string): void {
@@ -467,6 +476,7 @@ export class World {
     node.pending = []
     node.timers.clear()
     node.incarnation += 1
+    if (this.checkInvariants) this.checks.crashed(id, loseDisk, this.now)
     if (loseDisk) {
       node.disk = emptyDurableState
       node.diskLostAt = this.now
@@ -488,7 +498,13 @@ export class World {
     }
     const result = step(before, input, this.now)
     node.state = result.state
-    if (this.checkInvariants) this.checkStep(id, before, input, result.effects)
+    if (this.checkInvariants) {
+      this.checkStep(id, before, input, result.effects)
+      this.report(this.checks.step(id, before, result.state, input, result.effects, node.disk, this.now, (other) => {
+        const n = this.nodes.get(other)!
+        return { disk: n.disk, lostAt: n.diskLostAt }
+      }))
+    }
     for (const effect of result.effects) this.perform(node, effect)
     if (this.armed.has(id) && result.effects.some((e) => e._tag === "Persist" && e.record._tag !== "Epoch")) {
       // The write is emitted, replies already went out, nothing is durable or on the wire yet.
@@ -611,6 +627,7 @@ export class World {
         let forKey = this.ackedByKey.get(reply.key)
         if (forKey === undefined) this.ackedByKey.set(reply.key, (forKey = new AckedWrites()))
         forKey.add(this.oracle, write)
+        this.report(this.checks.putAcknowledged(reply, issuedAt))
         break
       }
       case "Failed":
@@ -631,6 +648,11 @@ export class World {
 
   private violate(invariant: InvariantId, message: string): void {
     this.violations.push({ invariant, at: this.now, message })
+  }
+
+  /** A finding of the checks in src/sim/checks/, the first one only (as violate). */
+  private report(finding: Finding | undefined): void {
+    if (finding !== undefined && this.violations.length === 0) this.violate(finding.invariant as InvariantId, finding.message)
   }
 
   /**
@@ -782,6 +804,8 @@ export class World {
           return
         }
       }
+      const hold = checkReplicasHold(this.oracle, key, replicas.map((node, i) => ({ node, events: sets[i]! })), this.ackedByKey.get(key), (w) => this.durabilityExcused(w))
+      if (hold !== undefined) return this.report(hold)
       const live = sets[0] ?? []
       for (const write of this.ackedByKey.get(key)?.writes ?? []) {
         if (!write.deletion) continue
