@@ -500,7 +500,7 @@ export class World {
     node.state = result.state
     if (this.checkInvariants) {
       this.checkStep(id, before, input, result.effects)
-      this.report(this.checks.step(id, before, result.state, input, result.effects, node.disk, this.now, (other) => {
+      this.report(this.checks.step(id, before, result.state, input, result.effects, this.now, (other) => {
         const n = this.nodes.get(other)!
         return { disk: n.disk, lostAt: n.diskLostAt }
       }))

@@ -23,21 +23,20 @@ export class StepChecks {
     this.leaves = new LeaveChecks(oracle)
   }
 
-  /** One step of `node`: `disk` is its disk now, `diskOf` any node's disk and when it was last lost. */
+  /** One step of `node`; `diskOf` gives any node's disk and when it was last lost. */
   step(
     node: string,
     before: NodeState,
     after: NodeState,
     input: NodeInput,
     effects: ReadonlyArray<NodeEffect>,
-    disk: DurableState,
     now: number,
     diskOf: (id: string) => { readonly disk: DurableState; readonly lostAt: number }
   ): Finding | undefined {
     return checkStartEpoch(node, before.epoch, input, effects)
       ?? this.acks.step(node, input, effects)
       ?? checkReadReplies(this.oracle, node, before, effects)
-      ?? this.leaves.step(node, before, after, disk, now, diskOf)
+      ?? this.leaves.step(node, before, after, effects, now, diskOf)
   }
 
   durable(node: string, token: number, records: ReadonlyArray<PersistRecord>): void {
@@ -46,7 +45,6 @@ export class StepChecks {
 
   crashed(node: string, loseDisk: boolean, now: number): void {
     this.acks.crashed(node, loseDisk, now)
-    if (loseDisk) this.leaves.diskLost(node)
   }
 
   putAcknowledged(reply: Extract<ClientReply, { _tag: "PutOk" }>, issuedAt: number): Finding | undefined {
