@@ -27,7 +27,11 @@ describe("ring changes and anti-entropy under failure schedules", () => {
   // it no longer replicates instead of handing them on (DUR-1); hand-overs or anti-entropy that
   // overwrite instead of merging (SIB-1); a view merge that is not a join of the two views, or
   // gossip that never reaches some node (MEMBERSHIP-1); a hand-over carrying keys the receiver
-  // does not gain (RING-2); hints lost with a fallback's disk never repaired (CONV-1).
+  // does not gain (RING-2); hints lost with a fallback's disk never repaired (CONV-1); a leaving
+  // node that leaves before each gaining node holds what it handed over, e.g. one ack confirming
+  // every offer to that node (LEAVE-1, mutant 34); keys no longer replicated that are never passed
+  // on, stranded on a disk outside the replicas (DUR-2, mutant 33); a non-replica write acked at
+  // its first hint, not its last (ACK-2, mutant 10).
   test.prop([scenarioArb(changing)], { numRuns: 150 })(
     "DUR-1 SIB-1 HINT-1 CONV-1 MEMBERSHIP-1 RING-2 hold across joins and leaves, with crashes, disk and hint loss",
     (scenario) => {
