@@ -12,11 +12,14 @@ import { eventsOf, type Finding } from "./events.ts"
 
 const statusOf = (state: NodeState, node: string) => state.membership.find((e) => e.id === node)?.status
 
-/** A hand-over as the sender sent it: to whom, which range, when first, and every version carried. */
+/** A range handed to one node: when first sent, and each message (batch) as it left the sender. */
 interface Sent {
   readonly at: number
-  readonly keys: Map<string, Array<string>>
+  readonly messages: Array<{ readonly plan: string; readonly batch: number; readonly keys: ReadonlyArray<readonly [key: string, events: ReadonlyArray<string>]> }>
 }
+
+/** Which ring change a hand-over belongs to: the same range may move to the same node in two. */
+const planOf = (state: NodeState): string => `${state.ring.nodes.join(",")}>${state.targetRing.nodes.join(",")}`
 
 export class LeaveChecks {
   /** Per sender, by `to|start|end`: what its Handoff messages carried. */
@@ -39,8 +42,8 @@ export class LeaveChecks {
       if (byOffer === undefined) this.sent.set(node, (byOffer = new Map()))
       const id = `${effect.to}|${m.range.start}|${m.range.end}`
       let sent = byOffer.get(id)
-      if (sent === undefined) byOffer.set(id, (sent = { at: now, keys: new Map() }))
-      for (const entry of m.entries) sent.keys.set(entry.key, [...(sent.keys.get(entry.key) ?? []), ...eventsOf(entry.set)])
+      if (sent === undefined) byOffer.set(id, (sent = { at: now, messages: [] }))
+      sent.messages.push({ plan: planOf(after), batch: m.batch, keys: m.entries.map((e) => [e.key, eventsOf(e.set)] as const) })
     }
     if (statusOf(before, node) !== "leaving" || statusOf(after, node) !== "left") return undefined
     const byOffer = this.sent.get(node)
@@ -52,12 +55,27 @@ export class LeaveChecks {
         }
         const { disk, lostAt } = diskOf(gainer)
         if (lostAt >= sent.at) continue
-        for (const [key, events] of [...sent.keys].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-          const own = HashMap.get(disk.store, key)
-          const holds = own._tag === "Some" ? eventsOf(own.value) : []
-          const missing = events.find((e) => this.oracle.has(e) && !this.oracle.coveredBy(e, holds))
-          if (missing !== undefined) {
-            return { invariant: "LEAVE-1", message: `${node} left while ${gainer} did not hold ${missing} of ${key} on disk, though ${node} had handed it over` }
+        // A resend carries what the sender holds then, writes that came after the first send
+        // included; the receiver may have confirmed an earlier copy. Each batch must be held as
+        // at least one of its copies carried it.
+        const missingOf = (keys: ReadonlyArray<readonly [string, ReadonlyArray<string>]>): string | undefined => {
+          for (const [key, events] of keys) {
+            const own = HashMap.get(disk.store, key)
+            const holds = own._tag === "Some" ? eventsOf(own.value) : []
+            const missing = events.find((e) => this.oracle.has(e) && !this.oracle.coveredBy(e, holds))
+            if (missing !== undefined) return `${missing} of ${key}`
+          }
+          return undefined
+        }
+        // Copies sent for this ring change; a range confirmed in an earlier one keeps its
+        // confirmation (ownership.ts), and then only those copies exist.
+        const plan = planOf(before)
+        const current = sent.messages.filter((m) => m.plan === plan)
+        const messages = current.length > 0 ? current : sent.messages
+        for (const batch of new Set(messages.map((m) => m.batch))) {
+          const copies = messages.filter((m) => m.batch === batch).map((m) => missingOf(m.keys))
+          if (copies.every((missing) => missing !== undefined)) {
+            return { invariant: "LEAVE-1", message: `${node} left while ${gainer} did not hold ${copies[0]} on disk, though ${node} had handed it over` }
           }
         }
       }
