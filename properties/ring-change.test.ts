@@ -143,8 +143,8 @@ const regressions: ReadonlyArray<{ readonly file: string; readonly description: 
     description: "HINT-1: n6 and n7 join, n1 leaves, n3 crashes; n1 (left) and n2 hint k2 to each other, and n1 deleted its hint for n2 on an ack n2 sent having only passed it on"
   },
   {
-    // Found by LEAVE-1 (issue 18): an offer id names (sender, receiver, range), and the same
-    // triple recurred across two ring changes. Fixed in src/core/handoff.ts (receiveHandoff
+    // Found by a first form of LEAVE-1 (issue 18): an offer id names (sender, receiver, range), the same
+    // triple recurred across two ring changes. Hardened in src/core/handoff.ts (receiveHandoff
     // stores an offer's keys even when the id was received before, then confirms).
     file: "leave1-offer-id-reused.json",
     description: "LEAVE-1: n7 joins, then n1 leaves; n1 hands k1 to n7 under the offer id its empty hand-over for n7's join had used, n7 confirmed it as already received without storing it, and n1 left while n7 lacked c0.1"

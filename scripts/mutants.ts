@@ -27,7 +27,7 @@ const REFERENCE_FILES = ["test/golden.test.ts", "test/paper.test.ts", "test/conf
 const isReference = (file: string, name: string): boolean =>
   /test\/(golden|paper|conformance)\.test\.ts$/.test(file) || /replayed through the core|replays? (through|step)/.test(name)
 
-interface Failure { readonly file: string; readonly name: string }
+interface Failure { readonly file: string; readonly name: string; readonly invariant: string | undefined }
 interface Outcome { readonly id: string; readonly description: string; readonly verdict: string; readonly by: ReadonlyArray<string>; readonly seconds: number }
 
 const args = process.argv.slice(2)
@@ -75,13 +75,17 @@ const runTests = (files: ReadonlyArray<string>, bail: boolean, name: string): Re
     env: { ...process.env, DYNAMO_NO_COUNTEREXAMPLES: "1", DYNAMO_FC_FIRST_FAILURE: "1" },
     stdio: ["ignore", "ignore", "ignore"]
   })
-  if (!existsSync(report)) return [{ file: "(vitest)", name: "no report: the run crashed or did not compile" }]
-  const json = JSON.parse(readFileSync(report, "utf8")) as { testResults: ReadonlyArray<{ name: string; message?: string; assertionResults: ReadonlyArray<{ fullName: string; status: string }> }> }
+  if (!existsSync(report)) return [{ file: "(vitest)", name: "no report: the run crashed or did not compile", invariant: undefined }]
+  const json = JSON.parse(readFileSync(report, "utf8")) as { testResults: ReadonlyArray<{ name: string; message?: string; assertionResults: ReadonlyArray<{ fullName: string; status: string; failureMessages?: ReadonlyArray<string> }> }> }
   const failed: Array<Failure> = []
   for (const file of json.testResults) {
-    for (const test of file.assertionResults) if (test.status === "failed") failed.push({ file: file.name, name: test.fullName })
+    for (const test of file.assertionResults) {
+      // The simulator's violations read "DUR-1 at 120 ms: ...": name the invariant that fired.
+      const invariant = /\b([A-Z]+-\d+) at \d+ ms/.exec((test.failureMessages ?? []).join("\n"))?.[1]
+      if (test.status === "failed") failed.push({ file: file.name, name: test.fullName, invariant })
+    }
     // A file that failed to load (a type the patch broke at import) fails with no test results.
-    if (file.assertionResults.length === 0 && file.message) failed.push({ file: file.name, name: `failed to load: ${file.message.split("\n")[0]}` })
+    if (file.assertionResults.length === 0 && file.message) failed.push({ file: file.name, name: `failed to load: ${file.message.split("\n")[0]}`, invariant: undefined })
   }
   return failed
 }
@@ -108,7 +112,7 @@ for (const id of ids) {
   }
   const invariant = failed.filter((f) => !isReference(f.file, f.name))
   const verdict = invariant.length > 0 ? "killed by an invariant" : failed.length > 0 ? "killed only by a reference" : "survived"
-  const by = (invariant.length > 0 ? invariant : failed).map((f) => `${f.file.split("/").slice(-2).join("/")}: ${f.name.slice(0, 90)}`)
+  const by = (invariant.length > 0 ? invariant : failed).map((f) => `${f.invariant === undefined ? "" : `${f.invariant} in `}${f.file.split("/").slice(-2).join("/")}: ${f.name.slice(0, 70)}`)
   const seconds = (performance.now() - started) / 1000
   outcomes.push({ id, description, verdict, by, seconds })
   console.error(`${id}: ${verdict} (${seconds.toFixed(0)} s)${by[0] === undefined ? "" : `: ${by[0]}`}`)

@@ -1,7 +1,7 @@
 // LEAVE-1 (spec/README.md, "Leaves"; section 4.9 of the paper): a leaving node becomes "left"
 // only once it has handed every range of its transfer plan (membership.ts) to each node that
-// gains it, and each of those nodes durably holds, in its own store, what the hand-over carried.
-// Writes it accepted after a range was sent travel as hints (ownership.ts), not by this promise.
+// gains it, and each of those nodes durably holds, in its own store, one copy of each batch the
+// hand-over sent. Writes that reached it after a copy was sent travel as hints (ownership.ts).
 import { HashMap } from "effect"
 import type { DurableState } from "../../core/durable.ts"
 import type { NodeEffect } from "../../core/io.ts"
@@ -15,11 +15,8 @@ const statusOf = (state: NodeState, node: string) => state.membership.find((e) =
 /** A range handed to one node: when first sent, and each message (batch) as it left the sender. */
 interface Sent {
   readonly at: number
-  readonly messages: Array<{ readonly plan: string; readonly batch: number; readonly keys: ReadonlyArray<readonly [key: string, events: ReadonlyArray<string>]> }>
+  readonly messages: Array<{ readonly batch: number; readonly keys: ReadonlyArray<readonly [key: string, events: ReadonlyArray<string>]> }>
 }
-
-/** Which ring change a hand-over belongs to: the same range may move to the same node in two. */
-const planOf = (state: NodeState): string => `${state.ring.nodes.join(",")}>${state.targetRing.nodes.join(",")}`
 
 export class LeaveChecks {
   /** Per sender, by `to|start|end`: what its Handoff messages carried. */
@@ -43,7 +40,7 @@ export class LeaveChecks {
       const id = `${effect.to}|${m.range.start}|${m.range.end}`
       let sent = byOffer.get(id)
       if (sent === undefined) byOffer.set(id, (sent = { at: now, messages: [] }))
-      sent.messages.push({ plan: planOf(after), batch: m.batch, keys: m.entries.map((e) => [e.key, eventsOf(e.set)] as const) })
+      sent.messages.push({ batch: m.batch, keys: m.entries.map((e) => [e.key, eventsOf(e.set)] as const) })
     }
     if (statusOf(before, node) !== "leaving" || statusOf(after, node) !== "left") return undefined
     const byOffer = this.sent.get(node)
@@ -67,11 +64,10 @@ export class LeaveChecks {
           }
           return undefined
         }
-        // Copies sent for this ring change; a range confirmed in an earlier one keeps its
-        // confirmation (ownership.ts), and then only those copies exist.
-        const plan = planOf(before)
-        const current = sent.messages.filter((m) => m.plan === plan)
-        const messages = current.length > 0 ? current : sent.messages
+        // An acknowledgement names the range (the offer id), not the copy: a late copy from an
+        // earlier ring change of the same range to the same node confirms it as well. So any
+        // copy counts; what a later copy added reaches the node as a hint (ownership.ts).
+        const messages = sent.messages
         for (const batch of new Set(messages.map((m) => m.batch))) {
           const copies = messages.filter((m) => m.batch === batch).map((m) => missingOf(m.keys))
           if (copies.every((missing) => missing !== undefined)) {
