@@ -35,7 +35,7 @@ export const PICK_MAX = 1 << 20
 /** A run stops, reporting a violation, if it has not finished by this many events. */
 export const EVENTS_MAX = 5_000_000
 
-export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DUR-2" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "HINT-2" | "MEMBERSHIP-1" | "RING-2" | "ACK-1" | "ACK-2" | "EPOCH-1" | "LEAVE-1"
+export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DUR-2" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "HINT-2" | "MEMBERSHIP-1" | "RING-2" | "ACK-1" | "ACK-2" | "EPOCH-1" | "LEAVE-1" | "READ-2"
 
 /** Quiescence waits, in steps of this much virtual time, for membership to settle. */
 export const MEMBERSHIP_SETTLE_STEP_MS = 1_000
@@ -598,6 +598,7 @@ export class World {
     // does not keep it.
     if (op.kind !== "get" && this.checkInvariants) this.oracle.record(requestId, op.key, op.kind === "blind" ? [] : client.seen.get(op.key) ?? [])
     client.pending = { requestId, op, startedAt: this.now }
+    if (op.kind === "get" && this.checkInvariants) this.checks.getIssued(requestId, op.key, this.now, this.nodeOrder.map((id) => [id, this.nodes.get(id)!.disk] as const))
     this.requestOwner.set(requestId, client.id)
     this.queue.push(this.now + this.scenario.options.clientTimeoutMs, { _tag: "ClientTimeout", client: client.id, requestId })
     if (this.checkInvariants) {
@@ -616,6 +617,7 @@ export class World {
     switch (reply._tag) {
       case "GetOk":
         this.stats.getsAnswered += 1
+        if (this.checkInvariants) this.report(this.checks.getAnswered(reply, (node) => this.nodes.get(node)!.diskLostAt))
         if (reply.siblings.length > 1) this.stats.getsWithSiblings += 1
         break
       case "PutOk": {
