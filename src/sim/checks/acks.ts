@@ -5,16 +5,15 @@ import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../co
 import type { Oracle } from "../oracle.ts"
 import { eventsOf, type Finding } from "./events.ts"
 
-/** What one node has held durably since its disk was last lost, per key: its own store, and its hints by intended node. */
+/**
+ * What one node has held durably since its disk was last lost, per key: the last set its own
+ * store persisted (a store's set only grows by DVV sync, whose result has seen everything before
+ * it, so the last covers every earlier one), and every event each hint ever held by intended node
+ * (a hint is deleted once delivered, and a later hint for the same node need not cover it).
+ */
 interface Held {
-  readonly own: Map<string, Set<string>>
+  readonly own: Map<string, ReadonlyArray<string>>
   readonly hints: Map<string, Map<string, Set<string>>>
-}
-
-const add = (set: Set<string> | undefined, events: ReadonlyArray<string>, put: (s: Set<string>) => void): void => {
-  const target = set ?? new Set<string>()
-  if (set === undefined) put(target)
-  for (const e of events) target.add(e)
 }
 
 export class AcknowledgementChecks {
@@ -41,12 +40,13 @@ export class AcknowledgementChecks {
     this.durableToken.set(node, Math.max(this.durableToken.get(node) ?? -1, token))
     const held = this.heldBy(node)
     for (const record of records) {
-      if (record._tag === "StoreKey") add(held.own.get(record.key), eventsOf(record.set), (s) => held.own.set(record.key, s))
+      if (record._tag === "StoreKey") held.own.set(record.key, eventsOf(record.set))
       else if (record._tag === "StoreHint") {
         let byNode = held.hints.get(record.key)
         if (byNode === undefined) held.hints.set(record.key, (byNode = new Map()))
-        const target = byNode
-        add(target.get(record.intended), eventsOf(record.set), (s) => target.set(record.intended, s))
+        let events = byNode.get(record.intended)
+        if (events === undefined) byNode.set(record.intended, (events = new Set()))
+        for (const event of eventsOf(record.set)) events.add(event)
       }
     }
   }
