@@ -19,6 +19,8 @@ export interface ScheduleShape {
   readonly epochFloor?: boolean
   /** Percent of messages duplicated when "dup" is among the faults (the default otherwise). */
   readonly dupPercent?: number
+  /** Percent of messages dropped when "drop" is among the faults (the default otherwise). */
+  readonly dropPercent?: number
   readonly keys: number
   readonly clients: number
   readonly opsMax: number
@@ -100,7 +102,8 @@ export const scenarioArb = (shape: ScheduleShape): fc.Arbitrary<Scenario> =>
         ...(shape.quiesceReads === undefined ? {} : { quiesceReads: shape.quiesceReads }),
         ...(shape.antiEntropy === undefined ? {} : { antiEntropy: shape.antiEntropy }),
         ...(shape.epochFloor === undefined ? {} : { epochFloor: shape.epochFloor }),
-        ...(shape.dupPercent === undefined ? {} : { dupPercent: shape.dupPercent })
+        ...(shape.dupPercent === undefined ? {} : { dupPercent: shape.dupPercent }),
+        ...(shape.dropPercent === undefined ? {} : { dropPercent: shape.dropPercent })
       }
       return { seed, options, ops, faults: [...faults.flat(), ...ringChanges].sort((a, b) => a.at - b.at) }
     })

@@ -61,6 +61,20 @@ describe("one mechanism at a time", () => {
     }
   )
 
+  // Ring changes while writes are acknowledged by one node and most of their copies are lost: a
+  // write may then exist only on a node that stops replicating its key, and no restart, anti-
+  // entropy or read repair reaches it there (none of them looks outside the current replicas).
+  // Catches (DUR-2): keys a node no longer replicates after a ring change never passed on (mutant
+  // 33).
+  const stranded: ScheduleShape = { ...base, spares: 2, keys: 3, faults: ["join", "leave", "drop"], faultsMax: 0, dropPercent: 40, quorums: [[3, 1, 1], [3, 2, 1]] }
+  test.prop([scenarioArb(stranded)], { numRuns: 150 })(
+    "DUR-2 LEAVE-1 writes held by one node across joins and leaves end up on the key's replicas",
+    (scenario) => {
+      const report = runAndRecord(scenario, "stranded-writes")
+      expect(describeViolations(report)).toBe("")
+    }
+  )
+
   // An interpreter with no epoch floor: only the core's own rule makes epochs grow across
   // restarts (no disk loss here: without a floor an empty disk restarts the count, which is what
   // the floor is for). Catches (EPOCH-1 at the restart, SIB-1 later when a dot repeats): an epoch
