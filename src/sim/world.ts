@@ -308,6 +308,18 @@ export class World {
     })
   }
 
+  /** The key's home nodes: its top N in the bootstrap ring and in every running node's ring and target ring. */
+  private homes(key: string): ReadonlySet<string> {
+    const homes = new Set<string>(preferenceList(this.ring, key, this.config.n))
+    for (const id of this.nodeOrder) {
+      const state = this.nodes.get(id)!.state
+      if (state === undefined) continue
+      for (const node of preferenceList(state.ring, key, this.config.n)) homes.add(node)
+      for (const node of preferenceList(state.targetRing, key, this.config.n)) homes.add(node)
+    }
+    return homes
+  }
+
   /** The ring the running nodes agree on once membership has settled. */
   private currentRing(): Ring {
     for (const id of this.nodeOrder) {
@@ -629,7 +641,7 @@ export class World {
         let forKey = this.ackedByKey.get(reply.key)
         if (forKey === undefined) this.ackedByKey.set(reply.key, (forKey = new AckedWrites()))
         forKey.add(this.oracle, write)
-        this.report(this.checks.putAcknowledged(reply, issuedAt))
+        this.report(this.checks.putAcknowledged(reply, issuedAt, this.homes(reply.key)))
         break
       }
       case "Failed":

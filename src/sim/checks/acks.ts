@@ -92,11 +92,11 @@ export class AcknowledgementChecks {
 
   /**
    * ACK-1: a PutOk names W distinct nodes that each held the write durably (or a version that has
-   * seen it), standing for W distinct replicas: a node for itself through its own store, a
-   * fallback for the node its hint names. A home node and the fallback standing for it are one
+   * seen it), standing for W distinct replicas: a home node (in the key's top N in some running
+   * node's ring) for itself through its own store, a fallback for the node its hint names. A home node and the fallback standing for it are one
    * replica. A named node whose disk was lost after the put was sent cannot be judged: it counts.
    */
-  putAcknowledged(reply: Extract<ClientReply, { _tag: "PutOk" }>, issuedAt: number): Finding | undefined {
+  putAcknowledged(reply: Extract<ClientReply, { _tag: "PutOk" }>, issuedAt: number, homes: ReadonlySet<string>): Finding | undefined {
     const event = reply.id
     if (!this.oracle.has(event)) return undefined
     const names = reply.nodes
@@ -108,7 +108,8 @@ export class AcknowledgementChecks {
       const held = this.held.get(node)
       const options: Array<string> = []
       const own = held?.own.get(reply.key)
-      if (own !== undefined && this.oracle.coveredBy(event, own)) options.push(node)
+      // Only a home node stands for itself: a fallback's own store is no replica of the key.
+      if (own !== undefined && homes.has(node) && this.oracle.coveredBy(event, own)) options.push(node)
       for (const [intended, set] of held?.hints.get(reply.key) ?? []) if (this.oracle.coveredBy(event, set)) options.push(intended)
       return options.sort()
     })

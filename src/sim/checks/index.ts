@@ -58,7 +58,7 @@ export class StepChecks {
     return this.gets.answered(reply, diskLostAt)
   }
 
-  putAcknowledged(reply: Extract<ClientReply, { _tag: "PutOk" }>, issuedAt: number): Finding | undefined {
-    return this.acks.putAcknowledged(reply, issuedAt)
+  putAcknowledged(reply: Extract<ClientReply, { _tag: "PutOk" }>, issuedAt: number, homes: ReadonlySet<string>): Finding | undefined {
+    return this.acks.putAcknowledged(reply, issuedAt, homes)
   }
 }
