@@ -28,7 +28,8 @@ describe("protocol under failure schedules", () => {
   // also checks, step by step (src/sim/checks/): ACK-1 (each acknowledgement names W distinct
   // replicas that held the write durably: a duplicated ack counted again, mutant 04), ACK-2 (a
   // replica acks only once its persists are durable), HINT-2 (a read answer includes the node's
-  // hints for the key: mutant 09), EPOCH-1 (every start bumps the epoch), DUR-2 at quiescence.
+  // hints for the key: mutant 09), EPOCH-1 (every start bumps the epoch), READ-2 (a get covers
+  // what each answerer held on disk when it was sent; its values are its live siblings), DUR-2.
   test.prop([scenarioArb(faulty)], { numRuns: 1500 })(
     "SIB-1 DUR-1 DEL-1 HINT-1 CONV-1 hold under drops, duplicates, reordering, partitions and crashes",
     (scenario) => {
