@@ -1,10 +1,11 @@
 // The protocol's promises under failure schedules generated (and shrunk) by fast-check, checked
-// by the simulator against the event-set oracle (src/sim/oracle.ts), never against clock code.
+// by the simulator against the event-set oracle (src/trace/oracle.ts), never against clock code.
 // A failing property leaves its shrunk schedule in traces/counterexamples/NAME.json, which
 // `dynamo replay` reproduces.
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
-import { decodeTrace, encodeTrace, traceOfReport } from "../src/sim/trace.ts"
+import { decodeTrace, encodeTrace } from "../src/trace/format.ts"
+import { traceOfReport } from "../src/sim/trace.ts"
 import { replayTrace } from "../src/sim/replay.ts"
 import { World } from "../src/sim/world.ts"
 import { defaultSimOptions, generateScenario } from "../src/sim/scenario.ts"

@@ -7,7 +7,8 @@ import { keyNames, nodeIds, type ClientOp, type Scenario } from "../src/sim/scen
 import { describe, expect } from "vitest"
 import { replayTrace } from "../src/sim/replay.ts"
 import { defaultSimOptions, generateScenario } from "../src/sim/scenario.ts"
-import { decodeTrace, encodeTrace, traceOfReport } from "../src/sim/trace.ts"
+import { decodeTrace, encodeTrace } from "../src/trace/format.ts"
+import { traceOfReport } from "../src/sim/trace.ts"
 import { World } from "../src/sim/world.ts"
 import { describeViolations, runAndRecord, scenarioArb, type ScheduleShape } from "./schedules.ts"
 

@@ -4,7 +4,8 @@ import fc from "fast-check"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { defaultSimOptions, keyNames, nodeIds, type ClientOp, type FaultKind, type Scenario, type SimOptions, type TimedFault } from "../src/sim/scenario.ts"
-import { encodeTrace, traceOfReport } from "../src/sim/trace.ts"
+import { encodeTrace } from "../src/trace/format.ts"
+import { traceOfReport } from "../src/sim/trace.ts"
 import { World, type SimReport } from "../src/sim/world.ts"
 
 export interface ScheduleShape {

@@ -2,7 +2,8 @@
 // committed trace no longer matches what the code produces, naming this script.
 import { mkdirSync, writeFileSync } from "node:fs"
 import { paperScenarios } from "../src/sim/paper.ts"
-import { encodeTrace, traceOfReport } from "../src/sim/trace.ts"
+import { encodeTrace } from "../src/trace/format.ts"
+import { traceOfReport } from "../src/sim/trace.ts"
 import { World } from "../src/sim/world.ts"
 
 mkdirSync("traces/paper", { recursive: true })

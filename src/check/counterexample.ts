@@ -1,7 +1,7 @@
 // A counterexample, re-run from the initial world with every node step and reply recorded, as
 // lines for a reader and as a trace (spec/traces.md) that `dynamo replay` re-runs through the
 // core. Only the main thread builds these (the trace module pulls in the simulator).
-import { encodeTrace, traceConfigOf, TRACE_FORMAT, TRACE_VERSION, type Trace } from "../sim/trace.ts"
+import { encodeTrace, traceConfigOf, TRACE_FORMAT, TRACE_VERSION, type Trace } from "../trace/format.ts"
 import type { Finding } from "./explore.ts"
 import { apply, compile, describeAction, finalReplicas, initialWorld, isSettled, quiesce, type Compiled, type Recorder, type Violation } from "./world.ts"
 import type { CheckModel } from "./model.ts"

@@ -2,9 +2,7 @@
 // fault bounds and the invariants to check; the named presets (the default `small`, larger
 // ones, and the anomaly catalogue, one preset per caveat of the paper); and the flags that
 // override a preset. Everything here is plain data, so worker threads rebuild the same model.
-import { defaultProtocolConfig, validateProtocolConfig, type ProtocolConfig } from "../core/config.ts"
-import { buildRing, preferenceList, type RingConfig } from "../core/ring.ts"
-import { defaultVersionsConfig, type ClockMode } from "../core/versions.ts"
+import { buildRing, type ClockMode, defaultProtocolConfig, defaultVersionsConfig, preferenceList, type ProtocolConfig, type RingConfig, validateProtocolConfig } from "../core/index.ts"
 
 export type ScriptOpKind = "get" | "put" | "blind" | "delete"
 

@@ -1,21 +1,16 @@
 // The checker's world: every node's state (or, crashed, only its disk), the messages in flight
 // as a multiset, each node's armed timers and not-yet-durable persists, the clients running
-// their scripts, and an event oracle (as src/sim/oracle.ts: each write is an event whose causal
+// their scripts, and an event oracle (as src/trace/oracle.ts: each write is an event whose causal
 // past is what its client had read, never what the clocks say). Every node input goes through
 // the core's one `step`; this file only decides which inputs are possible and checks the
 // invariants of spec/README.md after each one. Worlds are immutable; a transition builds a new
 // one sharing every unchanged part with the old. A step already taken from the same node state
 // with the same input is found in the transition cache (memo.ts) instead of computed again.
 import { HashMap, Option } from "effect"
-import { applyRecord, emptyDurableState, hintId, type DurableState } from "../core/durable.ts"
-import { timerKey, type ClientReply, type ClientRequest, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import { recover, step } from "../core/node.ts"
-import { buildRing, preferenceList, type Ring } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
-import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
-import { emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
-import type { TraceStep } from "../sim/trace-step.ts"
+import { applyRecord, believedDown, buildRing, type ClientReply, type ClientRequest, DERIVED_STATE_FIELDS, type DurableState, emptyDurableState, emptyVClock, emptyVersionSet, hintId, hintsHeld, localStore, membersOf, type NodeEffect, type NodeInput, type NodeState, offersOf, type PeerMessage, type PersistRecord, preferenceList, recover, type Ring, siblingValues, step, type Timer, timerKey, type Value, type VClock, type VersionSet } from "../core/index.ts"
+import { eventOf } from "../trace/format.ts"
+import { armTimer, disarmTimer, firingOf } from "../host/index.ts"
+import type { TraceStep } from "../trace/step.ts"
 import { Combiner, Hasher, anyInto, setFp, stringFp, type Fp } from "./fingerprint.ts"
 import { MEMO_ENTRIES_MAX, TransitionMemo, type MemoOwner } from "./memo.ts"
 import type { CheckBounds, CheckModel, ScriptOp } from "./model.ts"
@@ -271,7 +266,6 @@ export const F_SETTLED = flag("settled")
 const bit = (i: number): number => 1 << i
 
 /** The event a sibling stands for: the written value, or the tombstone's id (as in the simulator). */
-export const eventOf = (value: Value): string => (value._tag === "Put" ? value.value : value.id)
 
 const eventsCache = new WeakMap<object, { readonly all: number; readonly live: number }>()
 
@@ -349,7 +343,6 @@ const DOWN = 0x444f574e
  * from the membership view, the Merkle trees from the store and the ring), so equal fingerprints
  * of the rest mean equal values of these.
  */
-const DERIVED_FIELDS: ReadonlySet<string> = new Set(["ring", "targetRing", "trees"])
 
 /**
  * The checker's record of one node state: its fingerprint with those of its fields (to reuse the
@@ -397,7 +390,7 @@ const nodeStateInfo = (c: Compiled, state: NodeState, base: NodeStateInfo | unde
     const field = fields.names[i]!
     const value = record[field]
     // The node's id and configuration are the model's own: constant, so left out.
-    if (field === "id" || (field === "config" && value === c.model.protocol) || DERIVED_FIELDS.has(field)) {
+    if (field === "id" || (field === "config" && value === c.model.protocol) || DERIVED_STATE_FIELDS.has(field)) {
       parts.push(undefined)
       continue
     }
@@ -748,18 +741,6 @@ export const initialWorld = (c: Compiled, rec?: Recorder): WorldState => {
   return d.freeze()
 }
 
-const setTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyArray<Timer> => {
-  const key = timerKey(timer)
-  const kept = timers.filter((t) => timerKey(t) !== key)
-  kept.push(timer)
-  return kept.sort((a, b) => (timerKey(a) < timerKey(b) ? -1 : timerKey(a) > timerKey(b) ? 1 : 0))
-}
-
-const cancelTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyArray<Timer> => {
-  const key = timerKey(timer)
-  return timers.some((t) => timerKey(t) === key) ? timers.filter((t) => timerKey(t) !== key) : timers
-}
-
 /**
  * One step of one node, prepared for any world it happens in: the new state with its
  * fingerprint, the effects sorted by what they touch (packets with their fingerprints, timer
@@ -814,6 +795,7 @@ const INPUT_TIMER = 4
 const INPUT_PERSIST_DONE = 5
 const INPUT_ADMIN = 6
 const INPUT_PEER_UNREACHABLE = 7
+const INPUT_BELIEFS = 8
 
 /**
  * `step`, through the cache. An input is keyed by what the core reads of it: a message or a
@@ -858,6 +840,11 @@ const stepOnce = (c: Compiled, node: number, info: NodeStateInfo, input: NodeInp
     case "PeerUnreachable":
       kind = INPUT_PEER_UNREACHABLE
       a = input.node
+      b = undefined
+      break
+    case "Beliefs":
+      kind = INPUT_BELIEFS
+      a = input
       b = undefined
       break
   }
@@ -912,8 +899,8 @@ const applyTimerEffects = (outcome: StepOutcome, timers: ReadonlyArray<Timer>): 
   if (outcome.timersIn === timers) return
   let next = timers
   for (const effect of outcome.timerEffects) {
-    if (effect._tag === "SetTimer") next = setTimer(next, effect.timer)
-    else if (effect._tag === "CancelTimer") next = cancelTimer(next, effect.timer)
+    if (effect._tag === "SetTimer") next = armTimer(next, effect.timer)
+    else if (effect._tag === "CancelTimer") next = disarmTimer(next, effect.timer)
   }
   outcome.timersIn = timers
   outcome.timersOut = next
@@ -1000,14 +987,14 @@ const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
 const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, record: PersistRecord, checks: Array<PersistCheck>): number => {
   switch (record._tag) {
     case "StoreKey": {
-      const needed = setEvents(c, storeSetOf(c, before.store, record.key)).all | incomingEvents(c, input, record.key)
+      const needed = setEvents(c, storeSetOf(c, localStore(before), record.key)).all | incomingEvents(c, input, record.key)
       checks.push({ _tag: "StoreKey", key: record.key, held: setEvents(c, record.set).all, needed })
       return 0
     }
     case "StoreHint":
       return F_HINT_STORED
     case "DeleteHint": {
-      const hint = Option.getOrUndefined(HashMap.get(before.hints, hintId(record.intended, record.key)))
+      const hint = Option.getOrUndefined(HashMap.get(hintsHeld(before), hintId(record.intended, record.key)))
       const intendedIndex = c.nodeIndex.get(record.intended)
       if (c.model.checks.hint && hint !== undefined && intendedIndex !== undefined) {
         checks.push({ _tag: "DeleteHint", intended: record.intended, intendedIndex, key: record.key, events: setEvents(c, hint.set).all })
@@ -1215,8 +1202,8 @@ const crash = (d: Draft, node: number, loseDisk: boolean): void => {
 
 const fire = (d: Draft, node: number, timer: Timer, pick?: number): void => {
   const slot = d.nodes[node]!
-  d.setSlot(node, { timers: cancelTimer(slot.timers, timer) })
-  feed(d, node, pick === undefined ? { _tag: "TimerFired", timer } : { _tag: "TimerFired", timer, pick })
+  d.setSlot(node, { timers: disarmTimer(slot.timers, timer) })
+  feed(d, node, firingOf(timer, pick))
 }
 
 const deliver = (d: Draft, index: number): void => {
@@ -1285,40 +1272,48 @@ const replicasDiffer = (c: Compiled, w: Pick<WorldState, "nodes">, node: number)
   c.keys.some((key, k) => {
     const top = c.top[k]!
     if (!top.includes(node)) return false
-    const mine = setFp(storeSetOf(c, w.nodes[node]!.state!.store, key))
+    const mine = setFp(storeSetOf(c, localStore(w.nodes[node]!.state!), key))
     return top.some((other) => {
       const state = w.nodes[other]!.state
       if (other === node || state === undefined) return false
-      const theirs = setFp(storeSetOf(c, state.store, key))
+      const theirs = setFp(storeSetOf(c, localStore(state), key))
       return theirs.hi !== mine.hi || theirs.lo !== mine.lo
     })
   })
 
-const membershipOf = (state: NodeState): unknown => (state as { readonly membership?: unknown }).membership
+/**
+ * Whether firing the armed periodic `timer` would do anything: the core's own step (through the
+ * transition cache, so the firing itself then costs nothing) changes the node's state or has an
+ * effect besides re-arming the timer. The checker asks the core rather than restating its
+ * guards, so a core change to when a timer acts changes what the search explores with it.
+ */
+const firingActs = (c: Compiled, w: Pick<WorldState, "nodes" | "now">, node: number, timer: Timer): boolean => {
+  const info = w.nodes[node]!.stateInfo!
+  const outcome = stepOnce(c, node, info, firingOf(timer, undefined), w.now)
+  if (outcome.stateInfo !== info || outcome.packets.length > 0 || outcome.persists.length > 0 || outcome.replies.length > 0) return true
+  const key = timerKey(timer)
+  return outcome.timerEffects.some((effect) => effect._tag !== "SetTimer" || timerKey(effect.timer) !== key)
+}
 
 /**
  * The picks with which a periodic timer would do something now; none when it would not. A
  * periodic timer re-arms itself forever, so the search fires it only then, within the bound
- * `periodic`: a probe when some peer is suspected, a hint scan when a hint can go home, a
- * hand-over retry when one is unconfirmed, gossip when some view differs, anti-entropy (when
- * configured) when a replica differs, with every peer pick. Unknown timers never fire.
+ * `periodic`. A probe, a hint scan or a hand-over retry acts when the core's step says so
+ * (firingActs). Gossip and anti-entropy act through the peer they pick, so one node's step
+ * cannot tell: gossip fires when some view differs, anti-entropy (when configured) when a
+ * replica differs, with every peer pick. Unknown timers never fire.
  */
-const usefulPicks = (c: Compiled, w: Pick<WorldState, "nodes">, node: number, timer: Timer, quiescing = false): ReadonlyArray<number | undefined> => {
+const usefulPicks = (c: Compiled, w: Pick<WorldState, "nodes" | "now">, node: number, timer: Timer, quiescing = false): ReadonlyArray<number | undefined> => {
   const state = w.nodes[node]!.state
   if (state === undefined) return NEVER
   switch (timer._tag) {
     case "Probe":
-      return state.down.length > 0 ? NO_PICK : NEVER
     case "HintScan":
-      for (const hint of HashMap.values(state.hints)) if (!state.down.includes(hint.intended)) return NO_PICK
-      return NEVER
-    case "Handoff": {
-      const offers = (state as { readonly offers?: ReadonlyArray<unknown> }).offers
-      return offers !== undefined && offers.length > 0 ? NO_PICK : NEVER
-    }
+    case "Handoff":
+      return firingActs(c, w, node, timer) ? NO_PICK : NEVER
     case "Gossip": {
-      const mine = JSON.stringify(membershipOf(state) ?? null)
-      const differs = w.nodes.some((slot, i) => i !== node && slot.state !== undefined && JSON.stringify(membershipOf(slot.state) ?? null) !== mine)
+      const mine = JSON.stringify(membersOf(state))
+      const differs = w.nodes.some((slot, i) => i !== node && slot.state !== undefined && JSON.stringify(membersOf(slot.state)) !== mine)
       return differs ? picksBelow(c.ids.length - 1) : NEVER
     }
     case "AntiEntropy":
@@ -1581,13 +1576,13 @@ const settle = (d: Draft, budget: { steps: number }): void => {
 const alreadyQuiet = (c: Compiled, w: WorldState): boolean => {
   if (w.cut !== 0) return false
   for (const slot of w.nodes) {
-    if (slot.state === undefined || slot.state.down.length > 0 || HashMap.size(slot.state.hints) > 0) return false
+    if (slot.state === undefined || believedDown(slot.state).length > 0 || HashMap.size(hintsHeld(slot.state)) > 0) return false
   }
   for (let i = 0; i < w.nodes.length; i++) {
     for (const timer of w.nodes[i]!.timers) if (!isOneShot(timer) && usefulPicks(c, w, i, timer, true).length > 0) return false
   }
   return c.keys.every((key, k) => {
-    const sets = c.top[k]!.map((i) => w.nodes[i]!.state!.store)
+    const sets = c.top[k]!.map((i) => localStore(w.nodes[i]!.state!))
     const first = storeSetOf(c, sets[0]!, key)
     return sets.every((store) => JSON.stringify(storeSetOf(c, store, key)) === JSON.stringify(first))
   })
@@ -1634,9 +1629,9 @@ const checkConverged = (d: Draft): void => {
   if (d.violation !== undefined) return
   if (checks.hint) {
     for (let i = 0; i < d.nodes.length; i++) {
-      const hints = HashMap.size(d.nodes[i]!.state!.hints)
+      const hints = HashMap.size(hintsHeld(d.nodes[i]!.state!))
       if (hints > 0) {
-        const first = HashMap.values(d.nodes[i]!.state!.hints).next().value!
+        const first = HashMap.values(hintsHeld(d.nodes[i]!.state!)).next().value!
         d.violate("HINT-1", `${c.ids[i]} still holds ${hints} hint(s) after quiescence (first: ${first.intended}/${first.key})`)
         return
       }
@@ -1645,7 +1640,7 @@ const checkConverged = (d: Draft): void => {
   c.keys.forEach((key, k) => {
     if (d.violation !== undefined) return
     const replicas = c.top[k]!
-    const sets = replicas.map((i) => setEvents(c, storeSetOf(c, d.nodes[i]!.state!.store, key)))
+    const sets = replicas.map((i) => setEvents(c, storeSetOf(c, localStore(d.nodes[i]!.state!), key)))
     if (checks.conv) {
       for (let j = 1; j < sets.length; j++) {
         if (sets[j]!.all !== sets[0]!.all) {
@@ -1674,7 +1669,7 @@ export const finalReplicas = (c: Compiled, w: WorldState): ReadonlyArray<{ reado
     for (const i of c.top[k]!) {
       const state = w.nodes[i]!.state
       if (state === undefined) continue
-      result.push({ node: c.ids[i]!, key, values: siblingValues(storeSetOf(c, state.store, key)).filter((v) => v._tag === "Put").map(eventOf) })
+      result.push({ node: c.ids[i]!, key, values: siblingValues(storeSetOf(c, localStore(state), key)).filter((v) => v._tag === "Put").map(eventOf) })
     }
   })
   return result

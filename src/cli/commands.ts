@@ -9,6 +9,7 @@ import { clusterCommand } from "./cluster.ts"
 import { deleteCommand, getCommand, putCommand, statusCommand } from "./client.ts"
 import { benchCommand } from "./bench-cluster.ts"
 import { checkCommand } from "./check.ts"
+import { scenarioCommand } from "./scenario.ts"
 import { viewCommand } from "./view.ts"
 import { conformCommand } from "./conform.ts"
 import { adminCommand, ringCommand } from "./admin.ts"
@@ -31,6 +32,7 @@ export const subcommands = [
   ringCommand,
   simulateCommand,
   checkCommand,
+  scenarioCommand,
   replayCommand,
   viewCommand,
   benchCommand,

@@ -8,7 +8,7 @@ import { runNode, storageLayer } from "../net/node.ts"
 import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, type MembershipMode } from "../net/options.ts"
 import { readSecretFile } from "../net/secret.ts"
 import { parseSeeds, SEED_WAIT_MS_DEFAULT } from "../net/seeds.ts"
-import type { ClockMode } from "../core/versions.ts"
+import type { ClockMode } from "../core/index.ts"
 import { BadArguments } from "./simulate.ts"
 
 /** N when neither --n nor the seeds say. */

@@ -3,10 +3,9 @@
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { readFileSync } from "node:fs"
-import { HashMap } from "effect"
-import type { NodeEffect, NodeInput } from "../core/io.ts"
+import { counts, type NodeEffect, type NodeInput, openRequests, statusOf } from "../core/index.ts"
 import { replayTrace, type ReplayStepInfo } from "../sim/replay.ts"
-import { decodeTrace } from "../sim/trace.ts"
+import { decodeTrace } from "../trace/format.ts"
 import { BadArguments, InvariantViolated } from "./simulate.ts"
 
 const describeInput = (input: NodeInput): string => {
@@ -27,6 +26,8 @@ const describeInput = (input: NodeInput): string => {
       return `admin ${input.command._tag} ${input.command.node}`
     case "PeerUnreachable":
       return `peer ${input.node} unreachable`
+    case "Beliefs":
+      return `beliefs: down [${input.down.join(",")}]`
   }
 }
 
@@ -49,8 +50,9 @@ export const printStep = (info: ReplayStepInfo, verbose: boolean): string => {
   const head = `#${info.index} ${info.step.at} ms ${info.step.node} ${info.step.event._tag === "Input" ? describeInput(info.step.event.input) : info.step.event._tag}`
   const lines = [head, ...info.effects.map((e) => `    -> ${describeEffect(e)}`)]
   if (verbose && info.after !== undefined && info.before !== info.after) {
-    const a = info.after
-    lines.push(`    state: epoch ${a.epoch}, ready ${a.ready}, keys ${HashMap.size(a.store)}, hints ${HashMap.size(a.hints)}, down [${a.down.join(",")}], requests ${HashMap.size(a.requests)}`)
+    const a = statusOf(info.after)
+    const held = counts(info.after)
+    lines.push(`    state: epoch ${a.epoch}, ready ${a.ready}, keys ${held.keys}, hints ${held.hints}, down [${a.down.join(",")}], requests ${openRequests(info.after).length}`)
   }
   return lines.join("\n")
 }

@@ -5,7 +5,8 @@ import { Command, Flag } from "effect/cli"
 import { writeFileSync } from "node:fs"
 import { FAULT_KINDS, defaultSimOptions, generateScenario, type FaultKind } from "../sim/scenario.ts"
 import { formatSummary } from "../sim/summary.ts"
-import { encodeTrace, traceOfReport } from "../sim/trace.ts"
+import { encodeTrace } from "../trace/format.ts"
+import { traceOfReport } from "../sim/trace.ts"
 import { World } from "../sim/world.ts"
 
 export class InvariantViolated extends Schema.TaggedError<InvariantViolated>()("InvariantViolated", {

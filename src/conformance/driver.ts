@@ -31,17 +31,9 @@
 // Before every input the node's failure detector beliefs are set to the model's down nodes (see
 // `run`). Sends the model has no message for (a get's Reads, pings) are not kept in flight.
 import { HashMap } from "effect"
-import { defaultProtocolConfig, type ProtocolConfig } from "../core/config.ts"
-import { applyRecord, emptyDurableState, type DurableState } from "../core/durable.ts"
-import type { ClientReply, ClientRequest, NodeEffect, NodeInput, PersistRecord } from "../core/io.ts"
-import type { TraceEvent } from "../sim/trace-step.ts"
-import type { AntiEntropyMessage } from "../core/merkle.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import { recover, step } from "../core/node.ts"
-import { buildRing, extendedPreferenceList, keyRange, type KeyRange, type NodeId, type Ring, type RingConfig } from "../core/ring.ts"
-import { actorOf, type NodeState } from "../core/state.ts"
-import type { VClock } from "../core/vclock.ts"
-import { contextOf, isEmptySet, type Value, type VersionSet } from "../core/versions.ts"
+import { actorOf, type AntiEntropyMessage, buildRing, type ClientReply, type ClientRequest, contextOf, coordinatorOpOf, defaultProtocolConfig, type DurableState, epochOf, extendedPreferenceList, hintsHeld, isEmptySet, keyRange, type KeyRange, localStore, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, type Ring, type RingConfig, step, type Value, type VClock, type VersionSet } from "../core/index.ts"
+import { crash, feed, hostedNode, recover, type HostedNode } from "../host/index.ts"
+import type { TraceEvent } from "../trace/step.ts"
 import type { Actor, ActionName, ItfTrace, Message, ModelState, Picks, Versions } from "./itf.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -279,11 +271,6 @@ export function describePicks(picks: Picks): string {
 // ---------------------------------------------------------------------------------------------
 // The driver
 
-interface CoreNode {
-  state: NodeState | undefined
-  disk: DurableState
-}
-
 /** A core Send not yet delivered, with the model message it stands for. */
 interface InFlight {
   readonly text: string
@@ -314,7 +301,7 @@ class Driver {
   private readonly ring: Ring
   private readonly coreKey = new Map<string, string>()
   private readonly modelKey = new Map<string, string>()
-  private readonly nodes = new Map<NodeId, CoreNode>()
+  private readonly nodes = new Map<NodeId, HostedNode>()
   private pool: Array<InFlight> = []
   /** Read id -> the core's get: coordinator, its incarnation and op, and the reply's context. */
   private readonly gets = new Map<number, { readonly coordinator: NodeId; readonly epoch: number; readonly op: number; context: VClock | undefined }>()
@@ -348,7 +335,7 @@ class Driver {
     this.check(0, first, "init", [], () => {
       if (first["mbt::actionTaken"] !== "init") throw new StepFailure(`the first state was reached by ${first["mbt::actionTaken"]}, not init`)
       for (const id of this.model.nodes) {
-        this.nodes.set(id, { state: recover(id, this.config, this.ring, emptyDurableState), disk: emptyDurableState })
+        this.nodes.set(id, recover(hostedNode(id), this.config, this.ring))
         this.observed(id, { _tag: "Recover" }, undefined, [], [])
         this.run(id, { _tag: "Start", epochFloor: 0 })
       }
@@ -392,10 +379,18 @@ class Driver {
   // -------------------------------------------------------------------------------------------
   // Running the core
 
-  private node(id: NodeId): CoreNode {
+  private node(id: NodeId): HostedNode {
     const node = this.nodes.get(id)
     if (node === undefined) throw new StepFailure(`unknown node ${id}`)
     return node
+  }
+
+  /**
+   * `state` with its failure detector set to the model's down nodes (this.beliefs): a Beliefs
+   * input, which has no effects, so it is not counted among the inputs run.
+   */
+  private believing(state: NodeState): NodeState {
+    return step(state, { _tag: "Beliefs", down: this.beliefs }, this.now).state
   }
 
   private state(id: NodeId): NodeState {
@@ -416,30 +411,24 @@ class Driver {
    * to the model's down nodes (this.beliefs, taken from the state before the step).
    */
   private run(id: NodeId, input: NodeInput): Array<NodeEffect> {
-    const node = this.node(id)
     const effects: Array<NodeEffect> = []
     let next: NodeInput | undefined = input
     while (next !== undefined) {
-      const state = node.state
-      if (state === undefined) throw new StepFailure(`input ${next._tag} to ${id}, which is down in the core`)
-      const down = this.beliefs.filter((n) => n !== id)
-      const before = { ...state, down }
+      const node = this.node(id)
+      if (node.state === undefined) throw new StepFailure(`input ${next._tag} to ${id}, which is down in the core`)
       const input = next
-      const result = step(before, input, this.now)
+      const before = this.believing(node.state)
+      const fed = feed({ ...node, state: before }, input, this.now)
       this.inputs += 1
-      node.state = result.state
+      this.nodes.set(id, fed.node)
       next = undefined
-      const durable: Array<PersistRecord> = []
-      for (const effect of result.effects) {
+      for (const effect of fed.effects) {
         effects.push(effect)
-        if (effect._tag === "Persist") {
-          node.disk = applyRecord(node.disk, effect.record)
-          durable.push(effect.record)
-          next = { _tag: "PersistDone", token: effect.token }
-        }
+        // The model's stores are durable as soon as they change: acknowledge every persist at once.
+        if (effect._tag === "Persist") next = { _tag: "PersistDone", token: effect.token }
         if (effect._tag === "Reply") this.replies.push(effect.reply)
       }
-      this.observed(id, { _tag: "Input", input }, before, result.effects, durable)
+      this.observed(id, { _tag: "Input", input }, before, fed.effects, fed.durable)
     }
     return effects
   }
@@ -537,7 +526,7 @@ class Driver {
         const request: ClientRequest = action === "ClientPut"
           ? { _tag: "Put", id, key: this.tsKey(key), value: id, context }
           : { _tag: "Delete", id, key: this.tsKey(key), context }
-        const epoch = this.state(coordinator).epoch
+        const epoch = epochOf(this.state(coordinator))
         const effects = this.run(coordinator, { _tag: "Client", request })
         this.pooled(coordinator, effects, { id: writeId, coordinatorEpoch: epoch })
         const held = lookup(lookup(after.store, coordinator) ?? [], key)
@@ -550,11 +539,12 @@ class Driver {
         const key = need(picks.key, "key")
         const responders = need(picks.responders, "responders")
         const readId = before.nextRead
-        const state = this.state(coordinator)
-        const op = state.nextOp
-        const get = { coordinator, epoch: state.epoch, op, context: undefined as VClock | undefined }
-        this.gets.set(readId, get)
+        const epoch = epochOf(this.state(coordinator))
         const effects = this.run(coordinator, { _tag: "Client", request: { _tag: "Get", id: `r${readId}`, key: this.tsKey(key) } })
+        const op = coordinatorOpOf(this.state(coordinator), `r${readId}`)
+        if (op === undefined) throw new StepFailure(`${coordinator} does not coordinate read r${readId} (it forwarded or closed it)`)
+        const get = { coordinator, epoch, op, context: undefined as VClock | undefined }
+        this.gets.set(readId, get)
         const reads = this.sends(effects).filter((send) => send.message._tag === "Read")
         // The core answers from its own copy at once; every other responder gets its Read and
         // answers. Reads to the other targets are lost: the model's get reads exactly R replies.
@@ -605,7 +595,7 @@ class Driver {
         const readId = need(picks.read, "read")
         const get = this.gets.get(readId)
         if (get === undefined) throw new StepFailure(`read ${readId} was never run on the core`)
-        if (this.state(get.coordinator).epoch !== get.epoch) throw new StepFailure(`read ${readId}'s coordinator restarted since`)
+        if (epochOf(this.state(get.coordinator)) !== get.epoch) throw new StepFailure(`read ${readId}'s coordinator restarted since`)
         // The request's timer rounds: round 0 routes around the silent target (Reads to
         // fallbacks, lost here: the model reads no more), the last round ends the request and
         // read-repairs the stale replicas among those that answered.
@@ -627,16 +617,14 @@ class Driver {
       case "Crash": {
         const id = need(picks.node, "node")
         const node = this.node(id)
-        const before = node.state
         // Volatile state is lost; the disk already holds every record (persists complete at once).
-        node.state = undefined
-        this.observed(id, { _tag: "Crash" }, before, [], [])
+        this.nodes.set(id, crash(node).node)
+        this.observed(id, { _tag: "Crash" }, node.state, [], [])
         return
       }
       case "Restart": {
         const id = need(picks.node, "node")
-        const node = this.node(id)
-        node.state = recover(id, this.config, this.ring, node.disk)
+        this.nodes.set(id, recover(this.node(id), this.config, this.ring))
         this.observed(id, { _tag: "Recover" }, undefined, [], [])
         // The floor is 0: the core's own epoch (disk epoch + 1) is compared with the model's.
         this.run(id, { _tag: "Start", epochFloor: 0 })
@@ -668,9 +656,8 @@ class Driver {
       return undefined
     }
     const tick = (pick: number): NodeInput => ({ _tag: "TimerFired", timer: { _tag: "AntiEntropy" }, pick })
-    const state = this.state(a)
-    const down = this.beliefs.filter((n) => n !== a)
-    const pick = this.model.nodes.findIndex((_, p) => opening(step({ ...state, down }, tick(p), this.now).effects) !== undefined)
+    const state = this.believing(this.state(a))
+    const pick = this.model.nodes.findIndex((_, p) => opening(step(state, tick(p), this.now).effects) !== undefined)
     if (pick < 0) throw new StepFailure(`no anti-entropy tick of ${a} compares the range of ${key} with ${b}`)
     let message = opening(this.run(a, tick(pick)))
     let from = a
@@ -732,13 +719,14 @@ class Driver {
       if (node === undefined) continue
       // An up node is compared through its state, a down one through its disk; for an up node
       // the two must agree, since every persist completed.
-      const durable = node.state ?? node.disk
-      lines.push(`${id} ${node.state === undefined ? "down" : "up"} epoch ${durable.epoch}`)
+      const state = node.state
+      const durable = state === undefined ? node.disk : { store: localStore(state), hints: hintsHeld(state) }
+      lines.push(`${id} ${state === undefined ? "down" : "up"} epoch ${state === undefined ? node.disk.epoch : epochOf(state)}`)
       const held = this.held(id, durable)
       lines.push(...held)
-      if (node.state !== undefined) {
+      if (state !== undefined) {
         const onDisk = this.held(id, node.disk)
-        if (onDisk.join("\n") !== held.join("\n") || node.disk.epoch !== node.state.epoch) {
+        if (onDisk.join("\n") !== held.join("\n") || node.disk.epoch !== epochOf(state)) {
           lines.push(`(${id}'s disk differs from its state: ${onDisk.join("; ")})`)
         }
       }

@@ -93,7 +93,8 @@ export const NodeInputSchema = Schema.Union([
   Schema.TaggedStruct("TimerFired", { timer: TimerSchema, pick: Schema.optionalKey(Schema.Int) }),
   Schema.TaggedStruct("Admin", { command: AdminCommandSchema }),
   Schema.TaggedStruct("PersistDone", { token: Schema.Int }),
-  Schema.TaggedStruct("PeerUnreachable", { node: NodeIdSchema })
+  Schema.TaggedStruct("PeerUnreachable", { node: NodeIdSchema }),
+  Schema.TaggedStruct("Beliefs", { down: Schema.Array(NodeIdSchema) })
 ])
 
 // The schemas' decoded types are exactly the hand-written ones in io.ts and messages.ts.

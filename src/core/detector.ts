@@ -11,6 +11,12 @@ export const markDown = (state: NodeState, nodes: ReadonlyArray<NodeId>): NodeSt
   return { ...state, down: [...state.down, ...fresh].sort() }
 }
 
+/** The beliefs set outright (the Beliefs input): `nodes` down, every other peer up. */
+export const setBeliefs = (state: NodeState, nodes: ReadonlyArray<NodeId>): NodeState => {
+  const down = [...new Set(nodes)].filter((node) => node !== state.id).sort()
+  return down.length === state.down.length && down.every((node, i) => node === state.down[i]) ? state : { ...state, down }
+}
+
 /** Heard from `node`: it is reachable again. */
 export const markUp = (state: NodeState, node: NodeId): NodeState =>
   state.down.includes(node) ? { ...state, down: state.down.filter((n) => n !== node) } : state

@@ -96,6 +96,13 @@ export type NodeInput =
    * coordinated here at once.
    */
   | { readonly _tag: "PeerUnreachable"; readonly node: NodeId }
+  /**
+   * A driver that stands in for the failure detector sets its beliefs outright: the peers in
+   * `down` (this node excepted) are believed unreachable, every other peer reachable. No
+   * effects. The conformance driver uses it (its model has one global up set); the network
+   * shell, the simulator and the checker never do: their detectors learn from timeouts.
+   */
+  | { readonly _tag: "Beliefs"; readonly down: ReadonlyArray<NodeId> }
 
 export type AdminCommand =
   /** `address`: where peers reach the node (the network shell's; the simulator has none). */

@@ -3,7 +3,7 @@
 import { HashMap } from "effect"
 import type { ProtocolConfig } from "./config.ts"
 import { putAcknowledged, readAnswered, requestTimerFired } from "./coordinator.ts"
-import { markUp, probe } from "./detector.ts"
+import { markUp, probe, setBeliefs } from "./detector.ts"
 import { coordinate, forward, forwardTimedOut, peerUnreachable, receiveClaim, receiveForward, receiveForwardReply, receiveGrant, receiveMinted } from "./forward.ts"
 import type { DurableState } from "./durable.ts"
 import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
@@ -95,6 +95,8 @@ const dispatch = (state: NodeState, input: NodeInput, now: number, out: Out): No
       return persistDone(state, input.token, out)
     case "PeerUnreachable":
       return peerUnreachable(state, input.node, now, out)
+    case "Beliefs":
+      return setBeliefs(state, input.down)
   }
 }
 
@@ -229,8 +231,3 @@ const continueAfterPersist = (state: NodeState, then: Continuation, out: Out): N
   }
 }
 
-/** How many keys and hints the node holds (for status and summaries). */
-export const counts = (state: NodeState): { readonly keys: number; readonly hints: number } => ({
-  keys: HashMap.size(state.store),
-  hints: HashMap.size(state.hints)
-})

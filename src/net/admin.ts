@@ -5,11 +5,7 @@
 // sends); otherwise the change is handed to the core, which applies it and spreads it by gossip.
 import { Effect, Result, Schema } from "effect"
 import { HttpServerResponse, type HttpServerRequest } from "effect/http"
-import { keysInRange } from "../core/handoff.ts"
-import { entryOf, join, leave, type MembershipView } from "../core/membership.ts"
-import { changePlan, type PlannedMove } from "../core/ownership.ts"
-import { CAPACITY_MAX } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
+import { CAPACITY_MAX, changePlan, configOf, entryOf, join, keysInRange, leave, type MembershipView, membersOf, nodeIdOf, type NodeState, type PlannedMove, servingRing } from "../core/index.ts"
 import type { NodeHandle } from "./api.ts"
 import { NODE_ID_PATTERN } from "./options.ts"
 
@@ -41,13 +37,13 @@ const planJson = (state: NodeState, moves: ReadonlyArray<PlannedMove>): Readonly
     to: move.to,
     start: move.range.start.toString(),
     end: move.range.end.toString(),
-    keys: move.from === state.id ? keysInRange(state, move.range) : null
+    keys: move.from === nodeIdOf(state) ? keysInRange(state, move.range) : null
   }))
 
 const reply = (status: number, body: unknown) => Effect.succeed(HttpServerResponse.jsonUnsafe(body, { status }))
 
 /** The plan of the view's pending changes plus `view` (the view once the command applies). */
-const planOf = (state: NodeState, view: MembershipView) => planJson(state, changePlan(view, state.ring.config, state.config.n))
+const planOf = (state: NodeState, view: MembershipView) => planJson(state, changePlan(view, servingRing(state).config, configOf(state).n))
 
 const readAdminBody = (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
@@ -71,7 +67,7 @@ export const handleJoin = (handle: NodeHandle) => (request: HttpServerRequest.Ht
     const body = yield* readAdminBody(request)
     if (typeof body === "string") return yield* reply(400, { error: body })
     const state = handle.driver.nodeState
-    const entry = entryOf(state.membership, body.node)
+    const entry = entryOf(membersOf(state), body.node)
     if (entry !== undefined && entry.status !== "left") {
       return yield* reply(200, { accepted: true, change: "none", message: `${body.node} is already ${entry.status === "member" ? "a member" : entry.status}`, plan: planOf(state, state.membership) })
     }
@@ -79,10 +75,10 @@ export const handleJoin = (handle: NodeHandle) => (request: HttpServerRequest.Ht
     const address = self ?? body.address ?? entry?.address ?? handle.links.status().find((link) => link.peer === body.node)?.address
     if (address === undefined) {
       return yield* reply(409, {
-        error: `${state.id} does not know where ${body.node} is: send the command to ${body.node} itself (its --standby node), or give its address`
+        error: `${nodeIdOf(state)} does not know where ${body.node} is: send the command to ${body.node} itself (its --standby node), or give its address`
       })
     }
-    const view = join(state.membership, body.node, body.capacity, address)
+    const view = join(membersOf(state), body.node, body.capacity, address)
     const plan = planOf(state, view)
     if (body.dryRun === true) return yield* reply(200, { accepted: false, dryRun: true, change: "join", node: body.node, address, plan })
     handle.driver.admin({ _tag: "Join", node: body.node, address, ...(body.capacity === undefined ? {} : { capacity: body.capacity }) })
@@ -97,12 +93,12 @@ export const handleLeave = (handle: NodeHandle) => (request: HttpServerRequest.H
     const body = yield* readAdminBody(request)
     if (typeof body === "string") return yield* reply(400, { error: body })
     const state = handle.driver.nodeState
-    const entry = entryOf(state.membership, body.node)
-    if (entry === undefined) return yield* reply(404, { error: `${body.node} is not in ${state.id}'s view of the cluster` })
+    const entry = entryOf(membersOf(state), body.node)
+    if (entry === undefined) return yield* reply(404, { error: `${body.node} is not in ${nodeIdOf(state)}'s view of the cluster` })
     if (entry.status === "leaving" || entry.status === "left") {
       return yield* reply(200, { accepted: true, change: "none", message: `${body.node} is already ${entry.status}`, plan: planOf(state, state.membership) })
     }
-    const view = leave(state.membership, body.node)
+    const view = leave(membersOf(state), body.node)
     const members = view.filter((e) => e.status === "member" || e.status === "joining").length
     if (members === 0) return yield* reply(409, { error: `${body.node} is the last member: a cluster cannot leave itself` })
     const plan = planOf(state, view)

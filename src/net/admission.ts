@@ -2,8 +2,7 @@
 // refusal with an HTTP status, a reason the connecting node logs, and a line this node logs. The
 // refusing node keeps serving; refusals of the same peer for the same reason are logged at most
 // once per REFUSAL_LOG_INTERVAL_MS (a refused peer retries every second).
-import type { MembershipView } from "../core/membership.ts"
-import { entryOf } from "../core/membership.ts"
+import { entryOf, type MembershipView } from "../core/index.ts"
 import type { NodeOptions } from "./options.ts"
 import { NODE_ID_PATTERN } from "./options.ts"
 import { HandshakeVerifier } from "./secret.ts"

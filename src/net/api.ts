@@ -2,12 +2,10 @@
 // endpoint the other nodes connect to. Requests are validated here (shape, sizes, ranges);
 // everything else is the core's decision, taken by feeding it a ClientRequest.
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { ByteSize, Cause, Effect, HashMap, Option, Result, Schema, SchemaIssue } from "effect"
+import { ByteSize, Cause, Effect, HashMap, Result, Schema, SchemaIssue } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerResponse, type HttpServerRequest } from "effect/http"
 import { isHttpServerError } from "effect/http/HttpServerError"
-import { failedWriteOutcome, type ClientReply, type ClientRequest, type WriteOutcome } from "../core/io.ts"
-import type { NodeId } from "../core/ring.ts"
-import { decodeContext, encodeContext, liveValues } from "../core/versions.ts"
+import { type ClientReply, type ClientRequest, configOf, decodeContext, encodeContext, failedWriteOutcome, hintsHeld, liveValues, localView, membersOf, type NodeId, nodeIdOf, servingRing, type WriteOutcome } from "../core/index.ts"
 import type { LogLevel, NodeDriver, RequestOutcome } from "./driver.ts"
 import type { NodeOptions } from "./options.ts"
 import type { Timings } from "./timings.ts"
@@ -291,7 +289,8 @@ const handleWrite = (handle: NodeHandle, kind: "Put" | "Delete") => (request: Ht
 export const statusOf = (handle: NodeHandle) => {
   const status = handle.driver.status()
   const state = handle.driver.nodeState
-  const ring = state.ring
+  const ring = servingRing(state)
+  const config = configOf(state)
   const links = new Map(handle.links.status().map((link) => [link.peer, link]))
   const operator = handle.ringStatus.of(state)
   const listed = handle.options.mode._tag === "Fixed"
@@ -311,7 +310,7 @@ export const statusOf = (handle: NodeHandle) => {
     })),
     view: operator.view.map((entry) => ({ ...entry, state: detector(entry.id) })),
     /** The membership view as the core holds it (what a joining node learns from a seed). */
-    membership: state.membership,
+    membership: membersOf(state),
     handovers: operator.handovers,
     hintsByNode: operator.hintsByNode,
     leave: operator.leave,
@@ -325,10 +324,10 @@ export const statusOf = (handle: NodeHandle) => {
       tokens: ring.tokens.filter((token) => token.owner === status.id).length,
       tokensTotal: ring.tokens.length
     },
-    n: state.config.n,
-    r: state.config.r,
-    w: state.config.w,
-    clock: state.config.versions.mode,
+    n: config.n,
+    r: config.r,
+    w: config.w,
+    clock: config.versions.mode,
     keys: status.keys,
     hints: status.hints,
     requestsInFlight: status.requestsInFlight,
@@ -348,11 +347,12 @@ const handleLocal = (handle: NodeHandle) => (request: HttpServerRequest.HttpServ
   const key = parseKey(request.url.replace(/^\/local/, "/kv"))
   if (key instanceof BadRequest) return refuse(handle, key)
   const state = handle.driver.nodeState
-  const set = Option.getOrUndefined(HashMap.get(state.store, key))
+  const set = localView(state, key)
+  const id = nodeIdOf(state)
   const hints: Array<{ intended: NodeId; values: ReadonlyArray<string> }> = []
-  for (const hint of HashMap.values(state.hints)) if (hint.key === key) hints.push({ intended: hint.intended, values: liveValues(hint.set) })
+  for (const hint of HashMap.values(hintsHeld(state))) if (hint.key === key) hints.push({ intended: hint.intended, values: liveValues(hint.set) })
   const values = set === undefined ? [] : liveValues(set)
-  return Effect.succeed(json(set === undefined ? 404 : 200, { node: state.id, key, values, held: set !== undefined, hints }, { [HEADER_COORDINATOR]: state.id, [HEADER_NODES]: state.id }))
+  return Effect.succeed(json(set === undefined ? 404 : 200, { node: id, key, values, held: set !== undefined, hints }, { [HEADER_COORDINATOR]: id, [HEADER_NODES]: id }))
 }
 
 // ---- the peer endpoint --------------------------------------------------------------------
@@ -361,7 +361,7 @@ const handlePeer = (handle: NodeHandle) => (request: HttpServerRequest.HttpServe
   Effect.gen(function*() {
     const protocol = request.headers["upgrade"] ?? ""
     if (protocol !== PEER_PROTOCOL) return json(426, { error: `upgrade to ${PEER_PROTOCOL} required` }, { upgrade: PEER_PROTOCOL })
-    const admission = handle.admission.admit(request.headers, handle.driver.nodeState.membership)
+    const admission = handle.admission.admit(request.headers, membersOf(handle.driver.nodeState))
     if (admission._tag === "Refused") {
       if (handle.admission.shouldLog(admission)) handle.log("Error", admission.log, { from: admission.from, reason: admission.reason })
       return json(admission.status, { error: admission.reason }, {})

@@ -1,5 +1,6 @@
 // The interpreter of the core for a real node: it feeds inputs to `step` one at a time and
-// performs the effects, exactly as the simulator (src/sim/world.ts) does in virtual time:
+// performs the effects under the host's contract (src/host/index.ts), as the simulator does in
+// virtual time; it keeps its own asynchronous storage and real timers:
 //   - Persist: applied in emission order. At the end of a tick the records emitted so far are
 //     written as one transaction (group commit). One transaction is in flight at a time: when the
 //     storage syncs on another thread, what the node emits meanwhile forms the next one. When a
@@ -9,13 +10,8 @@
 //   - Send: handed to the peer links, written once per tick.
 //   - Reply: handed to the waiting client request.
 // It makes no protocol decision: what to store, send or answer is the core's.
-import { durableOf, recover, step, counts } from "../core/node.ts"
-import type { ProtocolConfig } from "../core/config.ts"
-import { timerKey, type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, type NodeEffect, type NodeInput, type PersistRecord, type Timer } from "../core/io.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import type { NodeId, Ring } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
-import type { MembershipView } from "../core/membership.ts"
+import { type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, counts, durableOf, epochOf, isReady, type MembershipView, membersOf, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, recover, type Ring, statusOf, step, type Timer, timerKey } from "../core/index.ts"
+import { firingOf, needsPick, PICK_MAX } from "../host/index.ts"
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
@@ -31,8 +27,6 @@ export const REPLY_WAIT_TIMEOUTS_MAX = 4
 /** The driver's own timer (the core's timer keys are tagged names; see timerKey). */
 const REPLY_DEADLINE_TIMER = "shell/reply-deadline"
 
-/** Picks for timers that need a choice (a gossip peer, an anti-entropy partner) are drawn in 0..PICK_MAX-1, as in the simulator. */
-export const PICK_MAX = 1 << 20
 export type LogLevel = "Debug" | "Info" | "Warning" | "Error"
 
 /** Named one-shot timers: setting a key again replaces its timer. */
@@ -160,20 +154,20 @@ export class NodeDriver {
       journal.step(io.now(), { _tag: "Recover" })
     }
     this.state = recover(id, config, ring, io.storage.load(), learned)
-    io.onMembership?.(this.state.membership)
+    io.onMembership?.(membersOf(this.state))
     this.feed({ _tag: "Start", epochFloor })
   }
 
   /** Resolves once this incarnation's epoch is durable and the core coordinates writes. */
   whenReady(): Promise<void> {
-    if (this.state.ready) return Promise.resolve()
+    if (isReady(this.state)) return Promise.resolve()
     return new Promise((done) => this.readyWaiters.push(done))
   }
 
   /** A client request id unique to this process: node id, incarnation, counter. */
   nextRequestId(): ClientRequestId {
     this.requestCounter += 1
-    return `${this.id}:${this.state.epoch}:${this.requestCounter}`
+    return `${this.id}:${epochOf(this.state)}:${this.requestCounter}`
   }
 
   /**
@@ -246,10 +240,7 @@ export class NodeDriver {
   status(): DriverStatus {
     const held = counts(this.state)
     return {
-      id: this.id,
-      epoch: this.state.epoch,
-      ready: this.state.ready,
-      down: this.state.down,
+      ...statusOf(this.state),
       keys: held.keys,
       hints: held.hints,
       requestsInFlight: this.waiting.size,
@@ -324,11 +315,11 @@ export class NodeDriver {
       if (input._tag === "Client") this.failClient(input.request)
       return
     }
-    const viewBefore = this.state.membership
+    const viewBefore = membersOf(this.state)
     this.state = result.state
     for (const effect of result.effects) this.perform(effect, now, input)
-    if (this.state.membership !== viewBefore) this.io.onMembership?.(this.state.membership)
-    if (this.state.ready && this.readyWaiters.length > 0) {
+    if (membersOf(this.state) !== viewBefore) this.io.onMembership?.(membersOf(this.state))
+    if (isReady(this.state) && this.readyWaiters.length > 0) {
       const waiters = this.readyWaiters
       this.readyWaiters = []
       for (const waiter of waiters) waiter()
@@ -357,8 +348,7 @@ export class NodeDriver {
         const timer: Timer = effect.timer
         this.io.timers.set(timerKey(timer), effect.afterMs, () => {
           // The choice a timer needs is the interpreter's: a random draw here, recorded in the trace.
-          const needsPick = timer._tag === "Gossip" || timer._tag === "AntiEntropy"
-          this.feed(needsPick ? { _tag: "TimerFired", timer, pick: Math.floor(Math.random() * PICK_MAX) } : { _tag: "TimerFired", timer })
+          this.feed(firingOf(timer, needsPick(timer) ? Math.floor(Math.random() * PICK_MAX) : undefined))
         })
         return
       }

@@ -10,11 +10,9 @@
 // on disk that the trace calls lost; a replay then diverges at the restart (see README).
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs"
 import { Schema } from "effect"
-import { ClientReplySchema, NodeInputSchema } from "../core/codec.ts"
-import type { ClientReply } from "../core/io.ts"
-import type { NodeId } from "../core/ring.ts"
-import { TRACE_FORMAT, TRACE_VERSION, decodeTrace, type Trace, type TraceConfig } from "../sim/trace.ts"
-import type { TraceEvent } from "../sim/trace-step.ts"
+import { type ClientReply, ClientReplySchema, type NodeId, NodeInputSchema } from "../core/index.ts"
+import { TRACE_FORMAT, TRACE_VERSION, decodeTrace, type Trace, type TraceConfig } from "../trace/format.ts"
+import type { TraceEvent } from "../trace/step.ts"
 
 export const JOURNAL_SUFFIX = ".jsonl"
 const JOURNAL_FORMAT = "dynamo-shell-journal"

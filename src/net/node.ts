@@ -8,9 +8,8 @@ import { Clock, Console, Effect, Layer, Schema } from "effect"
 import { HttpRouter } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket as NetSocket } from "node:net"
-import { entryOf, type MembershipView } from "../core/membership.ts"
-import { buildRing } from "../core/ring.ts"
-import { traceConfigOf } from "../sim/trace.ts"
+import { buildRing, entryOf, type MembershipView, membersOf } from "../core/index.ts"
+import { traceConfigOf } from "../trace/format.ts"
 import { routes, type NodeHandle } from "./api.ts"
 import { NodeDriver, type LogLevel } from "./driver.ts"
 import { Journal } from "./journal.ts"
@@ -234,7 +233,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     const port = typeof address === "object" && address !== null ? address.port : options.port
     log("Info", "serving", {
       address: `http://${options.listen}:${port}`, advertised: identity.address, cluster: clusterName,
-      members: driver.nodeState.membership.map((e) => e.id).join(","), n: config.n, r: config.r, w: config.w,
+      members: membersOf(driver.nodeState).map((e) => e.id).join(","), n: config.n, r: config.r, w: config.w,
       ...(options.secret === undefined && options.mode._tag === "Seeds" ? { warning: "no --secret-file: any process that reaches this port can join the cluster" } : {})
     })
     joinOnOwnBehalf(handle, identity.address)
@@ -263,7 +262,7 @@ const addressOf = (address: string): { readonly host: string; readonly port: num
 const joinOnOwnBehalf = (handle: NodeHandle, address: string): void => {
   const { options, driver } = handle
   if (options.mode._tag !== "Seeds") return
-  const entry = entryOf(driver.nodeState.membership, options.id)
+  const entry = entryOf(membersOf(driver.nodeState), options.id)
   if (entry?.status === "left") {
     handle.log("Warning", "this node left the cluster; it serves only until its hints are delivered (dynamo admin join to join again)")
     return

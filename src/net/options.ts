@@ -3,9 +3,7 @@
 // with), the cluster secret, the protocol's knobs and where its disk is. Parsed once, validated
 // with a message that names the problem.
 import { createHash } from "node:crypto"
-import { defaultProtocolConfig, validateProtocolConfig, type ProtocolConfig } from "../core/config.ts"
-import type { ClockMode } from "../core/versions.ts"
-import { RING_CONFIG_DEFAULT, type NodeId, type RingConfig } from "../core/ring.ts"
+import { type ClockMode, defaultProtocolConfig, type NodeId, type ProtocolConfig, RING_CONFIG_DEFAULT, type RingConfig, validateProtocolConfig } from "../core/index.ts"
 import type { ClusterSecret } from "./secret.ts"
 
 /** The network shell's anti-entropy interval (the simulator keeps the protocol default). */

@@ -3,11 +3,7 @@
 // changes complete, this node's hand-overs in progress and the hints it holds per node, and
 // whether a leaving node may be stopped. Read from the core through its own functions.
 import { HashMap } from "effect"
-import { incomingProgress, offersUnconfirmed, outgoingProgress, type HandoverProgress } from "../core/handoff.ts"
-import { entryOf, type MemberStatus } from "../core/membership.ts"
-import { orphansWaiting, ringShares } from "../core/ownership.ts"
-import type { NodeId } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
+import { counts, entryOf, type HandoverProgress, hintsHeld, incomingProgress, membersOf, type MemberStatus, type NodeId, nodeIdOf, type NodeState, offersOf, offersUnconfirmed, orphansWaiting, outgoingProgress, ringShares, servingRing, targetRingOf } from "../core/index.ts"
 
 /** Hand-over key counts walk the Merkle trees; a status asked often reuses them this long. */
 export const HANDOVER_PROGRESS_CACHE_MS = 2_000
@@ -50,8 +46,8 @@ export interface RingStatus {
 
 /** Whether `state`'s node may stop now (see LeaveStatus.safeToStop). */
 export const leaveStatusOf = (state: NodeState): LeaveStatus => {
-  const status = entryOf(state.membership, state.id)?.status ?? null
-  const hints = HashMap.size(state.hints)
+  const status = entryOf(membersOf(state), nodeIdOf(state))?.status ?? null
+  const hints = counts(state).hints
   const handoversUnconfirmed = offersUnconfirmed(state)
   const orphans = orphansWaiting(state)
   const safeToStop = status === "leaving" ? false : status === "left" ? hints === 0 && orphans === 0 && handoversUnconfirmed === 0 : true
@@ -64,9 +60,9 @@ export class RingStatusView {
   constructor(private readonly now: () => number = Date.now) {}
 
   of(state: NodeState): RingStatus {
-    const shares = new Map(ringShares(state.ring).map((entry) => [entry.node, entry.share]))
-    const targetShares = new Map(ringShares(state.targetRing).map((entry) => [entry.node, entry.share]))
-    const view = state.membership.map((entry) => ({
+    const shares = new Map(ringShares(servingRing(state)).map((entry) => [entry.node, entry.share]))
+    const targetShares = new Map(ringShares(targetRingOf(state)).map((entry) => [entry.node, entry.share]))
+    const view = membersOf(state).map((entry) => ({
       id: entry.id,
       status: entry.status,
       address: entry.address ?? null,
@@ -76,7 +72,7 @@ export class RingStatusView {
       targetShare: targetShares.get(entry.id) ?? 0
     }))
     const hints = new Map<NodeId, number>()
-    for (const hint of HashMap.values(state.hints)) hints.set(hint.intended, (hints.get(hint.intended) ?? 0) + 1)
+    for (const hint of HashMap.values(hintsHeld(state))) hints.set(hint.intended, (hints.get(hint.intended) ?? 0) + 1)
     const hintsByNode = [...hints].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([node, count]) => ({ node, hints: count }))
     const handovers = { outgoing: this.outgoing(state), incoming: incomingProgress(state) ?? null }
     return { view, handovers, hintsByNode, leave: leaveStatusOf(state) }
@@ -86,9 +82,9 @@ export class RingStatusView {
     const now = this.now()
     const cached = this.cached
     // Unchanged offers, or a recent count: figures are at most the cache's age old.
-    if (cached !== undefined && (cached.offers === state.offers || now - cached.at < HANDOVER_PROGRESS_CACHE_MS)) return cached.outgoing
+    if (cached !== undefined && (cached.offers === offersOf(state) || now - cached.at < HANDOVER_PROGRESS_CACHE_MS)) return cached.outgoing
     const outgoing = outgoingProgress(state)
-    this.cached = { at: now, offers: state.offers, outgoing }
+    this.cached = { at: now, offers: offersOf(state), outgoing }
     return outgoing
   }
 }

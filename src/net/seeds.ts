@@ -6,7 +6,7 @@
 // answers (a restart needs only its data directory and its seeds).
 import { Duration, Effect, Result, Schema } from "effect"
 import { FetchHttpClient } from "effect/http"
-import { MembershipViewSchema, type MembershipView } from "../core/membership.ts"
+import { type MembershipView, MembershipViewSchema } from "../core/index.ts"
 import { getStatus } from "./client.ts"
 
 /** How long one seed may take to answer before the next is asked. */

@@ -2,9 +2,7 @@
 // and SQLite (src/net/sqlite.ts). The interpreter applies Persist records in the order emitted,
 // a tick's records in one transaction (group commit), and reports them durable only after.
 import { Context, Effect, Layer, Schema } from "effect"
-import { applyRecord, emptyDurableState, type DurableState } from "../core/durable.ts"
-import type { PersistRecord } from "../core/io.ts"
-import type { NodeId } from "../core/ring.ts"
+import { applyRecord, type DurableState, emptyDurableState, type NodeId, type PersistRecord } from "../core/index.ts"
 
 /** Opening, reading or writing the disk failed; `message` names the file and the problem. */
 export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {

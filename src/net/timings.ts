@@ -7,7 +7,7 @@
 // synchronously). "storage commit" with the default --writer inline is the whole transaction
 // and the fsync the thread waits for (blocked, not using CPU); with --writer worker it is only
 // handing the batch to the writer thread.
-import type { NodeInput } from "../core/io.ts"
+import type { NodeInput } from "../core/index.ts"
 
 export interface StageTiming {
   readonly stage: string

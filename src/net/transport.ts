@@ -7,8 +7,7 @@
 // from a peer's handshake (the way back to a node the view does not name yet). With a cluster
 // secret, the handshake carries a proof (src/net/secret.ts) and the peer must answer with one.
 import { connect, type Socket } from "node:net"
-import type { PeerMessage } from "../core/messages.ts"
-import type { NodeId } from "../core/ring.ts"
+import type { NodeId, PeerMessage } from "../core/index.ts"
 import type { PeerAddress } from "./options.ts"
 import { HandshakeVerifier, newNonce, signClaim, type ClusterSecret } from "./secret.ts"
 import type { Timings } from "./timings.ts"

@@ -3,8 +3,7 @@
 // PeerMessage per line. The receiver decodes every line with PeerMessageSchema; a line that does
 // not decode (garbage, truncated) is logged and dropped, and the stream goes on.
 import { Result, Schema } from "effect"
-import { PeerMessageSchema } from "../core/codec.ts"
-import type { PeerMessage } from "../core/messages.ts"
+import { type PeerMessage, PeerMessageSchema } from "../core/index.ts"
 import { encodesToItself, tagOf } from "./plain-json.ts"
 
 export const PEER_PATH = "/peer"

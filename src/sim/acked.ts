@@ -2,7 +2,7 @@
 // bits for that key. DUR-1 and QUORUM-1 ask "which acknowledged writes are missing from this
 // union of causal pasts?": a word-wise AND-NOT answers it in time proportional to the key's
 // history in words, where walking every acknowledged write made the checks quadratic.
-import type { Oracle } from "./oracle.ts"
+import type { Oracle } from "../trace/oracle.ts"
 
 export class AckedWrites<W extends { readonly event: string }> {
   /** In acknowledgement order. */

@@ -1,8 +1,7 @@
 // AVAIL-1 and AVAIL-2 (spec/README.md): which client requests the store owes an answer, judged
 // from the simulator's own record of what happened (crashes, restarts, partitions, lost
 // messages, ring changes), never from a node's failure detector, which is what is under test.
-import { availabilityBoundMs } from "../core/forward.ts"
-import type { ProtocolConfig } from "../core/config.ts"
+import { availabilityBoundMs, type ProtocolConfig } from "../core/index.ts"
 
 /** A request that arrives within this long of its node's start may find it still recovering (NotReady). */
 export const STARTUP_GRACE_MS = 100

@@ -1,8 +1,7 @@
 // Gossip rounds over a map of membership views, without a network: every node in turn exchanges
 // views with the peer its pick chooses, through the protocol's own messages (section 4.8). The
 // membership properties and the gossip-convergence bench drive the protocol this way.
-import { gossipExchange, gossipPeers, gossipTarget, type MembershipView } from "../core/membership.ts"
-import type { NodeId } from "../core/ring.ts"
+import { gossipExchange, gossipPeers, gossipTarget, type MembershipView, type NodeId } from "../core/index.ts"
 import { Prng } from "./prng.ts"
 
 /** A seeded source of picks for the rounds: the project's PRNG, outside the core. */

@@ -1,7 +1,7 @@
 // A simulation scenario: the cluster's shape, the clients' operations and the timed faults.
 // A scenario plus its seed (which draws message delays, drops and duplicates) is a whole run.
-import type { RingConfig } from "../core/ring.ts"
-import type { ClockMode } from "../core/versions.ts"
+import type { ClockMode, RingConfig } from "../core/index.ts"
+import { nodeIds } from "../trace/format.ts"
 import { Prng } from "./prng.ts"
 
 /** Message-level faults drawn from the seed, and the timed faults a schedule may contain. */
@@ -96,7 +96,7 @@ export interface Scenario {
   readonly faults: ReadonlyArray<TimedFault>
 }
 
-export const nodeIds = (count: number): ReadonlyArray<string> => Array.from({ length: count }, (_, i) => `n${i + 1}`)
+export { nodeIds }
 export const keyNames = (count: number): ReadonlyArray<string> => Array.from({ length: count }, (_, i) => `k${i + 1}`)
 
 const OP_KINDS: ReadonlyArray<OpKind> = ["get", "get", "put", "put", "blind", "delete"]

@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
 import { Prng } from "./prng.ts"
 import { defaultSimOptions, FAULT_KINDS, generateScenario, type Scenario } from "./scenario.ts"
-import { encodeTrace, traceOfReport } from "./trace.ts"
+import { encodeTrace } from "../trace/format.ts"
+import { traceOfReport } from "./trace.ts"
 import { World } from "./world.ts"
 
 interface Plan { readonly firstSeed: number; readonly runs: number; readonly steps: number; readonly workers: number; readonly worker: number }

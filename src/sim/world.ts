@@ -2,24 +2,17 @@
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
 import { HashMap, Option } from "effect"
-import { defaultProtocolConfig, type ProtocolConfig } from "../core/config.ts"
-import { applyRecord, emptyDurableState, sortedHints, type DurableState } from "../core/durable.ts"
-import { timerKey, type ClientReply, type ClientRequest, type NodeEffect, type NodeInput, type Timer } from "../core/io.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import { recover, step } from "../core/node.ts"
-import { buildRing, preferenceList, type Ring } from "../core/ring.ts"
-import type { NodeState } from "../core/state.ts"
-import type { MembershipView } from "../core/membership.ts"
-import { empty as emptyVClock, type VClock } from "../core/vclock.ts"
-import { defaultVersionsConfig, emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/versions.ts"
+import { buildRing, type ClientReply, type ClientRequest, configOf, counts, defaultProtocolConfig, defaultVersionsConfig, type DurableState, emptyVClock, emptyVersionSet, localView, type MembershipView, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, sortedHints, targetRingOf, type Timer, timerKey, type VClock, type VersionSet } from "../core/index.ts"
+import { crash as hostCrash, feed, firingOf, hostedNode, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf, type HostedNode } from "../host/index.ts"
 import { Prng } from "./prng.ts"
 import { EventQueue } from "./queue.ts"
-import { Oracle } from "./oracle.ts"
+import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
 import { checkReplicasHold, StepChecks, type Finding } from "./checks/index.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
-import type { TraceStep } from "./trace-step.ts"
+import { eventOf } from "../trace/format.ts"
+import type { TraceStep } from "../trace/step.ts"
 
 /** After the workload: heal, let hints and probes run, read every key, repeat, then check. */
 export const QUIESCE_SETTLE_MS = 5_000
@@ -30,8 +23,6 @@ export const CONVERGE_MAX_MS = 30_000
 export const CONVERGE_STEP_MS = 500
 /** DUR-1 scans every disk, so it runs every this many events rather than after each one. */
 export const DURABILITY_CHECK_EVERY_EVENTS = 2_000
-/** The range of the picks the simulator draws for gossip and anti-entropy timers. */
-export const PICK_MAX = 1 << 20
 /** A run stops, reporting a violation, if it has not finished by this many events. */
 export const EVENTS_MAX = 5_000_000
 
@@ -97,18 +88,30 @@ type SimEvent =
   | { readonly _tag: "ClientTimeout"; readonly client: number; readonly requestId: string }
   | { readonly _tag: "Fault"; readonly fault: TimedFault }
 
-interface SimNode {
-  readonly id: string
-  state: NodeState | undefined
-  disk: DurableState
-  pending: Array<{ readonly token: number; readonly record: Parameters<typeof applyRecord>[1] }>
-  diskFreeAt: number
-  incarnation: number
-  starts: number
-  diskLostAt: number
+/** A simulated node: the host's node (src/host/) and what the simulation adds to it. */
+class SimNode {
+  host: HostedNode
+  /** When the disk finishes the last write queued (writes complete in order). */
+  diskFreeAt = 0
+  /** Crashes so far: a persist completion queued before one is for a lost incarnation. */
+  incarnation = 0
+  diskLostAt = -1
   /** A spare node is off until a Join fault starts it; a started node is restarted at quiescence. */
-  started: boolean
-  readonly timers: Map<string, number>
+  started = false
+  /** The generation of each armed timer's deadline in the event queue (a re-armed timer's older deadline is stale). */
+  readonly timerGens = new Map<string, number>()
+
+  constructor(readonly id: string) {
+    this.host = hostedNode(id)
+  }
+
+  get state(): NodeState | undefined {
+    return this.host.state
+  }
+
+  get disk(): DurableState {
+    return this.host.disk
+  }
 }
 
 interface SimClient {
@@ -131,7 +134,6 @@ interface AckedWrite {
 }
 
 /** The event id a sibling stands for: the written value, or the tombstone's id. */
-export const eventOf = (value: Value): string => (value._tag === "Put" ? value.value : value.id)
 const eventsOf = (set: VersionSet): ReadonlyArray<string> => siblingValues(set).map(eventOf)
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
@@ -202,10 +204,7 @@ export class World {
     // Across joins and leaves QUORUM-1 is promised for writes acknowledged before the first one.
     this.quorumCutoff = ringChanges.reduce((t, f) => Math.min(t, f.at), Infinity)
     for (const id of this.nodeOrder) {
-      this.nodes.set(id, {
-        id, state: undefined, disk: emptyDurableState, pending: [], diskFreeAt: 0,
-        incarnation: 0, starts: 0, diskLostAt: -1, started: false, timers: new Map()
-      })
+      this.nodes.set(id, new SimNode(id))
     }
     for (let c = 0; c < options.clients; c++) {
       this.clients.push({ id: c, ops: scenario.ops.filter((op) => op.client === c), next: 0, pending: undefined, seen: new Map(), context: new Map() })
@@ -232,7 +231,7 @@ export class World {
       finalReplicas: this.finalReplicas(),
       endTime: this.now,
       trace: this.trace,
-      finalMembership: this.nodeOrder.map((id) => this.nodes.get(id)!.state).find((state) => state !== undefined)?.membership ?? []
+      finalMembership: membersOrNone(this.nodeOrder.map((id) => this.nodes.get(id)!.state).find((state) => state !== undefined))
     }
   }
 
@@ -299,7 +298,7 @@ export class World {
   private quiet(keys: ReadonlyArray<string>): boolean {
     for (const id of this.nodeOrder) {
       const state = this.nodes.get(id)!.state
-      if (state !== undefined && HashMap.size(state.hints) > 0) return false
+      if (state !== undefined && counts(state).hints > 0) return false
     }
     const ring = this.currentRing()
     return keys.every((key) => {
@@ -314,8 +313,8 @@ export class World {
     for (const id of this.nodeOrder) {
       const state = this.nodes.get(id)!.state
       if (state === undefined) continue
-      for (const node of preferenceList(state.ring, key, this.config.n)) homes.add(node)
-      for (const node of preferenceList(state.targetRing, key, this.config.n)) homes.add(node)
+      for (const node of preferenceList(servingRing(state), key, this.config.n)) homes.add(node)
+      for (const node of preferenceList(targetRingOf(state), key, this.config.n)) homes.add(node)
     }
     return homes
   }
@@ -324,7 +323,7 @@ export class World {
   private currentRing(): Ring {
     for (const id of this.nodeOrder) {
       const state = this.nodes.get(id)!.state
-      if (state !== undefined) return state.ring
+      if (state !== undefined) return servingRing(state)
     }
     return this.ring
   }
@@ -336,7 +335,7 @@ export class World {
   private settleMembership(): boolean {
     const deadline = this.now + MEMBERSHIP_SETTLE_MAX_MS
     for (;;) {
-      const views = this.nodeOrder.map((id) => this.nodes.get(id)!.state).filter((s): s is NodeState => s !== undefined).map((s) => s.membership)
+      const views = this.nodeOrder.map((id) => this.nodes.get(id)!.state).filter((s): s is NodeState => s !== undefined).map(membersOf)
       const digests = new Set(views.map((v) => JSON.stringify(v)))
       const pending = views.some((v) => v.some((e) => e.status === "joining" || e.status === "leaving"))
       if (digests.size === 1 && !pending) return true
@@ -366,23 +365,16 @@ export class World {
       }
       case "Timer": {
         const node = this.nodes.get(event.node)!
-        if (node.timers.get(event.key) !== event.gen) return
-        node.timers.delete(event.key)
+        if (node.timerGens.get(event.key) !== event.gen) return
+        node.timerGens.delete(event.key)
         // Timers that need a choice (a gossip peer, an anti-entropy partner) get it from the seed.
-        const needsPick = event.timer._tag === "Gossip" || event.timer._tag === "AntiEntropy"
-        this.input(event.node, needsPick ? { _tag: "TimerFired", timer: event.timer, pick: this.prng.int(0, PICK_MAX) } : { _tag: "TimerFired", timer: event.timer })
+        this.input(event.node, firingOf(event.timer, needsPick(event.timer) ? this.prng.int(0, PICK_MAX) : undefined))
         return
       }
       case "PersistComplete": {
         const node = this.nodes.get(event.node)!
         if (node.incarnation !== event.incarnation || node.state === undefined) return
-        const records: Array<Parameters<typeof applyRecord>[1]> = []
-        while (node.pending.length > 0 && node.pending[0]!.token <= event.token) {
-          const record = node.pending.shift()!.record
-          node.disk = applyRecord(node.disk, record)
-          records.push(record)
-        }
-        if (this.checkInvariants) this.checks.durable(node.id, event.token, records)
+        // The host applies the pending records up to the token to the disk, then feeds the core.
         this.input(event.node, { _tag: "PersistDone", token: event.token })
         return
       }
@@ -445,7 +437,7 @@ export class World {
         let most = 0
         for (const id of this.nodeOrder) {
           const state = this.nodes.get(id)!.state
-          const count = state === undefined ? 0 : HashMap.size(state.hints)
+          const count = state === undefined ? 0 : counts(state).hints
           if (count > most) {
             most = count
             victim = id
@@ -468,12 +460,11 @@ export class World {
   private startNode(id: string): void {
     const node = this.nodes.get(id)!
     node.started = true
-    node.state = recover(id, this.config, this.ring, node.disk)
-    node.starts += 1
+    node.host = recover(node.host, this.config, this.ring)
     this.availability.start(id, this.now)
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Recover" } })
     // An interpreter without an epoch floor (EPOCH-1's schedule shape) passes 0.
-    this.input(id, { _tag: "Start", epochFloor: this.scenario.options.epochFloor === false ? 0 : node.starts })
+    this.input(id, this.scenario.options.epochFloor === false ? { _tag: "Start", epochFloor: 0 } : startOf(node.host))
   }
 
   private restartNode(id: string): void {
@@ -484,15 +475,11 @@ export class World {
     const node = this.nodes.get(id)!
     if (node.state === undefined && !loseDisk) return
     if (node.state !== undefined) this.availability.crash(id, this.now)
-    node.state = undefined
-    node.pending = []
-    node.timers.clear()
+    node.host = (loseDisk ? hostLoseDisk(node.host) : hostCrash(node.host)).node
+    node.timerGens.clear()
     node.incarnation += 1
     if (this.checkInvariants) this.checks.crashed(id, loseDisk, this.now)
-    if (loseDisk) {
-      node.disk = emptyDurableState
-      node.diskLostAt = this.now
-    }
+    if (loseDisk) node.diskLostAt = this.now
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: loseDisk ? "DiskLoss" : "Crash" } })
     this.checkDurability()
   }
@@ -508,11 +495,12 @@ export class World {
         if (exchange._tag === "MerkleSync" || exchange._tag === "MerkleSyncReply") this.stats.antiEntropyKeys += exchange.entries.length
       }
     }
-    const result = step(before, input, this.now)
-    node.state = result.state
+    const result = feed(node.host, input, this.now)
+    node.host = result.node
     if (this.checkInvariants) {
+      if (input._tag === "PersistDone") this.checks.durable(id, input.token, result.durable)
       this.checkStep(id, before, input, result.effects)
-      this.report(this.checks.step(id, before, result.state, input, result.effects, this.now, (other) => {
+      this.report(this.checks.step(id, before, result.node.state!, input, result.effects, this.now, (other) => {
         const n = this.nodes.get(other)!
         return { disk: n.disk, lostAt: n.diskLostAt }
       }))
@@ -534,15 +522,14 @@ export class World {
       case "SetTimer": {
         const key = timerKey(effect.timer)
         const gen = ++this.timerGeneration
-        node.timers.set(key, gen)
+        node.timerGens.set(key, gen)
         this.queue.push(this.now + effect.afterMs, { _tag: "Timer", node: node.id, key, gen, timer: effect.timer })
         return
       }
       case "CancelTimer":
-        node.timers.delete(timerKey(effect.timer))
+        node.timerGens.delete(timerKey(effect.timer))
         return
       case "Persist": {
-        node.pending.push({ token: effect.token, record: effect.record })
         const at = Math.max(node.diskFreeAt, this.now + this.prng.int(0, this.scenario.options.diskDelayMsMax))
         node.diskFreeAt = at
         this.queue.push(at, { _tag: "PersistComplete", node: node.id, token: effect.token, incarnation: node.incarnation })
@@ -724,7 +711,7 @@ export class World {
     if (state === undefined || !this.checkInvariants) return
     this.stats.handoffKeys += keys.length
     for (const key of keys) {
-      const gains = preferenceList(state.targetRing, key, this.config.n).includes(to) && !preferenceList(state.ring, key, this.config.n).includes(to)
+      const gains = preferenceList(targetRingOf(state), key, this.config.n).includes(to) && !preferenceList(servingRing(state), key, this.config.n).includes(to)
       if (!gains) {
         this.violate("RING-2", `${node.id} handed ${key} to ${to}, which does not gain it in the pending ring change`)
         return
@@ -849,8 +836,10 @@ export class World {
   }
 }
 
-const storeSet = (state: Pick<NodeState, "store" | "config">, key: string): VersionSet =>
-  Option.getOrElse(HashMap.get(state.store, key), () => emptyVersionSet(state.config.versions.mode))
+const storeSet = (state: NodeState, key: string): VersionSet =>
+  localView(state, key) ?? emptyVersionSet(configOf(state).versions.mode)
+
+const membersOrNone = (state: NodeState | undefined): MembershipView => (state === undefined ? [] : membersOf(state))
 
 const storeEvents = (state: NodeState, key: string): ReadonlyArray<string> => eventsOf(storeSet(state, key))
 

@@ -1,7 +1,7 @@
 // The arrows of the sequence diagram: every message a step sends, matched with the steps that
 // received it (spec/traces.md: a Receive carries the message itself; a lost message is one no
 // Receive carries, a duplicated one is carried twice), and the client requests and replies.
-import type { PeerMessage } from "../core/messages.ts"
+import type { PeerMessage } from "../core/index.ts"
 
 /**
  * What became of a message:

@@ -2,14 +2,12 @@
 // effect, the keys a step touches and the writes (put values and tombstone ids) it carries. The
 // writes are how the viewer follows one write through a run (spec/traces.md: a put's value is its
 // request id in simulator and checker traces, so every value names the write that made it).
-import type { ClientReply, ClientRequest, NodeEffect, NodeInput, PersistRecord, Timer } from "../core/io.ts"
-import type { AntiEntropyMessage } from "../core/merkle.ts"
-import type { PeerMessage } from "../core/messages.ts"
-import { siblingValues, type Value, type VersionSet } from "../core/versions.ts"
-import type { TraceEvent } from "../sim/trace-step.ts"
+import { eventOf } from "../trace/format.ts"
+import { type AntiEntropyMessage, type ClientReply, type ClientRequest, type NodeEffect, type NodeInput, type PeerMessage, type PersistRecord, siblingValues, type Timer, type Value, type VersionSet } from "../core/index.ts"
+import type { TraceEvent } from "../trace/step.ts"
 
 /** The name a write goes by: a put's value, a delete's tombstone id. */
-export const writeOfValue = (value: Value): string => (value._tag === "Put" ? value.value : value.id)
+export const writeOfValue: (value: Value) => string = eventOf
 
 /** The writes a sibling set holds, in the core's order. */
 export const writesOfSet = (set: VersionSet): ReadonlyArray<string> => siblingValues(set).map(writeOfValue)
@@ -47,6 +45,8 @@ const classifyInput = (input: NodeInput): { readonly kind: StepKind; readonly ta
       return { kind: "admin", tag: input.command._tag }
     case "PeerUnreachable":
       return { kind: "admin", tag: "PeerUnreachable" }
+    case "Beliefs":
+      return { kind: "admin", tag: "Beliefs" }
   }
 }
 
@@ -244,6 +244,8 @@ export const stepLabel = (event: TraceEvent, durable: ReadonlyArray<PersistRecor
           return `admin ${input.command._tag} ${input.command.node}`
         case "PeerUnreachable":
           return `peer ${input.node} unreachable`
+        case "Beliefs":
+          return `failure detector set: ${input.down.length === 0 ? "every peer up" : `${input.down.join(", ")} down`}`
       }
     }
   }

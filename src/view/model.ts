@@ -4,10 +4,8 @@
 // It is built from the steps an interpreter replays through the real core (src/sim/replay.ts for
 // trace files, the conformance driver for Quint ITF traces: src/view/sources.ts), never by
 // re-deriving what the protocol would do.
-import type { DurableState } from "../core/durable.ts"
-import type { NodeEffect, PersistRecord } from "../core/io.ts"
-import type { NodeState } from "../core/state.ts"
-import type { TraceEvent } from "../sim/trace-step.ts"
+import type { DurableState, NodeEffect, NodeState, PersistRecord } from "../core/index.ts"
+import type { TraceEvent } from "../trace/step.ts"
 import { ArrowMatcher, type Arrow } from "./arrows.ts"
 import { classify, effectLabel, keysOfStep, messageLabel, replyLabel, stepLabel, writesOfMessage, writesOfRecord, writesOfReply, writesOfSet, type StepKind } from "./describe.ts"
 import { nodeFields, StoreRenderer, type ShownHint, type ShownSet } from "./snapshot.ts"

@@ -4,10 +4,7 @@
 // Sibling sets are shown with what orders them: DVV dots and the set's causal context (section
 // 4.4 and the DVVSet paper), vv clocks per sibling, or last-writer-wins timestamps.
 import { HashMap } from "effect"
-import type { DurableState } from "../core/durable.ts"
-import type { NodeState, Request } from "../core/state.ts"
-import type { VClock } from "../core/vclock.ts"
-import { contextOf, type VersionSet } from "../core/versions.ts"
+import { believedDown, contextOf, type DurableState, epochOf, hintsHeld, isReady, localStore, membersOf, type NodeState, openRequests, type Request, type VClock, type VersionSet } from "../core/index.ts"
 import { writeOfValue } from "./describe.ts"
 
 /** One sibling: the write it holds, what dates it (a dot, a clock, a timestamp), a tombstone mark. */
@@ -131,15 +128,15 @@ export const nodeFields = (
   const fields = new Map<string, unknown>()
   const status: ShownStatus = state === undefined
     ? { up: false, epoch: disk.epoch, ready: false, down: [], pending: 0 }
-    : { up: true, epoch: state.epoch, ready: state.ready, down: state.down, pending }
+    : { up: true, epoch: epochOf(state), ready: isReady(state), down: believedDown(state), pending }
   fields.set("status", status)
   if (state !== undefined) {
-    memory.render("store:", state.store, fields)
-    fields.set("hints", Array.from(HashMap.values(state.hints))
+    memory.render("store:", localStore(state), fields)
+    fields.set("hints", Array.from(HashMap.values(hintsHeld(state)))
       .sort((a, b) => byText(a.intended, b.intended) || byText(a.key, b.key))
       .map((h): ShownHint => ({ intended: h.intended, key: h.key, set: showSet(h.set) })))
-    fields.set("members", state.membership.map((m): ShownMember => ({ id: m.id, status: m.status, version: m.version })))
-    fields.set("requests", Array.from(HashMap.values(state.requests)).sort((a, b) => a.op - b.op).map(showRequest))
+    fields.set("members", membersOf(state).map((m): ShownMember => ({ id: m.id, status: m.status, version: m.version })))
+    fields.set("requests", openRequests(state).map(showRequest))
   }
   durable.render("disk:", disk.store, fields)
   return fields

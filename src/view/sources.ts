@@ -5,8 +5,8 @@
 import { Schema } from "effect"
 import { ConformanceMismatch, readModelConfig, replayItf } from "../conformance/driver.ts"
 import { decodeItfTrace } from "../conformance/itf.ts"
-import { replayTrace } from "../sim/replay.ts"
-import { decodeTrace, TRACE_FORMAT, type Trace, type TraceConfig } from "../sim/trace.ts"
+import { replaySteps } from "../trace/replay.ts"
+import { decodeTrace, TRACE_FORMAT, type Trace, type TraceConfig } from "../trace/format.ts"
 import { ViewBuilder, type ModelMeta, type ViewModel } from "./model.ts"
 
 /** A file the viewer cannot read, with what is wrong with it. */
@@ -42,7 +42,7 @@ export const modelOfTrace = (trace: Trace, file: string): ViewModel => {
   const nodes = [...trace.config.nodes, ...(trace.config.spares ?? [])]
   const recorded = new Set(trace.steps.map((s) => s.node))
   const builder = new ViewBuilder(nodes, recorded)
-  const result = replayTrace(trace, (info) => builder.add({
+  const result = replaySteps(trace, (info) => builder.add({
     node: info.step.node, at: info.step.at, event: info.step.event, before: info.before, after: info.after,
     effects: info.effects, disk: info.disk, durable: info.durable, lost: info.lost
   }))

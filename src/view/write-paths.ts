@@ -1,10 +1,10 @@
 // The path of each write through a run: the step that issued it, the messages and persists that
 // carried it, the replies that listed it, and the steps where a node stopped holding it. Whether
-// a drop lost the write or only superseded it is judged by the simulator's oracle (src/sim/oracle.ts),
+// a drop lost the write or only superseded it is judged by the simulator's oracle (src/trace/oracle.ts),
 // never by the clocks under test: a put has seen the writes of the reply whose context it carries,
 // so a dropped write is superseded only if a write the node still holds has it in its past.
-import type { ClientReply, ClientRequest } from "../core/io.ts"
-import { Oracle } from "../sim/oracle.ts"
+import type { ClientReply, ClientRequest } from "../core/index.ts"
+import { Oracle } from "../trace/oracle.ts"
 
 /** How a node stopped holding a write. */
 export type DropKind =

@@ -12,7 +12,7 @@ import { search } from "../../src/check/explore.ts"
 import { ANOMALY_PRESETS, buildModel, type CheckOptions } from "../../src/check/model.ts"
 import { apply, compile, describeAction, enabledActions, initialWorld, type Action, type WorldState } from "../../src/check/world.ts"
 import { replayTrace } from "../../src/sim/replay.ts"
-import { decodeTrace } from "../../src/sim/trace.ts"
+import { decodeTrace } from "../../src/trace/format.ts"
 
 const root = join(import.meta.dirname, "..", "..")
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { CLI_ENTRY } from "../../src/net/cluster.ts"
 import { replayTrace } from "../../src/sim/replay.ts"
 import { SHELL_ANTI_ENTROPY_INTERVAL_MS } from "../../src/net/options.ts"
-import { decodeTrace, protocolConfigOfTrace } from "../../src/sim/trace.ts"
+import { decodeTrace, protocolConfigOfTrace } from "../../src/trace/format.ts"
 import { sleep, startCluster } from "./harness.ts"
 
 describe("--record during a run with a kill, then replay (3 nodes)", () => {

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
-import type { Trace } from "../../src/sim/trace.ts"
+import type { Trace } from "../../src/trace/format.ts"
 import { pageOf } from "../../src/view/page.ts"
 import { modelOfFile } from "../../src/view/sources.ts"
 

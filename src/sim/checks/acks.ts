@@ -2,7 +2,7 @@
 // durable copies, fallbacks included), judged from what the interpreter made durable, never from
 // the coordinator's own bookkeeping, so a coordinator that miscounts cannot vouch for itself.
 import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/io.ts"
-import type { Oracle } from "../oracle.ts"
+import type { Oracle } from "../../trace/oracle.ts"
 import { eventsOf, type Finding } from "./events.ts"
 
 /**

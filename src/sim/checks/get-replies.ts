@@ -3,7 +3,7 @@
 import { HashMap } from "effect"
 import type { DurableState } from "../../core/durable.ts"
 import type { ClientReply } from "../../core/io.ts"
-import type { Oracle } from "../oracle.ts"
+import type { Oracle } from "../../trace/oracle.ts"
 import { eventOf, eventsOf, type Finding } from "./events.ts"
 
 /**

@@ -4,7 +4,8 @@
 import type { DurableState } from "../../core/durable.ts"
 import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/io.ts"
 import type { NodeState } from "../../core/state.ts"
-import type { Oracle } from "../oracle.ts"
+import { epochOf } from "../../core/index.ts"
+import type { Oracle } from "../../trace/oracle.ts"
 import { AcknowledgementChecks } from "./acks.ts"
 import { checkStartEpoch } from "./epoch.ts"
 import type { Finding } from "./events.ts"
@@ -36,7 +37,7 @@ export class StepChecks {
     now: number,
     diskOf: (id: string) => { readonly disk: DurableState; readonly lostAt: number }
   ): Finding | undefined {
-    return checkStartEpoch(node, before.epoch, input, effects)
+    return checkStartEpoch(node, epochOf(before), input, effects)
       ?? this.acks.step(node, input, effects)
       ?? checkReadReplies(this.oracle, node, before, effects)
       ?? this.leaves.step(node, before, after, effects, now, diskOf)

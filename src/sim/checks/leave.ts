@@ -7,10 +7,11 @@ import type { DurableState } from "../../core/durable.ts"
 import type { NodeEffect } from "../../core/io.ts"
 import { transferPlan } from "../../core/membership.ts"
 import type { NodeState } from "../../core/state.ts"
-import type { Oracle } from "../oracle.ts"
+import { configOf, membersOf, servingRing, targetRingOf } from "../../core/index.ts"
+import type { Oracle } from "../../trace/oracle.ts"
 import { eventsOf, type Finding } from "./events.ts"
 
-const statusOf = (state: NodeState, node: string) => state.membership.find((e) => e.id === node)?.status
+const statusOf = (state: NodeState, node: string) => membersOf(state).find((e) => e.id === node)?.status
 
 /** A range handed to one node: when first sent, and each message (batch) as it left the sender. */
 interface Sent {
@@ -44,7 +45,7 @@ export class LeaveChecks {
     }
     if (statusOf(before, node) !== "leaving" || statusOf(after, node) !== "left") return undefined
     const byOffer = this.sent.get(node)
-    for (const offer of transferPlan(before.ring, before.targetRing, before.config.n, node)) {
+    for (const offer of transferPlan(servingRing(before), targetRingOf(before), configOf(before).n, node)) {
       for (const gainer of offer.to) {
         const sent = byOffer?.get(`${gainer}|${offer.range.start}|${offer.range.end}`)
         if (sent === undefined) {

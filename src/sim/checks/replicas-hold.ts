@@ -4,7 +4,7 @@
 // node that no longer replicates the key, or on a fallback that never hands it on, passes DUR-1
 // and CONV-1 (the replicas agree, without it) but is lost to every read.
 import type { AckedWrites } from "../acked.ts"
-import type { Oracle } from "../oracle.ts"
+import type { Oracle } from "../../trace/oracle.ts"
 import type { Finding } from "./events.ts"
 
 export const checkReplicasHold = <W extends { readonly event: string; readonly at: number }>(

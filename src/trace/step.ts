@@ -1,7 +1,7 @@
 // One recorded step of a run: an input fed to a node, or something the interpreter did to it
 // (a crash, the loss of its disk, a recovery from disk). The trace format (spec/traces.md) is a
 // list of these plus the configuration and the observations.
-import type { NodeInput } from "../core/io.ts"
+import type { NodeInput } from "../core/index.ts"
 
 export type TraceEvent =
   | { readonly _tag: "Input"; readonly input: NodeInput }
