@@ -6,13 +6,13 @@ import type { Oracle } from "../../trace/oracle.ts"
 import { eventsOf, type Finding } from "./events.ts"
 
 /**
- * What one node has held durably since its disk was last lost, per key: the last set its own
- * store persisted (a store's set only grows by DVV sync, whose result has seen everything before
- * it, so the last covers every earlier one), and every event each hint ever held by intended node
- * (a hint is deleted once delivered, and a later hint for the same node need not cover it).
+ * What one node has held durably since its disk was last lost, per key: every event its own
+ * store ever held (with the paper's vector clocks a later set may have lost one: that is VV-1's
+ * anomaly, SIB-1's to report, not a broken acknowledgement), and every event each hint ever held
+ * by intended node (a hint is deleted once delivered, and a later one need not cover it).
  */
 interface Held {
-  readonly own: Map<string, ReadonlyArray<string>>
+  readonly own: Map<string, Set<string>>
   readonly hints: Map<string, Map<string, Set<string>>>
 }
 
@@ -40,7 +40,11 @@ export class AcknowledgementChecks {
     this.durableToken.set(node, Math.max(this.durableToken.get(node) ?? -1, token))
     const held = this.heldBy(node)
     for (const record of records) {
-      if (record._tag === "StoreKey") held.own.set(record.key, eventsOf(record.set))
+      if (record._tag === "StoreKey") {
+        let events = held.own.get(record.key)
+        if (events === undefined) held.own.set(record.key, (events = new Set()))
+        for (const event of eventsOf(record.set)) events.add(event)
+      }
       else if (record._tag === "StoreHint") {
         let byNode = held.hints.get(record.key)
         if (byNode === undefined) held.hints.set(record.key, (byNode = new Map()))
