@@ -1,7 +1,7 @@
 // ACK-1 and ACK-2 (spec/README.md): what an acknowledgement promises (sections 4.5, 4.6: W
 // durable copies, fallbacks included), judged from what the interpreter made durable, never from
 // the coordinator's own bookkeeping, so a coordinator that miscounts cannot vouch for itself.
-import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/io.ts"
+import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/index.ts"
 import type { Oracle } from "../../trace/oracle.ts"
 import { eventsOf, type Finding } from "./events.ts"
 

@@ -2,7 +2,7 @@
 // own rule, beyond the epoch on the disk it recovered from, whatever floor the interpreter
 // passes (the floor only carries the count across a lost disk). Otherwise a node that crashed
 // after sending a version but before persisting it reuses the dot for a different write.
-import type { NodeEffect, NodeInput } from "../../core/io.ts"
+import type { NodeEffect, NodeInput } from "../../core/index.ts"
 import type { Finding } from "./events.ts"
 
 export const checkStartEpoch = (node: string, recoveredEpoch: number, input: NodeInput, effects: ReadonlyArray<NodeEffect>): Finding | undefined => {

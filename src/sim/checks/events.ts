@@ -1,6 +1,6 @@
 // The oracle's view of a sibling set: each sibling stands for one write event (the written
 // value, or the tombstone's id). Shared by the simulator's invariant checks.
-import { siblingValues, type Value, type VersionSet } from "../../core/versions.ts"
+import { siblingValues, type Value, type VersionSet } from "../../core/index.ts"
 
 /** The event id a sibling stands for: the written value, or the tombstone's id. */
 export const eventOf = (value: Value): string => (value._tag === "Put" ? value.value : value.id)

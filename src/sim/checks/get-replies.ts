@@ -1,8 +1,8 @@
 // READ-2 and DEL-1 at the client (spec/README.md): what a get's reply says, judged against the
 // disks of the nodes it names and against its own siblings, not against the coordinator's state.
 import { HashMap } from "effect"
-import type { DurableState } from "../../core/durable.ts"
-import type { ClientReply } from "../../core/io.ts"
+import type { DurableState } from "../../core/index.ts"
+import type { ClientReply } from "../../core/index.ts"
 import type { Oracle } from "../../trace/oracle.ts"
 import { eventOf, eventsOf, type Finding } from "./events.ts"
 

@@ -1,9 +1,9 @@
 // The simulator's per-step invariant checks that live outside world.ts (issue 18): ACK-1, ACK-2,
 // HINT-2, EPOCH-1, LEAVE-1, READ-2 here, DUR-2 at quiescence (replicas-hold.ts). The world calls four
 // hooks: after each step, when records become durable, at a crash, at each acknowledged put.
-import type { DurableState } from "../../core/durable.ts"
-import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/io.ts"
-import type { NodeState } from "../../core/state.ts"
+import type { DurableState } from "../../core/index.ts"
+import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/index.ts"
+import type { NodeState } from "../../core/index.ts"
 import { epochOf } from "../../core/index.ts"
 import type { Oracle } from "../../trace/oracle.ts"
 import { AcknowledgementChecks } from "./acks.ts"

@@ -1,13 +1,13 @@
 // LEAVE-1 (spec/README.md, "Leaves"; section 4.9 of the paper): a leaving node becomes "left"
-// only once it has handed every range of its transfer plan (membership.ts) to each node that
+// only once it has handed every range of its part of the ring change's plan (changePlan) to each node that
 // gains it, and each of those nodes durably holds, in its own store, one copy of each batch the
 // hand-over sent. Writes that reached it after a copy was sent travel as hints (ownership.ts).
 import { HashMap } from "effect"
-import type { DurableState } from "../../core/durable.ts"
-import type { NodeEffect } from "../../core/io.ts"
-import { transferPlan } from "../../core/membership.ts"
-import type { NodeState } from "../../core/state.ts"
-import { configOf, membersOf, servingRing, targetRingOf } from "../../core/index.ts"
+import type { DurableState } from "../../core/index.ts"
+import type { NodeEffect } from "../../core/index.ts"
+import { changePlan } from "../../core/index.ts"
+import type { NodeState } from "../../core/index.ts"
+import { configOf, membersOf, servingRing } from "../../core/index.ts"
 import type { Oracle } from "../../trace/oracle.ts"
 import { eventsOf, type Finding } from "./events.ts"
 
@@ -45,8 +45,9 @@ export class LeaveChecks {
     }
     if (statusOf(before, node) !== "leaving" || statusOf(after, node) !== "left") return undefined
     const byOffer = this.sent.get(node)
-    for (const offer of transferPlan(servingRing(before), targetRingOf(before), configOf(before).n, node)) {
-      for (const gainer of offer.to) {
+    const plan = changePlan(membersOf(before), servingRing(before).config, configOf(before).n).filter((move) => move.from === node)
+    for (const offer of plan) {
+      for (const gainer of [offer.to]) {
         const sent = byOffer?.get(`${gainer}|${offer.range.start}|${offer.range.end}`)
         if (sent === undefined) {
           return { invariant: "LEAVE-1", message: `${node} left without handing range (${offer.range.start}, ${offer.range.end}] to ${gainer}` }

@@ -2,8 +2,8 @@
 // holds for the key, its hints for other nodes included, so a sloppy read sees what the sloppy
 // write left there (section 4.6). Checked on every ReadReply a step sends.
 import { HashMap } from "effect"
-import type { NodeEffect } from "../../core/io.ts"
-import type { NodeState } from "../../core/state.ts"
+import type { NodeEffect } from "../../core/index.ts"
+import type { NodeState } from "../../core/index.ts"
 import { hintsHeld, localView } from "../../core/index.ts"
 import type { Oracle } from "../../trace/oracle.ts"
 import { eventsOf, type Finding } from "./events.ts"
