@@ -28,7 +28,11 @@ describe("ring changes and anti-entropy under failure schedules", () => {
   // it no longer replicates instead of handing them on (DUR-1); hand-overs or anti-entropy that
   // overwrite instead of merging (SIB-1); a view merge that is not a join of the two views, or
   // gossip that never reaches some node (MEMBERSHIP-1); a hand-over carrying keys the receiver
-  // does not gain (RING-2); hints lost with a fallback's disk never repaired (CONV-1).
+  // does not gain (RING-2); hints lost with a fallback's disk never repaired (CONV-1); a leaving
+  // node that leaves before each gaining node holds what it handed over, e.g. one ack confirming
+  // every offer to that node (LEAVE-1, mutant 34); keys no longer replicated that are never passed
+  // on, stranded on a disk outside the replicas (DUR-2, mutant 33); a non-replica write acked at
+  // its first hint, not its last (ACK-2, mutant 10).
   test.prop([scenarioArb(changing)], { numRuns: 150 })(
     "DUR-1 SIB-1 HINT-1 CONV-1 MEMBERSHIP-1 RING-2 hold across joins and leaves, with crashes, disk and hint loss",
     (scenario) => {
@@ -138,6 +142,13 @@ const regressions: ReadonlyArray<{ readonly file: string; readonly description: 
   {
     file: "hint-ping-pong-join-leave.json",
     description: "HINT-1: n6 and n7 join, n1 leaves, n3 crashes; n1 (left) and n2 hint k2 to each other, and n1 deleted its hint for n2 on an ack n2 sent having only passed it on"
+  },
+  {
+    // Found by a first form of LEAVE-1 (issue 18): an offer id names (sender, receiver, range), the same
+    // triple recurred across two ring changes. Hardened in src/core/handoff.ts (receiveHandoff
+    // stores an offer's keys even when the id was received before, then confirms).
+    file: "leave1-offer-id-reused.json",
+    description: "LEAVE-1: n7 joins, then n1 leaves; n1 hands k1 to n7 under the offer id its empty hand-over for n7's join had used, n7 confirmed it as already received without storing it, and n1 left while n7 lacked c0.1"
   },
   {
     // Found outside the project (the CONV-1 by anti-entropy alone property, on one fast-check

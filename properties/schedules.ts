@@ -15,6 +15,14 @@ export interface ScheduleShape {
   readonly spares?: number
   /** Quiescence reads every key; false leaves convergence to anti-entropy alone. */
   readonly quiesceReads?: boolean
+  /** false: no Merkle anti-entropy, so only hints and read repair mend replicas. */
+  readonly antiEntropy?: boolean
+  /** false: nodes start with epoch floor 0 (an interpreter with no floor of its own). */
+  readonly epochFloor?: boolean
+  /** Percent of messages duplicated when "dup" is among the faults (the default otherwise). */
+  readonly dupPercent?: number
+  /** Percent of messages dropped when "drop" is among the faults (the default otherwise). */
+  readonly dropPercent?: number
   readonly keys: number
   readonly clients: number
   readonly opsMax: number
@@ -93,7 +101,11 @@ export const scenarioArb = (shape: ScheduleShape): fc.Arbitrary<Scenario> =>
         clock: shape.clock ?? "dvv",
         faults: shape.faults,
         ...(shape.spares === undefined ? {} : { spares: shape.spares }),
-        ...(shape.quiesceReads === undefined ? {} : { quiesceReads: shape.quiesceReads })
+        ...(shape.quiesceReads === undefined ? {} : { quiesceReads: shape.quiesceReads }),
+        ...(shape.antiEntropy === undefined ? {} : { antiEntropy: shape.antiEntropy }),
+        ...(shape.epochFloor === undefined ? {} : { epochFloor: shape.epochFloor }),
+        ...(shape.dupPercent === undefined ? {} : { dupPercent: shape.dupPercent }),
+        ...(shape.dropPercent === undefined ? {} : { dropPercent: shape.dropPercent })
       }
       return { seed, options, ops, faults: [...faults.flat(), ...ringChanges].sort((a, b) => a.at - b.at) }
     })

@@ -11,4 +11,8 @@ export const FC_SEED_DEFAULT = 20_261_203
 const requested = process.env["DYNAMO_FC_SEED"]
 const seed = requested === undefined ? FC_SEED_DEFAULT : Number(requested)
 if (!Number.isSafeInteger(seed)) throw new Error(`DYNAMO_FC_SEED must be an integer, got ${requested}`)
-fc.configureGlobal({ ...fc.readConfigureGlobal(), seed })
+// `npm run mutants` sets DYNAMO_FC_FIRST_FAILURE: a property stops at its first counterexample,
+// unshrunk (the verdict needs only that it failed, and shrinking a mutant's failure is slow), and
+// its report carries the assertion's message, so the table can name the invariant that fired.
+const firstFailure = process.env["DYNAMO_FC_FIRST_FAILURE"] !== undefined
+fc.configureGlobal({ ...fc.readConfigureGlobal(), seed, ...(firstFailure ? { endOnFailure: true, includeErrorInReport: true } : {}) })

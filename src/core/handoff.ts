@@ -152,10 +152,10 @@ export const receiveHandoff = (
   message: { readonly offer: string; readonly entries: ReadonlyArray<KeyedSet>; readonly batch: number; readonly batches: number },
   out: Out
 ): NodeState => {
-  if (state.received.includes(message.offer)) {
-    out.push({ _tag: "Send", to: from, message: { _tag: "HandoffAck", offer: message.offer } })
-    return state
-  }
+  // An offer already received is stored again, not confirmed at once: an offer id names (sender,
+  // receiver, range), and the same triple recurs across ring changes (a range handed over empty
+  // for a join, later with keys for the sender's leave). Confirming it unread let a leaving node
+  // leave before its keys arrived (LEAVE-1; traces/regressions/leave1-offer-id-reused.json).
   if (!Number.isInteger(message.batch) || !Number.isInteger(message.batches) || message.batch < 0 || message.batch >= message.batches) return state
   const then = { _tag: "HandoffBatchDurable", from, offer: message.offer, batch: message.batch, batches: message.batches } as const
   if (message.entries.length === 0) return handoffBatchDurable(state, from, message.offer, message.batch, message.batches, out)
@@ -169,7 +169,6 @@ export const receiveHandoff = (
 
 /** Continuation: a batch is durable. When all are, record the offer as received and confirm it. */
 export const handoffBatchDurable = (state: NodeState, from: NodeId, offer: string, batch: number, batches: number, out: Out): NodeState => {
-  if (state.received.includes(offer)) return state
   const seen = state.incoming.get(offer) ?? []
   const got = seen.includes(batch) ? seen : [...seen, batch]
   const incoming = new Map(state.incoming)
@@ -178,6 +177,8 @@ export const handoffBatchDurable = (state: NodeState, from: NodeId, offer: strin
     return { ...state, incoming }
   }
   incoming.delete(offer)
+  // Received before (a resend, or the same id in a later ring change): confirm, nothing to record.
+  if (state.received.includes(offer)) return handoffRecorded({ ...state, incoming }, from, offer, out)
   const next = { ...state, incoming, received: [...state.received, offer].sort() }
   return persist(next, { _tag: "HandoffReceived", offer }, { _tag: "AckHandoff", to: from, offer }, out)
 }

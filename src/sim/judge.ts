@@ -12,6 +12,7 @@ import { eventsOf, hintEventsByKey, incomingEvents, ownEvents, storeEvents, stor
 import type { InvariantId, SimStats, Violation } from "./report.ts"
 import type { Scenario } from "./scenario.ts"
 import type { AckedWrite, SimNode } from "./world-parts.ts"
+import { checkReplicasHold, type Finding } from "./checks/index.ts"
 
 /** What the judge reads of the simulated world. */
 export interface JudgedWorld {
@@ -38,6 +39,11 @@ export class SimJudge {
 
   violate(invariant: InvariantId, message: string): void {
     this.w.violations.push({ invariant, at: this.w.now(), message })
+  }
+
+  /** A finding of the checks in src/sim/checks/, the first one only (as violate). */
+  report(finding: Finding | undefined): void {
+    if (finding !== undefined && this.w.violations.length === 0) this.violate(finding.invariant as InvariantId, finding.message)
   }
 
   /**
@@ -189,6 +195,9 @@ export class SimJudge {
           return
         }
       }
+      // DUR-2: the key's current replicas hold every acknowledged write not excused by disk loss.
+      const hold = checkReplicasHold(this.w.oracle, key, replicas.map((node, i) => ({ node, events: sets[i]! })), this.w.ackedByKey.get(key), (w) => this.durabilityExcused(w))
+      if (hold !== undefined) return this.report(hold)
       const live = sets[0] ?? []
       for (const write of this.w.ackedByKey.get(key)?.writes ?? []) {
         if (!write.deletion) continue

@@ -25,6 +25,11 @@ export interface SimOptions {
   readonly antiEntropy?: boolean
   /** Quiescence reads every key (read repair); off to show anti-entropy converges on its own. */
   readonly quiesceReads?: boolean
+  /**
+   * false: start nodes with epoch floor 0, as an interpreter with no floor of its own would, so
+   * only the core's rule makes epochs grow (EPOCH-1's shape; disk loss then reuses epochs).
+   */
+  readonly epochFloor?: boolean
   readonly ring: RingConfig
   readonly keys: number
   readonly clients: number

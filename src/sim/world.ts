@@ -1,7 +1,7 @@
 // The deterministic simulator (ARCHITECTURE.md): nodes running the pure core, a network with
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
-import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
+import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, targetRingOf, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
 import { crash as hostCrash, feed, firingOf, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf } from "../host/index.ts"
 import { Prng } from "./prng.ts"
 import { EventQueue } from "./queue.ts"
@@ -9,6 +9,7 @@ import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
 import { SimJudge } from "./judge.ts"
+import { StepChecks } from "./checks/index.ts"
 import { linkDelayRangeMs, simMembers, zoneOfSimNode } from "./zones.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import { eventOf } from "../trace/format.ts"
@@ -60,6 +61,8 @@ export class World {
   private readonly faultFree: boolean
   /** The invariant checks (judge.ts), reading this world. */
   private readonly judge: SimJudge
+  /** ACK-1, ACK-2, HINT-2, EPOCH-1, LEAVE-1, READ-2 (src/sim/checks/), reported through the judge. */
+  private readonly checks: StepChecks
   private readonly quorumCutoff: number
   readonly stats: SimStats = {
     events: 0, messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0,
@@ -79,6 +82,7 @@ export class World {
     this.ring = buildRing(simMembers(this.members, options.zones), options.ring)
     this.config = protocolConfigOf(scenario)
     this.availability = new AvailabilityRecord(this.members, this.config)
+    this.checks = new StepChecks(this.oracle, this.config.w)
     const ringChanges = scenario.faults.filter((f) => f._tag === "Join" || f._tag === "Leave")
     this.faultFree = scenario.faults.length === ringChanges.length && !options.faults.some((f) => f === "drop" || f === "dup")
     // Across joins and leaves QUORUM-1 is promised for writes acknowledged before the first one.
@@ -339,7 +343,20 @@ export class World {
     node.host = recover(node.host, this.config, this.ring)
     this.availability.start(id, this.now)
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Recover" } })
-    this.input(id, startOf(node.host))
+    // An interpreter without an epoch floor (EPOCH-1's schedule shape) passes 0.
+    this.input(id, this.scenario.options.epochFloor === false ? { _tag: "Start", epochFloor: 0 } : startOf(node.host))
+  }
+
+  /** The key's home nodes: its top N in the bootstrap ring and in every running node's ring and target ring. */
+  private homes(key: string): ReadonlySet<string> {
+    const homes = new Set<string>(preferenceList(this.ring, key, this.config.n))
+    for (const id of this.nodeOrder) {
+      const state = this.nodes.get(id)!.state
+      if (state === undefined) continue
+      for (const node of preferenceList(servingRing(state), key, this.config.n)) homes.add(node)
+      for (const node of preferenceList(targetRingOf(state), key, this.config.n)) homes.add(node)
+    }
+    return homes
   }
 
   private restartNode(id: string): void {
@@ -353,6 +370,7 @@ export class World {
     node.host = (loseDisk ? hostLoseDisk(node.host) : hostCrash(node.host)).node
     node.timerGens.clear()
     node.incarnation += 1
+    if (this.checkInvariants) this.checks.crashed(id, loseDisk, this.now)
     if (loseDisk) node.diskLostAt = this.now
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: loseDisk ? "DiskLoss" : "Crash" } })
     this.judge.checkDurability()
@@ -371,7 +389,14 @@ export class World {
     }
     const result = feed(node.host, input, this.now)
     node.host = result.node
-    if (this.checkInvariants) this.judge.checkStep(id, before, input, result.effects)
+    if (this.checkInvariants) {
+      if (input._tag === "PersistDone") this.checks.durable(id, input.token, result.durable)
+      this.judge.checkStep(id, before, input, result.effects)
+      this.judge.report(this.checks.step(id, before, result.node.state!, input, result.effects, this.now, (other) => {
+        const n = this.nodes.get(other)!
+        return { disk: n.disk, lostAt: n.diskLostAt }
+      }))
+    }
     for (const effect of result.effects) this.perform(node, effect)
     if (this.armed.has(id) && result.effects.some((e) => e._tag === "Persist" && e.record._tag !== "Epoch")) {
       // The write is emitted, replies already went out, nothing is durable or on the wire yet.
@@ -466,6 +491,7 @@ export class World {
     // does not keep it.
     if (op.kind !== "get" && this.checkInvariants) this.oracle.record(requestId, op.key, op.kind === "blind" ? [] : client.seen.get(op.key) ?? [])
     client.pending = { requestId, op, startedAt: this.now }
+    if (op.kind === "get" && this.checkInvariants) this.checks.getIssued(requestId, op.key, this.now, this.nodeOrder.map((id) => [id, this.nodes.get(id)!.disk] as const))
     this.requestOwner.set(requestId, client.id)
     this.queue.push(this.now + this.scenario.options.clientTimeoutMs, { _tag: "ClientTimeout", client: client.id, requestId })
     if (this.checkInvariants) {
@@ -484,6 +510,7 @@ export class World {
     switch (reply._tag) {
       case "GetOk":
         this.stats.getsAnswered += 1
+        if (this.checkInvariants) this.judge.report(this.checks.getAnswered(reply, (node) => this.nodes.get(node)!.diskLostAt))
         if (reply.siblings.length > 1) this.stats.getsWithSiblings += 1
         break
       case "PutOk": {
@@ -495,6 +522,7 @@ export class World {
         let forKey = this.ackedByKey.get(reply.key)
         if (forKey === undefined) this.ackedByKey.set(reply.key, (forKey = new AckedWrites()))
         forKey.add(this.oracle, write)
+        this.judge.report(this.checks.putAcknowledged(reply, issuedAt, this.homes(reply.key)))
         break
       }
       case "Failed":

@@ -21,6 +21,7 @@ const SimOptionsSchema = Schema.Struct({
   readRepair: Schema.Boolean,
   antiEntropy: Schema.optionalKey(Schema.Boolean),
   quiesceReads: Schema.optionalKey(Schema.Boolean),
+  epochFloor: Schema.optionalKey(Schema.Boolean),
   ring: RingConfigSchema,
   keys: Schema.Int, clients: Schema.Int,
   faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut"])),

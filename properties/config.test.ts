@@ -1,0 +1,34 @@
+// The protocol configuration's rules (src/core/config.ts), stated again here independently of
+// validateProtocolConfig: a configuration a node would start with must be refused exactly when
+// one rule fails, and the refusal names the rule. Catches: a bound off by one (R or W of 0 or
+// N + 1 accepted, N above the member count, a request timeout equal to the replica timeout, which
+// leaves no replacement round before the request gives up: mutant 81).
+import { fc, test } from "@fast-check/vitest"
+import { describe, expect } from "vitest"
+import { defaultProtocolConfig, validateProtocolConfig } from "../src/core/config.ts"
+
+const configArb = fc.record({
+  members: fc.integer({ min: 1, max: 6 }),
+  n: fc.integer({ min: 0, max: 7 }),
+  r: fc.integer({ min: 0, max: 7 }),
+  w: fc.integer({ min: 0, max: 7 }),
+  replicaTimeoutMs: fc.integer({ min: -1, max: 4 }).map((t) => t * 100),
+  requestTimeoutMs: fc.integer({ min: 0, max: 5 }).map((t) => t * 100),
+  orphansPerStepMax: fc.integer({ min: 0, max: 3 })
+})
+
+describe("protocol configuration", () => {
+  test.prop([configArb], { numRuns: 2_000 })("a configuration is refused exactly when a rule fails, naming it", (c) => {
+    const config = { ...defaultProtocolConfig, n: c.n, r: c.r, w: c.w, replicaTimeoutMs: c.replicaTimeoutMs, requestTimeoutMs: c.requestTimeoutMs, orphansPerStepMax: c.orphansPerStepMax }
+    const broken =
+      c.n < 1 || c.n > c.members ? "N" :
+      c.r < 1 || c.r > c.n ? "R" :
+      c.w < 1 || c.w > c.n ? "W" :
+      c.orphansPerStepMax < 1 ? "orphansPerStepMax" :
+      !(0 < c.replicaTimeoutMs && c.replicaTimeoutMs < c.requestTimeoutMs) ? "timeouts" :
+      undefined
+    const error = validateProtocolConfig(config, c.members)
+    if (broken === undefined) expect(error).toBeUndefined()
+    else expect(error).toMatch(new RegExp(`^${broken}`))
+  })
+})

@@ -1,0 +1,20 @@
+// The test subset StrykerJS (stryker.config.mjs) runs against each mutant of src/core: the pure
+// properties of the core's modules, seconds each, not the simulator's schedules (minutes). Each
+// property stops at its first counterexample (DYNAMO_FC_FIRST_FAILURE, set by `npm run mutate`).
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    // STRYKER_TESTS=a.test.ts,b.test.ts narrows a run to the properties of the files mutated.
+    include: process.env["STRYKER_TESTS"]?.split(",") ?? [
+      "properties/clocks.test.ts",
+      "properties/versions.test.ts",
+      "properties/ring.test.ts",
+      "properties/membership.test.ts",
+      "properties/merkle.test.ts"
+    ],
+    setupFiles: ["properties/seed.ts"],
+    testTimeout: 180_000,
+    hookTimeout: 60_000
+  }
+})
