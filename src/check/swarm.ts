@@ -6,8 +6,7 @@
 // invariant on every transition and the eventual ones at every settled world it reaches. It
 // reports how many walks reached each `Sometimes` event and warns when an expected one stayed
 // rare. Deterministic: the same seed gives the same walks, counts and finding.
-import { uniformInt } from "pure-rand/distribution/uniformInt"
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus"
+import { Prng } from "../host/prng.ts"
 import { countFlags, emptySometimes, judgeSettled, newStats, PROGRESS_INTERVAL_MS, sampleCache, sampleMemory, type CheckStats, type Finding } from "./explore.ts"
 import type { CheckBounds, CheckModel } from "./model.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
@@ -26,28 +25,6 @@ export const SWARM_FAULT_PERCENT_MAX = 40
 /** Walks between progress checks. */
 const SWARM_TICK_WALKS = 256
 
-/**
- * The walks' seeded source of choices: xoroshiro128+ from pure-rand, as the simulator's (the
- * checker does not import the simulator: test/layout.test.ts).
- */
-class Prng {
-  private readonly rng: ReturnType<typeof xoroshiro128plus>
-  constructor(seed: number) {
-    this.rng = xoroshiro128plus(seed | 0)
-  }
-  /** An integer in [low, high], both inclusive. */
-  int(low: number, high: number): number {
-    return uniformInt(this.rng, low, high)
-  }
-  /** True with probability `percent` / 100. */
-  chance(percent: number): boolean {
-    return percent > 0 && this.int(0, 99) < percent
-  }
-  pick<A>(items: ReadonlyArray<A>): A {
-    if (items.length === 0) throw new Error("swarm: pick from an empty list")
-    return items[this.int(0, items.length - 1)] as A
-  }
-}
 
 /** The actions that spend a fault budget; everything else (recoveries included) is the system running. */
 const FAULTS: ReadonlySet<Action["_tag"]> = new Set(["Drop", "Duplicate", "Crash", "LoseDisk", "Partition"])

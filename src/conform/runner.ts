@@ -2,7 +2,7 @@
 // while a nemesis takes nodes down and brings them back round after round; then every fault
 // heals and each key is read through every node until they agree. Everything is recorded as a
 // history (src/conform/history.ts); judging it is the checker's business.
-import { Prng } from "../sim/prng.ts"
+import { Prng } from "../host/prng.ts"
 import type { Adapter, Reply } from "./adapter.ts"
 import type { FaultLine, History, MetaLine, OpLine, PhaseLine } from "./history.ts"
 import { HISTORY_FORMAT, HISTORY_VERSION } from "./history.ts"

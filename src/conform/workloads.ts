@@ -3,7 +3,7 @@
 // elements, add a unique one, write with the context (Jepsen's set test, with siblings). register:
 // blind writes, read-then-write with the context, read-then-delete. cart: the paper's shopping
 // cart (section 4.4), items added and removed, siblings merged by union.
-import type { Prng } from "../sim/prng.ts"
+import type { Prng } from "../host/prng.ts"
 
 export type WorkloadName = "set" | "register" | "cart"
 export const WORKLOADS: ReadonlyArray<WorkloadName> = ["set", "register", "cart"]

@@ -2,7 +2,7 @@
 // views with the peer its pick chooses, through the protocol's own messages (section 4.8). The
 // membership properties and the gossip-convergence bench drive the protocol this way.
 import { gossipExchange, gossipPeers, gossipTarget, type MembershipView, type NodeId } from "../core/index.ts"
-import { Prng } from "./prng.ts"
+import { Prng } from "../host/prng.ts"
 
 /** A seeded source of picks for the rounds: the project's PRNG, outside the core. */
 export function picks(seed: number): () => number {

@@ -2,7 +2,7 @@
 // A scenario plus its seed (which draws message delays, drops and duplicates) is a whole run.
 import type { ClockMode, RingConfig } from "../core/index.ts"
 import { nodeIds } from "../trace/format.ts"
-import { Prng } from "./prng.ts"
+import { Prng } from "../host/prng.ts"
 import { zoneFault } from "./zones.ts"
 
 /** Message-level faults drawn from the seed, and the timed faults a schedule may contain. */

@@ -3,7 +3,7 @@
 // written as a trace under traces/counterexamples/ and the campaign exits 1.
 import { mkdirSync, writeFileSync } from "node:fs"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
-import { Prng } from "./prng.ts"
+import { Prng } from "../host/prng.ts"
 import { defaultSimOptions, FAULT_KINDS, generateScenario, type Scenario } from "./scenario.ts"
 import { encodeTrace } from "../trace/format.ts"
 import { traceOfReport } from "./trace.ts"

@@ -3,7 +3,7 @@
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
 import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, targetRingOf, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
 import { crash as hostCrash, feed, firingOf, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf } from "../host/index.ts"
-import { Prng } from "./prng.ts"
+import { Prng } from "../host/prng.ts"
 import { EventQueue } from "./queue.ts"
 import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"

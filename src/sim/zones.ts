@@ -3,7 +3,7 @@
 // once (every node down, or the zone cut off from the others), drawn into a scenario as the
 // plain Crash, Restart, Partition and Heal faults the world already applies.
 import type { Member } from "../core/index.ts"
-import type { Prng } from "./prng.ts"
+import type { Prng } from "../host/prng.ts"
 import type { SimOptions, TimedFault } from "./scenario.ts"
 
 /** Zones are numbered from 1: `z1`, `z2`, ... */

@@ -1,5 +1,6 @@
-// The simulator's only source of randomness: a seeded xoroshiro128+ from pure-rand. Same seed,
-// same sequence, on every machine.
+// The seeded source of an interpreter's choices (the simulator's schedules, the checker's swarm
+// walks, conform's workloads): xoroshiro128+ from pure-rand. Same seed, same sequence, on every
+// machine. The core never draws: its choices arrive as inputs (a timer's pick, PICK_MAX).
 import { uniformInt } from "pure-rand/distribution/uniformInt"
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus"
 
