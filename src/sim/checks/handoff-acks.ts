@@ -5,7 +5,7 @@
 import type { NodeEffect, NodeInput } from "../../core/index.ts"
 import type { Finding } from "./events.ts"
 
-/** One copy of one batch as a node received it: the last persist it caused (-1: none). */
+/** One copy of one batch as a node received it: the last persist of its keys (-1: none, an empty batch). */
 interface Receipt {
   readonly batch: number
   readonly batches: number
@@ -80,7 +80,10 @@ export class HandoffAckChecks {
       if (Number.isInteger(m.batch) && Number.isInteger(m.batches) && m.batch >= 0 && m.batch < m.batches) {
         const offers = this.offersOf(node)
         const id = `${input.from}|${m.offer}`
-        const tokens = effects.flatMap((e) => (e._tag === "Persist" ? [e.token] : []))
+        // Only the batch's own keys: the same step may persist other records (the offer's
+        // receipt, once a copy of an empty batch completes it), which are no part of the copy.
+        const keys = new Set(m.entries.map((e) => e.key))
+        const tokens = effects.flatMap((e) => (e._tag === "Persist" && e.record._tag === "StoreKey" && keys.has(e.record.key) ? [e.token] : []))
         const receipt = { batch: m.batch, batches: m.batches, token: tokens.length === 0 ? -1 : Math.max(...tokens) }
         if (receipt.token <= (this.durableToken.get(node) ?? -1)) this.hold(offers, id, receipt)
         else offers.pending.set(id, [...(offers.pending.get(id) ?? []), receipt])
