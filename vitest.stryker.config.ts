@@ -14,6 +14,7 @@ export default defineConfig({
       "properties/ring.test.ts",
       "properties/membership.test.ts",
       "properties/merkle.test.ts",
+      "properties/antientropy.test.ts",
       "properties/config.test.ts",
       "test/core-queries.test.ts",
       "test/handoff-window.test.ts",

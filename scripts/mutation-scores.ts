@@ -1,14 +1,22 @@
-// `npx tsx scripts/mutation-scores.ts [REPORT.json]`: the StrykerJS score of each mutated file and
-// in total, read from a mutation-testing report (default: the incremental file `npm run mutate`
+// `npx tsx scripts/mutation-scores.ts [REPORT.json] [--survivors]`: the StrykerJS score of each
+// mutated file and in total (with --survivors, also the surviving mutants counted by kind of
+// mutation and file, then listed with their line), read from a mutation-testing report (default: the incremental file `npm run mutate`
 // keeps, reports/stryker-incremental.json, which also holds what an interrupted run finished).
 // Score = detected / (detected + survived + no coverage), detected = killed + timed out; static
 // mutants Stryker ignores (stryker.config.mjs) and mutants not yet run are counted apart.
 import { readFileSync } from "node:fs"
 
-interface Mutant { readonly status: string; readonly mutatorName: string; readonly location: { readonly start: { readonly line: number } } }
+interface Mutant {
+  readonly status: string
+  readonly mutatorName: string
+  readonly replacement?: string
+  readonly location: { readonly start: { readonly line: number } }
+}
 interface Report { readonly files: Record<string, { readonly mutants: ReadonlyArray<Mutant> }> }
 
-const path = process.argv[2] ?? "reports/stryker-incremental.json"
+const args = process.argv.slice(2)
+const survivors = args.includes("--survivors")
+const path = args.find((a) => !a.startsWith("--")) ?? "reports/stryker-incremental.json"
 let report: Report
 try {
   report = JSON.parse(readFileSync(path, "utf8")) as Report
@@ -48,3 +56,24 @@ const header = ["file", "score", "killed", "timed out", "survived", "no coverage
 console.log(`| ${header.join(" | ")} |`)
 console.log(`|${header.map(() => "---").join("|")}|`)
 for (const row of rows) console.log(`| ${row.join(" | ")} |`)
+
+if (survivors) {
+  const byKind = new Map<string, Map<string, number>>()
+  const listed: Array<string> = []
+  for (const file of Object.keys(report.files).sort()) {
+    for (const mutant of report.files[file]!.mutants) {
+      if (mutant.status !== "Survived") continue
+      const files = byKind.get(mutant.mutatorName) ?? new Map<string, number>()
+      files.set(file, (files.get(file) ?? 0) + 1)
+      byKind.set(mutant.mutatorName, files)
+      listed.push(`${file}:${mutant.location.start.line} ${mutant.mutatorName}${mutant.replacement === undefined ? "" : ` -> ${mutant.replacement.replace(/\s+/g, " ").slice(0, 80)}`}`)
+    }
+  }
+  console.log("\nsurvivors by kind of mutation:")
+  for (const [kind, files] of [...byKind].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const count = [...files.values()].reduce((a, b) => a + b, 0)
+    console.log(`- ${kind}: ${count} (${[...files].map(([f, n]) => `${f.replace(/^src\/core\//, "")} ${n}`).join(", ")})`)
+  }
+  console.log("\nsurvivors:")
+  for (const line of listed) console.log(`  ${line}`)
+}
