@@ -40,7 +40,7 @@ interface StepOutcome {
  * a deleted hint, the events of the hint and whose disk must hold them.
  */
 export type PersistCheck =
-  | { readonly _tag: "StoreKey"; readonly key: string; readonly held: number; readonly needed: number }
+  | { readonly _tag: "StoreKey"; readonly node: string; readonly key: string; readonly held: number; readonly needed: number }
   | { readonly _tag: "DeleteHint"; readonly intended: string; readonly intendedIndex: number; readonly key: string; readonly events: number }
 
 /** A reply with what its client and the checks need of it, resolved once. */
