@@ -9,7 +9,7 @@ import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
 import { quorum1ReadSeesAcknowledged } from "../invariants/quorum.ts"
 import { sib1ListedConcurrent, sib1NoneDropped, sib1StoredConcurrent } from "../invariants/siblings.ts"
 import { bit, diskKeyEvents, setEvents, storeSetOf, valuesMask } from "./masks.ts"
-import { F_FAILED, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_SIBLINGS, type PendingRequest } from "./state.ts"
+import { F_FAILED, F_GET_AFTER_ACK, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_SIBLINGS, type PendingRequest } from "./state.ts"
 
 const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
   if (input._tag === "Client") {
@@ -139,6 +139,7 @@ export const clientReply = (d: Draft, facts: ReplyFacts): void => {
       // fallbacks took some of its W acknowledgements, outside every read quorum of home nodes.
       if (mine && c.model.checks.quorum && facts.home) {
         const p = c.model.protocol
+        if (client.pending!.ackedBefore !== 0) d.flags |= F_GET_AFTER_ACK
         d.report(quorum1ReadSeesAcknowledged(d.oracle, {
           id: reply.id, key: reply.key, events, acknowledgedBefore: client.pending!.ackedBefore,
           premise: `, answered by home replicas [${reply.nodes.join(", ")}]`,

@@ -172,7 +172,8 @@ export class SimJudge {
 
   /** The Sometimes this step reached: a restart, a replica's acknowledgement, a read of a hinted key, a leave done, a repair. */
   countStep(id: string, before: NodeState, after: NodeState, input: NodeInput, effects: ReadonlyArray<NodeEffect>): void {
-    if (input._tag === "Start" && (epochOf(before) > 0 || input.epochFloor > 0)) this.reached.restart += 1
+    // A first start recovers epoch 0 from an empty disk under floor 1 (the host counts starts from 1).
+    if (input._tag === "Start" && (epochOf(before) > 0 || input.epochFloor > 1)) this.reached.restart += 1
     for (const effect of effects) {
       if (effect._tag !== "Send") continue
       const message = effect.message
