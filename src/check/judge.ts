@@ -1,10 +1,11 @@
-// The invariants the checker judges at each persist and each reply (SIB-1, DUR-1, QUORUM-1,
-// AVAIL-1/2 and the SOMETIMES flags), from facts a step's outcome caches once.
+// The invariants the checker judges at each persist and each reply (SIB-1, HINT-1, EPOCH-1,
+// QUORUM-1, AVAIL-1/2 and the SOMETIMES flags), from facts a step's outcome caches once.
 import { HashMap, Option } from "effect"
-import { type ClientReply, type DurableState, hintId, hintsHeld, localStore, nodeIdOf, type NodeInput, type NodeState, type PersistRecord } from "../core/index.ts"
+import { type ClientReply, type DurableState, epochOf, hintId, hintsHeld, localStore, nodeIdOf, type NodeInput, type NodeState, type PersistRecord } from "../core/index.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import type { PersistCheck, ReplyFacts } from "./feed.ts"
+import { epoch1Grows } from "../invariants/epoch.ts"
 import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
 import { quorum1ReadSeesAcknowledged } from "../invariants/quorum.ts"
 import { sib1ListedConcurrent, sib1NoneDropped, sib1StoredConcurrent } from "../invariants/siblings.ts"
@@ -44,6 +45,13 @@ export const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, r
     }
     case "StoreHint":
       return F_HINT_STORED
+    case "Epoch": {
+      // EPOCH-1 depends on the step alone: judged once, when the step is first computed. (A start
+      // that persists no epoch at all is caught by the simulator, which looks at every start.)
+      const finding = input._tag === "Start" ? epoch1Grows(nodeIdOf(before), epochOf(before), input.epochFloor, record.epoch) : undefined
+      if (finding !== undefined) checks.push({ _tag: "Finding", finding })
+      return 0
+    }
     case "DeleteHint": {
       const hint = Option.getOrUndefined(HashMap.get(hintsHeld(before), hintId(record.intended, record.key)))
       const intendedIndex = c.nodeIndex.get(record.intended)
@@ -70,6 +78,9 @@ export const checkPersists = (d: Draft, node: number, ownDisk: DurableState, per
         if (checks.sibStoreAntichain) d.report(sib1StoredConcurrent(d.oracle, check))
         break
       }
+      case "Finding":
+        d.report(check.finding)
+        break
       case "DeleteHint": {
         const intended = d.nodes[check.intendedIndex]!
         if (intended.diskLost) break

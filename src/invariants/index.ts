@@ -139,9 +139,7 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
   {
     id: "EPOCH-1", kind: "always", checkpoints: ["step"],
     statement: "a node's epoch grows at every start beyond the epoch on its disk, whatever floor it is given",
-    simulator: ["src/sim/checks/epoch.ts"],
-    notInChecker: "not ported yet: it is step-local (a Start and the Epoch it persists), so the checker could judge it at each restart",
-    sometimes: "restart"
+    check: "src/invariants/epoch.ts", simulator: ["src/sim/checks/epoch.ts"], checker: ["src/check/judge.ts"], sometimes: "restart"
   },
   {
     id: "LEAVE-1", kind: "always", checkpoints: ["step"],
