@@ -141,7 +141,7 @@ export const clientReply = (d: Draft, facts: ReplyFacts): void => {
   } else {
     if (reply.siblings.length > 1) d.flags |= F_SIBLINGS
     if (c.model.checks.sibReplyAntichain) {
-      d.report(sib1ListedConcurrent(d.oracle, { tag: reply._tag, id: reply.id, key: reply.key, events }, c.model.protocol.versions.truncateAt))
+      d.report(sib1ListedConcurrent(d.oracle, reply, events, c.model.protocol.versions.truncateAt))
     }
     if (reply._tag === "GetOk") {
       d.flags |= F_GET_OK

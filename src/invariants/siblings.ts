@@ -30,23 +30,22 @@ export const sib1StoredConcurrent = <E, P>(o: Causality<E, P>, write: StoreWrite
   return { invariant: "SIB-1", message: `${write.node} keeps ${o.names(pair.older)} beside ${pair.newer} in ${write.key}, though ${pair.newer} has seen it` }
 }
 
-/** A successful reply: what it lists. */
-export interface ListedReply<E> {
-  readonly tag: "GetOk" | "PutOk"
+/** A successful reply, as the core gives it. */
+export interface ListedReply {
+  readonly _tag: "GetOk" | "PutOk"
   readonly id: string
   readonly key: string
-  readonly events: E
 }
 
 /**
  * SIB-1 at the client: a reply never lists a version beside one that has seen it. With clock
  * truncation (vv) that can happen by design (TRUNC-1: false siblings), and the finding says so.
  */
-export const sib1ListedConcurrent = <E, P>(o: Causality<E, P>, reply: ListedReply<E>, truncateAt: number | undefined): Finding | undefined => {
-  const pair = o.firstOrdered(reply.events)
+export const sib1ListedConcurrent = <E, P>(o: Causality<E, P>, reply: ListedReply, events: E, truncateAt: number | undefined): Finding | undefined => {
+  const pair = o.firstOrdered(events)
   if (pair === undefined) return undefined
   const truncation = truncateAt === undefined
     ? ""
     : ` (false siblings: truncation to ${truncateAt} clock ${truncateAt === 1 ? "entry" : "entries"} made them look concurrent; TRUNC-1 allows this, it never loses a write)`
-  return { invariant: "SIB-1", message: `${reply.tag} ${reply.id} of ${reply.key} listed ${o.names(pair.older)} beside ${pair.newer}, though ${pair.newer} has seen it${truncation}` }
+  return { invariant: "SIB-1", message: `${reply._tag} ${reply.id} of ${reply.key} listed ${o.names(pair.older)} beside ${pair.newer}, though ${pair.newer} has seen it${truncation}` }
 }

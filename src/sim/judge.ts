@@ -117,7 +117,7 @@ export class SimJudge {
     const events = reply.siblings.map(eventOf)
     if (events.length > 1) this.reached.siblings += 1
     this.reached[reply._tag === "GetOk" ? "get-answered" : "put-acknowledged"] += 1
-    if (options.truncateAt === undefined) this.report(sib1ListedConcurrent(this.oracle, { tag: reply._tag, id: reply.id, key: reply.key, events }, undefined))
+    if (options.truncateAt === undefined) this.report(sib1ListedConcurrent(this.oracle, reply, events, undefined))
     if (reply._tag !== "GetOk") return
     if (this.w.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
       // Writes acknowledged before the get started (and before any ring change) must be seen.
