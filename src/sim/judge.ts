@@ -3,6 +3,7 @@
 // hand-over, QUORUM-1 at each reply, AVAIL-1/2 and DUR-1 as the run goes, and CONV-1, HINT-1
 // and DEL-1 after heal-and-quiesce. The World (world.ts) calls them; they read it through
 // JudgedWorld and record what they find in its violations.
+import { HashMap } from "effect"
 import { type ClientReply, epochOf, membersOf, type NodeEffect, type NodeInput, type NodeState, type ProtocolConfig, preferenceList, type Ring, servingRing, sortedHints, targetRingOf, hintsHeld } from "../core/index.ts"
 import { noneReached, type Reached } from "../invariants/index.ts"
 import { eventOf } from "../trace/format.ts"
@@ -41,6 +42,11 @@ export interface JudgedWorld {
   readonly ring: Ring
   /** The ring the running nodes agree on once membership has settled. */
   currentRing(): Ring
+}
+
+const holdsHintFor = (state: NodeState, key: string): boolean => {
+  for (const hint of HashMap.values(hintsHeld(state))) if (hint.key === key) return true
+  return false
 }
 
 export class SimJudge {
@@ -179,7 +185,7 @@ export class SimJudge {
       const message = effect.message
       if (message._tag === "ReplicateAck") this.reached["replica-acknowledged"] += 1
       else if (message._tag === "Repair") this.reached["replicas-repaired"] += 1
-      else if (message._tag === "ReadReply" && sortedHints({ hints: hintsHeld(before) }).some((h) => h.key === message.key)) this.reached["read-of-hinted-key"] += 1
+      else if (message._tag === "ReadReply" && holdsHintFor(before, message.key)) this.reached["read-of-hinted-key"] += 1
     }
     const status = (state: NodeState) => membersOf(state).find((e) => e.id === id)?.status
     if (status(before) === "leaving" && status(after) === "left") this.reached["node-left"] += 1
