@@ -127,7 +127,14 @@ export class SimJudge {
     if (reply._tag !== "GetOk") return
     if (this.w.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
       // Writes acknowledged before the get started (and before any ring change) must be seen.
-      const before = (this.w.ackedByKey.get(reply.key)?.writes ?? []).filter((w) => w.at < startedAt && w.at < this.w.quorumCutoff).map((w) => w.event)
+      // Acknowledgements are recorded in time order: those before the cutoff are a prefix.
+      const cutoff = Math.min(startedAt, this.w.quorumCutoff)
+      const writes = this.w.ackedByKey.get(reply.key)?.writes ?? []
+      const before: Array<string> = []
+      for (const write of writes) {
+        if (write.at >= cutoff) break
+        before.push(write.event)
+      }
       if (before.length > 0) this.reached["get-after-ack"] += 1
       this.report(quorum1ReadSeesAcknowledged(this.oracle, {
         id: reply.id, key: reply.key, events, acknowledgedBefore: before,
@@ -187,6 +194,8 @@ export class SimJudge {
       else if (message._tag === "Repair") this.reached["replicas-repaired"] += 1
       else if (message._tag === "ReadReply" && holdsHintFor(before, message.key)) this.reached["read-of-hinted-key"] += 1
     }
+    // A node's own status changes only with its view: compare statuses only when the view changed.
+    if (membersOf(before) === membersOf(after)) return
     const status = (state: NodeState) => membersOf(state).find((e) => e.id === id)?.status
     if (status(before) === "leaving" && status(after) === "left") this.reached["node-left"] += 1
   }

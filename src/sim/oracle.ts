@@ -10,7 +10,21 @@ import type { AckedWrite } from "./world-parts.ts"
 
 type Events = ReadonlyArray<string>
 
-export class SimOracle implements InvariantOracle<Events, Uint32Array> {
+/**
+ * A causal past: the events whose pasts it unites, and their union as the trace oracle's bitset,
+ * built only when a test would otherwise cost more (a replica's few siblings at each persist are
+ * tested pairwise, as cheaply as before the checks were shared; a check over every disk is not).
+ */
+interface Past {
+  readonly key: string
+  readonly events: Events
+  union: Uint32Array | undefined
+}
+
+/** Pairwise tests (event against held event) below which a past is never turned into a bitset. */
+const PAIRWISE_TESTS_MAX = 64
+
+export class SimOracle implements InvariantOracle<Events, Past> {
   readonly none: Events = []
 
   constructor(private readonly w: JudgedWorld) {}
@@ -23,16 +37,26 @@ export class SimOracle implements InvariantOracle<Events, Uint32Array> {
     return this.w.nodeOrder.filter((id) => this.w.nodes.get(id)!.state !== undefined)
   }
 
-  past(key: string, events: Events): Uint32Array {
-    return this.events.pastUnion(key, events)
+  past(key: string, events: Events): Past {
+    return { key, events, union: undefined }
   }
 
-  missing(events: Events, past: Uint32Array): Events {
-    return events.filter((e) => this.events.has(e) && !this.events.inUnion(past, e))
+  /** Whether `event` is in `past`. */
+  private inPast(past: Past, event: string, tests: number): boolean {
+    if (past.union === undefined && tests <= PAIRWISE_TESTS_MAX) return this.events.coveredBy(event, past.events)
+    past.union ??= this.events.pastUnion(past.key, past.events)
+    return this.events.inUnion(past.union, event)
   }
 
-  within(events: Events, past: Uint32Array): Events {
-    return events.filter((e) => this.events.inUnion(past, e))
+  missing(events: Events, past: Past): Events {
+    if (events.length === 0) return events
+    const tests = events.length * past.events.length
+    return events.filter((e) => this.events.has(e) && !this.inPast(past, e, tests))
+  }
+
+  within(events: Events, past: Past): Events {
+    const tests = events.length * past.events.length
+    return events.filter((e) => this.inPast(past, e, tests))
   }
 
   union(a: Events, b: Events): Events {
@@ -52,6 +76,7 @@ export class SimOracle implements InvariantOracle<Events, Uint32Array> {
   }
 
   firstOrdered(events: Events): { readonly newer: string; readonly older: Events } | undefined {
+    if (events.length < 2) return undefined
     for (const newer of events) {
       const older = events.filter((e) => e !== newer && this.events.inPast(newer, e))
       if (older.length > 0) return { newer, older }
@@ -84,7 +109,7 @@ export class SimOracle implements InvariantOracle<Events, Uint32Array> {
     return (this.w.ackedByKey.get(key)?.writes ?? []).map((write) => write.event)
   }
 
-  acknowledgedDeletes(key: string): ReadonlyArray<{ readonly event: string; readonly past: Uint32Array }> {
+  acknowledgedDeletes(key: string): ReadonlyArray<{ readonly event: string; readonly past: Past }> {
     return (this.w.ackedByKey.get(key)?.writes ?? [])
       .filter((write) => write.deletion && !this.excused(write))
       .map((write) => ({ event: write.event, past: this.past(key, [write.event]) }))
