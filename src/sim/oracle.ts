@@ -6,6 +6,7 @@ import { eventOf } from "../trace/format.ts"
 import type { Acknowledgement, HeldHint, InvariantOracle } from "../invariants/oracle.ts"
 import { storeEvents, storeSet } from "./events.ts"
 import type { JudgedWorld } from "./judge.ts"
+import type { AckedWrites } from "./acked.ts"
 import type { AckedWrite } from "./world-parts.ts"
 
 type Events = ReadonlyArray<string>
@@ -26,6 +27,8 @@ const PAIRWISE_TESTS_MAX = 64
 
 export class SimOracle implements InvariantOracle<Events, Past> {
   readonly none: Events = []
+  /** Which key's acknowledged writes an event list returned by `acknowledged` is. */
+  private readonly ackedBy = new WeakMap<Events, AckedWrites<AckedWrite>>()
 
   constructor(private readonly w: JudgedWorld) {}
 
@@ -50,6 +53,18 @@ export class SimOracle implements InvariantOracle<Events, Past> {
 
   missing(events: Events, past: Past): Events {
     if (events.length === 0) return events
+    // A key's acknowledged writes (DUR-1, DUR-2) are a bitset too: tested word by word.
+    const acked = this.ackedBy.get(events)
+    if (acked !== undefined) {
+      past.union ??= this.events.pastUnion(past.key, past.events)
+      const union = past.union
+      const missing: Array<string> = []
+      acked.firstMissing(union, (write) => {
+        if (this.events.has(write.event)) missing.push(write.event)
+        return false
+      })
+      return missing
+    }
     const tests = events.length * past.events.length
     return events.filter((e) => this.events.has(e) && !this.inPast(past, e, tests))
   }
@@ -106,7 +121,11 @@ export class SimOracle implements InvariantOracle<Events, Past> {
   }
 
   acknowledged(key: string): Events {
-    return (this.w.ackedByKey.get(key)?.writes ?? []).map((write) => write.event)
+    const acked = this.w.ackedByKey.get(key)
+    if (acked === undefined) return this.none
+    const events = acked.events
+    this.ackedBy.set(events, acked)
+    return events
   }
 
   acknowledgedDeletes(key: string): ReadonlyArray<{ readonly event: string; readonly past: Past }> {
