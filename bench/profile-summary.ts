@@ -3,7 +3,8 @@
 // self time by function and by subsystem, summed over every profile given. Functions in the
 // install-time bundle (dist/dynamo.mjs) are placed in their source module by the `// path` comments
 // esbuild writes before each module, so the table names src/net/api.ts, effect's http, and so on.
-// Run: `npx tsx bench/profile-summary.ts [--bundle dist/dynamo.mjs] [--top 40] FILE.cpuprofile...`
+// Run: `npx tsx bench/profile-summary.ts [--bundle dist/dynamo.mjs] [--top 40] [--samples] FILE.cpuprofile...`
+// (--samples: weigh by sample count, closer to CPU time on a contended machine; see summarize).
 import { readFileSync } from "node:fs"
 import { fileURLToPath, pathToFileURL } from "node:url"
 
@@ -86,7 +87,12 @@ const moduleOf = (frame: CallFrame, bundleUrl: string, starts: ReadonlyArray<rea
   return at === -1 ? frame.url : frame.url.slice(at + 1)
 }
 
-export const summarize = (profiles: ReadonlyArray<Profile>, bundlePath: string, top = TOP_DEFAULT): string => {
+/**
+ * `weight`: "time" counts each sample's wall-clock interval; "samples" counts samples. V8 takes a
+ * sample only while the thread runs, so on a contended machine a descheduled stretch inflates
+ * the interval of the sample that follows it; sample counts are closer to CPU time.
+ */
+export const summarize = (profiles: ReadonlyArray<Profile>, bundlePath: string, top = TOP_DEFAULT, weight: "time" | "samples" = "time"): string => {
   const starts = bundleModules(bundlePath)
   const bundleUrl = pathToFileURL(bundlePath).href
   const byFunction = new Map<string, number>()
@@ -97,7 +103,7 @@ export const summarize = (profiles: ReadonlyArray<Profile>, bundlePath: string, 
     for (let i = 0; i < profile.samples.length; i++) {
       const node = nodes.get(profile.samples[i]!)
       if (node === undefined) continue
-      const delta = profile.timeDeltas[i] ?? 0
+      const delta = weight === "samples" ? 1000 : (profile.timeDeltas[i] ?? 0)
       const frame = node.callFrame
       const module = moduleOf(frame, bundleUrl, starts)
       const fn = `${frame.functionName || "(anonymous)"}  ${module}${module === "" ? "" : `:${frame.lineNumber + 1}`}`
@@ -112,7 +118,7 @@ export const summarize = (profiles: ReadonlyArray<Profile>, bundlePath: string, 
   const pct = (us: number) => `${((100 * us) / Math.max(1, busyUs)).toFixed(1)}%`
   const sorted = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
   return [
-    `${profiles.length} profiles, ${(totalUs / 1e6).toFixed(1)} s sampled, ${(idleUs / 1e6).toFixed(1)} s idle, ${(busyUs / 1e6).toFixed(1)} s busy (percentages of busy)`,
+    `${weight === "samples" ? "weighted by sample count (1 ms each); " : ""}${profiles.length} profiles, ${(totalUs / 1e6).toFixed(1)} s sampled, ${(idleUs / 1e6).toFixed(1)} s idle, ${(busyUs / 1e6).toFixed(1)} s busy (percentages of busy)`,
     "",
     "by subsystem (self time):",
     ...sorted(bySubsystem).filter(([name]) => name !== "(idle)").map(([name, us]) => `  ${pct(us).padStart(6)}  ${(us / 1e3).toFixed(0).padStart(7)} ms  ${name}`),
@@ -135,6 +141,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const topText = option("top")
   const top = topText === undefined ? TOP_DEFAULT : Number(topText)
   if (!Number.isInteger(top) || top < 1) throw new Error(`--top must be a positive integer, got ${JSON.stringify(topText)}`)
+  const bySamples = args.indexOf("--samples")
+  if (bySamples !== -1) args.splice(bySamples, 1)
   if (args.length === 0) throw new Error("give one or more .cpuprofile files")
-  console.log(summarize(args.map((file) => JSON.parse(readFileSync(file, "utf8")) as Profile), bundle, top))
+  console.log(summarize(args.map((file) => JSON.parse(readFileSync(file, "utf8")) as Profile), bundle, top, bySamples === -1 ? "time" : "samples"))
 }
