@@ -84,6 +84,8 @@ export {
   type MembershipView
 } from "./membership.ts"
 export { changePlan, orphansWaiting, ringShares, type PlannedMove } from "./ownership.ts"
+export { gossipInSync, gossipPeerOf } from "./gossip.ts"
+export { antiEntropyInSync } from "./antientropy.ts"
 export { incomingProgress, keysInRange, offersUnconfirmed, outgoingProgress, type HandoverProgress } from "./handoff.ts"
 export { availabilityBoundMs } from "./forward.ts"
 

@@ -54,6 +54,14 @@ export interface AntiEntropyStep {
 const NOTHING: AntiEntropyStep = { incoming: [] }
 
 /** The first message of an exchange on the tree's range. */
+/**
+ * Whether a tree agrees with the root hash an exchange opens with: then the exchange ends at once
+ * (MerkleInSync), moving no key. onAntiEntropy's first test, and antiEntropyInSync's.
+ */
+export function rootInSync(tree: MerkleTree, hash: bigint): boolean {
+  return hash === root(tree)
+}
+
 export function startExchange(tree: MerkleTree): AntiEntropyMessage {
   return { _tag: "MerkleRoot", range: tree.range, hash: root(tree) }
 }
@@ -169,7 +177,7 @@ export function onAntiEntropy(replica: MerkleReplica, message: AntiEntropyMessag
   if (!sameRange(message.range, tree.range)) return NOTHING
   switch (message._tag) {
     case "MerkleRoot":
-      if (message.hash === root(tree)) return { reply: { _tag: "MerkleInSync", range: tree.range }, incoming: [] }
+      if (rootInSync(tree, message.hash)) return { reply: { _tag: "MerkleInSync", range: tree.range }, incoming: [] }
       return {
         reply: { _tag: "MerkleChildren", range: tree.range, level: 0, nodes: [{ index: 0, hashes: childrenHashes(tree, 0, 0) }] },
         incoming: []
