@@ -12,7 +12,6 @@ export {
   DERIVED_STATE_FIELDS,
   believedDown,
   configOf,
-  coordinatorOpOf,
   counts,
   epochOf,
   hintsHeld,

@@ -344,7 +344,7 @@ export class NodeDriver {
     }
     const viewBefore = membersOf(this.state)
     this.node = result.node
-    for (const effect of result.effects) this.perform(effect, now, input)
+    for (const effect of result.effects) this.perform(effect, now)
     if (membersOf(this.state) !== viewBefore) this.io.onMembership?.(membersOf(this.state))
     if (isReady(this.state) && this.readyWaiters.length > 0) {
       const waiters = this.readyWaiters
@@ -359,7 +359,7 @@ export class NodeDriver {
     waiter?.onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
   }
 
-  private perform(effect: NodeEffect, now: number, input: NodeInput): void {
+  private perform(effect: NodeEffect, now: number): void {
     switch (effect._tag) {
       case "Send":
         if (effect.to === this.id) {
@@ -391,9 +391,9 @@ export class NodeDriver {
       case "Reply": {
         this.io.journal?.reply(now, effect.reply)
         const id = effect.reply.id
-        // A reply stepped out of a ForwardReply was coordinated by its sender; any other, here
+        // The core names the coordinator of a forwarded request; any other was coordinated here
         // (including a request this node took back when its forward went unclaimed).
-        const coordinator = input._tag === "Receive" && input.message._tag === "ForwardReply" ? input.from : this.id
+        const coordinator = effect.coordinator ?? this.id
         const waiter = this.waiting.get(id)
         if (waiter === undefined) return
         this.waiting.delete(id)
