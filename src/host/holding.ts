@@ -34,9 +34,12 @@ export interface HostNode<S, D, P> {
   readonly starts: number
 }
 
-/** What a PersistDone(token) made durable: the disk after, the persists still pending, those applied. */
+/**
+ * What a PersistDone(token) made durable: the disk after, the persists still pending, and how
+ * many were applied (the first `done` of the pending ones before).
+ */
 export class MadeDurable<D, P> {
-  constructor(readonly disk: D, readonly pending: ReadonlyArray<P>, readonly durable: ReadonlyArray<P>) {}
+  constructor(readonly disk: D, readonly pending: ReadonlyArray<P>, readonly done: number) {}
 }
 
 /**
@@ -49,8 +52,7 @@ export const persistUpTo = <D, P>(h: Holding<D, P>, disk: D, pending: ReadonlyAr
     disk = h.apply(disk, pending[done]!)
     done += 1
   }
-  if (done === 0) return new MadeDurable(disk, pending, h.nonePending)
-  return new MadeDurable(disk, done === pending.length ? h.nonePending : pending.slice(done), pending.slice(0, done))
+  return new MadeDurable(disk, done === 0 ? pending : done === pending.length ? h.nonePending : pending.slice(done), done)
 }
 
 /**

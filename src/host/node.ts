@@ -113,7 +113,7 @@ export const feedNode = <D, P, N extends HostNode<NodeState, D, P>>(h: Holding<D
     const made = persistUpTo(h, disk, pending, input.token)
     disk = made.disk
     pending = made.pending
-    if (made.durable.length > 0) durable = made.durable.map((p) => h.recordOf(p))
+    if (made.done > 0) durable = node.pending.slice(0, made.done).map((p) => h.recordOf(p))
   }
   const result = step(state, input, now)
   const timers = armedAfter(node.timers, input, result.effects)
