@@ -9,6 +9,7 @@
 import { HashMap, Option } from "effect"
 import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX } from "./config.ts"
 import { isDown } from "./detector.ts"
+import { memoised, tableOf } from "./memo.ts"
 import { onAntiEntropy, rootInSync, startExchange, type AntiEntropyMessage } from "./merkle-exchange.ts"
 import type { MerkleTree } from "./merkle.ts"
 import { preferenceListForPosition, type NodeId } from "./ring.ts"
@@ -17,26 +18,62 @@ import type { NodeState, Out } from "./state.ts"
 
 /** One anti-entropy round as a firing with `pick` plans it: the trees compared, with whom. */
 interface RoundPlan {
-  readonly pairs: ReadonlyArray<{ readonly peer: NodeId; readonly tree: MerkleTree }>
+  /** `key`: the range's key in a node's trees (rangeKey), made once per plan. */
+  readonly pairs: ReadonlyArray<{ readonly peer: NodeId; readonly tree: MerkleTree; readonly key: string }>
   /** Where the next round starts (trees in ring order), when the node has more than a round's budget. */
   readonly next: number | undefined
 }
 
-const planRound = (state: NodeState, pick: number): RoundPlan => {
-  const pairs: Array<{ readonly peer: NodeId; readonly tree: MerkleTree }> = []
-  if (!state.config.antiEntropy) return { pairs, next: undefined }
+/**
+ * Round plans by state and pick: a pure function of an immutable state, asked for by every firing
+ * and, in the model checker, by every world that may fire one (antiEntropyInSync).
+ */
+const plans = new WeakMap<NodeState, Map<number, RoundPlan>>()
+
+const planRound = (state: NodeState, pick: number): RoundPlan =>
+  memoised(tableOf(plans, state), pick, () => computePlan(state, pick))
+
+/** A node's trees in ring order, each with its range key and its other home replicas. */
+interface RangeEntry {
+  readonly tree: MerkleTree
+  readonly key: string
+  readonly others: ReadonlyArray<NodeId>
+}
+
+/**
+ * The entries of a node's trees, made once per trees map (trees are immutable and shared by the
+ * many states that did not change them), for the ring and N they were made with.
+ */
+const rangeEntries = new WeakMap<NodeState["trees"], { readonly id: NodeId; readonly ring: NodeState["ring"]; readonly n: number; readonly entries: ReadonlyArray<RangeEntry> }>()
+
+const entriesOf = (state: NodeState): ReadonlyArray<RangeEntry> => {
+  const cached = rangeEntries.get(state.trees)
+  if (cached !== undefined && cached.id === state.id && cached.ring === state.ring && cached.n === state.config.n) return cached.entries
   // In ring order, so a round is the same whatever the map's internal order.
   const trees = Array.from(HashMap.values(state.trees)).sort((a, b) => (a.range.end < b.range.end ? -1 : a.range.end > b.range.end ? 1 : 0))
-  const rotating = trees.length > ANTI_ENTROPY_RANGES_PER_ROUND_MAX
-  const start = rotating ? state.antiEntropyNext % trees.length : 0
+  const entries = trees.map((tree) => ({
+    tree,
+    key: rangeKey(tree.range),
+    others: preferenceListForPosition(state.ring, tree.range.end, state.config.n).filter((node) => node !== state.id)
+  }))
+  rangeEntries.set(state.trees, { id: state.id, ring: state.ring, n: state.config.n, entries })
+  return entries
+}
+
+const computePlan = (state: NodeState, pick: number): RoundPlan => {
+  const pairs: Array<{ readonly peer: NodeId; readonly tree: MerkleTree; readonly key: string }> = []
+  if (!state.config.antiEntropy) return { pairs, next: undefined }
+  const entries = entriesOf(state)
+  const rotating = entries.length > ANTI_ENTROPY_RANGES_PER_ROUND_MAX
+  const start = rotating ? state.antiEntropyNext % entries.length : 0
   let visited = 0
-  for (; visited < trees.length && pairs.length < ANTI_ENTROPY_RANGES_PER_ROUND_MAX; visited++) {
-    const tree = trees[(start + visited) % trees.length]!
-    const peers = preferenceListForPosition(state.ring, tree.range.end, state.config.n).filter((node) => node !== state.id && !isDown(state, node))
+  for (; visited < entries.length && pairs.length < ANTI_ENTROPY_RANGES_PER_ROUND_MAX; visited++) {
+    const entry = entries[(start + visited) % entries.length]!
+    const peers = state.down.length === 0 ? entry.others : entry.others.filter((node) => !isDown(state, node))
     if (peers.length === 0) continue
-    pairs.push({ peer: peers[pick % peers.length]!, tree })
+    pairs.push({ peer: peers[pick % peers.length]!, tree: entry.tree, key: entry.key })
   }
-  return { pairs, next: rotating ? (start + visited) % trees.length : undefined }
+  return { pairs, next: rotating ? (start + visited) % entries.length : undefined }
 }
 
 export const antiEntropyTick = (state: NodeState, pick: number, out: Out): NodeState => {
@@ -59,11 +96,20 @@ export const antiEntropyTick = (state: NodeState, pick: number, out: Out): NodeS
  * answers for the stores only: the messages still tell each side the other is up.
  */
 export const antiEntropyInSync = (state: NodeState, pick: number, peerState: (peer: NodeId) => NodeState | undefined): boolean =>
-  planRound(state, pick).pairs.every(({ peer, tree }) => {
+  planRound(state, pick).pairs.every(({ peer, tree, key }) => {
     const other = peerState(peer)
-    const theirs = other === undefined ? undefined : Option.getOrUndefined(HashMap.get(other.trees, rangeKey(tree.range)))
+    const theirs = other === undefined ? undefined : treeIndexOf(other).get(key)
     return theirs === undefined || rootInSync(theirs, startExchangeHash(tree))
   })
+
+/** A node's trees by range key as a plain Map, made once per trees map (shared by many states). */
+const treeIndexes = new WeakMap<NodeState["trees"], ReadonlyMap<string, MerkleTree>>()
+
+const treeIndexOf = (state: NodeState): ReadonlyMap<string, MerkleTree> => {
+  let index = treeIndexes.get(state.trees)
+  if (index === undefined) treeIndexes.set(state.trees, (index = new Map(state.trees)))
+  return index
+}
 
 const startExchangeHash = (tree: MerkleTree): bigint => {
   const opening = startExchange(tree)

@@ -374,8 +374,8 @@ export class NodeDriver {
         if (this.stopped) return // no input is fed after stop: a timer would only hold the process
         const timer: Timer = effect.timer
         this.io.timers.set(timerKey(timer), effect.afterMs, () => {
-          // Only an armed timer fires (contract rule 5): a firing queued behind the step that
-          // cancelled or replaced it is dropped.
+          // Only an armed timer fires (contract rule 5): the host's table decides, not the real
+          // timer (a cancel also clears the real one; this holds if a callback ever races it).
           if (!isArmed(this.node.timers, timer)) return
           // The choice a timer needs is the interpreter's: a random draw here, recorded in the trace.
           this.feed(firingOf(timer, needsPick(timer) ? Math.floor(Math.random() * PICK_MAX) : undefined))
