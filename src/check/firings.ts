@@ -19,7 +19,10 @@ export type FiringWorld = Pick<WorldState, "nodes" | "now" | "cut">
 
 const NEVER: ReadonlyArray<number | undefined> = []
 const NO_PICK: ReadonlyArray<number | undefined> = [undefined]
-const picksBelow = (count: number): ReadonlyArray<number> => Array.from({ length: Math.max(count, 1) }, (_, i) => i)
+/** 0..count-1 (at least [0]), one array per count: usefulPicks runs at every settled world. */
+const pickLists: Array<ReadonlyArray<number>> = []
+const picksBelow = (count: number): ReadonlyArray<number> =>
+  (pickLists[count] ??= Array.from({ length: Math.max(count, 1) }, (_, i) => i))
 
 /**
  * Whether firing `node`'s armed `timer` acts by its own step: the core's step (through the
@@ -65,10 +68,11 @@ export const usefulPicks = (c: Compiled, w: FiringWorld, node: number, timer: Ti
         return other !== undefined && !gossipInSync(state, other)
       })
     }
-    case "AntiEntropy":
-      return quiescing || c.model.searchAntiEntropy
-        ? picksBelow(c.model.protocol.n - 1).filter((pick) => !antiEntropyInSync(state, pick, reachable(c, w, node)))
-        : NEVER
+    case "AntiEntropy": {
+      if (!quiescing && !c.model.searchAntiEntropy) return NEVER
+      const peerState = reachable(c, w, node)
+      return picksBelow(c.model.protocol.n - 1).filter((pick) => !antiEntropyInSync(state, pick, peerState))
+    }
     default:
       return NEVER
   }

@@ -10,7 +10,7 @@ import { HashMap, Option } from "effect"
 import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX } from "./config.ts"
 import { isDown } from "./detector.ts"
 import { memoised, tableOf } from "./memo.ts"
-import { onAntiEntropy, rootInSync, startExchange, type AntiEntropyMessage } from "./merkle-exchange.ts"
+import { onAntiEntropy, openingHash, rootInSync, startExchange, type AntiEntropyMessage } from "./merkle-exchange.ts"
 import type { MerkleTree } from "./merkle.ts"
 import { preferenceListForPosition, type NodeId } from "./ring.ts"
 import { rangeKey, storeVersions } from "./replica.ts"
@@ -99,7 +99,7 @@ export const antiEntropyInSync = (state: NodeState, pick: number, peerState: (pe
   planRound(state, pick).pairs.every(({ peer, tree, key }) => {
     const other = peerState(peer)
     const theirs = other === undefined ? undefined : treeIndexOf(other).get(key)
-    return theirs === undefined || rootInSync(theirs, startExchangeHash(tree))
+    return theirs === undefined || rootInSync(theirs, openingHash(tree))
   })
 
 /** A node's trees by range key as a plain Map, made once per trees map (shared by many states). */
@@ -111,11 +111,6 @@ const treeIndexOf = (state: NodeState): ReadonlyMap<string, MerkleTree> => {
   return index
 }
 
-const startExchangeHash = (tree: MerkleTree): bigint => {
-  const opening = startExchange(tree)
-  if (opening._tag !== "MerkleRoot") throw new Error("anti-entropy: an exchange opens with its root")
-  return opening.hash
-}
 
 export const receiveAntiEntropy = (state: NodeState, from: NodeId, exchanges: ReadonlyArray<AntiEntropyMessage>, out: Out): NodeState => {
   let next = state

@@ -62,8 +62,13 @@ export function rootInSync(tree: MerkleTree, hash: bigint): boolean {
   return hash === root(tree)
 }
 
+/** The hash an exchange over `tree` opens with (startExchange's MerkleRoot). */
+export function openingHash(tree: MerkleTree): bigint {
+  return root(tree)
+}
+
 export function startExchange(tree: MerkleTree): AntiEntropyMessage {
-  return { _tag: "MerkleRoot", range: tree.range, hash: root(tree) }
+  return { _tag: "MerkleRoot", range: tree.range, hash: openingHash(tree) }
 }
 
 /** Valid, distinct, sorted numbers below `limit`, at most `max` of them: peer input is untrusted. */
