@@ -97,33 +97,3 @@ export const census = (model: CheckModel, maxStates: number, onLevel?: (level: C
   }
   return { levels, distinct, exhausted, enabledBy, expanded, seconds: (performance.now() - started) / 1000 }
 }
-
-/**
- * A rough estimate of the whole space from a truncated census: the last complete level's growth
- * ratio is assumed to fall linearly to 0 over as many levels as it took to rise (the level
- * counts of the spaces that do exhaust rise and fall about symmetrically). Undefined when the
- * census exhausted (its count is exact) or has fewer than three complete levels.
- */
-export const estimateTotal = (census: Census): number | undefined => {
-  if (census.exhausted) return undefined
-  const complete = census.levels.slice(0, -1)
-  if (complete.length < 3) return undefined
-  const last = complete[complete.length - 1]!.fresh
-  const before = complete[complete.length - 2]!.fresh
-  const ratio = last / Math.max(before, 1)
-  let total = complete.reduce((sum, level) => sum + level.fresh, 1)
-  if (ratio <= 1) {
-    // Already past the peak: a mirror of the rise.
-    return total + complete.slice(0, -1).reduce((sum, level) => sum + level.fresh, 0)
-  }
-  // Growth ratio falling from `ratio` to 1 (the peak) over `rise` levels, then a mirrored fall.
-  const rise = Math.max(1, Math.round(Math.log(last) / Math.log(ratio)))
-  let level = last
-  let peak = last
-  for (let i = 1; i <= rise; i++) {
-    level *= 1 + (ratio - 1) * (1 - i / rise)
-    total += level
-    peak = level
-  }
-  return Math.round(total + total - peak)
-}

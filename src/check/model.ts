@@ -290,6 +290,20 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       })
     }
   },
+  "read-repair-alone": {
+    description: "3 nodes, N=3 R=2 W=2, read repair on and no anti-entropy: a put and a later get, one lost message; only read repair can bring a stale replica up to date (CONV-1)",
+    model: () => {
+      const [a] = preferenceOf(3, "k1", 3) as [string]
+      return base("read-repair-alone", PRESETS["read-repair-alone"]!.description, {
+        // Anti-entropy off, so heal-and-quiesce converges the replicas by its reads alone: a read
+        // repair that skips the stale replicas (mutant 03 of ../shared/mutants) breaks CONV-1.
+        protocol: protocol(3, 2, 2, "dvv", { readRepair: true, antiEntropy: false }),
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "get", key: "k1", node: a }]],
+        bounds: { ...noFaults, drops: 1 },
+        sometimes: ["put-acknowledged", "get-answered", "message-lost", "read-repair", "settled"]
+      })
+    }
+  },
   zones: {
     description: "2 zones of 2 nodes, N=3 R=2 W=2, 1 key, a put against a read-then-put from the other zone; a whole zone crashes (both nodes at once) and restarts",
     model: () => zonesModel("zones", { ...noFaults, crashes: 1, periodic: 1 }, [...ZONES_SOMETIMES, "crash-before-ack"])

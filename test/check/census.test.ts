@@ -1,8 +1,8 @@
 // The census of a model's state space (src/check/census.ts, issue 23): level by level it finds
 // exactly the worlds the search finds, attributes each to the kind of action that reached it
-// first, and its estimate of a truncated space is at least what it saw.
+// first, and says when it stopped short.
 import { describe, expect, test } from "vitest"
-import { census, estimateTotal } from "../../src/check/census.ts"
+import { census } from "../../src/check/census.ts"
 import { search } from "../../src/check/explore.ts"
 import { buildModel, type CheckOptions } from "../../src/check/model.ts"
 
@@ -33,17 +33,13 @@ describe("census: states per level and where they come from", () => {
     expect(kinds.has("Issue")).toBe(true)
     expect([...kinds].some((kind) => kind.startsWith("deliver "))).toBe(true)
     for (const fault of ["Crash", "Drop", "Partition", "Duplicate", "LoseDisk"]) expect(kinds.has(fault)).toBe(false)
-    expect(estimateTotal(counted)).toBeUndefined()
   })
 
-  // Catches: a truncated census reported as exhausted, and an estimate below what was seen.
-  test("a truncated census says so, and estimates at least what it saw", () => {
+  // Catches: a truncated census reported as exhausted, or one that runs past its bound.
+  test("a truncated census says so", () => {
     const model = modelOf({ preset: "small" })
     const counted = census(model, 20_000)
     expect(counted.exhausted).toBe(false)
     expect(counted.distinct).toBe(20_000)
-    const estimate = estimateTotal(counted)
-    expect(estimate).toBeDefined()
-    expect(estimate!).toBeGreaterThanOrEqual(counted.distinct)
   })
 })
