@@ -4,7 +4,8 @@
 // It judges nothing (the search does that); it measures what a reduction would have to remove.
 import type { CheckModel } from "./model.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
-import { apply, compile, type Action, type Compiled, enabledActions, initialWorld, type WorldState } from "./world.ts"
+import { apply, compile, type Action, type Compiled, initialWorld, type WorldState } from "./world.ts"
+import { searchActions } from "./por.ts"
 
 /** One breadth-first level: the new worlds at that depth, and the actions that led to them. */
 export interface CensusLevel {
@@ -71,7 +72,7 @@ export const census = (model: CheckModel, maxStates: number, onLevel?: (level: C
     let generated = 0
     for (const world of frontier) {
       expanded += 1
-      const actions = enabledActions(c, world)
+      const actions = searchActions(c, world)
       for (const action of actions) bump(enabledBy, actionKind(world, action))
       for (const action of actions) {
         const child = apply(c, world, action).state

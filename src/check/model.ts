@@ -115,6 +115,11 @@ export interface CheckModel {
    */
   readonly searchAntiEntropy: boolean
   readonly checks: CheckChecks
+  /**
+   * Partial-order reduction (por.ts, README "late messages first"): absent or true, on; false
+   * (`--no-por`), every enabled action is explored.
+   */
+  readonly por?: boolean
   /** For an anomaly preset: the invariant its counterexample breaks (the run must find it). */
   readonly expect?: string
   /**
@@ -398,6 +403,8 @@ export interface CheckOptions {
   readonly timing?: Timing
   readonly restart?: Restart
   readonly persistence?: Persistence
+  /** False: no partial-order reduction (`--no-por`). */
+  readonly por?: boolean
 }
 
 const inRange = (name: string, value: number | undefined, min: number, max: number, problems: Array<string>): void => {
@@ -455,7 +462,7 @@ export const buildModel = (options: CheckOptions): { readonly _tag: "Ok"; readon
   const versions = mode === model.protocol.versions.mode
     ? model.protocol.versions
     : { ...defaultVersionsConfig, mode }
-  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, protocol: { ...model.protocol, versions } }
+  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, ...(options.por === false ? { por: false } : {}), protocol: { ...model.protocol, versions } }
   const invalid = validateProtocolConfig(model.protocol, model.nodes.length)
   if (invalid !== undefined) return { _tag: "Error", message: invalid }
   const writes = model.clients.flat().filter((op) => op.kind !== "get").length
