@@ -25,7 +25,7 @@ const model = (options: CheckOptions) => {
   return built.model
 }
 
-const BASE = { preset: "medium", crashes: 0, drops: 0, partitions: 0, periodic: 0, timing: "prompt" } as const
+const BASE = { preset: "medium", por: false, crashes: 0, drops: 0, partitions: 0, periodic: 0, timing: "prompt" } as const
 
 interface Variant {
   readonly name: string
@@ -41,7 +41,7 @@ const VARIANTS: ReadonlyArray<Variant> = [
   { name: "base + 1 crash", options: { ...BASE, crashes: 1 }, factor: true },
   { name: "base + 1 lost message", options: { ...BASE, drops: 1 }, factor: true },
   { name: "base + 1 partition", options: { ...BASE, partitions: 1 }, factor: true },
-  { name: "medium", options: { preset: "medium" }, factor: false }
+  { name: "medium", options: { preset: "medium", por: false }, factor: false }
 ]
 
 const levelsLine = (result: Census): string => result.levels.map((level) => number(level.fresh)).join(" ")
