@@ -105,5 +105,18 @@ if (witness.status === 0) fail("noSiblings held: the model never produced siblin
 if (!witness.output.includes("[violation]")) fail(`the noSiblings run failed without a violation:\n${indent(witness.output)}`);
 console.log("  noSiblings violated, as expected (siblings occur)");
 
-const total = typecheck.seconds + check.seconds + witness.seconds;
-console.log(`quint: typecheck ok, allInvariants held over ${ran} samples of ${steps} steps, witness noSiblings reached (${total.toFixed(1)} s)`);
+// 4. RING-4 (spec/ring.qnt): the greedy zone rule equals its brute-force statement on every
+// sampled ring, and the rule matters somewhere (zoneRuleNeverMatters must be violated).
+const ringSpec = path.join("spec", "ring.qnt");
+const ringSamples = 150;
+const ringSteps = 7;
+const ringTypecheck = run(["typecheck", ringSpec]);
+if (ringTypecheck.status !== 0) fail(`typecheck of ${ringSpec} failed:\n${indent(ringTypecheck.output)}`);
+const ring = run(["run", "--backend", "typescript", "--invariant", "ring4", "--max-samples", String(ringSamples), "--max-steps", String(ringSteps), "--seed", seed, "--verbosity", "1", ringSpec]);
+if (ring.status !== 0 || !ring.output.includes("[ok] No violation found")) fail(`ring4 (RING-4) was violated or the run failed:\n${indent(ring.output)}`);
+const ringWitness = run(["run", "--backend", "typescript", "--invariant", "zoneRuleNeverMatters", "--max-samples", String(ringSamples), "--max-steps", String(ringSteps), "--seed", seed, "--verbosity", "1", ringSpec]);
+if (ringWitness.status === 0 || !ringWitness.output.includes("[violation]")) fail("zoneRuleNeverMatters held: the sampled rings never made the zone rule pass over a node, so ring4 is vacuous");
+console.log(`  ring4 held over ${ringSamples} rings; zoneRuleNeverMatters violated, as expected (the zone rule matters)`);
+
+const total = typecheck.seconds + check.seconds + witness.seconds + ringTypecheck.seconds + ring.seconds + ringWitness.seconds;
+console.log(`quint: typecheck ok, allInvariants held over ${ran} samples of ${steps} steps, witness noSiblings reached, RING-4 held (${total.toFixed(1)} s)`);

@@ -3,7 +3,7 @@
 // the key's preference list, computed by the core's own ring functions. Server-driven: to one of
 // the nodes it was given (or a load balancer), which forwards to a replica when it is not one.
 import { Result, Schema } from "effect"
-import { buildRing, extendedPreferenceList, preferenceList, type NodeId, type Ring } from "../core/ring.ts"
+import { buildRing, extendedPreferenceList, preferenceList, zoneOf, type NodeId, type Ring } from "../core/ring.ts"
 
 /** What the client reads of `GET /status` (src/net/api.ts `statusOf`). */
 export const StatusSchema = Schema.Struct({
@@ -73,16 +73,22 @@ const rotated = <A>(items: ReadonlyArray<A>, random: () => number): Array<A> => 
  * a random rotation, so load spreads over them), then those believed down or suspected by this
  * client, then the rest of the ring in preference order: a node outside the top N still forwards
  * or, with every replica unreachable, coordinates on a sloppy quorum (section 4.6).
+ *
+ * With `zone` (the client's own data center), the nodes of that zone go first within each group:
+ * the coordinator is then a round trip on the cheap link, and only its replication crosses zones
+ * (section 4.6: clients and nodes of one data center talk over low-latency links). A zone that
+ * holds none of the key's replicas changes nothing but the order of the fallbacks.
  */
-export const replicaTargets = (view: ClusterView, key: string, suspects: ReadonlySet<string>, random: () => number, limit: number): ReadonlyArray<Target> => {
+export const replicaTargets = (view: ClusterView, key: string, suspects: ReadonlySet<string>, random: () => number, limit: number, zone?: string): ReadonlyArray<Target> => {
   const top = preferenceList(view.ring, key, view.n)
   const healthy = (node: NodeId) => !view.down.has(node) && !suspects.has(node)
-  const order = rotated(top.filter(healthy), random)
+  const local = (node: NodeId) => zone !== undefined && zoneOf(view.ring, node) === zone
+  const order = [...rotated(top.filter((node) => healthy(node) && local(node)), random), ...rotated(top.filter((node) => healthy(node) && !local(node)), random)]
   for (const node of top) if (order.length < limit && !healthy(node)) order.push(node)
   if (order.length < limit) {
-    // Rare (a replica down or suspected): the rest of the walk, healthy nodes first.
+    // Rare (a replica down or suspected): the rest of the walk, healthy nodes first, local ones first among them.
     const beyond = extendedPreferenceList(view.ring, key, view.n).slice(top.length)
-    order.push(...beyond.filter(healthy), ...beyond.filter((node) => !healthy(node)))
+    order.push(...beyond.filter((node) => healthy(node) && local(node)), ...beyond.filter((node) => healthy(node) && !local(node)), ...beyond.filter((node) => !healthy(node)))
   }
   return order.slice(0, limit).map((node) => ({ node, url: view.urls.get(node)! }))
 }

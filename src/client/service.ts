@@ -4,6 +4,7 @@
 // client-driven coordination (section 6.4, src/client/routing.ts) or through any node.
 import { Clock, Context, Effect, Layer, Result } from "effect"
 import type { HttpClient } from "effect/http"
+import { zoneNameProblem } from "../core/ring.ts"
 import { ClusterUnknown, errorOfTransport, nothingWritten, type DynamoError, type Operation } from "./errors.ts"
 import { deletedOf, readOf, writtenOf, type Deleted, type RawReply, type Read, type Written } from "./replies.ts"
 import { entryTargets, replicaTargets, viewOfStatus, type ClusterView, type Target } from "./routing.ts"
@@ -37,6 +38,11 @@ export interface ClientOptions {
   readonly attemptTimeoutMs?: number | undefined
   readonly attemptsMax?: number | undefined
   readonly refreshIntervalMs?: number | undefined
+  /**
+   * The client's own zone (data center). Client-driven, a key's replicas in this zone are asked
+   * first, so the coordinator is near; unset, every replica is equally near.
+   */
+  readonly zone?: string | undefined
   /** Picks the first replica to ask (load spreading); Math.random by default. */
   readonly random?: (() => number) | undefined
 }
@@ -127,6 +133,8 @@ const optionsProblem = (options: ClientOptions): string | undefined => {
   if (options.attemptsMax !== undefined && !(Number.isInteger(options.attemptsMax) && options.attemptsMax >= 1)) return `attemptsMax must be a whole number of at least 1, got ${options.attemptsMax}`
   if (options.attemptTimeoutMs !== undefined && !(options.attemptTimeoutMs > 0)) return `attemptTimeoutMs must be positive, got ${options.attemptTimeoutMs}`
   if (options.refreshIntervalMs !== undefined && !(options.refreshIntervalMs > 0)) return `refreshIntervalMs must be positive, got ${options.refreshIntervalMs}`
+  const zoneProblem = options.zone === undefined ? undefined : zoneNameProblem(options.zone)
+  if (zoneProblem !== undefined) return `zone: ${zoneProblem}`
   return undefined
 }
 
@@ -141,6 +149,7 @@ const make = (options: ClientOptions) =>
     const scope = yield* Effect.scope
     const coordination = options.coordination ?? "client"
     const seeds = options.nodes.map(trimmed)
+    const zone = options.zone
     const attemptTimeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS_DEFAULT
     const attemptsMax = options.attemptsMax ?? ATTEMPTS_MAX_DEFAULT
     const random = options.random ?? Math.random
@@ -205,7 +214,7 @@ const make = (options: ClientOptions) =>
         const nowMs = yield* Clock.currentTimeMillis
         if (coordination === "server") return entryTargets(seeds, suspects(nowMs), random, attemptsMax)
         const known = view ?? (yield* refresh)
-        return replicaTargets(known, key, suspects(nowMs), random, attemptsMax)
+        return replicaTargets(known, key, suspects(nowMs), random, attemptsMax, zone)
       })
 
     /** Tries the key's targets in order until one answers, moving on only where that cannot write twice. */

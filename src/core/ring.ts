@@ -422,6 +422,20 @@ function spanZones(walk: readonly NodeId[], slots: readonly number[], zoneSlots:
 }
 
 /**
+ * RING-4's choice on a given distinct-node walk, zones named per node: the rule of `spanZones`
+ * (the same code the lists use), for the Quint model's traces (spec/ring.qnt, checked by
+ * test/ring-quint.test.ts) and any implementation that wants to compare its own choice.
+ */
+export function zoneSpanningChoice(walk: readonly NodeId[], zoneOf: (node: NodeId) => string, count: number): NodeId[] {
+  assert(new Set(walk).size === walk.length, "a walk names each node once")
+  const zoneNumbers = new Map<string, number>()
+  for (const node of walk) if (!zoneNumbers.has(zoneOf(node))) zoneNumbers.set(zoneOf(node), zoneNumbers.size)
+  const slots = walk.map((_, i) => i)
+  const zoneSlots = Uint32Array.from(walk, (node) => zoneNumbers.get(zoneOf(node))!)
+  return spanZones(walk, slots, zoneSlots, zoneNumbers.size, Math.min(count, walk.length))
+}
+
+/**
  * The preference list from a ring position: the first n distinct nodes clockwise (all nodes if
  * n exceeds them), spanning as many zones as the ring has, up to n (RING-4; section 4.6).
  */

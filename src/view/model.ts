@@ -22,6 +22,8 @@ export interface ObservedStep extends HostedStep {
 export interface Lane {
   readonly id: string
   readonly kind: "node" | "client"
+  /** A node's data center, when the trace has zones (paper 4.6); lanes of one zone sit side by side. */
+  readonly zone?: string
 }
 
 export interface ViewStep {
@@ -156,10 +158,17 @@ export class ViewBuilder {
   private readonly clientLanes = new Set<string>()
   private readonly keys = new Set<string>()
 
-  constructor(nodes: ReadonlyArray<string>, recorded: ReadonlySet<string>) {
-    for (const id of nodes) {
+  /** `zones`: each node's zone, when the trace has them; the node lanes are then grouped by zone (stable within one). */
+  constructor(nodes: ReadonlyArray<string>, recorded: ReadonlySet<string>, zones?: Readonly<Record<string, string>>) {
+    const zoneOf = (id: string): string | undefined => zones?.[id]
+    const ordered = zones === undefined ? nodes : [...nodes].sort((a, b) => {
+      const za = zoneOf(a) ?? "", zb = zoneOf(b) ?? ""
+      return za < zb ? -1 : za > zb ? 1 : nodes.indexOf(a) - nodes.indexOf(b)
+    })
+    for (const id of ordered) {
+      const zone = zoneOf(id)
       this.laneIndex.set(id, this.lanes.length)
-      this.lanes.push({ id, kind: "node" })
+      this.lanes.push(zone === undefined ? { id, kind: "node" } : { id, kind: "node", zone })
       this.tracks.set(id, { fields: new Map(), memory: new Map(), disk: new Map(), pending: 0, memoryRenderer: new StoreRenderer(), diskRenderer: new StoreRenderer() })
     }
     this.arrows = new ArrowMatcher(recorded)

@@ -18,10 +18,18 @@ export class ViewInputError extends Schema.TaggedError<ViewInputError>()("ViewIn
 
 const quoted = (file: string): string => (/^[\w./@+-]+$/.test(file) ? file : `'${file.replace(/'/g, "'\\''")}'`)
 
+/** `z1: n1, n3; z2: n2` for a trace's zone map, zones in name order. */
+const zoneGroups = (zones: Readonly<Record<string, string>>): string => {
+  const byZone = new Map<string, Array<string>>()
+  for (const [node, zone] of Object.entries(zones).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) byZone.set(zone, [...(byZone.get(zone) ?? []), node])
+  return [...byZone].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([zone, nodes]) => `${zone}: ${nodes.join(", ")}`).join("; ")
+}
+
 export const configLine = (config: TraceConfig): string => {
   const ring = config.ring.strategy === "tokens" ? `tokens ×${config.ring.tokensPerNode ?? "default"}` : `${config.ring.partitions ?? "default"} partitions`
   const spares = config.spares === undefined || config.spares.length === 0 ? "" : ` + spares ${config.spares.join(", ")}`
-  return `nodes ${config.nodes.join(", ")}${spares} · N=${config.n} R=${config.r} W=${config.w} · clock ${config.clock}${config.truncateAt === undefined ? "" : ` truncated to ${config.truncateAt}`} · ring ${ring} · read repair ${config.readRepair ? "on" : "off"} · anti-entropy ${config.antiEntropy === false ? "off" : "on"}`
+  const zones = config.zones === undefined ? "" : ` · zones ${zoneGroups(config.zones)}`
+  return `nodes ${config.nodes.join(", ")}${spares}${zones} · N=${config.n} R=${config.r} W=${config.w} · clock ${config.clock}${config.truncateAt === undefined ? "" : ` truncated to ${config.truncateAt}`} · ring ${ring} · read repair ${config.readRepair ? "on" : "off"} · anti-entropy ${config.antiEntropy === false ? "off" : "on"}`
 }
 
 /** Partitions of a simulator scenario as step ranges: from the first step at or after the cut to the first at or after the heal. */
@@ -43,7 +51,7 @@ const partitionsOf = (trace: Trace): ModelMeta["partitions"] => {
 export const modelOfTrace = (trace: Trace, file: string): ViewModel => {
   const nodes = [...trace.config.nodes, ...(trace.config.spares ?? [])]
   const recorded = new Set(trace.steps.map((s) => s.node))
-  const builder = new ViewBuilder(nodes, recorded)
+  const builder = new ViewBuilder(nodes, recorded, trace.config.zones)
   const result = replaySteps(trace, (info) => builder.add(info))
   const command = `npx dynamo replay ${quoted(file)} --verbose`
   return builder.finish({

@@ -4,8 +4,8 @@
 import { Effect, Layer } from "effect"
 import { TestClock } from "effect/testing"
 import { describe, expect, test } from "vitest"
-import { buildRing, preferenceList, RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
-import { DynamoClient, errorOfReply, type ClientOptions } from "../../src/client/index.ts"
+import { buildRing, extendedPreferenceList, preferenceList, RING_CONFIG_DEFAULT, zoneOf } from "../../src/core/ring.ts"
+import { DynamoClient, errorOfReply, replicaTargets, type ClientOptions, type ClusterView } from "../../src/client/index.ts"
 import { RING_REFRESH_SPACING_MS_MIN } from "../../src/client/service.ts"
 import { Transport, type Method } from "../../src/client/transport.ts"
 import type { RawReply } from "../../src/client/replies.ts"
@@ -140,6 +140,54 @@ describe("routing: client-driven coordination (paper 6.4)", () => {
     const result = await run(transport, use(() => Effect.sleep(130)), { refreshIntervalMs: 50 })
     expect(result._tag).toBe("Success")
     expect(transport.statuses().length).toBeGreaterThanOrEqual(3)
+  })
+})
+
+describe("routing with zones: the client's own data center first (paper 4.6)", () => {
+  // Six nodes over three zones, N=3: under RING-4 every key has one replica in each zone.
+  const zoned = buildRing(["a1", "a2", "b1", "b2", "c1", "c2"].map((id) => ({ id, zone: `z${id[0]}` })), RING_CONFIG_DEFAULT)
+  const view = (down: ReadonlyArray<string> = []): ClusterView => ({
+    source: "a1", ring: zoned, n: 3, urls: new Map(zoned.nodes.map((id) => [id, urlOf(id)])), down: new Set(down)
+  })
+  const keys = Array.from({ length: 60 }, (_, i) => `key:${i}`)
+  const zoneOfTarget = (node: string) => zoneOf(zoned, node)
+
+  // Catches: a zone option that is ignored (the first target a replica of another zone, in about
+  // two thirds of the keys with a random start).
+  test("a key's replica in the client's zone is asked first, the others after it", () => {
+    for (const key of keys) {
+      const targets = replicaTargets(view(), key, new Set(), Math.random, 3, "zb")
+      expect(zoneOfTarget(targets[0]!.node)).toBe("zb")
+      expect(new Set(targets.map((target) => target.node))).toEqual(new Set(preferenceList(zoned, key, 3)))
+    }
+  })
+
+  // Catches: zone preference that overrides health (a local replica believed down asked first).
+  test("a local replica believed down goes after every healthy one; local fallbacks come first among the rest", () => {
+    for (const key of keys) {
+      const top = preferenceList(zoned, key, 3)
+      const local = top.find((node) => zoneOfTarget(node) === "zb")!
+      const targets = replicaTargets(view([local]), key, new Set(), () => 0, 6, "zb").map((target) => target.node)
+      expect(targets.slice(0, 2).sort()).toEqual(top.filter((node) => node !== local).sort())
+      expect(targets[2]).toBe(local)
+      // The rest of the walk: the healthy node of zb outside the top N comes before the others.
+      const beyond = extendedPreferenceList(zoned, key, 3).slice(3)
+      expect(targets.slice(3)).toEqual([...beyond.filter((node) => zoneOfTarget(node) === "zb"), ...beyond.filter((node) => zoneOfTarget(node) !== "zb")])
+    }
+  })
+
+  // Catches: a zone changing the order for a client that names none (the plain rotation).
+  test("without a zone, the order is the plain rotation of the healthy replicas", () => {
+    for (const key of keys) {
+      const plain = replicaTargets(view(), key, new Set(), () => 0, 3).map((target) => target.node)
+      expect(plain).toEqual(preferenceList(zoned, key, 3))
+    }
+  })
+
+  test("a zone name that is not one is refused, naming it", async () => {
+    const transport = scripted((sent) => ok(sent, { values: ["v"], context: "c" }))
+    const result = await run(transport, use((client) => client.get("k")), { zone: "bad zone" }).catch((error: unknown) => error)
+    expect(String(result)).toMatch(/zone: zone "bad zone"/)
   })
 })
 

@@ -140,6 +140,34 @@ describe("simulator traces", () => {
   })
 })
 
+describe("zones", () => {
+  // Catches: zones dropped on the way to the page (lanes without zone, the config line without
+  // them), and node lanes of one zone drawn apart.
+  test("a run over two zones: each node lane names its zone, lanes of a zone side by side, the config line lists them", () => {
+    const scenario = generateScenario(5, { ...defaultSimOptions, nodes: 4, zones: 2, faults: ["zone-down"] }, 40)
+    const trace = traceOfReport(new World(scenario, true).run(), "simulator")
+    const model = modelOfTrace(trace, "zones.json")
+    expect(model.divergence).toBeUndefined()
+    const nodes = model.lanes.filter((l) => l.kind === "node")
+    expect(nodes.map((l) => [l.id, l.zone])).toEqual(
+      Object.entries(trace.config.zones!).sort(([a, za], [b, zb]) => (za === zb ? (a < b ? -1 : 1) : za < zb ? -1 : 1))
+    )
+    const zonesSeen = nodes.map((l) => l.zone)
+    expect(new Set(zonesSeen).size).toBe(2)
+    // Side by side: the zone changes once along the node lanes.
+    expect(zonesSeen.filter((z, i) => i > 0 && z !== zonesSeen[i - 1]).length).toBe(1)
+    expect(model.config).toContain("zones z1: n1, n3; z2: n2, n4")
+    arrowsAreWellFormed(model)
+  })
+
+  test("a trace without zones keeps its lanes in configuration order, with no zone", () => {
+    const { model, trace } = load("traces/paper/figure3-dvv.json")
+    expect(model.lanes.filter((l) => l.kind === "node").map((l) => l.id)).toEqual(trace.config.nodes)
+    expect(model.lanes.every((l) => l.zone === undefined)).toBe(true)
+    expect(model.config).not.toContain("zones")
+  })
+})
+
 describe("a trace recorded by a real node (--record)", () => {
   // Recorded with `dynamo cluster --nodes 3 --record`: n1's own steps only.
   test("the other nodes are lanes; messages to and from them are unrecorded, not lost", () => {

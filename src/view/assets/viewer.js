@@ -24,6 +24,8 @@ async function inflate(id) {
 async function main() {
   const model = JSON.parse(await inflate("model-data"));
   const steps = model.steps, lanes = model.lanes, arrows = model.arrows;
+  /** The first node lane of a zone after another zone's: drawn with a separator on its left. */
+  const zoneEdge = (i) => i > 0 && lanes[i].kind === "node" && lanes[i - 1].kind === "node" && lanes[i].zone !== lanes[i - 1].zone;
   const last = steps.length - 1;
   // A shell trace's times are wall-clock milliseconds: show them from the first step.
   const timeOrigin = steps.length > 0 && steps[0].at > WALL_CLOCK_MS_MIN ? steps[0].at : 0;
@@ -91,7 +93,7 @@ async function main() {
     $("spacer").style.height = `${S.rows.length * ROW + ROW}px`;
     $("spacer").style.width = `${S.width}px`;
     $("lanes").innerHTML = lanes.map((lane, i) => S.laneX.has(i)
-      ? `<span class="${lane.kind}" style="left:${S.laneX.get(i) - LANE / 2}px;width:${LANE}px">${esc(lane.id)}</span>` : "").join("")
+      ? `<span class="${lane.kind}${zoneEdge(i) ? " zone-edge" : ""}" style="left:${S.laneX.get(i) - LANE / 2}px;width:${LANE}px"${lane.zone ? ` title="zone ${esc(lane.zone)}"` : ""}>${esc(lane.id)}${lane.zone ? `<small>${esc(lane.zone)}</small>` : ""}</span>` : "").join("")
       + `<span style="left:6px;text-align:left">step · ${timeOrigin === 0 ? "time" : "ms since #0"} · what arrived</span>`;
     renderSearchCount();
   }
@@ -238,7 +240,7 @@ async function main() {
       (v) => `<span class="mono">${v.map((m) => `${esc(m.id)}${m.status === "member" ? "" : ` (${esc(m.status)})`}`).join(", ")}</span>`));
     const st = get("status");
     const head = status.up
-      ? `<b>${esc(lanes[lane].id)}</b> <span>epoch ${status.epoch}${status.ready ? "" : " · not ready"}${status.pending ? ` · ${status.pending} persist(s) pending` : ""}${status.down.length ? ` · believes down: ${esc(status.down.join(", "))}` : ""}</span>`
+      ? `<b>${esc(lanes[lane].id)}</b>${lanes[lane].zone ? ` <span class="zone">${esc(lanes[lane].zone)}</span>` : ""} <span>epoch ${status.epoch}${status.ready ? "" : " · not ready"}${status.pending ? ` · ${status.pending} persist(s) pending` : ""}${status.down.length ? ` · believes down: ${esc(status.down.join(", "))}` : ""}</span>`
       : `<b>${esc(lanes[lane].id)}</b> <span>down (epoch ${status.epoch} on disk)</span>`;
     return `<div class="card${status.up ? "" : " down"}${steps[step].lane === lane ? " stepped" : ""}" data-lane="${esc(lanes[lane].id)}"><div class="head${st.changed ? " changed" : ""}">${head}</div><div class="body">${parts.join("") || "<i>holds nothing</i>"}</div></div>`;
   }
