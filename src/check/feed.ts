@@ -3,6 +3,7 @@
 // through the node host's rules, replies).
 import { type ClientReply, type NodeEffect, type NodeInput, type NodeState, step, type Timer } from "../core/index.ts"
 import { armTimer, disarmTimer } from "../host/index.ts"
+import type { Finding } from "../invariants/oracle.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
@@ -40,8 +41,10 @@ interface StepOutcome {
  * a deleted hint, the events of the hint and whose disk must hold them.
  */
 export type PersistCheck =
-  | { readonly _tag: "StoreKey"; readonly key: string; readonly held: number; readonly needed: number }
+  | { readonly _tag: "StoreKey"; readonly node: string; readonly key: string; readonly held: number; readonly needed: number }
   | { readonly _tag: "DeleteHint"; readonly intended: string; readonly intendedIndex: number; readonly key: string; readonly events: number }
+  /** A finding of the step alone (EPOCH-1 at a start), reported in every world the step happens in. */
+  | { readonly _tag: "Finding"; readonly finding: Finding }
 
 /** A reply with what its client and the checks need of it, resolved once. */
 export interface ReplyFacts {

@@ -317,6 +317,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     description: "as zones, but a whole zone is cut off from the other and healed",
     model: () => zonesModel("zones-cut", { ...noFaults, partitions: 1, periodic: 1 }, ZONES_SOMETIMES)
   },
+  // VV-1 (spec/README.md): the suite must be able to show the paper's clocks losing a write; this preset does.
   "lost-update-vv": {
     description: "clock vv: two puts through one coordinator from one (empty) context get equal clocks; one replaces the other (SIB-1)",
     model: () => {

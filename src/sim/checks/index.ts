@@ -1,5 +1,5 @@
 // The simulator's per-step invariant checks that live outside world.ts (issue 18): ACK-1, ACK-2,
-// HINT-2, EPOCH-1, LEAVE-1, READ-2 here, DUR-2 at quiescence (replicas-hold.ts). The world calls four
+// HINT-2, EPOCH-1, LEAVE-1, READ-2 here (DUR-2 is in src/invariants/durability.ts). The world calls four
 // hooks: after each step, when records become durable, at a crash, at each acknowledged put.
 import type { DurableState } from "../../core/index.ts"
 import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/index.ts"
@@ -14,7 +14,6 @@ import { checkReadReplies } from "./reads.ts"
 import { GetReplyChecks } from "./get-replies.ts"
 
 export type { Finding } from "./events.ts"
-export { checkReplicasHold } from "./replicas-hold.ts"
 
 export class StepChecks {
   private readonly acks: AcknowledgementChecks
