@@ -9,9 +9,11 @@
 // After the rounds, one client alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
 // [--single-seconds 5] [--nodes 3] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
-// [--variant-tsx] [--no-etcd]`: --variant adds a second dynamo cluster with those node flags
+// [--variant-tsx] [--variant-entry PATH] [--no-etcd]`: --variant adds a second dynamo cluster with those node flags
 // (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
-// as before the install-time bundle) to the same alternating rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
+// as before the install-time bundle; --variant-entry: run another build, e.g. a checkout of an
+// earlier commit's bin/dynamo.mjs, for a before/after table in one run) to the same alternating
+// rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
 // any design of one process per node) as dynamo nodes; --nodes 5 --floor --no-etcd is the 5-node
 // cluster against its floor; --no-etcd leaves etcd out.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
@@ -105,11 +107,11 @@ const startEtcd = async (dir: string): Promise<Target> => {
 }
 
 /** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
-const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false): Promise<Target> => {
+const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false, entry?: string): Promise<Target> => {
   // The nodes inherit this process's environment: DYNAMO_NO_BUNDLE=1 runs them from the sources through tsx.
   const bundleChoice = process.env.DYNAMO_NO_BUNDLE
   if (tsx) process.env.DYNAMO_NO_BUNDLE = "1"
-  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs }).finally(() => {
+  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs, entry }).finally(() => {
     if (bundleChoice === undefined) delete process.env.DYNAMO_NO_BUNDLE
     else process.env.DYNAMO_NO_BUNDLE = bundleChoice
   })
@@ -123,7 +125,7 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
     if (typeof context === "string") contexts.set(key, context)
   }
   return {
-    name: `dynamo ${nodes}${tsx ? " (tsx)" : ""}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
+    name: `dynamo ${nodes}${tsx ? " (tsx)" : ""}${entry === undefined ? "" : ` (${entry})`}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
     nodes,
     get: async (node, key) => {
       const reply = await client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
@@ -230,6 +232,8 @@ export interface VersusEtcdOptions {
   readonly variantNodeArgs?: ReadonlyArray<string> | undefined
   /** The second cluster runs from the TypeScript sources through tsx, as every node did before the install-time bundle. */
   readonly variantTsx?: boolean | undefined
+  /** The second cluster runs this CLI entry instead (another checkout's bin/dynamo.mjs: a before/after comparison). */
+  readonly variantEntry?: string | undefined
   /** Leave etcd out (A/B runs of two dynamo variants, or dynamo against the floor). */
   readonly noEtcd?: boolean | undefined
   /** Add as many floor nodes (bench/floor-node.ts, SQLite FULL) as dynamo nodes: the machine's floor. */
@@ -265,8 +269,8 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const results: Array<Measured> = []
   try {
     targets.push(await startDynamo(join(dir, "dynamo"), nodes))
-    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true) {
-      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true))
+    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true || options.variantEntry !== undefined) {
+      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true, options.variantEntry))
     }
     if (options.floor === true) targets.push(await floorTarget(nodes))
     if (etcd) targets.push(await startEtcd(join(dir, "etcd")))
@@ -332,6 +336,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
     variantNodeArgs: flag("variant-node-args")?.split(" ").filter((arg) => arg !== ""),
     variantTsx: process.argv.includes("--variant-tsx"),
+    variantEntry: flag("variant-entry"),
     noEtcd: process.argv.includes("--no-etcd"),
     floor: process.argv.includes("--floor")
   }))

@@ -1,6 +1,11 @@
 // A causality oracle independent of the clock code, for the versioning of section 4.4: every
-// write is an event with a unique id, and the oracle keeps each event's causal history as a set
-// of ids. Correct reads and causal comparisons follow from set inclusion alone.
+// write is an event with a unique id, and the oracle keeps each event's causal history. Correct
+// reads and causal comparisons follow from history inclusion alone. Built on the event oracle the
+// simulator and the checker use (src/trace/oracle.ts), so causality is recorded in one place.
+import { Oracle as EventOracle } from "../src/trace/oracle.ts"
+
+/** The properties here are about one key's writes. */
+const KEY = "k"
 
 /** An event id; for a put it is the unique value written ("e17"), so value <-> event. */
 export type EventId = string
@@ -23,29 +28,35 @@ export function compareSets(a: ReadonlySet<EventId>, b: ReadonlySet<EventId>): E
   return bOnly ? "Before" : "Equal"
 }
 
+/**
+ * The event oracle of src/trace/oracle.ts (the one the simulator's and the checker's invariants
+ * are judged by) over one key, with what these properties ask of it: event kinds, histories as
+ * sets, the expected read. Unknown events are an error here, not silently ignored.
+ */
 export class Oracle {
-  readonly #histories = new Map<EventId, ReadonlySet<EventId>>()
+  readonly #events = new EventOracle()
   readonly #kinds = new Map<EventId, EventKind>()
+
+  #known(id: EventId): void {
+    assert(this.#kinds.has(id), `unknown event ${id}`)
+  }
 
   /**
    * Records a write: its history is its own id plus everything the client had seen (the events
    * behind the context it wrote with). `seen` must only name recorded events.
    */
   write(id: EventId, kind: EventKind, seen: Iterable<EventId>): void {
-    assert(!this.#histories.has(id), `event ${id} written twice`)
-    const history = new Set<EventId>([id])
-    for (const earlier of seen) {
-      for (const ancestor of this.history(earlier)) history.add(ancestor)
-    }
-    this.#histories.set(id, history)
+    assert(!this.#kinds.has(id), `event ${id} written twice`)
+    const earlier = [...seen]
+    for (const event of earlier) this.#known(event)
+    this.#events.record(id, KEY, earlier)
     this.#kinds.set(id, kind)
   }
 
   /** The causal history of an event, itself included. */
   history(id: EventId): ReadonlySet<EventId> {
-    const history = this.#histories.get(id)
-    assert(history !== undefined, `unknown event ${id}`)
-    return history
+    this.#known(id)
+    return new Set(this.#events.closure(KEY, [id]))
   }
 
   kind(id: EventId): EventKind {
@@ -56,7 +67,9 @@ export class Oracle {
 
   /** Whether `earlier` is in the causal history of `later` (or is it). */
   happenedBefore(earlier: EventId, later: EventId): boolean {
-    return this.history(later).has(earlier)
+    this.#known(earlier)
+    this.#known(later)
+    return this.#events.inPast(later, earlier)
   }
 
   /** Causal order of two events by history inclusion. */
@@ -66,9 +79,9 @@ export class Oracle {
 
   /** Everything causally seen by whoever knows `events`: the union of their histories. */
   downset(events: Iterable<EventId>): Set<EventId> {
-    const seen = new Set<EventId>()
-    for (const id of events) for (const ancestor of this.history(id)) seen.add(ancestor)
-    return seen
+    const known = [...events]
+    for (const id of known) this.#known(id)
+    return new Set(this.#events.closure(KEY, known))
   }
 
   /**
@@ -78,11 +91,8 @@ export class Oracle {
   expectedRead(...states: ReadonlyArray<Iterable<EventId>>): Array<EventId> {
     const known = new Set<EventId>()
     for (const state of states) for (const id of state) known.add(id)
-    const superseded = new Set<EventId>()
-    for (const id of known) {
-      for (const ancestor of this.history(id)) if (ancestor !== id) superseded.add(ancestor)
-    }
-    return [...known].filter((id) => !superseded.has(id)).sort()
+    for (const id of known) this.#known(id)
+    return [...this.#events.maximal([...known])].sort()
   }
 
   /** Whether a replica that received `a` has seen everything one that received `b` holds. */

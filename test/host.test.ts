@@ -4,7 +4,7 @@
 // AntiEntropy take a pick. Each test names the mutation of src/host/node.ts it catches.
 import { describe, expect, test } from "vitest"
 import { buildRing, defaultProtocolConfig, epochOf, isReady, RING_CONFIG_DEFAULT, timerKey, type Timer } from "../src/core/index.ts"
-import { armed, armTimer, completePersist, crash, feed, fireTimer, firingOf, hostedNode, loseDisk, recover, startOf, type HostedNode } from "../src/host/index.ts"
+import { armed, armTimer, completePersist, crash, feed, fireTimer, firingOf, hostedNode, loseDisk, persistUpTo, PLAIN_HOLDING, recover, recoverNode, startOf, type Holding, type HostedNode } from "../src/host/index.ts"
 
 const ring = buildRing([{ id: "n1" }, { id: "n2" }, { id: "n3" }], RING_CONFIG_DEFAULT)
 const config = defaultProtocolConfig
@@ -89,5 +89,29 @@ describe("src/host: the node host", () => {
     expect(firingOf({ _tag: "Probe" }, 7)).toEqual({ _tag: "TimerFired", timer: { _tag: "Probe" } })
     expect(firingOf({ _tag: "Gossip" }, 7)).toEqual({ _tag: "TimerFired", timer: { _tag: "Gossip" }, pick: 7 })
     expect(firingOf({ _tag: "AntiEntropy" }, 3)).toEqual({ _tag: "TimerFired", timer: { _tag: "AntiEntropy" }, pick: 3 })
+  })
+})
+
+describe("src/host: the rules over any holding", () => {
+  test("a restart must raise the epoch floor", () => {
+    const node = started()
+    // Mutation caught: recoverNode accepting a floor that does not grow (a shell passing a
+    // wall clock that went backwards would reuse an epoch).
+    expect(() => recoverNode(PLAIN_HOLDING, node, () => node.state!, node.starts)).toThrow(/epoch floor/)
+    expect(recoverNode(PLAIN_HOLDING, node, () => node.state!, 1_000).starts).toBe(1_000)
+  })
+
+  test("persistUpTo applies in emission order, through the holding's apply, and keeps the rest", () => {
+    // A holding whose disk is the list of tokens applied: the order shows.
+    const log: Holding<ReadonlyArray<number>, number> = {
+      emptyDisk: [], nonePending: [], pendingOf: (token) => token, tokenOf: (t) => t,
+      recordOf: () => ({ _tag: "Epoch", epoch: 0 }) as never, apply: (disk, t) => [...disk, t]
+    }
+    const made = persistUpTo(log, [], [3, 4, 7], 4)
+    // Mutations caught: applying past the token, out of order, or dropping the later ones.
+    expect(made.disk).toEqual([3, 4])
+    expect(made.done).toBe(2)
+    expect(made.pending).toEqual([7])
+    expect(persistUpTo(log, [], [3], 2).done).toBe(0)
   })
 })

@@ -1,6 +1,7 @@
 // The import directions of src/ (README.md, layout): the core stands alone; the host and the trace
-// format stand on the core; the network shell, the checker and the conformance driver stand on
-// core, host and trace only, so none of them drags in the simulator (or each other). Read from
+// format stand on the core; the invariants' checks (src/invariants/) on nothing but their oracle
+// interface; the network shell, the checker and the conformance driver stand on core, host and
+// trace only (the checker on the invariants too), so none of them drags in the simulator (or each other). Read from
 // every import line of every file, so a new `from "../sim/..."` in src/net fails here.
 import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
@@ -11,14 +12,15 @@ const ALLOWED: Readonly<Record<string, ReadonlyArray<string>>> = {
   core: [],
   host: ["core"],
   trace: ["core", "host"],
+  invariants: [],
   net: ["core", "host", "trace"],
-  check: ["core", "host", "trace"],
+  check: ["core", "host", "trace", "invariants"],
   conformance: ["core", "host", "trace"]
 }
 /** Directories that may use anything but the simulator (the viewer reads traces, not simulations). */
 const NOT_SIM = ["view"]
 /** Interpreters: they use the core through its one entry, src/core/index.ts, and nothing else of it. */
-const INTERPRETERS = ["host", "trace", "net", "sim", "check", "conformance", "view", "cli"]
+const INTERPRETERS = ["host", "trace", "invariants", "net", "sim", "check", "conformance", "view", "cli"]
 
 /** STYLE.md: no file in src/ over this many lines (split by concept, not in halves). */
 const FILE_LINES_MAX = 600

@@ -1,81 +1,15 @@
 // The enabled actions of a world, within the model's bounds, and applying one. Periodic timers
-// fire only when the core's step says they act (usefulPicks).
-import { localStore, membersOf, type Timer, timerKey } from "../core/index.ts"
-import { firingOf } from "../host/index.ts"
-import { setFp } from "./fingerprint.ts"
+// fire only when the core says the firing acts (firings.ts).
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
-import { stepOnce } from "./feed.ts"
-import { storeSetOf } from "./masks.ts"
+import { isOneShot, usefulPicks } from "./firings.ts"
 import { type Action, F_LOST, type Packet, type Recorder, type Transition, type WorldState } from "./state.ts"
 import { checkDurability, completePersist, crash, deliver, fire, issue, restart } from "./transitions.ts"
 import { TransitionResult } from "./world-fp.ts"
 import { QUIESCE_STEPS_MAX } from "./quiesce.ts"
 import { crashedWith } from "./zones.ts"
 
-export const isOneShot = (timer: Timer): boolean => timer._tag === "RequestTimer" || timer._tag === "ForwardTimer"
-
-const NO_PICK: ReadonlyArray<number | undefined> = [undefined]
-const NEVER: ReadonlyArray<number | undefined> = []
-const picksBelow = (count: number): ReadonlyArray<number> => Array.from({ length: Math.max(count, 1) }, (_, i) => i)
-
-/** Whether `node`'s replica of some key differs from another live replica's (anti-entropy has work). */
-const replicasDiffer = (c: Compiled, w: Pick<WorldState, "nodes">, node: number): boolean =>
-  c.keys.some((key, k) => {
-    const top = c.top[k]!
-    if (!top.includes(node)) return false
-    const mine = setFp(storeSetOf(c, localStore(w.nodes[node]!.state!), key))
-    return top.some((other) => {
-      const state = w.nodes[other]!.state
-      if (other === node || state === undefined) return false
-      const theirs = setFp(storeSetOf(c, localStore(state), key))
-      return theirs.hi !== mine.hi || theirs.lo !== mine.lo
-    })
-  })
-
-/**
- * Whether firing the armed periodic `timer` would do anything: the core's own step (through the
- * transition cache, so the firing itself then costs nothing) changes the node's state or has an
- * effect besides re-arming the timer. The checker asks the core rather than restating its
- * guards, so a core change to when a timer acts changes what the search explores with it.
- */
-const firingActs = (c: Compiled, w: Pick<WorldState, "nodes" | "now">, node: number, timer: Timer): boolean => {
-  const info = w.nodes[node]!.stateInfo!
-  const outcome = stepOnce(c, node, info, firingOf(timer, undefined), w.now)
-  if (outcome.stateInfo !== info || outcome.packets.length > 0 || outcome.persists.length > 0 || outcome.replies.length > 0) return true
-  const key = timerKey(timer)
-  return outcome.timerEffects.some((effect) => effect._tag !== "SetTimer" || timerKey(effect.timer) !== key)
-}
-
-/**
- * The picks with which a periodic timer would do something now; none when it would not. A
- * periodic timer re-arms itself forever, so the search fires it only then, within the bound
- * `periodic`. A probe, a hint scan or a hand-over retry acts when the core's step says so
- * (firingActs). Gossip and anti-entropy act through the peer they pick, so one node's step
- * cannot tell: gossip fires when some view differs, anti-entropy (when configured) when a
- * replica differs, with every peer pick. Unknown timers never fire.
- */
-export const usefulPicks = (c: Compiled, w: Pick<WorldState, "nodes" | "now">, node: number, timer: Timer, quiescing = false): ReadonlyArray<number | undefined> => {
-  const state = w.nodes[node]!.state
-  if (state === undefined) return NEVER
-  switch (timer._tag) {
-    case "Probe":
-    case "HintScan":
-    case "Handoff":
-      return firingActs(c, w, node, timer) ? NO_PICK : NEVER
-    case "Gossip": {
-      const mine = JSON.stringify(membersOf(state))
-      const differs = w.nodes.some((slot, i) => i !== node && slot.state !== undefined && JSON.stringify(membersOf(slot.state)) !== mine)
-      return differs ? picksBelow(c.ids.length - 1) : NEVER
-    }
-    case "AntiEntropy":
-      return (c.model.protocol as { readonly antiEntropy?: boolean }).antiEntropy === true && (quiescing || c.model.searchAntiEntropy) && replicasDiffer(c, w, node)
-        ? picksBelow(c.model.protocol.n - 1)
-        : NEVER
-    default:
-      return NEVER
-  }
-}
+export { isOneShot, usefulPicks } from "./firings.ts"
 
 const quiet = (w: WorldState): boolean => w.flight.length === 0 && w.nodes.every((slot) => slot.pending.length === 0)
 

@@ -3,7 +3,10 @@
 import { buildRing, emptyDurableState, preferenceList, type Ring } from "../core/index.ts"
 import { MEMO_ENTRIES_MAX, TransitionMemo } from "./memo.ts"
 import type { CheckModel } from "./model.ts"
+import type { Holding } from "../host/index.ts"
 import { ActionCache } from "./actions.ts"
+import { checkHolding } from "./holding.ts"
+import type { PendingPersist } from "./state.ts"
 import { type DiskInfo, diskInfoOf } from "./world-fp.ts"
 import { modelMembers, zoneFaultsOf } from "./zones.ts"
 
@@ -47,14 +50,19 @@ export interface TransitionCache {
   /** The empty disk: where every node starts, and what a disk loss leaves. */
   readonly emptyDisk: DiskInfo
   readonly actions: ActionCache
+  /** How the node host's rules hold this model's disks and pending persists (holding.ts). */
+  readonly holding: Holding<DiskInfo, PendingPersist>
 }
 
-const newTransitionCache = (): TransitionCache => ({
-  steps: new TransitionMemo(MEMO_ENTRIES_MAX / 2),
-  disks: new TransitionMemo(MEMO_ENTRIES_MAX / 2),
-  emptyDisk: diskInfoOf(emptyDurableState),
-  actions: new ActionCache()
-})
+const newTransitionCache = (): TransitionCache => {
+  const cache = {
+    steps: new TransitionMemo(MEMO_ENTRIES_MAX / 2),
+    disks: new TransitionMemo(MEMO_ENTRIES_MAX / 2),
+    emptyDisk: diskInfoOf(emptyDurableState),
+    actions: new ActionCache()
+  }
+  return { ...cache, holding: checkHolding(cache) }
+}
 
 export const compile = (model: CheckModel): Compiled => {
   const ids = model.nodes

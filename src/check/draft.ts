@@ -3,6 +3,8 @@
 import { emptyVClock, type Timer } from "../core/index.ts"
 import type { TraceStep } from "../trace/step.ts"
 import type { Compiled } from "./compiled.ts"
+import type { Finding } from "../invariants/oracle.ts"
+import { CheckOracle } from "./oracle.ts"
 import type { ClientSlot, NodeSlot, Packet, PendingPersist, Recorder, Used, Violation, WorldState } from "./state.ts"
 import { completePersist, restart } from "./transitions.ts"
 import { type DiskInfo, EMPTY_LIST_FP, EMPTY_PENDING, EMPTY_TIMERS, type NodeStateInfo, World, comparePackets, makeClient, pendingFp, slotOf, timersFp, worldFp } from "./world-fp.ts"
@@ -33,6 +35,8 @@ export class Draft {
   flags = 0
   c!: Compiled
   rec: Recorder | undefined
+  /** The invariants' oracle (src/invariants/) over this draft's world. */
+  readonly oracle: CheckOracle = new CheckOracle(this)
 
   constructor(readonlyWorld: WorldState, c: Compiled, rec: Recorder | undefined) {
     this.reset(readonlyWorld, c, rec)
@@ -91,6 +95,11 @@ export class Draft {
 
   violate(invariant: string, message: string): void {
     if (this.violation === undefined) this.violation = { invariant, message }
+  }
+
+  /** A check's finding (src/invariants/), kept if it is the first violation. */
+  report(finding: Finding | undefined): void {
+    if (finding !== undefined && this.violation === undefined) this.violation = finding
   }
 
   record(node: number, event: TraceStep["event"]): void {

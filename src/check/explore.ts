@@ -8,9 +8,10 @@ import type { Fp } from "./fingerprint.ts"
 import type { CheckModel } from "./model.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
 import {
-  apply, compile, enabledActions, F_SETTLED, initialWorld, isSettled, quiesce, SOMETIMES,
+  apply, compile, F_SETTLED, initialWorld, isSettled, quiesce, SOMETIMES,
   type Action, type Compiled, type Sometimes, type Transition, type Violation, type WorldState
 } from "./world.ts"
+import { searchActions } from "./por.ts"
 
 export type SearchOrder = "bfs" | "dfs"
 
@@ -119,7 +120,7 @@ export const pathTo = (c: Compiled, table: FingerprintTable, target: Fp): Readon
   if (world.fp.hi !== chain[0]!.hi || world.fp.lo !== chain[0]!.lo) throw new Error("check: the parent chain does not start at the initial world")
   const actions: Array<Action> = []
   for (const next of chain.slice(1)) {
-    const found = enabledActions(c, world).find((action) => {
+    const found = searchActions(c, world).find((action) => {
       const fp = apply(c, world, action).state.fp
       return fp.hi === next.hi && fp.lo === next.lo
     })
@@ -164,7 +165,7 @@ const breadthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
   levels: while (frontier.length > 0) {
     const next: Array<WorldState> = []
     for (const world of frontier) {
-      for (const action of enabledActions(c, world)) {
+      for (const action of searchActions(c, world)) {
         const transition = apply(c, world, action)
         stats.generated += 1
         countFlags(sometimes, transition.flags)
@@ -230,7 +231,7 @@ class Frame {
  * in order, each after the subtree of the one before: the search is the same.
  */
 const frameOf = (c: Compiled, table: FingerprintTable, world: WorldState): Frame => {
-  const actions = enabledActions(c, world)
+  const actions = searchActions(c, world)
   const transitions: Array<Transition | undefined> = []
   for (const action of actions) transitions.push(apply(c, world, action))
   for (const transition of transitions) table.touch(transition!.state.fp)
@@ -310,7 +311,7 @@ export const actionsAlong = (c: Compiled, root: WorldState, path: ReadonlyArray<
   const actions: Array<Action> = []
   let world = root
   for (const index of path) {
-    const action = enabledActions(c, world)[index]
+    const action = searchActions(c, world)[index]
     if (action === undefined) throw new Error("check: cannot re-run a depth-first path")
     actions.push(action)
     world = apply(c, world, action).state

@@ -2,7 +2,8 @@
 // prepared once for any world it happens in, then applied to a draft (packets, timers, persists
 // through the node host's rules, replies).
 import { type ClientReply, type NodeEffect, type NodeInput, type NodeState, step, type Timer } from "../core/index.ts"
-import { armTimer, disarmTimer } from "../host/index.ts"
+import { armedAfter } from "../host/index.ts"
+import type { Finding } from "../invariants/oracle.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
@@ -40,8 +41,10 @@ interface StepOutcome {
  * a deleted hint, the events of the hint and whose disk must hold them.
  */
 export type PersistCheck =
-  | { readonly _tag: "StoreKey"; readonly key: string; readonly held: number; readonly needed: number }
+  | { readonly _tag: "StoreKey"; readonly node: string; readonly key: string; readonly held: number; readonly needed: number }
   | { readonly _tag: "DeleteHint"; readonly intended: string; readonly intendedIndex: number; readonly key: string; readonly events: number }
+  /** A finding of the step alone (EPOCH-1 at a start), reported in every world the step happens in. */
+  | { readonly _tag: "Finding"; readonly finding: Finding }
 
 /** A reply with what its client and the checks need of it, resolved once. */
 export interface ReplyFacts {
@@ -163,14 +166,14 @@ const prepareOutcome = (
   }
 }
 
-/** The timers after `outcome`'s timer effects, from `timers` (left in `timersOut`, `timersOutFp`). */
-const applyTimerEffects = (outcome: StepOutcome, timers: ReadonlyArray<Timer>): void => {
+/**
+ * The timers after `input` (a firing disarms its timer) and `outcome`'s timer effects, from
+ * `timers`, by the host's rule (armedAfter); left in `timersOut`, `timersOutFp`. The outcome is
+ * the step of this very input, so caching on `timers` alone is exact.
+ */
+const applyTimerEffects = (outcome: StepOutcome, input: NodeInput, timers: ReadonlyArray<Timer>): void => {
   if (outcome.timersIn === timers) return
-  let next = timers
-  for (const effect of outcome.timerEffects) {
-    if (effect._tag === "SetTimer") next = armTimer(next, effect.timer)
-    else if (effect._tag === "CancelTimer") next = disarmTimer(next, effect.timer)
-  }
+  const next = armedAfter(timers, input, outcome.timerEffects)
   outcome.timersIn = timers
   outcome.timersOut = next
   outcome.timersOutFp = timersFp(next)
@@ -206,8 +209,8 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
   for (const packet of outcome.packets) send(d, packet)
   let timers = slot.timers
   let timersFp = slot.timersFp
-  if (outcome.timerEffects.length > 0) {
-    applyTimerEffects(outcome, timers)
+  if (outcome.timerEffects.length > 0 || input._tag === "TimerFired") {
+    applyTimerEffects(outcome, input, timers)
     timers = outcome.timersOut
     timersFp = outcome.timersOutFp
   }

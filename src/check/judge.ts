@@ -1,12 +1,16 @@
-// The invariants the checker judges at each persist and each reply (SIB-1, DUR-1, QUORUM-1,
-// AVAIL-1/2 and the SOMETIMES flags), from facts a step's outcome caches once.
+// The invariants the checker judges at each persist and each reply (SIB-1, HINT-1, EPOCH-1,
+// QUORUM-1, AVAIL-1/2 and the SOMETIMES flags), from facts a step's outcome caches once.
 import { HashMap, Option } from "effect"
-import { type ClientReply, type DurableState, hintId, hintsHeld, localStore, type NodeInput, type NodeState, type PersistRecord } from "../core/index.ts"
+import { type ClientReply, type DurableState, epochOf, hintId, hintsHeld, localStore, nodeIdOf, type NodeInput, type NodeState, type PersistRecord } from "../core/index.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import type { PersistCheck, ReplyFacts } from "./feed.ts"
-import { bit, coverage, diskKeyEvents, eventNames, setEvents, storeSetOf, valuesMask } from "./masks.ts"
-import { F_FAILED, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_SIBLINGS, type PendingRequest } from "./state.ts"
+import { epoch1Grows } from "../invariants/epoch.ts"
+import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
+import { quorum1ReadSeesAcknowledged } from "../invariants/quorum.ts"
+import { sib1ListedConcurrent, sib1NoneDropped, sib1StoredConcurrent } from "../invariants/siblings.ts"
+import { bit, diskKeyEvents, setEvents, storeSetOf, valuesMask } from "./masks.ts"
+import { F_FAILED, F_GET_AFTER_ACK, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_SIBLINGS, type PendingRequest } from "./state.ts"
 
 const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
   if (input._tag === "Client") {
@@ -36,11 +40,18 @@ export const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, r
   switch (record._tag) {
     case "StoreKey": {
       const needed = setEvents(c, storeSetOf(c, localStore(before), record.key)).all | incomingEvents(c, input, record.key)
-      checks.push({ _tag: "StoreKey", key: record.key, held: setEvents(c, record.set).all, needed })
+      checks.push({ _tag: "StoreKey", node: nodeIdOf(before), key: record.key, held: setEvents(c, record.set).all, needed })
       return 0
     }
     case "StoreHint":
       return F_HINT_STORED
+    case "Epoch": {
+      // EPOCH-1 depends on the step alone: judged once, when the step is first computed. (A start
+      // that persists no epoch at all is caught by the simulator, which looks at every start.)
+      const finding = input._tag === "Start" ? epoch1Grows(nodeIdOf(before), epochOf(before), input.epochFloor, record.epoch) : undefined
+      if (finding !== undefined) checks.push({ _tag: "Finding", finding })
+      return 0
+    }
     case "DeleteHint": {
       const hint = Option.getOrUndefined(HashMap.get(hintsHeld(before), hintId(record.intended, record.key)))
       const intendedIndex = c.nodeIndex.get(record.intended)
@@ -54,7 +65,7 @@ export const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, r
   }
 }
 
-/** SIB-1 at the replica and HINT-1 at hint deletion, on what a step persists (as the simulator). */
+/** SIB-1 at the replica and HINT-1 at hint deletion, on what a step persists (src/invariants/, as the simulator). */
 export const checkPersists = (d: Draft, node: number, ownDisk: DurableState, persistChecks: ReadonlyArray<PersistCheck>): void => {
   const c = d.c
   const checks = c.model.checks
@@ -62,33 +73,19 @@ export const checkPersists = (d: Draft, node: number, ownDisk: DurableState, per
   for (const check of persistChecks) {
     switch (check._tag) {
       case "StoreKey": {
-        const now = check.held
-        if (checks.sibDrop) {
-          const dropped = check.needed & ~coverage(d.histories, now)
-          if (dropped !== 0) {
-            d.violate("SIB-1", `${id} dropped ${eventNames(c, dropped)} from ${check.key}: it now holds ${eventNames(c, now)}, none of which has seen it`)
-          }
-        }
-        if (checks.sibStoreAntichain) {
-          for (let m = now; m !== 0; m &= m - 1) {
-            const a = 31 - Math.clz32(m & -m)
-            const older = d.histories[a]! & now & ~bit(a)
-            if (older !== 0) {
-              d.violate("SIB-1", `${id} keeps ${eventNames(c, older)} beside ${c.writes[a]!.id} in ${check.key}, though ${c.writes[a]!.id} has seen it`)
-            }
-          }
-        }
+        // The check is its own StoreWrite (node, key, needed, held): cached with the step, no copy.
+        if (checks.sibDrop) d.report(sib1NoneDropped(d.oracle, check))
+        if (checks.sibStoreAntichain) d.report(sib1StoredConcurrent(d.oracle, check))
         break
       }
+      case "Finding":
+        d.report(check.finding)
+        break
       case "DeleteHint": {
         const intended = d.nodes[check.intendedIndex]!
         if (intended.diskLost) break
         const disk = check.intendedIndex === node ? ownDisk : intended.disk
-        const held = coverage(d.histories, diskKeyEvents(c, disk, check.key))
-        const missing = check.events & ~held
-        if (missing !== 0) {
-          d.violate("HINT-1", `${id} deleted its hint for ${check.intended}/${check.key} but ${check.intended}'s disk does not hold ${eventNames(c, missing)}`)
-        }
+        d.report(hint1DeletedOnlyWhenHeld(d.oracle, { node: id, intended: check.intended, key: check.key, hint: check.events, intendedHolds: diskKeyEvents(c, disk, check.key) }))
         break
       }
     }
@@ -144,16 +141,7 @@ export const clientReply = (d: Draft, facts: ReplyFacts): void => {
   } else {
     if (reply.siblings.length > 1) d.flags |= F_SIBLINGS
     if (c.model.checks.sibReplyAntichain) {
-      for (let m = events; m !== 0; m &= m - 1) {
-        const a = 31 - Math.clz32(m & -m)
-        const older = d.histories[a]! & events & ~bit(a)
-        if (older !== 0) {
-          const truncation = c.model.protocol.versions.truncateAt === undefined
-            ? ""
-            : ` (false siblings: truncation to ${c.model.protocol.versions.truncateAt} clock ${c.model.protocol.versions.truncateAt === 1 ? "entry" : "entries"} made them look concurrent; TRUNC-1 allows this, it never loses a write)`
-          d.violate("SIB-1", `${reply._tag} ${reply.id} of ${reply.key} listed ${eventNames(c, older)} beside ${c.writes[a]!.id}, though ${c.writes[a]!.id} has seen it${truncation}`)
-        }
-      }
+      d.report(sib1ListedConcurrent(d.oracle, reply, events, c.model.protocol.versions.truncateAt))
     }
     if (reply._tag === "GetOk") {
       d.flags |= F_GET_OK
@@ -161,14 +149,13 @@ export const clientReply = (d: Draft, facts: ReplyFacts): void => {
       // for gets answered by home replicas only, so a miss means the write's quorum was sloppy:
       // fallbacks took some of its W acknowledgements, outside every read quorum of home nodes.
       if (mine && c.model.checks.quorum && facts.home) {
-        const missed = client.pending!.ackedBefore & ~coverage(d.histories, events)
-        if (missed !== 0) {
-          const p = c.model.protocol
-          const w = 31 - Math.clz32(missed & -missed)
-          const ackers: Array<string> = []
-          for (let m = d.ackersLeft[w]!; m !== 0; m &= m - 1) ackers.push(c.ids[31 - Math.clz32(m & -m)]!)
-          d.violate("QUORUM-1", `get ${reply.id} of ${reply.key}, answered by home replicas [${reply.nodes.join(", ")}], missed ${c.writes[w]!.id}, acknowledged before the get was sent by [${ackers.join(", ")}] (R=${p.r}, W=${p.w}, N=${p.n}: a sloppy write quorum)`)
-        }
+        const p = c.model.protocol
+        if (client.pending!.ackedBefore !== 0) d.flags |= F_GET_AFTER_ACK
+        d.report(quorum1ReadSeesAcknowledged(d.oracle, {
+          id: reply.id, key: reply.key, events, acknowledgedBefore: client.pending!.ackedBefore,
+          premise: `, answered by home replicas [${reply.nodes.join(", ")}]`,
+          quorum: `R=${p.r}, W=${p.w}, N=${p.n}: a sloppy write quorum`
+        }))
       }
     } else {
       d.flags |= F_PUT_ACKED

@@ -115,6 +115,11 @@ export interface CheckModel {
    */
   readonly searchAntiEntropy: boolean
   readonly checks: CheckChecks
+  /**
+   * Partial-order reduction (por.ts, README "late messages first"): absent or true, on; false
+   * (`--no-por`), every enabled action is explored.
+   */
+  readonly por?: boolean
   /** For an anomaly preset: the invariant its counterexample breaks (the run must find it). */
   readonly expect?: string
   /**
@@ -290,6 +295,20 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       })
     }
   },
+  "read-repair-alone": {
+    description: "3 nodes, N=3 R=2 W=2, read repair on and no anti-entropy: a put and a later get, one lost message; only read repair can bring a stale replica up to date (CONV-1)",
+    model: () => {
+      const [a] = preferenceOf(3, "k1", 3) as [string]
+      return base("read-repair-alone", PRESETS["read-repair-alone"]!.description, {
+        // Anti-entropy off, so heal-and-quiesce converges the replicas by its reads alone: a read
+        // repair that skips the stale replicas (mutant 03 of ../shared/mutants) breaks CONV-1.
+        protocol: protocol(3, 2, 2, "dvv", { readRepair: true, antiEntropy: false }),
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "get", key: "k1", node: a }]],
+        bounds: { ...noFaults, drops: 1 },
+        sometimes: ["put-acknowledged", "get-answered", "message-lost", "read-repair", "settled"]
+      })
+    }
+  },
   zones: {
     description: "2 zones of 2 nodes, N=3 R=2 W=2, 1 key, a put against a read-then-put from the other zone; a whole zone crashes (both nodes at once) and restarts",
     model: () => zonesModel("zones", { ...noFaults, crashes: 1, periodic: 1 }, [...ZONES_SOMETIMES, "crash-before-ack"])
@@ -298,6 +317,7 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     description: "as zones, but a whole zone is cut off from the other and healed",
     model: () => zonesModel("zones-cut", { ...noFaults, partitions: 1, periodic: 1 }, ZONES_SOMETIMES)
   },
+  // VV-1 (spec/README.md): the suite must be able to show the paper's clocks losing a write; this preset does.
   "lost-update-vv": {
     description: "clock vv: two puts through one coordinator from one (empty) context get equal clocks; one replaces the other (SIB-1)",
     model: () => {
@@ -384,6 +404,8 @@ export interface CheckOptions {
   readonly timing?: Timing
   readonly restart?: Restart
   readonly persistence?: Persistence
+  /** False: no partial-order reduction (`--no-por`). */
+  readonly por?: boolean
 }
 
 const inRange = (name: string, value: number | undefined, min: number, max: number, problems: Array<string>): void => {
@@ -441,7 +463,7 @@ export const buildModel = (options: CheckOptions): { readonly _tag: "Ok"; readon
   const versions = mode === model.protocol.versions.mode
     ? model.protocol.versions
     : { ...defaultVersionsConfig, mode }
-  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, protocol: { ...model.protocol, versions } }
+  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, ...(options.por === false ? { por: false } : {}), protocol: { ...model.protocol, versions } }
   const invalid = validateProtocolConfig(model.protocol, model.nodes.length)
   if (invalid !== undefined) return { _tag: "Error", message: invalid }
   const writes = model.clients.flat().filter((op) => op.kind !== "get").length

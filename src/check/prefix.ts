@@ -4,8 +4,9 @@
 // worker compute the same roots in the same order, so no world ever has to cross a thread
 // boundary; a thread only needs a root's index.
 import { countFlags, depthFirstFrom, judgeSettled, type CheckStats, type DepthFirstRun } from "./explore.ts"
-import { apply, enabledActions, initialWorld, type Action, type Compiled, type Violation, type WorldState } from "./world.ts"
+import { apply, initialWorld, type Action, type Compiled, type Violation, type WorldState } from "./world.ts"
 import type { Sometimes } from "./world.ts"
+import { searchActions } from "./por.ts"
 
 export interface PrefixRoot {
   readonly world: WorldState
@@ -37,7 +38,7 @@ export const expandPrefix = (c: Compiled, rootsMin: number, stats?: CheckStats, 
   while (frontier.length > 0 && frontier.length < rootsMin) {
     const next: Array<PrefixRoot> = []
     for (const { world, actions } of frontier) {
-      for (const action of enabledActions(c, world)) {
+      for (const action of searchActions(c, world)) {
         const transition = apply(c, world, action)
         const path = [...actions, action]
         if (stats !== undefined && sometimes !== undefined) {

@@ -7,7 +7,9 @@ import { isOneShot, pendingNode, usefulPicks } from "./actions.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import { feed } from "./feed.ts"
-import { bit, eventNames, setEvents, storeSetOf } from "./masks.ts"
+import { conv1ReplicasAgree, del1NothingResurrected } from "../invariants/convergence.ts"
+import { hint1NoneLeft } from "../invariants/hints.ts"
+import { storeSetOf } from "./masks.ts"
 import type { Recorder, Violation, WorldState } from "./state.ts"
 import { checkDurability, completePersist, deliver, fire, restart } from "./transitions.ts"
 
@@ -117,43 +119,16 @@ export const quiesce = (c: Compiled, w: WorldState, rec?: Recorder, force = fals
   return { state: d.freeze(), violation: d.violation, ran: !fast }
 }
 
+/** HINT-1 (none left), then per key CONV-1 and DEL-1 (src/invariants/), as the simulator judges them. */
 const checkConverged = (d: Draft): void => {
-  const c = d.c
-  const checks = c.model.checks
+  const checks = d.c.model.checks
   if (d.violation !== undefined) return
-  if (checks.hint) {
-    for (let i = 0; i < d.nodes.length; i++) {
-      const hints = HashMap.size(hintsHeld(d.nodes[i]!.state!))
-      if (hints > 0) {
-        const first = HashMap.values(hintsHeld(d.nodes[i]!.state!)).next().value!
-        d.violate("HINT-1", `${c.ids[i]} still holds ${hints} hint(s) after quiescence (first: ${first.intended}/${first.key})`)
-        return
-      }
-    }
-  }
-  c.keys.forEach((key, k) => {
+  if (checks.hint) d.report(hint1NoneLeft(d.oracle))
+  for (const key of d.c.keys) {
     if (d.violation !== undefined) return
-    const replicas = c.top[k]!
-    const sets = replicas.map((i) => setEvents(c, storeSetOf(c, localStore(d.nodes[i]!.state!), key)))
-    if (checks.conv) {
-      for (let j = 1; j < sets.length; j++) {
-        if (sets[j]!.all !== sets[0]!.all) {
-          d.violate("CONV-1", `replicas of ${key} differ after quiescence: ${c.ids[replicas[0]!]} holds ${eventNames(c, sets[0]!.all)}, ${c.ids[replicas[j]!]} holds ${eventNames(c, sets[j]!.all)}`)
-          return
-        }
-      }
-    }
-    if (checks.del) {
-      const live = sets[0]!.live
-      c.writes.forEach((write, w) => {
-        if (!write.deletion || write.key !== k || (d.acked & bit(w)) === 0 || (d.excused & bit(w)) !== 0) return
-        const resurrected = d.histories[w]! & live & ~bit(w)
-        if (resurrected !== 0) {
-          d.violate("DEL-1", `${eventNames(c, resurrected)} on ${key} is live after quiescence though the acknowledged delete ${write.id} had seen it`)
-        }
-      })
-    }
-  })
+    if (checks.conv) d.report(conv1ReplicasAgree(d.oracle, key))
+    if (checks.del) d.report(del1NothingResurrected(d.oracle, key))
+  }
 }
 
 /** Each home replica's live values per key (for the trace's observations; crashed nodes left out). */

@@ -141,7 +141,8 @@ export const SOMETIMES = [
   "hint-stored",
   "hint-delivered",
   "forwarded",
-  "settled"
+  "settled",
+  "get-after-ack"
 ] as const
 export type Sometimes = (typeof SOMETIMES)[number]
 const flag = (name: Sometimes): number => 1 << SOMETIMES.indexOf(name)
@@ -157,3 +158,4 @@ export const F_HINT_STORED = flag("hint-stored")
 export const F_HINT_DELIVERED = flag("hint-delivered")
 export const F_FORWARDED = flag("forwarded")
 export const F_SETTLED = flag("settled")
+export const F_GET_AFTER_ACK = flag("get-after-ack")

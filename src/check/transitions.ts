@@ -1,52 +1,48 @@
 // The transitions of a world: restart, complete a persist, crash or lose a disk, fire a timer,
 // deliver a packet, issue a client operation; and DUR-1 after each.
-import { applyRecord, type ClientRequest, emptyVClock, type PersistRecord, recover, type Timer } from "../core/index.ts"
-import { disarmTimer, firingOf } from "../host/index.ts"
+import { type ClientRequest, emptyVClock, type Timer } from "../core/index.ts"
+import { crashNode, firingOf, type HostNode, persistUpTo, recoverNode, startOf } from "../host/index.ts"
 import type { ScriptOp } from "./model.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import { feed, feedWith } from "./feed.ts"
+import { dur1OnSomeDisk } from "../invariants/durability.ts"
 import { bit, coverage, diskCoverage } from "./masks.ts"
-import { F_CRASH_PENDING, F_DUP, F_LOST } from "./state.ts"
-import { type DiskInfo, EMPTY_LIST_FP, EMPTY_PENDING, EMPTY_TIMERS, type NodeStateInfo, PersistDoneInput, ReceiveInput, diskInfoOf, nodeStateInfo, pendingFp, slotOf } from "./world-fp.ts"
+import { recoverOnce } from "./holding.ts"
+import { F_CRASH_PENDING, F_DUP, F_LOST, type PendingPersist } from "./state.ts"
+import { type DiskInfo, type NodeStateInfo, PersistDoneInput, ReceiveInput, pendingFp, slotOf, timersFp } from "./world-fp.ts"
 
-const DISK_RECOVER = 1
-const DISK_APPLY = 2
-
-/** `recover`, through the cache: a node restarted from one disk is one state (one object). */
-const recoverOnce = (c: Compiled, node: number, disk: DiskInfo): NodeStateInfo =>
-  c.cache.disks.find<NodeStateInfo>(disk, DISK_RECOVER, node, undefined, 0) ??
-    c.cache.disks.store(disk, DISK_RECOVER, node, undefined, 0, nodeStateInfo(c, recover(c.ids[node]!, c.model.protocol, c.ring, disk.disk), undefined))
-
-/** `applyRecord`, through the cache: one disk written with one record is one disk (one object). */
-const applyOnce = (c: Compiled, disk: DiskInfo, record: PersistRecord): DiskInfo =>
-  c.cache.disks.find<DiskInfo>(disk, DISK_APPLY, record, undefined, 0) ??
-    c.cache.disks.store(disk, DISK_APPLY, record, undefined, 0, diskInfoOf(applyRecord(disk.disk, record)))
-
-export const restart = (d: Draft, node: number): void => {
+/** A node slot as the node host sees it: its state, disk and pending persists as the checker holds them. */
+const hostView = (d: Draft, node: number): HostNode<NodeStateInfo, DiskInfo, PendingPersist> => {
   const slot = d.nodes[node]!
-  const starts = slot.starts + 1
-  d.record(node, { _tag: "Recover" })
-  d.setSlot(node, { stateInfo: recoverOnce(d.c, node, slot.diskInfo), pending: EMPTY_PENDING, timers: EMPTY_TIMERS, starts })
-  feed(d, node, { _tag: "Start", epochFloor: starts })
+  return { id: d.c.ids[node]!, state: slot.stateInfo, disk: slot.diskInfo, pending: slot.pending, timers: slot.timers, starts: slot.starts }
 }
 
+/** The host's restart (recoverNode): rebuilt from the disk, through the cache; then its Start. */
+export const restart = (d: Draft, node: number): void => {
+  d.record(node, { _tag: "Recover" })
+  const up = recoverNode(d.c.cache.holding, hostView(d, node), (disk) => recoverOnce(d.c, node, disk))
+  d.setSlot(node, { stateInfo: up.state, pending: up.pending, timers: up.timers, starts: up.starts })
+  feed(d, node, startOf(up))
+}
+
+/** The oldest pending persist becomes durable (the host's persistUpTo), then the core hears it. */
 export const completePersist = (d: Draft, node: number): void => {
   const slot = d.nodes[node]!
   const first = slot.pending[0]
   if (first === undefined) throw new Error("check: no persist to complete")
-  const pending = slot.pending.length === 1 ? EMPTY_PENDING : slot.pending.slice(1)
-  const diskInfo = applyOnce(d.c, slot.diskInfo, first.record)
-  feedWith(d, node, new PersistDoneInput(first.token), diskInfo, pending, pendingFp(pending))
+  const made = persistUpTo(d.c.cache.holding, slot.diskInfo, slot.pending, first.token)
+  feedWith(d, node, new PersistDoneInput(first.token), made.disk, made.pending, pendingFp(made.pending))
 }
 
+/** The host's crash (crashNode); the checker adds what the oracle and the network lose. */
 export const crash = (d: Draft, node: number, loseDisk: boolean): void => {
   const slot = d.nodes[node]!
-  if (slot.pending.length > 0) d.flags |= F_CRASH_PENDING
+  const down = crashNode(d.c.cache.holding, hostView(d, node), loseDisk)
+  if (down.lost.length > 0) d.flags |= F_CRASH_PENDING
   if (d.rec !== undefined) d.record(node, { _tag: loseDisk ? "DiskLoss" : "Crash" })
-  d.nodes[node] = loseDisk
-    ? slotOf(undefined, d.c.cache.emptyDisk, EMPTY_PENDING, EMPTY_LIST_FP, EMPTY_TIMERS, EMPTY_LIST_FP, slot.starts, true)
-    : slotOf(undefined, slot.diskInfo, EMPTY_PENDING, EMPTY_LIST_FP, EMPTY_TIMERS, EMPTY_LIST_FP, slot.starts, slot.diskLost)
+  const parts = down.node
+  d.nodes[node] = slotOf(undefined, parts.disk, parts.pending, pendingFp(parts.pending), parts.timers, timersFp(parts.timers), parts.starts, slot.diskLost || loseDisk)
   // The messages in flight to it are lost.
   const flight = d.flight
   let kept = 0
@@ -66,9 +62,8 @@ export const crash = (d: Draft, node: number, loseDisk: boolean): void => {
   }
 }
 
+/** An armed timer fires: the host's firing input (the fed step disarms it, see feed.ts). */
 export const fire = (d: Draft, node: number, timer: Timer, pick?: number): void => {
-  const slot = d.nodes[node]!
-  d.setSlot(node, { timers: disarmTimer(slot.timers, timer) })
   feed(d, node, firingOf(timer, pick))
 }
 
@@ -116,11 +111,6 @@ export const checkDurability = (d: Draft): void => {
   if (!d.c.model.checks.dur || d.acked === 0 || d.violation !== undefined) return
   let covered = 0
   for (const slot of d.nodes) covered |= diskCoverage(d.c, d.histories, slot.diskInfo)
-  const lost = d.acked & ~d.excused & ~covered
-  if (lost !== 0) {
-    const w = 31 - Math.clz32(lost & -lost)
-    const nodes: Array<string> = []
-    for (let m = d.ackersLeft[w]!; m !== 0; m &= m - 1) nodes.push(d.c.ids[31 - Math.clz32(m & -m)]!)
-    d.violate("DUR-1", `${d.c.writes[w]!.id} on ${d.c.keys[d.c.writes[w]!.key]} was acknowledged by [${nodes.join(", ")}] but no disk holds it or a version that has seen it`)
-  }
+  // One scope for every key: the checker's masks span them all (src/invariants/durability.ts).
+  d.report(dur1OnSomeDisk(d.oracle, d.acked, covered))
 }

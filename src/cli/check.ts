@@ -48,6 +48,10 @@ export const checkCommand = Command.make(
       Flag.optional
     ),
     bfs: Flag.Boolean("bfs").pipe(Flag.withDescription("breadth-first, one thread: shortest counterexample"), Flag.withDefault(false)),
+    noPor: Flag.Boolean("no-por").pipe(
+      Flag.withDescription("no partial-order reduction: explore every enabled action (a message its receiver can only ignore is otherwise delivered first, once no fault is left; src/check/README.md)"),
+      Flag.withDefault(false)
+    ),
     dfs: Flag.Boolean("dfs").pipe(Flag.withDescription("depth-first: memory bounded by the depth; parallel with --workers"), Flag.withDefault(false)),
     maxStates: Flag.Int("max-states").pipe(Flag.withDescription("stop after this many distinct states"), Flag.withDefault(MAX_STATES_DEFAULT)),
     workers: optionalInt("workers", "worker threads for a depth-first search (default: every core)"),
@@ -73,7 +77,8 @@ export const checkCommand = Command.make(
       ...defined("crashes", flags.crashes), ...defined("diskLosses", flags.diskLosses), ...defined("drops", flags.drops),
       ...defined("dups", flags.dups), ...defined("partitions", flags.partitions), ...defined("periodic", flags.periodic),
       ...defined("clock", flags.clock), ...defined("timing", flags.timing), ...defined("restart", flags.restart),
-      ...defined("persistence", flags.persistence)
+      ...defined("persistence", flags.persistence),
+      ...(flags.noPor ? { por: false } : {})
     }
     const built = buildModel(options)
     if (built._tag === "Error") problems.push(built.message)

@@ -33,7 +33,7 @@
 // Before every input the node's failure detector beliefs are set to the model's down nodes (see
 // `run`). Sends the model has no message for (a get's Reads, pings) are not kept in flight.
 import { HashMap } from "effect"
-import { type AntiEntropyMessage, type ClientReply, type ClientRequest, coordinatorOpOf, defaultProtocolConfig, type DurableState, epochOf, hintsHeld, isEmptySet, keyRange, type KeyRange, localStore, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, type Ring, step, type VClock } from "../core/index.ts"
+import { type AntiEntropyMessage, type ClientReply, type ClientRequest, defaultProtocolConfig, type DurableState, epochOf, hintsHeld, isEmptySet, keyRange, type KeyRange, localStore, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, type Ring, step, type VClock } from "../core/index.ts"
 import { crash, feed, hostedNode, recover, type HostedNode } from "../host/index.ts"
 import type { TraceEvent } from "../trace/step.ts"
 import type { ActionName, ItfTrace, Message, ModelState, Picks } from "./itf.ts"
@@ -314,7 +314,9 @@ class Driver {
         const readId = before.nextRead
         const epoch = epochOf(this.state(coordinator))
         const effects = this.run(coordinator, { _tag: "Client", request: { _tag: "Get", id: `r${readId}`, key: this.tsKey(key) } })
-        const op = coordinatorOpOf(this.state(coordinator), `r${readId}`)
+        // The op the core runs the get under is the one its first request timer names.
+        const timer = effects.find((effect) => effect._tag === "SetTimer" && effect.timer._tag === "RequestTimer")
+        const op = timer?._tag === "SetTimer" && timer.timer._tag === "RequestTimer" ? timer.timer.op : undefined
         if (op === undefined) throw new StepFailure(`${coordinator} does not coordinate read r${readId} (it forwarded or closed it)`)
         const get = { coordinator, epoch, op, context: undefined as VClock | undefined }
         this.gets.set(readId, get)

@@ -9,37 +9,108 @@
 import { HashMap, Option } from "effect"
 import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX } from "./config.ts"
 import { isDown } from "./detector.ts"
-import { onAntiEntropy, startExchange, type AntiEntropyMessage } from "./merkle-exchange.ts"
+import { memoised, tableOf } from "./memo.ts"
+import { onAntiEntropy, openingHash, rootInSync, startExchange, type AntiEntropyMessage } from "./merkle-exchange.ts"
+import type { MerkleTree } from "./merkle.ts"
 import { preferenceListForPosition, type NodeId } from "./ring.ts"
 import { rangeKey, storeVersions } from "./replica.ts"
 import type { NodeState, Out } from "./state.ts"
 
+/** One anti-entropy round as a firing with `pick` plans it: the trees compared, with whom. */
+interface RoundPlan {
+  /** `key`: the range's key in a node's trees (rangeKey), made once per plan. */
+  readonly pairs: ReadonlyArray<{ readonly peer: NodeId; readonly tree: MerkleTree; readonly key: string }>
+  /** Where the next round starts (trees in ring order), when the node has more than a round's budget. */
+  readonly next: number | undefined
+}
+
+/**
+ * Round plans by state and pick: a pure function of an immutable state, asked for by every firing
+ * and, in the model checker, by every world that may fire one (antiEntropyInSync).
+ */
+const plans = new WeakMap<NodeState, Map<number, RoundPlan>>()
+
+const planRound = (state: NodeState, pick: number): RoundPlan =>
+  memoised(tableOf(plans, state), pick, () => computePlan(state, pick))
+
+/** A node's trees in ring order, each with its range key and its other home replicas. */
+interface RangeEntry {
+  readonly tree: MerkleTree
+  readonly key: string
+  readonly others: ReadonlyArray<NodeId>
+}
+
+/**
+ * The entries of a node's trees, made once per trees map (trees are immutable and shared by the
+ * many states that did not change them), for the ring and N they were made with.
+ */
+const rangeEntries = new WeakMap<NodeState["trees"], { readonly id: NodeId; readonly ring: NodeState["ring"]; readonly n: number; readonly entries: ReadonlyArray<RangeEntry> }>()
+
+const entriesOf = (state: NodeState): ReadonlyArray<RangeEntry> => {
+  const cached = rangeEntries.get(state.trees)
+  if (cached !== undefined && cached.id === state.id && cached.ring === state.ring && cached.n === state.config.n) return cached.entries
+  // In ring order, so a round is the same whatever the map's internal order.
+  const trees = Array.from(HashMap.values(state.trees)).sort((a, b) => (a.range.end < b.range.end ? -1 : a.range.end > b.range.end ? 1 : 0))
+  const entries = trees.map((tree) => ({
+    tree,
+    key: rangeKey(tree.range),
+    others: preferenceListForPosition(state.ring, tree.range.end, state.config.n).filter((node) => node !== state.id)
+  }))
+  rangeEntries.set(state.trees, { id: state.id, ring: state.ring, n: state.config.n, entries })
+  return entries
+}
+
+const computePlan = (state: NodeState, pick: number): RoundPlan => {
+  const pairs: Array<{ readonly peer: NodeId; readonly tree: MerkleTree; readonly key: string }> = []
+  if (!state.config.antiEntropy) return { pairs, next: undefined }
+  const entries = entriesOf(state)
+  const rotating = entries.length > ANTI_ENTROPY_RANGES_PER_ROUND_MAX
+  const start = rotating ? state.antiEntropyNext % entries.length : 0
+  let visited = 0
+  for (; visited < entries.length && pairs.length < ANTI_ENTROPY_RANGES_PER_ROUND_MAX; visited++) {
+    const entry = entries[(start + visited) % entries.length]!
+    const peers = state.down.length === 0 ? entry.others : entry.others.filter((node) => !isDown(state, node))
+    if (peers.length === 0) continue
+    pairs.push({ peer: peers[pick % peers.length]!, tree: entry.tree, key: entry.key })
+  }
+  return { pairs, next: rotating ? (start + visited) % entries.length : undefined }
+}
+
 export const antiEntropyTick = (state: NodeState, pick: number, out: Out): NodeState => {
-  let next = state
-  if (state.config.antiEntropy) {
-    const byPeer = new Map<NodeId, Array<AntiEntropyMessage>>()
-    let compared = 0
-    // In ring order, so a round is the same whatever the map's internal order.
-    const trees = Array.from(HashMap.values(state.trees)).sort((a, b) => (a.range.end < b.range.end ? -1 : a.range.end > b.range.end ? 1 : 0))
-    const rotating = trees.length > ANTI_ENTROPY_RANGES_PER_ROUND_MAX
-    const start = rotating ? state.antiEntropyNext % trees.length : 0
-    let visited = 0
-    for (; visited < trees.length && compared < ANTI_ENTROPY_RANGES_PER_ROUND_MAX; visited++) {
-      const tree = trees[(start + visited) % trees.length]!
-      const peers = preferenceListForPosition(state.ring, tree.range.end, state.config.n).filter((node) => node !== state.id && !isDown(state, node))
-      if (peers.length === 0) continue
-      const peer = peers[pick % peers.length]!
-      byPeer.set(peer, [...(byPeer.get(peer) ?? []), startExchange(tree)])
-      compared += 1
-    }
-    if (rotating) next = { ...state, antiEntropyNext: (start + visited) % trees.length }
-    for (const peer of [...byPeer.keys()].sort()) {
-      out.push({ _tag: "Send", to: peer, message: { _tag: "AntiEntropy", exchanges: byPeer.get(peer)! } })
-    }
+  const plan = planRound(state, pick)
+  const byPeer = new Map<NodeId, Array<AntiEntropyMessage>>()
+  for (const { peer, tree } of plan.pairs) byPeer.set(peer, [...(byPeer.get(peer) ?? []), startExchange(tree)])
+  for (const peer of [...byPeer.keys()].sort()) {
+    out.push({ _tag: "Send", to: peer, message: { _tag: "AntiEntropy", exchanges: byPeer.get(peer)! } })
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "AntiEntropy" }, afterMs: state.config.antiEntropyIntervalMs })
-  return next
+  return plan.next === undefined ? state : { ...state, antiEntropyNext: plan.next }
 }
+
+/**
+ * Whether an anti-entropy firing of `state` with `pick` would move no key: every exchange it
+ * opens ends at once, because each peer's tree for the range agrees with the root hash sent
+ * (rootInSync, the test receiveAntiEntropy makes), or the peer has no tree for it (it ignores
+ * the exchange). `peerState` gives a peer's state, undefined where the exchange would be lost (a
+ * crashed peer, a cut). A query for interpreters that skip idle rounds (the model checker); it
+ * answers for the stores only: the messages still tell each side the other is up.
+ */
+export const antiEntropyInSync = (state: NodeState, pick: number, peerState: (peer: NodeId) => NodeState | undefined): boolean =>
+  planRound(state, pick).pairs.every(({ peer, tree, key }) => {
+    const other = peerState(peer)
+    const theirs = other === undefined ? undefined : treeIndexOf(other).get(key)
+    return theirs === undefined || rootInSync(theirs, openingHash(tree))
+  })
+
+/** A node's trees by range key as a plain Map, made once per trees map (shared by many states). */
+const treeIndexes = new WeakMap<NodeState["trees"], ReadonlyMap<string, MerkleTree>>()
+
+const treeIndexOf = (state: NodeState): ReadonlyMap<string, MerkleTree> => {
+  let index = treeIndexes.get(state.trees)
+  if (index === undefined) treeIndexes.set(state.trees, (index = new Map(state.trees)))
+  return index
+}
+
 
 export const receiveAntiEntropy = (state: NodeState, from: NodeId, exchanges: ReadonlyArray<AntiEntropyMessage>, out: Out): NodeState => {
   let next = state

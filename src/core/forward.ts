@@ -11,7 +11,7 @@
 // sibling (SIB-1). A get mints nothing: its coordinator answers at once and claims only to say it
 // is alive, and a forwarding node that hears nothing in time coordinates the get itself.
 import { HashMap, Option } from "effect"
-import { placeVersion, startGet, startPut, sendReply } from "./coordinator.ts"
+import { placeVersion, startGet, startPut } from "./coordinator.ts"
 import { markDown } from "./detector.ts"
 import type { ClientReply, ClientRequest } from "./io.ts"
 import type { OpId } from "./messages.ts"
@@ -149,6 +149,7 @@ export const receiveForwardReply = (state: NodeState, from: NodeId, op: OpId, ep
   const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, op))
   if (forwarding === undefined || forwarding.to !== from || epoch !== state.epoch) return state
   out.push({ _tag: "CancelTimer", timer: { _tag: "ForwardTimer", op } })
-  sendReply(state, { _tag: "Local" }, reply, out)
+  // The sender coordinated it: the reply names it, so no interpreter has to infer it.
+  out.push({ _tag: "Reply", reply, coordinator: from })
   return { ...state, forwards: HashMap.remove(state.forwards, op) }
 }

@@ -1,14 +1,29 @@
 // Gossip-based membership (section 4.8): every interval a node reconciles its view with one peer
 // chosen from the members and the seeds; the choice is an input (the timer's pick).
-import { gossipPeers, gossipTarget, join, leave, onGossip, startGossip, type GossipMessage } from "./membership.ts"
+import { gossipPeers, gossipTarget, inSyncWithDigest, join, leave, onGossip, startGossip, type GossipMessage } from "./membership.ts"
 import { adoptView } from "./ownership.ts"
 import { sendPendingOffers } from "./handoff.ts"
 import type { AdminCommand } from "./io.ts"
 import type { NodeId } from "./ring.ts"
 import type { NodeState, Out } from "./state.ts"
 
+/** The peer a gossip firing with `pick` opens a round with (none when the node knows no other). */
+export const gossipPeerOf = (state: NodeState, pick: number): NodeId | undefined =>
+  gossipTarget(gossipPeers(state.membership, state.id, state.config.seeds), pick)
+
+/**
+ * Whether a gossip round from `state` to `peer` would end at once, neither view changing: the
+ * peer's view agrees with the digest the round opens with (the test onGossip makes). A query for
+ * interpreters that skip idle rounds (the model checker); it answers for the views only: the
+ * round's messages still tell each side the other is up.
+ */
+export const gossipInSync = (state: NodeState, peer: NodeState): boolean => {
+  const opening = startGossip(state.membership)
+  return opening._tag === "GossipDigest" && inSyncWithDigest(peer.membership, opening.digest)
+}
+
 export const gossipTick = (state: NodeState, pick: number, out: Out): void => {
-  const peer = gossipTarget(gossipPeers(state.membership, state.id, state.config.seeds), pick)
+  const peer = gossipPeerOf(state, pick)
   if (peer !== undefined) out.push({ _tag: "Send", to: peer, message: { _tag: "Gossip", gossip: startGossip(state.membership) } })
   out.push({ _tag: "SetTimer", timer: { _tag: "Gossip" }, afterMs: state.config.gossipIntervalMs })
 }

@@ -12,7 +12,6 @@ export {
   DERIVED_STATE_FIELDS,
   believedDown,
   configOf,
-  coordinatorOpOf,
   counts,
   epochOf,
   hintsHeld,
@@ -84,6 +83,8 @@ export {
   type MembershipView
 } from "./membership.ts"
 export { changePlan, orphansWaiting, ringShares, type PlannedMove } from "./ownership.ts"
+export { gossipInSync, gossipPeerOf } from "./gossip.ts"
+export { antiEntropyInSync } from "./antientropy.ts"
 export { incomingProgress, keysInRange, offersUnconfirmed, outgoingProgress, type HandoverProgress } from "./handoff.ts"
 export { availabilityBoundMs } from "./forward.ts"
 

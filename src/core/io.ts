@@ -114,7 +114,13 @@ export type NodeEffect =
   | { readonly _tag: "SetTimer"; readonly timer: Timer; readonly afterMs: number }
   | { readonly _tag: "CancelTimer"; readonly timer: Timer }
   | { readonly _tag: "Persist"; readonly token: number; readonly record: PersistRecord }
-  | { readonly _tag: "Reply"; readonly reply: ClientReply }
+  /**
+   * The answer to a client request. `coordinator`: the node that coordinated it, named when it is
+   * not the replying node (a forwarded request, answered through its ForwardReply); absent when
+   * the replying node coordinated it itself (or gave up forwarding it). The reply to the client
+   * carries it (the shell's x-dynamo-coordinator header); traces record the ClientReply only.
+   */
+  | { readonly _tag: "Reply"; readonly reply: ClientReply; readonly coordinator?: NodeId }
 
 /** A stable key for a timer, so interpreters can index and cancel timers. */
 export const timerKey = (timer: Timer): string => {

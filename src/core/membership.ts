@@ -309,6 +309,15 @@ export interface GossipStep {
   readonly reply?: GossipMessage
 }
 
+/**
+ * Whether a view agrees with the digest a gossip round opens with: then the round ends at once,
+ * changing nothing (onGossip's first test, and the question an interpreter that prunes idle
+ * rounds asks through gossipInSync).
+ */
+export function inSyncWithDigest(view: MembershipView, digest: string): boolean {
+  return digest === viewDigest(view)
+}
+
 /** The first message of a gossip round with the chosen peer. */
 export function startGossip(view: MembershipView): GossipMessage {
   return { _tag: "GossipDigest", digest: viewDigest(view) }
@@ -318,7 +327,7 @@ export function startGossip(view: MembershipView): GossipMessage {
 export function onGossip(view: MembershipView, message: GossipMessage): GossipStep {
   switch (message._tag) {
     case "GossipDigest":
-      if (message.digest === viewDigest(view)) return { view }
+      if (inSyncWithDigest(view, message.digest)) return { view }
       return { view, reply: { _tag: "GossipView", view, replyWanted: true } }
     case "GossipView": {
       // Peer input: a non-canonical view is dropped, not merged.

@@ -54,8 +54,21 @@ export interface AntiEntropyStep {
 const NOTHING: AntiEntropyStep = { incoming: [] }
 
 /** The first message of an exchange on the tree's range. */
+/**
+ * Whether a tree agrees with the root hash an exchange opens with: then the exchange ends at once
+ * (MerkleInSync), moving no key. onAntiEntropy's first test, and antiEntropyInSync's.
+ */
+export function rootInSync(tree: MerkleTree, hash: bigint): boolean {
+  return hash === root(tree)
+}
+
+/** The hash an exchange over `tree` opens with (startExchange's MerkleRoot). */
+export function openingHash(tree: MerkleTree): bigint {
+  return root(tree)
+}
+
 export function startExchange(tree: MerkleTree): AntiEntropyMessage {
-  return { _tag: "MerkleRoot", range: tree.range, hash: root(tree) }
+  return { _tag: "MerkleRoot", range: tree.range, hash: openingHash(tree) }
 }
 
 /** Valid, distinct, sorted numbers below `limit`, at most `max` of them: peer input is untrusted. */
@@ -169,7 +182,7 @@ export function onAntiEntropy(replica: MerkleReplica, message: AntiEntropyMessag
   if (!sameRange(message.range, tree.range)) return NOTHING
   switch (message._tag) {
     case "MerkleRoot":
-      if (message.hash === root(tree)) return { reply: { _tag: "MerkleInSync", range: tree.range }, incoming: [] }
+      if (rootInSync(tree, message.hash)) return { reply: { _tag: "MerkleInSync", range: tree.range }, incoming: [] }
       return {
         reply: { _tag: "MerkleChildren", range: tree.range, level: 0, nodes: [{ index: 0, hashes: childrenHashes(tree, 0, 0) }] },
         incoming: []

@@ -5,8 +5,6 @@
 import { HashMap, Option } from "effect"
 import type { ProtocolConfig } from "./config.ts"
 import type { Hint } from "./durable.ts"
-import type { ClientRequestId } from "./io.ts"
-import type { OpId } from "./messages.ts"
 import type { MembershipView } from "./membership.ts"
 import type { NodeId, Ring } from "./ring.ts"
 import type { NodeState, Offer, Request } from "./state.ts"
@@ -60,15 +58,6 @@ export const offersOf = (state: NodeState): ReadonlyArray<Offer> => state.offers
 /** The requests this node coordinates and has not closed, by op id. */
 export const openRequests = (state: NodeState): ReadonlyArray<Request> =>
   Array.from(HashMap.values(state.requests)).sort((a, b) => a.op - b.op)
-
-/**
- * The op id under which this node coordinates the client request `client` (its request timers
- * and its peers' messages name it); undefined when it forwarded the request or closed it.
- */
-export const coordinatorOpOf = (state: NodeState, client: ClientRequestId): OpId | undefined => {
-  for (const request of HashMap.values(state.requests)) if (request.client === client) return request.op
-  return undefined
-}
 
 /**
  * Fields of NodeState derived from its durable part (rebuilt on recovery and at every view

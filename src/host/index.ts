@@ -1,7 +1,9 @@
 // The node host: one node's state, disk, pending persists and armed timers, with the pure
 // functions every interpreter runs a node through (feed, completePersist, fireTimer, crash,
-// loseDisk, recover). The simulator, the checker, the replayer and the conformance driver host
-// their nodes with it; the network shell takes its ordering rules and keeps its own storage.
+// loseDisk, recover). Its rules are written once over a Holding (holding.ts: how a disk and the
+// pending persists are held): the simulator, the replayer and the conformance driver use the
+// plain one (node.ts), the checker its fingerprinted, cached one (src/check/holding.ts), the
+// network shell one whose disk is its asynchronous storage (src/net/driver.ts).
 //
 // The interpreter contract (what an interpreter owes the core; etcd raft's Ready in spirit):
 //
@@ -27,16 +29,19 @@
 //    enumerates each distinct one instead of drawing.
 // 6. Failure detection is the core's: an interpreter may report an unreachable peer
 //    (PeerUnreachable); only a driver that models a global detector sets beliefs (Beliefs).
-export { PICK_MAX, NO_TIMERS, armTimer, disarmTimer, isArmed, needsPick } from "./timers.ts"
+export { PICK_MAX, NO_TIMERS, armedAfter, armTimer, disarmTimer, isArmed, needsPick } from "./timers.ts"
+export { crashNode, MadeDurable, persistUpTo, recoverNode, type Holding, type HostNode } from "./holding.ts"
 export {
   armed,
   completePersist,
   crash,
   feed,
+  feedNode,
   fireTimer,
   firingOf,
   hostedNode,
   loseDisk,
+  PLAIN_HOLDING,
   recover,
   startOf,
   type Fed,

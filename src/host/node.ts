@@ -1,6 +1,7 @@
 // One hosted node as plain immutable data: its state (absent while it is down), its disk, the
-// persists it emitted that are not yet durable, its armed timers and how often it has started.
-// Every function returns a new node; the contract they keep is in index.ts.
+// persists it emitted that are not yet durable, its armed timers and how often it has started;
+// and feeding a node an input under any holding (holding.ts). Every function returns a new node;
+// the contract they keep is in index.ts.
 import {
   applyRecord,
   emptyDurableState,
@@ -16,7 +17,8 @@ import {
   type Ring,
   type Timer
 } from "../core/index.ts"
-import { armTimer, disarmTimer, isArmed, needsPick, NO_TIMERS } from "./timers.ts"
+import { crashNode, type Holding, type HostNode, persistUpTo, recoverNode } from "./holding.ts"
+import { armedAfter, isArmed, needsPick, NO_TIMERS } from "./timers.ts"
 
 /**
  * What an interpreter does to a hosted node: feed it an input, crash it, wipe its disk, rebuild
@@ -53,21 +55,14 @@ export interface PendingPersist {
   readonly record: PersistRecord
 }
 
-export interface HostedNode {
+/** A node held as plain data: its disk a DurableState, its pending persists {token, record}. */
+export interface HostedNode extends HostNode<NodeState, DurableState, PendingPersist> {
   readonly id: NodeId
-  /** Undefined while the node is down (never started, crashed, or its disk lost). */
-  readonly state: NodeState | undefined
-  readonly disk: DurableState
-  readonly pending: ReadonlyArray<PendingPersist>
-  /** Armed timers, sorted by timerKey (timers.ts). */
-  readonly timers: ReadonlyArray<Timer>
-  /** Starts so far, disk losses included: the epoch floor of the next Start. */
-  readonly starts: number
 }
 
 /** What one input did: the node after it, the core's effects, the records it made durable. */
-export interface Fed {
-  readonly node: HostedNode
+export interface Fed<N = HostedNode> {
+  readonly node: N
   readonly effects: ReadonlyArray<NodeEffect>
   /** Records a PersistDone made durable, in the order they were applied to the disk. */
   readonly durable: ReadonlyArray<PersistRecord>
@@ -75,6 +70,16 @@ export interface Fed {
 
 const NO_PENDING: ReadonlyArray<PendingPersist> = []
 const NO_RECORDS: ReadonlyArray<PersistRecord> = []
+
+/** The plain holding: the disk in memory, records applied with the core's applyRecord. */
+export const PLAIN_HOLDING: Holding<DurableState, PendingPersist> = {
+  emptyDisk: emptyDurableState,
+  nonePending: NO_PENDING,
+  pendingOf: (token, record) => ({ token, record }),
+  tokenOf: (persist) => persist.token,
+  recordOf: (persist) => persist.record,
+  apply: (disk, persist) => applyRecord(disk, persist.record)
+}
 
 /** A node that has never run: down, with an empty disk. */
 export const hostedNode = (id: NodeId): HostedNode =>
@@ -86,55 +91,40 @@ export const hostedNode = (id: NodeId): HostedNode =>
  * new incarnation; interpreters record the two as two trace steps (Recover, then the input).
  */
 export const recover = (node: HostedNode, config: ProtocolConfig, bootstrap: Ring): HostedNode =>
-  ({ ...node, state: recoverState(node.id, config, bootstrap, node.disk), pending: NO_PENDING, timers: NO_TIMERS, starts: node.starts + 1 })
+  recoverNode(PLAIN_HOLDING, node, (disk) => recoverState(node.id, config, bootstrap, disk))
 
-/** The Start input after `recover`: its epoch floor is the count of starts, which only grows. */
-export const startOf = (node: HostedNode): NodeInput => ({ _tag: "Start", epochFloor: node.starts })
+/** The Start input after a restart: its epoch floor is the node's, which only grows. */
+export const startOf = (node: { readonly starts: number }): NodeInput => ({ _tag: "Start", epochFloor: node.starts })
 
 /**
- * Run one input through the core. A PersistDone first applies every pending record up to its
- * token to the disk, in order, so the core acts on the acknowledgement only once the records are
- * durable; a TimerFired disarms its timer (a periodic one re-arms itself in the effects). The
- * effects' timers and persists are then taken into the node's tables.
+ * Run one input through the core, the node's disk and pending persists held as `h` says. A
+ * PersistDone first applies every pending persist up to its token to the disk, in order
+ * (persistUpTo), so the core acts on the acknowledgement only once the records are durable; the
+ * effects' timers (armedAfter: a firing disarms its own) and persists are then taken into the
+ * node's tables.
  */
-export const feed = (node: HostedNode, input: NodeInput, now: number): Fed => {
+export const feedNode = <D, P, N extends HostNode<NodeState, D, P>>(h: Holding<D, P>, node: N, input: NodeInput, now: number): Fed<N> => {
   const state = node.state
   if (state === undefined) throw new Error(`host: input ${input._tag} to ${node.id}, which is down`)
   let disk = node.disk
   let pending = node.pending
   let durable = NO_RECORDS
-  let timers = input._tag === "TimerFired" ? disarmTimer(node.timers, input.timer) : node.timers
   if (input._tag === "PersistDone") {
-    let done = 0
-    while (done < pending.length && pending[done]!.token <= input.token) done += 1
-    if (done > 0) {
-      const records = pending.slice(0, done).map((p) => p.record)
-      for (const record of records) disk = applyRecord(disk, record)
-      pending = pending.slice(done)
-      durable = records
-    }
+    const made = persistUpTo(h, disk, pending, input.token)
+    disk = made.disk
+    pending = made.pending
+    if (made.done > 0) durable = node.pending.slice(0, made.done).map((p) => h.recordOf(p))
   }
   const result = step(state, input, now)
-  let emitted: Array<PendingPersist> | undefined
-  for (const effect of result.effects) {
-    switch (effect._tag) {
-      case "SetTimer":
-        timers = armTimer(timers, effect.timer)
-        break
-      case "CancelTimer":
-        timers = disarmTimer(timers, effect.timer)
-        break
-      case "Persist":
-        ;(emitted ??= []).push({ token: effect.token, record: effect.record })
-        break
-      case "Send":
-      case "Reply":
-        break
-    }
-  }
+  const timers = armedAfter(node.timers, input, result.effects)
+  let emitted: Array<P> | undefined
+  for (const effect of result.effects) if (effect._tag === "Persist") (emitted ??= []).push(h.pendingOf(effect.token, effect.record))
   if (emitted !== undefined) pending = pending.concat(emitted)
   return { node: { ...node, state: result.state, disk, pending, timers }, effects: result.effects, durable }
 }
+
+/** feedNode with the plain holding. */
+export const feed = (node: HostedNode, input: NodeInput, now: number): Fed => feedNode(PLAIN_HOLDING, node, input, now)
 
 /** The record persisted with `token` (and every earlier one) is durable: apply them, tell the core. */
 export const completePersist = (node: HostedNode, token: number, now: number): Fed =>
@@ -152,15 +142,15 @@ export const firingOf = (timer: Timer, pick: number | undefined): NodeInput =>
   needsPick(timer) && pick !== undefined ? { _tag: "TimerFired", timer, pick } : { _tag: "TimerFired", timer }
 
 /** The node stops: its volatile state, its armed timers and every persist not yet durable are lost. */
-export const crash = (node: HostedNode): { readonly node: HostedNode; readonly lost: ReadonlyArray<PersistRecord> } => ({
-  node: { ...node, state: undefined, pending: NO_PENDING, timers: NO_TIMERS },
-  lost: node.pending.map((p) => p.record)
-})
+export const crash = (node: HostedNode): { readonly node: HostedNode; readonly lost: ReadonlyArray<PersistRecord> } => {
+  const down = crashNode(PLAIN_HOLDING, node, false)
+  return { node: down.node, lost: down.lost.map((p) => p.record) }
+}
 
 /** As crash, and the disk is wiped (the next start still takes a higher epoch floor). */
 export const loseDisk = (node: HostedNode): { readonly node: HostedNode; readonly lost: ReadonlyArray<PersistRecord> } => {
-  const crashed = crash(node)
-  return { node: { ...crashed.node, disk: emptyDurableState }, lost: crashed.lost }
+  const down = crashNode(PLAIN_HOLDING, node, true)
+  return { node: down.node, lost: down.lost.map((p) => p.record) }
 }
 
 /** Whether `timer`'s key is armed on the node. */

@@ -1,6 +1,6 @@
 // The timers a hosted node has armed, and the picks a firing takes. One table, kept sorted by
 // timerKey so that equal tables are equal arrays (the checker fingerprints them as they are).
-import { timerKey, type Timer } from "../core/index.ts"
+import { type NodeEffect, type NodeInput, timerKey, type Timer } from "../core/index.ts"
 
 /**
  * Picks for the timers that need one (see needsPick) are drawn from 0..PICK_MAX-1: the simulator
@@ -32,4 +32,18 @@ export const disarmTimer = (timers: ReadonlyArray<Timer>, timer: Timer): Readonl
 export const isArmed = (timers: ReadonlyArray<Timer>, timer: Timer): boolean => {
   const key = timerKey(timer)
   return timers.some((t) => timerKey(t) === key)
+}
+
+/**
+ * Contract rule 5: the timers armed after a step, from those armed before it. A firing disarms
+ * its timer; then each SetTimer arms its key and each CancelTimer disarms it, in effect order.
+ * `timers` is returned itself when nothing changed.
+ */
+export const armedAfter = (timers: ReadonlyArray<Timer>, input: NodeInput | undefined, effects: ReadonlyArray<NodeEffect>): ReadonlyArray<Timer> => {
+  let next = input !== undefined && input._tag === "TimerFired" ? disarmTimer(timers, input.timer) : timers
+  for (const effect of effects) {
+    if (effect._tag === "SetTimer") next = armTimer(next, effect.timer)
+    else if (effect._tag === "CancelTimer") next = disarmTimer(next, effect.timer)
+  }
+  return next
 }

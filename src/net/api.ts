@@ -1,11 +1,12 @@
 // The client HTTP API of a node (README "HTTP API"), on Effect's HTTP router, and the peer
-// endpoint the other nodes connect to. Requests are validated here (shape, sizes, ranges);
-// everything else is the core's decision, taken by feeding it a ClientRequest.
+// endpoint the other nodes connect to. Requests are validated (src/net/kv-request.ts: shape,
+// sizes, ranges); everything else is the core's decision, taken by feeding it a ClientRequest.
+// The hot /kv requests reach src/net/kv-listener.ts first; the router serves the rest.
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { ByteSize, Cause, Effect, HashMap, Result, Schema, SchemaIssue } from "effect"
+import { ByteSize, Cause, Effect, HashMap } from "effect"
 import { HttpIncomingMessage, HttpRouter, HttpServerResponse, type HttpServerRequest } from "effect/http"
 import { isHttpServerError } from "effect/http/HttpServerError"
-import { type ClientReply, type ClientRequest, configOf, decodeContext, encodeContext, failedWriteOutcome, hintsHeld, liveValues, localView, membersOf, type NodeId, nodeIdOf, servingRing, type WriteOutcome, ZONE_DEFAULT } from "../core/index.ts"
+import { type ClientRequest, configOf, hintsHeld, liveValues, localView, membersOf, type NodeId, nodeIdOf, servingRing, ZONE_DEFAULT } from "../core/index.ts"
 import type { LogLevel, NodeDriver, RequestOutcome } from "./driver.ts"
 import type { NodeOptions } from "./options.ts"
 import type { Timings } from "./timings.ts"
@@ -15,26 +16,16 @@ import type { PeerAdmission } from "./admission.ts"
 import type { RingStatusView } from "./ring-status.ts"
 import { handleJoin, handleLeave } from "./admin.ts"
 import { signAnswer } from "./secret.ts"
+import { replyContextOf } from "./kv-listener.ts"
+import { badRequestResponse, HEADER_COORDINATOR, HEADER_NODES, type KvResponse, noReplyResponse, replyResponse, shuttingDownResponse } from "./kv-reply.ts"
+import { BadRequest, BODY_BYTES_MAX, bodyTooLarge, type KvRequest, parseGet, parseKey, parseWriteBody, parseWriteTarget } from "./kv-request.ts"
 import type { Socket as NetSocket } from "node:net"
 
-/** Keys are UTF-8 strings of at most this many bytes. */
-export const KEY_BYTES_MAX = 1024
-/** Values are UTF-8 strings of at most this many bytes. */
-export const VALUE_BYTES_MAX = 1024 * 1024
-/** A request body larger than this is refused unread (a 1 MiB value escaped as JSON fits). */
-export const BODY_BYTES_MAX = 8 * 1024 * 1024
 /** Undecodable peer lines logged per connection before the rest are only counted. */
 const INVALID_LINES_LOGGED_MAX = 10
 
-export const HEADER_NODES = "x-dynamo-nodes"
-export const HEADER_COORDINATOR = "x-dynamo-coordinator"
-/** On a failed put or delete: "not-written" or "unknown" (the body's `outcome` too). */
-export const HEADER_OUTCOME = "x-dynamo-outcome"
-
-const PutBodySchema = Schema.Struct({ value: Schema.String, context: Schema.optionalKey(Schema.String) })
-const DeleteBodySchema = Schema.Struct({ context: Schema.String })
-const decodePutBody = Schema.decodeUnknownResult(PutBodySchema)
-const decodeDeleteBody = Schema.decodeUnknownResult(DeleteBodySchema)
+export { BODY_BYTES_MAX, KEY_BYTES_MAX, parseKey, parseQuorum, VALUE_BYTES_MAX } from "./kv-request.ts"
+export { HEADER_COORDINATOR, HEADER_NODES, HEADER_OUTCOME } from "./kv-reply.ts"
 
 /** Everything the routes need from the running node. */
 export interface NodeHandle {
@@ -57,229 +48,69 @@ export interface NodeHandle {
   peerMessagesInvalid: number
 }
 
-class BadRequest {
-  constructor(readonly message: string) {}
-}
-
 const json = (status: number, body: unknown, headers: Record<string, string>) =>
   HttpServerResponse.jsonUnsafe(body, { status, headers })
 
+const toResponse = (answer: KvResponse) => json(answer.status, answer.body, answer.headers)
+
 const errorHeaders = (handle: NodeHandle): Record<string, string> => ({ [HEADER_NODES]: "", [HEADER_COORDINATOR]: handle.options.id })
-
-// ---- parsing ----------------------------------------------------------------------------
-
-/** The key of `/kv/{key}`: percent-decoded UTF-8, not empty, at most KEY_BYTES_MAX bytes. */
-export const parseKey = (url: string): string | BadRequest => {
-  const query = url.indexOf("?")
-  const path = query === -1 ? url : url.slice(0, query)
-  const raw = path.startsWith("/kv/") ? path.slice(4) : path === "/kv" ? "" : path
-  if (raw === "") return new BadRequest("empty key: use /kv/{key} with a non-empty, URL-encoded key")
-  let key: string
-  try {
-    key = decodeURIComponent(raw)
-  } catch {
-    return new BadRequest("the key is not valid percent-encoded UTF-8")
-  }
-  const bytes = Buffer.byteLength(key, "utf8")
-  if (bytes > KEY_BYTES_MAX) return new BadRequest(`key is ${bytes} bytes, over the ${KEY_BYTES_MAX}-byte (1 KiB) limit`)
-  return key
-}
-
-/** `?r=` or `?w=`: absent, or an integer in 1..N. */
-export const parseQuorum = (url: string, name: "r" | "w", n: number): number | undefined | BadRequest => {
-  const query = url.indexOf("?")
-  if (query === -1) return undefined
-  const text = new URLSearchParams(url.slice(query + 1)).get(name)
-  if (text === null) return undefined
-  const value = /^\d{1,9}$/.test(text) ? Number(text) : NaN
-  if (!(value >= 1 && value <= n)) {
-    return new BadRequest(`${name.toUpperCase()} out of range: ${name} must be an integer in 1..${n} (N), got ${JSON.stringify(text)}`)
-  }
-  return value
-}
-
-const parseJsonBody = (text: string): unknown | BadRequest => {
-  if (text.trim() === "") return new BadRequest("bad JSON: the request body is empty")
-  try {
-    return JSON.parse(text)
-  } catch (error) {
-    return new BadRequest(`bad JSON: ${(error as Error).message}`)
-  }
-}
-
-const issuesOf = SchemaIssue.makeFormatterStandardSchemaV1()
-
-/** The first problem Schema found in a body, named by its field. */
-const schemaProblem = (issue: SchemaIssue.Issue): string => {
-  const first = issuesOf(issue).issues[0]
-  const field = first?.path?.[0]
-  if (field === undefined) return `the body must be a JSON object: {"value": string, "context"?: string} (${first?.message ?? "invalid"})`
-  if (first!.message.startsWith("Missing key")) return `missing ${String(field)}: the body must hold "${String(field)}" as a string`
-  return `${String(field)} must be a string (${first!.message})`
-}
-
-const parseContext = (text: string | undefined) => {
-  const decoded = decodeContext(text ?? "")
-  return decoded._tag === "Ok" ? decoded.context : new BadRequest(`malformed context: ${decoded.message.replace(/\s+/g, " ")}`)
-}
 
 const readBody = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<string | BadRequest> => {
   const length = Number(request.headers["content-length"] ?? 0)
-  if (length > BODY_BYTES_MAX) {
-    return Effect.succeed(new BadRequest(`request body is ${length} bytes, over the ${BODY_BYTES_MAX}-byte limit (values are at most 1 MiB)`))
-  }
+  if (length > BODY_BYTES_MAX) return Effect.succeed(bodyTooLarge(length))
   return request.text.pipe(
     Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(BODY_BYTES_MAX)),
     Effect.catch((error) => Effect.succeed(new BadRequest(`cannot read the request body: ${error.message}`)))
   )
 }
 
-// ---- replies ----------------------------------------------------------------------------
-
-const replyHeaders = (outcome: RequestOutcome): Record<string, string> => ({
-  [HEADER_NODES]: outcome.reply.nodes.join(","),
-  [HEADER_COORDINATOR]: outcome.coordinator
-})
-
-const failedStatus = (reply: Extract<ClientReply, { _tag: "Failed" }>): number => {
-  switch (reply.error) {
-    case "QuorumTimeout":
-    case "ForwardTimeout":
-    case "NotReady":
-      return 503
-    case "TooManySiblings":
-      return 409
-    case "BadQuorum":
-      return 400
-  }
-}
-
-const failedMessage = (reply: Extract<ClientReply, { _tag: "Failed" }>, handle: NodeHandle): string => {
-  switch (reply.error) {
-    case "QuorumTimeout":
-      return `quorum not reached before the request timeout (${reply.acks} of the replicas answered)`
-    case "ForwardTimeout":
-      return "the coordinator this request was forwarded to took it and did not answer"
-    case "NotReady":
-      return "the node is starting and cannot coordinate writes yet"
-    case "TooManySiblings":
-      return `the write would leave more than ${handle.options.config.versions.siblingsMax} siblings; read, merge and write with the context`
-    case "BadQuorum":
-      return `R and W must be in 1..${handle.options.config.n}`
-  }
-}
-
-const respond = (handle: NodeHandle, outcome: RequestOutcome, kind: ClientRequest["_tag"]) => {
-  const reply = outcome.reply
-  const headers = replyHeaders(outcome)
-  switch (reply._tag) {
-    case "GetOk": {
-      const context = encodeContext(reply.context)
-      return reply.values.length === 0
-        ? json(404, { error: "not found", key: reply.key, context }, headers)
-        : json(200, { key: reply.key, values: reply.values, context }, headers)
-    }
-    case "PutOk": {
-      const context = encodeContext(reply.context)
-      if (kind === "Delete") return json(200, { context }, headers)
-      const values: Array<string> = []
-      for (const sibling of reply.siblings) if (sibling._tag === "Put") values.push(sibling.value)
-      return json(200, { context, values }, headers)
-    }
-    case "Failed": {
-      const body = { error: failedMessage(reply, handle), acks: reply.acks }
-      // A failed get wrote nothing; a failed put or delete says whether it may have been written.
-      if (kind === "Get") return json(failedStatus(reply), body, headers)
-      const outcome = writeOutcomeText(failedWriteOutcome(reply.error))
-      return json(failedStatus(reply), { ...body, outcome }, { ...headers, [HEADER_OUTCOME]: outcome })
-    }
-  }
-}
-
-/**
- * What a client may conclude from a failed put or delete (spec/README.md, section 2):
- * "not-written" (refused before anything was written: retrying cannot duplicate it) or
- * "unknown" (a copy may be durable and may spread: read before writing again).
- */
-const writeOutcomeText = (outcome: WriteOutcome): "not-written" | "unknown" => (outcome === "NotWritten" ? "not-written" : "unknown")
-
 /**
  * Feeds the request to the core and waits for its reply. The wait is bounded by the driver
  * (REPLY_WAIT_TIMEOUTS_MAX in src/net/driver.ts): one timer for all requests instead of a
  * sleeping fiber per request.
  */
-const coordinate = (handle: NodeHandle, request: ClientRequest) =>
-  Effect.callback<RequestOutcome | undefined>((resume) => {
+const coordinate = (handle: NodeHandle, parsed: KvRequest) => {
+  const request: ClientRequest = { ...parsed, id: handle.driver.nextRequestId() }
+  return Effect.callback<RequestOutcome | undefined>((resume) => {
     handle.driver.submit(request, (outcome) => resume(Effect.succeed(outcome)))
     // Interrupted (the client went away): the reply, when it comes, is dropped.
     return Effect.sync(() => handle.driver.abandon(request.id))
   }).pipe(
     Effect.map((outcome) =>
-      outcome !== undefined
-        ? respond(handle, outcome, request._tag)
-        : json(504, request._tag === "Get"
-          ? { error: "no reply from the node's core in time", acks: 0 }
-          : { error: "no reply from the node's core in time", acks: 0, outcome: "unknown" }, errorHeaders(handle)))
+      toResponse(outcome !== undefined ? replyResponse(replyContextOf(handle), outcome, request._tag) : noReplyResponse(replyContextOf(handle), request._tag)))
   )
+}
 
-const refuse = (handle: NodeHandle, problem: BadRequest) => Effect.succeed(json(400, { error: problem.message }, errorHeaders(handle)))
+const refuse = (handle: NodeHandle, problem: BadRequest) => Effect.succeed(toResponse(badRequestResponse(replyContextOf(handle), problem.message)))
 
-const shuttingDown = (handle: NodeHandle) =>
-  Effect.succeed(json(503, { error: "the node is shutting down", acks: 0, outcome: "not-written" }, { ...errorHeaders(handle), connection: "close", [HEADER_OUTCOME]: "not-written" }))
+const shuttingDown = (handle: NodeHandle) => Effect.succeed(toResponse(shuttingDownResponse(replyContextOf(handle))))
 
 // ---- handlers ---------------------------------------------------------------------------
+// /kv requests are served by src/net/kv-listener.ts before they reach the router; these routes
+// serve the ones it leaves to Effect (a request with `Expect: 100-continue`).
 
 const handleGet = (handle: NodeHandle) => (request: HttpServerRequest.HttpServerRequest) => {
   if (handle.draining) return shuttingDown(handle)
   const parsing = performance.now()
-  const key = parseKey(request.url)
-  if (key instanceof BadRequest) return refuse(handle, key)
-  const r = parseQuorum(request.url, "r", handle.options.config.n)
-  if (r instanceof BadRequest) return refuse(handle, r)
-  const id = handle.driver.nextRequestId()
+  const parsed = parseGet(request.url, handle.options.config.n)
+  if (parsed instanceof BadRequest) return refuse(handle, parsed)
   handle.timings.record("client parse", parsing)
-  return coordinate(handle, r === undefined ? { _tag: "Get", id, key } : { _tag: "Get", id, key, r })
-}
-
-const valueProblem = (value: string): BadRequest | undefined => {
-  const bytes = Buffer.byteLength(value, "utf8")
-  if (bytes > VALUE_BYTES_MAX) return new BadRequest(`value is ${bytes} bytes, over the ${VALUE_BYTES_MAX}-byte (1 MiB) limit`)
-  if (!(value as unknown as { isWellFormed(): boolean }).isWellFormed()) return new BadRequest("value is not well-formed Unicode (it holds a lone surrogate)")
-  return undefined
+  return coordinate(handle, parsed)
 }
 
 const handleWrite = (handle: NodeHandle, kind: "Put" | "Delete") => (request: HttpServerRequest.HttpServerRequest) =>
   Effect.gen(function*() {
     if (handle.draining) return yield* shuttingDown(handle)
-    const key = parseKey(request.url)
-    if (key instanceof BadRequest) return yield* refuse(handle, key)
-    const w = parseQuorum(request.url, "w", handle.options.config.n)
-    if (w instanceof BadRequest) return yield* refuse(handle, w)
+    const target = parseWriteTarget(request.url, handle.options.config.n)
+    if (target instanceof BadRequest) return yield* refuse(handle, target)
     const text = yield* readBody(request)
     if (text instanceof BadRequest) return yield* refuse(handle, text)
     // Timed from here: reading the body waits for the network.
     const parsing = performance.now()
-    const body = parseJsonBody(text)
-    if (body instanceof BadRequest) return yield* refuse(handle, body)
-    const quorum = w === undefined ? {} : { w }
-    if (kind === "Put") {
-      const decoded = decodePutBody(body)
-      if (Result.isFailure(decoded)) return yield* refuse(handle, new BadRequest(schemaProblem(decoded.failure.issue)))
-      const problem = valueProblem(decoded.success.value)
-      if (problem !== undefined) return yield* refuse(handle, problem)
-      const context = parseContext(decoded.success.context)
-      if (context instanceof BadRequest) return yield* refuse(handle, context)
-      const id = handle.driver.nextRequestId()
-      handle.timings.record("client parse", parsing)
-      return yield* coordinate(handle, { _tag: "Put", id, key, value: decoded.success.value, context, ...quorum })
-    }
-    const decoded = decodeDeleteBody(body)
-    if (Result.isFailure(decoded)) return yield* refuse(handle, new BadRequest(schemaProblem(decoded.failure.issue)))
-    const context = parseContext(decoded.success.context)
-    if (context instanceof BadRequest) return yield* refuse(handle, context)
-    const id = handle.driver.nextRequestId()
+    const parsed = parseWriteBody(kind, target, text)
+    if (parsed instanceof BadRequest) return yield* refuse(handle, parsed)
     handle.timings.record("client parse", parsing)
-    return yield* coordinate(handle, { _tag: "Delete", id, key, context, ...quorum })
+    return yield* coordinate(handle, parsed)
   })
 
 /**

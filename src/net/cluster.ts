@@ -75,6 +75,8 @@ export interface ClusterOptions {
   readonly logToFiles?: boolean
   /** Flags for the Node binary of every node (e.g. --cpu-prof). */
   readonly nodeArgs?: ReadonlyArray<string>
+  /** The CLI every node runs: CLI_ENTRY unless a benchmark compares another build (another checkout's bin/dynamo.mjs). */
+  readonly entry?: string | undefined
   /**
    * How the nodes find each other: "peers" (default) gives each the whole member list; "seeds"
    * gives each only n1's address, so n1 founds the cluster and the others join it by gossip.
@@ -125,7 +127,8 @@ export class ClusterNode {
     /** Flags of `dynamo node`, without --id/--port/--data. */
     readonly args: ReadonlyArray<string>,
     private readonly logPath: string | undefined,
-    private readonly nodeArgs: ReadonlyArray<string> = []
+    private readonly nodeArgs: ReadonlyArray<string> = [],
+    private readonly entry: string = CLI_ENTRY
   ) {}
 
   get url(): string {
@@ -139,7 +142,7 @@ export class ClusterNode {
   /** Spawns the node; resolves once it printed its ready line, rejects (with its stderr) if it exits first. */
   start(extraArgs: ReadonlyArray<string> = []): Promise<void> {
     const child = spawn(process.execPath, [
-      ...this.nodeArgs, CLI_ENTRY, "node", "--id", this.id, "--port", String(this.port), "--data", this.dataDir, ...this.args, ...extraArgs
+      ...this.nodeArgs, this.entry, "node", "--id", this.id, "--port", String(this.port), "--data", this.dataDir, ...this.args, ...extraArgs
     ], { stdio: ["ignore", "pipe", "pipe"] })
     this.process = child
     if (this.logPath !== undefined) this.logFile ??= createWriteStream(this.logPath, { flags: "a" })
@@ -218,7 +221,7 @@ export class LocalCluster {
         ...(options.recordDir === undefined ? [] : ["--record", join(options.recordDir, `${id}.trace.json`)]),
         ...(options.extraArgs ?? [])
       ]
-      return new ClusterNode(id, ports[i]!, options.memory ? MEMORY_DATA : join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, options.nodeArgs)
+      return new ClusterNode(id, ports[i]!, options.memory ? MEMORY_DATA : join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, options.nodeArgs, options.entry)
     })
     const cluster = new LocalCluster(nodes)
     try {

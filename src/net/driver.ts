@@ -1,17 +1,20 @@
-// The interpreter of the core for a real node: it feeds inputs to `step` one at a time and
-// performs the effects under the host's contract (src/host/index.ts), as the simulator does in
-// virtual time; it keeps its own asynchronous storage and real timers:
-//   - Persist: applied in emission order. At the end of a tick the records emitted so far are
-//     written as one transaction (group commit). One transaction is in flight at a time: when the
-//     storage syncs on another thread, what the node emits meanwhile forms the next one. When a
-//     transaction is durable, PersistDone(its highest token) is fed: PersistDone(t) always means
-//     t and every earlier record are durable.
-//   - SetTimer / CancelTimer: one timer per timerKey; setting a key again replaces it.
+// The interpreter of the core for a real node: it runs the node through the node host
+// (src/host/: feedNode, recoverNode, persistUpTo under the contract of src/host/index.ts), one
+// input at a time, as the simulator does in virtual time; it keeps its own asynchronous storage
+// and real timers:
+//   - Persist: the host holds each record as pending, in emission order. At the end of a tick
+//     the pending records not yet handed to the storage are written as one transaction (group
+//     commit). One transaction is in flight at a time: when the storage syncs on another thread,
+//     what the node emits meanwhile forms the next one. When a transaction is durable,
+//     PersistDone(its highest token) is fed through the host, which drops the records up to it
+//     from the pending ones: PersistDone(t) always means t and every earlier record are durable.
+//   - SetTimer / CancelTimer: the host's timer table says what is armed (one timer per
+//     timerKey); a real timer fires into the node only while its key is armed there.
 //   - Send: handed to the peer links, written once per tick.
 //   - Reply: handed to the waiting client request.
 // It makes no protocol decision: what to store, send or answer is the core's.
-import { type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, counts, durableOf, epochOf, isReady, type MembershipView, membersOf, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type PersistRecord, type ProtocolConfig, recover, type Ring, statusOf, step, type Timer, timerKey } from "../core/index.ts"
-import { firingOf, needsPick, PICK_MAX } from "../host/index.ts"
+import { type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, counts, durableOf, epochOf, isReady, type MembershipView, membersOf, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type ProtocolConfig, recover, type Ring, statusOf, type Timer, timerKey } from "../core/index.ts"
+import { type Fed, feedNode, firingOf, type Holding, type HostNode, isArmed, needsPick, NO_TIMERS, PICK_MAX, type PendingPersist, recoverNode, startOf } from "../host/index.ts"
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
@@ -107,6 +110,20 @@ export interface CommitStats {
   readonly ms: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number }
 }
 
+/**
+ * The shell's holding for the host's rules: the disk is the node's storage, which applies each
+ * transaction itself (flushNow), so the host's part is the order: which records are pending and
+ * which a PersistDone makes durable. A lost disk is a new data directory, never one in place.
+ */
+const storageHolding = (storage: StorageShape): Holding<StorageShape, PendingPersist> => ({
+  emptyDisk: storage,
+  nonePending: [],
+  pendingOf: (token, record) => ({ token, record }),
+  tokenOf: (persist) => persist.token,
+  recordOf: (persist) => persist.record,
+  apply: (disk) => disk
+})
+
 interface Waiter {
   readonly onOutcome: (outcome: RequestOutcome | undefined) => void
   /** When the request expires, on the monotonic clock (performance.now()): wall-clock steps move nothing. */
@@ -114,8 +131,11 @@ interface Waiter {
 }
 
 export class NodeDriver {
-  private state: NodeState
-  private pending: Array<{ readonly token: number; readonly record: PersistRecord }> = []
+  private readonly holding: Holding<StorageShape, PendingPersist>
+  /** The hosted node: its state, its pending persists (in the storage or waiting), its armed timers. */
+  private node: HostNode<NodeState, StorageShape, PendingPersist>
+  /** The highest token handed to the storage: pending records above it form the next transaction. */
+  private submitted = -Infinity
   /** A transaction is being made durable; at most one at a time, so batches stay in order. */
   private writing = false
   private onWritten: (() => void) | undefined
@@ -153,9 +173,16 @@ export class NodeDriver {
       if (journal.continued) journal.step(io.now(), { _tag: io.storage.created ? "DiskLoss" : "Crash" })
       journal.step(io.now(), { _tag: "Recover" })
     }
-    this.state = recover(id, config, ring, io.storage.load(), learned)
+    this.holding = storageHolding(io.storage)
+    const down = { id, state: undefined, disk: io.storage, pending: this.holding.nonePending, timers: NO_TIMERS, starts: 0 }
+    this.node = recoverNode(this.holding, down, (storage) => recover(id, config, ring, storage.load(), learned), epochFloor)
     io.onMembership?.(membersOf(this.state))
-    this.feed({ _tag: "Start", epochFloor })
+    this.feed(startOf(this.node))
+  }
+
+  /** The node's state: a hosted node that is never down (a crash ends the process). */
+  private get state(): NodeState {
+    return this.node.state!
   }
 
   /** Resolves once this incarnation's epoch is durable and the core coordinates writes. */
@@ -244,7 +271,7 @@ export class NodeDriver {
       keys: held.keys,
       hints: held.hints,
       requestsInFlight: this.waiting.size,
-      persistsPending: this.pending.length,
+      persistsPending: this.node.pending.length,
       timers: this.io.timers.size(),
       commits: this.commitStats()
     }
@@ -268,7 +295,7 @@ export class NodeDriver {
     if (this.stopped) return
     this.stopped = true
     this.io.timers.clear()
-    while (this.writing || this.pending.length > 0) {
+    while (this.writing || this.unsubmitted() > 0) {
       const written = new Promise<void>((done) => (this.onWritten = done))
       this.flushNow()
       await written
@@ -302,10 +329,10 @@ export class NodeDriver {
   private stepOne(input: NodeInput): void {
     const now = this.io.now()
     this.io.journal?.step(now, { _tag: "Input", input })
-    let result: ReturnType<typeof step>
+    let result: Fed<HostNode<NodeState, StorageShape, PendingPersist>>
     const started = performance.now()
     try {
-      result = step(this.state, input, now)
+      result = feedNode(this.holding, this.node, input, now)
       this.io.timings?.record(this.io.timings.stepStage(input), started)
     } catch (error) {
       // The core asserts its invariants; a failed assertion is a bug. The state is unchanged (the
@@ -316,8 +343,8 @@ export class NodeDriver {
       return
     }
     const viewBefore = membersOf(this.state)
-    this.state = result.state
-    for (const effect of result.effects) this.perform(effect, now, input)
+    this.node = result.node
+    for (const effect of result.effects) this.perform(effect, now)
     if (membersOf(this.state) !== viewBefore) this.io.onMembership?.(membersOf(this.state))
     if (isReady(this.state) && this.readyWaiters.length > 0) {
       const waiters = this.readyWaiters
@@ -332,7 +359,7 @@ export class NodeDriver {
     waiter?.onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
   }
 
-  private perform(effect: NodeEffect, now: number, input: NodeInput): void {
+  private perform(effect: NodeEffect, now: number): void {
     switch (effect._tag) {
       case "Send":
         if (effect.to === this.id) {
@@ -347,6 +374,9 @@ export class NodeDriver {
         if (this.stopped) return // no input is fed after stop: a timer would only hold the process
         const timer: Timer = effect.timer
         this.io.timers.set(timerKey(timer), effect.afterMs, () => {
+          // Only an armed timer fires (contract rule 5): the host's table decides, not the real
+          // timer (a cancel also clears the real one; this holds if a callback ever races it).
+          if (!isArmed(this.node.timers, timer)) return
           // The choice a timer needs is the interpreter's: a random draw here, recorded in the trace.
           this.feed(firingOf(timer, needsPick(timer) ? Math.floor(Math.random() * PICK_MAX) : undefined))
         })
@@ -356,14 +386,14 @@ export class NodeDriver {
         this.io.timers.cancel(timerKey(effect.timer))
         return
       case "Persist":
-        this.pending.push({ token: effect.token, record: effect.record })
+        // Held as pending by the host (feedNode); written at the end of the tick (flushNow).
         return
       case "Reply": {
         this.io.journal?.reply(now, effect.reply)
         const id = effect.reply.id
-        // A reply stepped out of a ForwardReply was coordinated by its sender; any other, here
+        // The core names the coordinator of a forwarded request; any other was coordinated here
         // (including a request this node took back when its forward went unclaimed).
-        const coordinator = input._tag === "Receive" && input.message._tag === "ForwardReply" ? input.from : this.id
+        const coordinator = effect.coordinator ?? this.id
         const waiter = this.waiting.get(id)
         if (waiter === undefined) return
         this.waiting.delete(id)
@@ -396,15 +426,24 @@ export class NodeDriver {
   private flushNow(): void {
     this.io.journal?.flush()
     this.io.links.flush()
-    if (this.writing || this.pending.length === 0) return
-    const batch = this.pending
-    this.pending = []
+    if (this.writing || this.unsubmitted() === 0) return
+    const pending = this.node.pending
+    const batch = pending.slice(pending.length - this.unsubmitted())
     this.writing = true
+    this.submitted = batch[batch.length - 1]!.token
     const token = batch[batch.length - 1]!.token
     const started = performance.now()
     this.commitRecords += batch.length
     this.io.storage.write(batch.map((entry) => entry.record), () => this.written(token, started), (message) => this.writeFailed(message))
     this.io.timings?.record("storage commit", started)
+  }
+
+  /** How many of the pending records (the last ones, in token order) are not yet in a transaction. */
+  private unsubmitted(): number {
+    const pending = this.node.pending
+    let count = 0
+    while (count < pending.length && pending[pending.length - 1 - count]!.token > this.submitted) count += 1
+    return count
   }
 
   /** The transaction ending with `token` is durable: run what waited on it, write the next. */
@@ -424,7 +463,8 @@ export class NodeDriver {
     this.io.onFatal(message)
     const waiting = this.onWritten
     this.onWritten = undefined
-    this.pending = []
+    // Nothing more is written: the records still pending stay so (the node is stopped).
+    this.submitted = Infinity
     waiting?.()
   }
 

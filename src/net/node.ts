@@ -12,6 +12,7 @@ import { buildRing, entryOf, type MembershipView, membersOf, servingRing, zoneOf
 import { traceConfigOf } from "../trace/format.ts"
 import { delayedLinks } from "./zone-delay.ts"
 import { routes, type NodeHandle } from "./api.ts"
+import { kvFirst } from "./kv-listener.ts"
 import { NodeDriver, type LogLevel } from "./driver.ts"
 import { Journal } from "./journal.ts"
 import { clusterFingerprint, MEMORY_DATA, ringMembersOf, type NodeOptions } from "./options.ts"
@@ -230,7 +231,8 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     })
     yield* Layer.build(
       HttpRouter.serve(routes(handle), { disableLogger: true, disableListenLog: true }).pipe(
-        Layer.provide(NodeHttpServer.layer(() => server, { port: options.port, host: options.listen, gracefulShutdownTimeout: "1 second" }))
+        // /kv requests are answered by src/net/kv-listener.ts before Effect's handler sees them.
+        Layer.provide(NodeHttpServer.layer(() => kvFirst(server, handle), { port: options.port, host: options.listen, gracefulShutdownTimeout: "1 second" }))
       )
     ).pipe(
       Effect.mapError((error) => new NodeStartError({ message: `cannot serve on ${options.listen}:${options.port}: ${describeServeError(error)}` }))

@@ -12,9 +12,17 @@ export class AckedWrites<W extends { readonly event: string }> {
   private readonly byBit = new Map<number, number>()
   /** Indices of writes the oracle never recorded: no union can hold them. */
   private readonly unrecorded: number[] = []
+  /** The events of `writes`, in order, kept until the next `add` (see `events`). */
+  private eventList: ReadonlyArray<string> | undefined
+
+  /** The acknowledged events in acknowledgement order: the same array until the next `add`. */
+  get events(): ReadonlyArray<string> {
+    return (this.eventList ??= this.writes.map((write) => write.event))
+  }
 
   add(oracle: Oracle, write: W): void {
     this.writes.push(write)
+    this.eventList = undefined
     const bit = oracle.bitOf(write.event)
     if (bit === undefined) {
       this.unrecorded.push(this.writes.length - 1)

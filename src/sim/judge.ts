@@ -3,16 +3,24 @@
 // hand-over, QUORUM-1 at each reply, AVAIL-1/2 and DUR-1 as the run goes, and CONV-1, HINT-1
 // and DEL-1 after heal-and-quiesce. The World (world.ts) calls them; they read it through
 // JudgedWorld and record what they find in its violations.
-import { type ClientReply, type NodeEffect, type NodeInput, type NodeState, type ProtocolConfig, preferenceList, type Ring, servingRing, siblingValues, sortedHints, targetRingOf, hintsHeld } from "../core/index.ts"
+import { HashMap } from "effect"
+import { type ClientReply, epochOf, membersOf, type NodeEffect, type NodeInput, type NodeState, type ProtocolConfig, preferenceList, type Ring, servingRing, sortedHints, targetRingOf, hintsHeld } from "../core/index.ts"
+import { noneReached, type Reached } from "../invariants/index.ts"
 import { eventOf } from "../trace/format.ts"
+import { conv1ReplicasAgree, del1NothingResurrected } from "../invariants/convergence.ts"
+import { dur1OnSomeDisk, dur2OnReplicas } from "../invariants/durability.ts"
+import { hint1DeletedOnlyWhenHeld, hint1NoneLeft } from "../invariants/hints.ts"
+import { quorum1ReadSeesAcknowledged } from "../invariants/quorum.ts"
+import { sib1ListedConcurrent, sib1NoneDropped, sib1StoredConcurrent } from "../invariants/siblings.ts"
 import type { Oracle } from "../trace/oracle.ts"
 import type { AckedWrites } from "./acked.ts"
 import type { AvailabilityRecord } from "./availability.ts"
-import { eventsOf, hintEventsByKey, incomingEvents, ownEvents, storeEvents, storeSet } from "./events.ts"
+import { eventsOf, hintEventsByKey, incomingEvents, ownEvents, storeEvents } from "./events.ts"
+import { SimOracle } from "./oracle.ts"
 import type { InvariantId, SimStats, Violation } from "./report.ts"
 import type { Scenario } from "./scenario.ts"
 import type { AckedWrite, SimNode } from "./world-parts.ts"
-import { checkReplicasHold, type Finding } from "./checks/index.ts"
+import type { Finding } from "./checks/index.ts"
 
 /** What the judge reads of the simulated world. */
 export interface JudgedWorld {
@@ -30,12 +38,26 @@ export interface JudgedWorld {
   readonly faultFree: boolean
   readonly quorumCutoff: number
   now(): number
+  /** The ring the run started with. */
+  readonly ring: Ring
   /** The ring the running nodes agree on once membership has settled. */
   currentRing(): Ring
 }
 
+const holdsHintFor = (state: NodeState, key: string): boolean => {
+  for (const hint of HashMap.values(hintsHeld(state))) if (hint.key === key) return true
+  return false
+}
+
 export class SimJudge {
-  constructor(private readonly w: JudgedWorld) {}
+  /** The invariants' oracle (src/invariants/) over this world. */
+  readonly oracle: SimOracle
+  /** Sometimes counted as they happen; `sometimes()` adds those the statistics already count. */
+  private readonly reached: Reached = noneReached()
+
+  constructor(private readonly w: JudgedWorld) {
+    this.oracle = new SimOracle(w)
+  }
 
   violate(invariant: InvariantId, message: string): void {
     this.w.violations.push({ invariant, at: this.w.now(), message })
@@ -57,22 +79,9 @@ export class SimJudge {
       const record = effect.record
       this.w.stats.invariantChecks += 1
       if (record._tag === "StoreKey") {
-        const previous = storeEvents(before, record.key)
-        const now = eventsOf(record.set)
-        const incoming = incomingEvents(input, record.key)
-        for (const event of [...previous, ...incoming]) {
-          if (!this.w.oracle.has(event)) continue
-          if (!this.w.oracle.coveredBy(event, now)) {
-            this.violate("SIB-1", `${id} dropped ${event} from ${record.key}: it now holds [${now.join(", ")}], none of which has seen it`)
-            return
-          }
-        }
-        const pair = this.w.scenario.options.truncateAt === undefined ? this.w.oracle.orderedPair(now) : undefined
-        if (pair !== undefined) {
-          const [a, b] = pair
-          this.violate("SIB-1", `${id} keeps ${b} beside ${a} in ${record.key}, though ${a} has seen ${b}`)
-          return
-        }
+        const write = { node: id, key: record.key, needed: [...storeEvents(before, record.key), ...incomingEvents(input, record.key)], held: eventsOf(record.set) }
+        this.report(sib1NoneDropped(this.oracle, write))
+        if (this.w.scenario.options.truncateAt === undefined) this.report(sib1StoredConcurrent(this.oracle, write))
       } else if (record._tag === "DeleteHint") {
         const hint = sortedHints({ hints: hintsHeld(before) }).find((h) => h.intended === record.intended && h.key === record.key)
         const intended = this.w.nodes.get(record.intended)!
@@ -81,14 +90,11 @@ export class SimJudge {
         // the ring: a node that does not replicate the key keeps a copy too before it acks
         // (spec/README.md, "Hints"). Counting other disks, or the intended node's hints for
         // others, let two nodes with different views each delete its hint on the other's ack.
-        const held = ownEvents(intended.disk, record.key)
-        for (const event of eventsOf(hint.set)) {
-          if (!this.w.oracle.coveredBy(event, held)) {
-            this.violate("HINT-1", `${id} deleted its hint for ${record.intended}/${record.key} but ${record.intended}'s disk does not hold ${event}`)
-            return
-          }
-        }
+        this.report(hint1DeletedOnlyWhenHeld(this.oracle, {
+          node: id, intended: record.intended, key: record.key, hint: eventsOf(hint.set), intendedHolds: ownEvents(intended.disk, record.key)
+        }))
       }
+      if (this.w.violations.length > 0) return
     }
   }
 
@@ -111,24 +117,30 @@ export class SimJudge {
 
   /** SIB-1 on what a client sees, and QUORUM-1 in fault-free runs with R + W > N. */
   checkReply(reply: ClientReply, startedAt: number): void {
-    if (reply._tag !== "GetOk") return
+    if (reply._tag === "Failed") return
     this.w.stats.invariantChecks += 1
-    const events = reply.siblings.map(eventOf)
-    const pair = this.w.scenario.options.truncateAt === undefined ? this.w.oracle.orderedPair(events) : undefined
-    if (pair !== undefined) {
-      const [a, b] = pair
-      this.violate("SIB-1", `get ${reply.id} of ${reply.key} returned ${b} beside ${a}, though ${a} has seen ${b}`)
-      return
-    }
     const options = this.w.scenario.options
+    const events = reply.siblings.map(eventOf)
+    if (events.length > 1) this.reached.siblings += 1
+    this.reached[reply._tag === "GetOk" ? "get-answered" : "put-acknowledged"] += 1
+    if (options.truncateAt === undefined) this.report(sib1ListedConcurrent(this.oracle, reply, events, undefined))
+    if (reply._tag !== "GetOk") return
     if (this.w.faultFree && options.r + options.w > options.n && !reply.id.startsWith("quiesce")) {
-      const seen = this.w.oracle.pastUnion(reply.key, events)
       // Writes acknowledged before the get started (and before any ring change) must be seen.
-      const write = this.w.ackedByKey.get(reply.key)?.firstMissing(seen, (w) => w.at < startedAt && w.at < this.w.quorumCutoff)
-      if (write !== undefined) {
-        this.violate("QUORUM-1", `get ${reply.id} of ${reply.key} started at ${startedAt} ms missed ${write.event}, acknowledged at ${write.at} ms (R=${options.r}, W=${options.w}, N=${options.n})`)
-        return
+      // Acknowledgements are recorded in time order: those before the cutoff are a prefix.
+      const cutoff = Math.min(startedAt, this.w.quorumCutoff)
+      const writes = this.w.ackedByKey.get(reply.key)?.writes ?? []
+      const before: Array<string> = []
+      for (const write of writes) {
+        if (write.at >= cutoff) break
+        before.push(write.event)
       }
+      if (before.length > 0) this.reached["get-after-ack"] += 1
+      this.report(quorum1ReadSeesAcknowledged(this.oracle, {
+        id: reply.id, key: reply.key, events, acknowledgedBefore: before,
+        premise: ` sent at ${startedAt} ms in a run without faults`,
+        quorum: `R=${options.r}, W=${options.w}, N=${options.n}`
+      }))
     }
   }
 
@@ -139,7 +151,7 @@ export class SimJudge {
     if (first !== undefined) this.w.violations.push(first)
   }
 
-  /** DUR-1: every acknowledged write is on some disk, or covered there, unless all its ackers lost their disks. */
+  /** DUR-1: every acknowledged write is on some disk, or covered there, unless W disks were lost since it was sent. */
   checkDurability(): void {
     if (this.w.violations.length > 0 || !this.w.checkInvariants) return
     // Each disk's hints by key, gathered once per check rather than rescanned for every key.
@@ -151,66 +163,57 @@ export class SimJudge {
       // Everything any disk holds for the key, with its causal past, as one bitset.
       const held: Array<string> = []
       for (const { disk, hints } of disks) held.push(...ownEvents(disk, key), ...(hints.get(key) ?? []))
-      const onDisk = this.w.oracle.pastUnion(key, held)
       this.w.stats.invariantChecks += writes.writes.length
-      const write = writes.firstMissing(onDisk, (w) => !this.durabilityExcused(w))
-      if (write !== undefined) {
-        this.violate("DUR-1", `${write.event} on ${write.key} was acknowledged at ${write.at} ms by [${write.nodes.join(", ")}] but no disk holds it or a version that has seen it`)
-        return
-      }
+      this.report(dur1OnSomeDisk(this.oracle, this.oracle.acknowledged(key), this.oracle.past(key, held)))
+      if (this.w.violations.length > 0) return
     }
   }
 
-  /**
-   * DUR-1's bound: a write may be lost only when the disks of W nodes were lost after it was
-   * sent (an acker may have acknowledged before the client heard of it). The nodes the reply names are not trusted (a buggy coordinator could name
-   * fewer), so any W lost disks excuse it: fewer than W lost disks means fewer than W ackers.
-   */
-  private durabilityExcused(write: AckedWrite): boolean {
-    let lost = 0
-    for (const id of this.w.nodeOrder) if (this.w.nodes.get(id)!.diskLostAt >= write.issuedAt) lost += 1
-    return lost >= this.w.config.w
-  }
-
-  /** CONV-1, HINT-1 and DEL-1 after heal-and-quiesce. */
+  /** HINT-1 (none left), then per key CONV-1, DUR-2 and DEL-1, after heal-and-quiesce. */
   checkConvergence(keys: ReadonlyArray<string>): void {
     if (this.w.violations.length > 0) return
-    for (const id of this.w.nodeOrder) {
-      const state = this.w.nodes.get(id)!.state
-      if (state === undefined) continue
-      const hints = sortedHints({ hints: hintsHeld(state) })
-      if (hints.length > 0) {
-        this.violate("HINT-1", `${id} still holds ${hints.length} hint(s) after quiescence (first: ${hints[0]!.intended}/${hints[0]!.key})`)
-        return
-      }
-    }
+    this.report(hint1NoneLeft(this.oracle))
     for (const key of keys) {
+      if (this.w.violations.length > 0) return
       this.w.stats.invariantChecks += 1
-      const replicas = preferenceList(this.w.currentRing(), key, this.w.config.n)
-      const sets = replicas.map((id) => storeEvents(this.w.nodes.get(id)!.state!, key).slice().sort())
-      const first = JSON.stringify(sets[0])
-      for (let i = 1; i < sets.length; i++) {
-        if (JSON.stringify(sets[i]) !== first) {
-          this.violate("CONV-1", `replicas of ${key} differ after quiescence: ${replicas[0]} holds ${first}, ${replicas[i]} holds ${JSON.stringify(sets[i])}`)
-          return
-        }
-      }
-      // DUR-2: the key's current replicas hold every acknowledged write not excused by disk loss.
-      const hold = checkReplicasHold(this.w.oracle, key, replicas.map((node, i) => ({ node, events: sets[i]! })), this.w.ackedByKey.get(key), (w) => this.durabilityExcused(w))
-      if (hold !== undefined) return this.report(hold)
-      const live = sets[0] ?? []
-      for (const write of this.w.ackedByKey.get(key)?.writes ?? []) {
-        if (!write.deletion) continue
-        const excused = this.durabilityExcused(write)
-        for (const event of live) {
-          const state = this.w.nodes.get(replicas[0]!)!.state!
-          const isTombstone = siblingValues(storeSet(state, key)).some((v) => v._tag === "Tombstone" && v.id === event)
-          if (!excused && !isTombstone && event !== write.event && this.w.oracle.inPast(write.event, event)) {
-            this.violate("DEL-1", `${event} on ${key} is live after quiescence though delete ${write.event}, acknowledged at ${write.at} ms, covered it`)
-            return
-          }
-        }
-      }
+      this.report(conv1ReplicasAgree(this.oracle, key) ?? dur2OnReplicas(this.oracle, key) ?? del1NothingResurrected(this.oracle, key))
+      const moved = preferenceList(this.w.ring, key, this.w.config.n).join() !== this.oracle.replicas(key).map((r) => r.node).join()
+      if (moved && this.oracle.acknowledged(key).length > 0) this.reached["replicas-moved-then-quiesced"] += 1
+      if (this.oracle.acknowledgedDeletes(key).length > 0) this.reached["delete-then-quiesced"] += 1
+    }
+  }
+
+  /** The Sometimes this step reached: a restart, a replica's acknowledgement, a read of a hinted key, a leave done, a repair. */
+  countStep(id: string, before: NodeState, after: NodeState, input: NodeInput, effects: ReadonlyArray<NodeEffect>): void {
+    // A first start recovers epoch 0 from an empty disk under floor 1 (the host counts starts from 1).
+    if (input._tag === "Start" && (epochOf(before) > 0 || input.epochFloor > 1)) this.reached.restart += 1
+    for (const effect of effects) {
+      if (effect._tag !== "Send") continue
+      const message = effect.message
+      if (message._tag === "ReplicateAck") this.reached["replica-acknowledged"] += 1
+      else if (message._tag === "Repair") this.reached["replicas-repaired"] += 1
+      else if (message._tag === "ReadReply" && holdsHintFor(before, message.key)) this.reached["read-of-hinted-key"] += 1
+    }
+    // A node's own status changes only with its view: compare statuses only when the view changed.
+    if (membersOf(before) === membersOf(after)) return
+    const status = (state: NodeState) => membersOf(state).find((e) => e.id === id)?.status
+    if (status(before) === "leaving" && status(after) === "left") this.reached["node-left"] += 1
+  }
+
+  /** A node crashed; `pending` persists of it were not yet durable. */
+  countCrash(pending: number): void {
+    if (pending > 0) this.reached["crash-before-ack"] += 1
+  }
+
+  /** How often each Sometimes was reached in this run. */
+  sometimes(): Reached {
+    const stats = this.w.stats
+    return {
+      ...this.reached,
+      "request-owed-answer": this.w.availability.owed,
+      "hint-delivered": stats.hintsDelivered,
+      "key-handed-over": stats.handoffKeys,
+      "replicas-repaired": this.reached["replicas-repaired"] + stats.antiEntropyKeys
     }
   }
 }

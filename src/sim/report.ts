@@ -3,6 +3,7 @@
 import type { ClientReply, MembershipView } from "../core/index.ts"
 import type { Scenario } from "./scenario.ts"
 import type { TraceStep } from "../trace/step.ts"
+import type { Reached } from "../invariants/index.ts"
 
 /** After the workload: heal, let hints and probes run, read every key, repeat, then check. */
 export const QUIESCE_SETTLE_MS = 5_000
@@ -67,4 +68,6 @@ export interface SimReport {
   readonly trace: ReadonlyArray<TraceStep>
   /** The membership view the running nodes agree on at the end. */
   readonly finalMembership: MembershipView
+  /** How often each Sometimes of src/invariants/ was reached (empty counts when checks are off). */
+  readonly sometimes: Reached
 }

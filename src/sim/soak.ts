@@ -1,38 +1,29 @@
 // `npm run soak -- --runs 100000 [--workers 2] [--first-seed 1] [--steps 200]`: a long campaign of
 // seeded simulations with every fault kind, printing a progress line; each failing seed is
-// written as a trace under traces/counterexamples/ and the campaign exits 1.
+// written as a trace under traces/counterexamples/ and the campaign exits 1. At the end it says in
+// how many runs each Sometimes of src/invariants/ was reached, and warns of any never reached.
 import { mkdirSync, writeFileSync } from "node:fs"
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads"
-import { Prng } from "../host/prng.ts"
-import { defaultSimOptions, FAULT_KINDS, generateScenario, type Scenario } from "./scenario.ts"
+import { soakScenario } from "./soak-scenario.ts"
 import { encodeTrace } from "../trace/format.ts"
 import { traceOfReport } from "./trace.ts"
 import { World } from "./world.ts"
+import { noneReached, type Reached, SOMETIMES_NAMES } from "../invariants/index.ts"
+
+interface Progress { readonly done: number; readonly failed: Array<string>; readonly reached: Reached }
 
 interface Plan { readonly firstSeed: number; readonly runs: number; readonly steps: number; readonly workers: number; readonly worker: number }
 
-const QUORUMS: ReadonlyArray<readonly [number, number, number]> = [[3, 2, 2], [3, 1, 3], [3, 3, 1], [3, 1, 1], [3, 2, 1]]
-
-/** The scenario of one soak seed: shape, quorum and enabled faults all drawn from the seed. */
-export const soakScenario = (seed: number, steps: number): Scenario => {
-  const prng = new Prng(seed)
-  const [n, r, w] = prng.pick(QUORUMS)
-  const faults = FAULT_KINDS.filter(() => prng.chance(60))
-  const nodes = prng.int(3, 7)
-  const keys = prng.int(1, 4)
-  const clients = prng.int(1, 5)
-  // One run in four converges by anti-entropy alone (no reads at quiescence: CONV-1's hard case).
-  const quiesceReads = !prng.chance(25)
-  return generateScenario(seed, { ...defaultSimOptions, nodes, n, r, w, keys, clients, faults, quiesceReads }, steps)
-}
-
-const runPlan = (plan: Plan, report: (message: { done: number; failed: Array<string> }) => void): void => {
+const runPlan = (plan: Plan, report: (message: Progress) => void): void => {
   let done = 0
   const failed: Array<string> = []
+  /** Per Sometimes, the runs that reached it (since the last report). */
+  let reached = noneReached()
   for (let i = plan.worker; i < plan.runs; i += plan.workers) {
     const seed = plan.firstSeed + i
     const scenario = soakScenario(seed, plan.steps)
     const result = new World(scenario).run()
+    for (const name of SOMETIMES_NAMES) if (result.sometimes[name] > 0) reached[name] += 1
     if (result.violations.length > 0) {
       const file = `traces/counterexamples/soak-${seed}.json`
       mkdirSync("traces/counterexamples", { recursive: true })
@@ -41,11 +32,12 @@ const runPlan = (plan: Plan, report: (message: { done: number; failed: Array<str
     }
     done += 1
     if (done % 50 === 0) {
-      report({ done, failed: failed.splice(0) })
+      report({ done, failed: failed.splice(0), reached })
       done = 0
+      reached = noneReached()
     }
   }
-  report({ done, failed })
+  report({ done, failed, reached })
 }
 
 const parse = (argv: ReadonlyArray<string>): Plan | string => {
@@ -72,15 +64,21 @@ if (isMainThread) {
   let done = 0
   let lastPrint = 0
   const failures: Array<string> = []
+  const reached = noneReached()
   const print = (final: boolean) => {
     const seconds = (performance.now() - started) / 1000
     console.log(`${final ? "soak done" : "soak"}: ${done}/${plan.runs} runs, ${failures.length} failed, ${(done / Math.max(seconds, 0.001)).toFixed(0)} runs/s, ${seconds.toFixed(0)} s`)
+    if (!final) return
+    console.log(`sometimes (runs reaching each): ${SOMETIMES_NAMES.map((name) => `${name} ${reached[name]}`).join(", ")}`)
+    const never = SOMETIMES_NAMES.filter((name) => reached[name] === 0)
+    if (never.length > 0) console.log(`WARNING: never reached: ${never.join(", ")} (the invariants beside them were not exercised by these runs)`)
   }
   let running = plan.workers
   for (let worker = 0; worker < plan.workers; worker++) {
     const thread = new Worker(new URL(import.meta.url), { workerData: { ...plan, worker }, execArgv: ["--import", "tsx"] })
-    thread.on("message", (message: { done: number; failed: Array<string> }) => {
+    thread.on("message", (message: Progress) => {
       done += message.done
+      for (const name of SOMETIMES_NAMES) reached[name] += message.reached[name]
       for (const f of message.failed) {
         failures.push(f)
         console.log(`FAILED ${f}`)

@@ -98,6 +98,7 @@ export class World {
       availability: this.availability, nodes: this.nodes, nodeOrder: this.nodeOrder, violations: this.violations,
       checkInvariants, faultFree: this.faultFree, quorumCutoff: this.quorumCutoff,
       now: () => this.now,
+      ring: this.ring,
       currentRing: () => this.currentRing()
     })
   }
@@ -122,7 +123,8 @@ export class World {
       finalReplicas: this.finalReplicas(),
       endTime: this.now,
       trace: this.trace,
-      finalMembership: membersOrNone(this.nodeOrder.map((id) => this.nodes.get(id)!.state).find((state) => state !== undefined))
+      finalMembership: membersOrNone(this.nodeOrder.map((id) => this.nodes.get(id)!.state).find((state) => state !== undefined)),
+      sometimes: this.judge.sometimes()
     }
   }
 
@@ -367,6 +369,7 @@ export class World {
     const node = this.nodes.get(id)!
     if (node.state === undefined && !loseDisk) return
     if (node.state !== undefined) this.availability.crash(id, this.now)
+    if (this.checkInvariants) this.judge.countCrash(node.host.pending.length)
     node.host = (loseDisk ? hostLoseDisk(node.host) : hostCrash(node.host)).node
     node.timerGens.clear()
     node.incarnation += 1
@@ -392,6 +395,7 @@ export class World {
     if (this.checkInvariants) {
       if (input._tag === "PersistDone") this.checks.durable(id, input.token, result.durable)
       this.judge.checkStep(id, before, input, result.effects)
+      this.judge.countStep(id, before, result.node.state!, input, result.effects)
       this.judge.report(this.checks.step(id, before, result.node.state!, input, result.effects, this.now, (other) => {
         const n = this.nodes.get(other)!
         return { disk: n.disk, lostAt: n.diskLostAt }

@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process"
 import { createHash } from "node:crypto"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
@@ -85,6 +86,38 @@ describe("bad input (3 nodes)", () => {
     const odd = await env.client("n2").put("a/b ?c#d%e", "odd")
     expect(odd.status).toBe(200)
     expect((await env.client("n3").get("a/b ?c#d%e")).body.values).toEqual(["odd"])
+  })
+
+  // /kv requests are served by src/net/kv-listener.ts; one with `Expect: 100-continue` is left to
+  // the Effect router (api.ts). Both must give the same answers: a change to one path only (a
+  // message, a status, a dropped header) fails here.
+  test("a request the hot path leaves to the Effect router gets the same answers", async () => {
+    const port = env.cluster.node("n1").port
+    const send = (method: string, path: string, body: string | undefined, expectContinue: boolean) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: Record<string, unknown> }>((done, fail) => {
+        const request = httpRequest({ host: "127.0.0.1", port, method, path, headers: expectContinue ? { expect: "100-continue" } : {} }, (response) => {
+          let text = ""
+          response.on("data", (chunk) => (text += chunk))
+          response.on("end", () => done({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text) }))
+        })
+        request.on("error", fail)
+        if (expectContinue) request.on("continue", () => request.end(body))
+        else request.end(body)
+      })
+    for (const expectContinue of [false, true]) {
+      const tag = expectContinue ? "through the router" : "on the hot path"
+      const bad = await send("PUT", "/kv/routed", "{}", expectContinue)
+      expect(bad.status, tag).toBe(400)
+      expect(bad.body.error, tag).toMatch(/missing value/)
+      expect(bad.headers["x-dynamo-coordinator"], tag).toBe("n1")
+      const written = await send("PUT", `/kv/routed-${expectContinue}`, JSON.stringify({ value: "v" }), expectContinue)
+      expect(written.status, tag).toBe(200)
+      expect(written.body.values, tag).toEqual(["v"])
+      expect(String(written.headers["x-dynamo-nodes"]).split(",").length, tag).toBeGreaterThanOrEqual(2)
+      const read = await send("GET", `/kv/routed-${expectContinue}`, undefined, false)
+      expect(read.body.values, tag).toEqual(["v"])
+      expect(read.body.context, tag).toBe(written.body.context)
+    }
   })
 
   test("garbage and truncated peer messages are dropped; the node keeps serving", async () => {

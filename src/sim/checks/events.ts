@@ -1,14 +1,6 @@
-// The oracle's view of a sibling set: each sibling stands for one write event (the written
-// value, or the tombstone's id). Shared by the simulator's invariant checks.
-import { siblingValues, type Value, type VersionSet } from "../../core/index.ts"
-
-/** The event id a sibling stands for: the written value, or the tombstone's id. */
-export const eventOf = (value: Value): string => (value._tag === "Put" ? value.value : value.id)
-
-export const eventsOf = (set: VersionSet): ReadonlyArray<string> => siblingValues(set).map(eventOf)
-
-/** A violation a check found: the invariant's id (spec/README.md, section 4) and what happened. */
-export interface Finding {
-  readonly invariant: string
-  readonly message: string
-}
+// The oracle's view of a sibling set for the simulator's checks: each sibling stands for one write
+// event (the written value, or the tombstone's id), as src/trace/format.ts and src/sim/events.ts
+// define it once; and the finding a check reports (src/invariants/oracle.ts).
+export { eventOf } from "../../trace/format.ts"
+export { eventsOf } from "../events.ts"
+export type { Finding } from "../../invariants/oracle.ts"

@@ -1,7 +1,7 @@
 // The simulator's per-step invariant checks that live outside world.ts (issue 18): ACK-1, ACK-2,
-// ACK-3, HINT-2, EPOCH-1, EPOCH-2, LEAVE-1, READ-2, READ-3 here, DUR-2 at quiescence
-// (replicas-hold.ts). The world calls four hooks: after each step, when records become durable,
-// at a crash, at each acknowledged put.
+// ACK-3, HINT-2, EPOCH-1, EPOCH-2, LEAVE-1, READ-2, READ-3 here (DUR-2 is in
+// src/invariants/durability.ts). The world calls four hooks: after each step, when records become
+// durable, at a crash, at each acknowledged put.
 import type { DurableState } from "../../core/index.ts"
 import type { ClientReply, NodeEffect, NodeInput, PersistRecord } from "../../core/index.ts"
 import type { NodeState } from "../../core/index.ts"
@@ -18,7 +18,6 @@ import { checkReadReplies } from "./reads.ts"
 import { GetReplyChecks } from "./get-replies.ts"
 
 export type { Finding } from "./events.ts"
-export { checkReplicasHold } from "./replicas-hold.ts"
 
 export class StepChecks {
   private readonly acks: AcknowledgementChecks
