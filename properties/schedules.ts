@@ -17,6 +17,8 @@ export interface ScheduleShape {
   readonly quiesceReads?: boolean
   /** false: no Merkle anti-entropy, so only hints and read repair mend replicas. */
   readonly antiEntropy?: boolean
+  /** false: no read repair either (with the two above off: nothing mends a replica). */
+  readonly readRepair?: boolean
   /** false: nodes start with epoch floor 0 (an interpreter with no floor of its own). */
   readonly epochFloor?: boolean
   /** Percent of messages duplicated when "dup" is among the faults (the default otherwise). */
@@ -103,6 +105,7 @@ export const scenarioArb = (shape: ScheduleShape): fc.Arbitrary<Scenario> =>
         ...(shape.spares === undefined ? {} : { spares: shape.spares }),
         ...(shape.quiesceReads === undefined ? {} : { quiesceReads: shape.quiesceReads }),
         ...(shape.antiEntropy === undefined ? {} : { antiEntropy: shape.antiEntropy }),
+        ...(shape.readRepair === undefined ? {} : { readRepair: shape.readRepair }),
         ...(shape.epochFloor === undefined ? {} : { epochFloor: shape.epochFloor }),
         ...(shape.dupPercent === undefined ? {} : { dupPercent: shape.dupPercent }),
         ...(shape.dropPercent === undefined ? {} : { dropPercent: shape.dropPercent })

@@ -130,6 +130,11 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
     sometimes: "replica-acknowledged"
   },
   {
+    id: "ACK-3", kind: "always", checkpoints: ["step"],
+    statement: "a node confirms a hand-over only once it holds on disk a whole copy of the range made durable since its last confirmation",
+    simulator: ["src/sim/checks/handoff-acks.ts"], notInChecker: NO_RING_CHANGE, sometimes: "key-handed-over"
+  },
+  {
     id: "HINT-2", kind: "always", checkpoints: ["step"],
     statement: "a node's answer to a read holds everything it holds for the key, its hints included",
     simulator: ["src/sim/checks/reads.ts"],
@@ -142,6 +147,13 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
     check: "src/invariants/epoch.ts", simulator: ["src/sim/checks/epoch.ts"], checker: ["src/check/judge.ts"], sometimes: "restart"
   },
   {
+    id: "EPOCH-2", kind: "always", checkpoints: ["step"],
+    statement: "a node mints versions in a new epoch only once the record of that epoch is durable",
+    simulator: ["src/sim/checks/epoch-durable.ts"],
+    notInChecker: "needs the persist token of each start's epoch record and which tokens are durable; not yet judged by the checker",
+    sometimes: "restart"
+  },
+  {
     id: "LEAVE-1", kind: "always", checkpoints: ["step"],
     statement: "a leaving node becomes left only once each gaining node holds every batch handed to it on disk",
     simulator: ["src/sim/checks/leave.ts"], notInChecker: NO_RING_CHANGE, sometimes: "node-left"
@@ -151,6 +163,7 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
     statement: "after faults heal and the cluster quiesces every replica of a key holds the same sibling set",
     check: "src/invariants/convergence.ts", simulator: ["src/sim/judge.ts"], checker: ["src/check/quiesce.ts"], sometimes: "replicas-repaired"
   },
+  law("AE-1", "within N - 1 consecutive picks a node compares each range it replicates with every other replica it does not believe down"),
   {
     id: "HINT-1", kind: "always", checkpoints: ["persist", "quiescence"],
     statement: "a hint is deleted only when its intended node's disk covers it, and none remains after quiescence",
@@ -172,6 +185,13 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
     statement: "a get's reply covers what each answerer named held on disk when it was sent, and its values are its live siblings",
     simulator: ["src/sim/checks/get-replies.ts"],
     notInChecker: "needs each disk as it was when each get was sent; the checker's state keeps disks as they are now",
+    sometimes: "get-answered"
+  },
+  {
+    id: "READ-3", kind: "always", checkpoints: ["reply"],
+    statement: "a get's reply names only its coordinator and nodes whose answer to that very get reached its current incarnation",
+    simulator: ["src/sim/checks/read-answers.ts"],
+    notInChecker: "needs the answers delivered to each incarnation of a coordinator; not yet judged by the checker",
     sometimes: "get-answered"
   },
   {
