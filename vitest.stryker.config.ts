@@ -24,7 +24,9 @@ export default defineConfig({
       // Forwarding, a dead coordinator and hand-overs: a fast simulator property and the
       // handshake step by step (forward.ts and handoff.ts had no other covering test).
       "properties/forwarding.test.ts",
-      "test/forward.test.ts"
+      "test/forward.test.ts",
+      // The order a node's work shows in (sorts of durable.ts, antientropy.ts, hints.ts).
+      "properties/order.test.ts"
     ],
     setupFiles: ["properties/seed.ts"],
     // One worker kept across Stryker's runs: a mutant costs its few covering tests, not a fresh

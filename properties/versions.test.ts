@@ -378,6 +378,19 @@ describe("syncVersions, schemas and limits", () => {
     expect(decodeContext(encode('[{"node":"a","counter":2,"time":5}]'))).toEqual({ _tag: "Ok", context: [{ node: "a", counter: 2, time: 5 }] })
   })
 
+  // What a peer, a disk or a trace file may send: a DVV set decodes only in canonical form, and
+  // the error names the rule. Catches the canonical-form filter of the set schema removed or
+  // weakened (isCanonical's order check made `<=`: a node twice; its values check dropped).
+  unitTest("SCHEMA-1 a non-canonical dvv set is rejected on decode, naming the rule", () => {
+    const decode = (entries: unknown) => Schema.decodeUnknownResult(VersionSetSchema)({ mode: "dvv", entries })
+    const entry = (node: string, counter: number, values: ReadonlyArray<string>) => ({ node, counter, time: 1, values: values.map((value) => ({ _tag: "Put", value })) })
+    expect(Result.isSuccess(decode([entry("a", 2, ["x", "y"]), entry("b", 1, [])]))).toBe(true)
+    for (const bad of [[entry("b", 1, []), entry("a", 1, [])], [entry("a", 1, []), entry("a", 2, [])], [entry("a", 1, ["x", "y"])]]) {
+      const decoded = decode(bad)
+      expect(Result.isFailure(decoded) ? decoded.failure.message : "decoded").toMatch(/dvv entries must be sorted by node id, without duplicates, holding at most `counter` values/)
+    }
+  })
+
   // Catches: the sibling limit checked against the stored set instead of the result, or off by one.
   unitTest("LIMIT-1 a put warns above siblingsWarn and is refused above siblingsMax", () => {
     const cfg: VersionsConfig = { mode: "dvv", siblingsWarn: 2, siblingsMax: 3 }
