@@ -147,7 +147,7 @@ function printMarkdown(): void {
   out.push("")
   out.push(...table())
   const groups = new Map<string, Map<string, Array<Mutant>>>()
-  const kindTotals = new Map<Kind, number>()
+  const kindTotals = new Map<Kind | "unclassified", number>()
   for (const file of files) {
     const byRule = new Map<string, Array<Mutant>>()
     for (const mutant of report.files[file]!.mutants) {
