@@ -31,9 +31,13 @@ export default {
   // (the machine is shared: expect it to slow other work while it runs; `--concurrency 1` to spare it).
   concurrency: 2,
   // A mutant that loops is cut off by Stryker's hit limit (perTest counts how often each mutant
-  // runs); this timeout, added to the dry run's time for its tests x1.5, is for the rest. Short,
-  // because every timed-out mutant costs all of it (a timeout counts as detected).
-  timeoutMS: 5_000,
+  // runs); this timeout, added to the dry run's time for its tests x timeoutFactor, is for the
+  // rest. Every timed-out mutant costs all of it (a timeout counts as detected).
+  timeoutMS: 10_000,
+  // A mutant's tests may take three times as long as in the dry run: the machine is shared, and a
+  // load that triples between the dry run and a mutant otherwise turns survivors into timeouts
+  // (counted as detected). Seen: at factor 1.5, equivalent mutants of an assertion timed out.
+  timeoutFactor: 3,
   tempDirName: ".stryker-tmp",
   // Vitest runs the TypeScript as is; Stryker's tsconfig rewrite does not know this TypeScript.
   tsconfigFile: ""

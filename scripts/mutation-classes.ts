@@ -22,6 +22,8 @@ export interface SurvivorClass {
   readonly mutators?: ReadonlyArray<string>
   readonly kind: Kind
   readonly reason: string
+  /** For an added test: what the mutants that a narrower run showed surviving it need instead. */
+  readonly after?: { readonly kind: Kind; readonly reason: string }
 }
 
 const rule = (file: string, from: number, to: number, kind: Kind, reason: string, mutators?: ReadonlyArray<string>): SurvivorClass =>

@@ -52,9 +52,14 @@ const mutantKey = (file: string, m: Mutant): string =>
 const report = readReport(path)
 /** What the narrower runs detected, by mutant key, and what they found the mutant to be. */
 const detectedElsewhere = new Map<string, string>()
+/** Mutants a narrower run tested and that survived it (or that it did not cover). */
+const survivedElsewhere = new Set<string>()
 for (const file of narrower) {
   for (const [name, { mutants }] of Object.entries(readReport(file).files)) {
-    for (const m of mutants) if (DETECTED.has(m.status)) detectedElsewhere.set(mutantKey(name, m), m.status)
+    for (const m of mutants) {
+      if (DETECTED.has(m.status)) detectedElsewhere.set(mutantKey(name, m), m.status)
+      else if (m.status === "Survived" || m.status === "NoCoverage") survivedElsewhere.add(mutantKey(name, m))
+    }
   }
 }
 /** A mutant's status, a narrower run's detection taking precedence over a survival or no coverage. */
@@ -153,7 +158,12 @@ function printMarkdown(): void {
     for (const mutant of report.files[file]!.mutants) {
       const status = statusOf(file, mutant)
       if (status !== "Survived" && status !== "NoCoverage") continue
-      const rule = classify(file, mutant.location.start.line, mutant.mutatorName)
+      const found = classify(file, mutant.location.start.line, mutant.mutatorName)
+      // A mutant an added test was meant for, which a narrower run with that test let survive:
+      // the rule's `after` says what it needs instead.
+      const rule = found?.kind === "added test" && survivedElsewhere.has(mutantKey(file, mutant))
+        ? found.after ?? { kind: "missing test" as const, reason: `survives the added tests (${found.reason.split(":")[0]}); not yet read further` }
+        : found
       const label = rule === undefined ? "unclassified|not yet read" : `${rule.kind}|${rule.reason}`
       byRule.set(label, [...(byRule.get(label) ?? []), mutant])
       const kind = rule?.kind ?? "unclassified"
