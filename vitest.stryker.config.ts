@@ -26,7 +26,9 @@ export default defineConfig({
       "properties/forwarding.test.ts",
       "test/forward.test.ts",
       // The order a node's work shows in (sorts of durable.ts, antientropy.ts, hints.ts).
-      "properties/order.test.ts"
+      "properties/order.test.ts",
+      // Requests refused before anything is written (BadQuorum, NotReady, TooManySiblings).
+      "test/refusals.test.ts"
     ],
     setupFiles: ["properties/seed.ts"],
     // One worker kept across Stryker's runs: a mutant costs its few covering tests, not a fresh

@@ -47,16 +47,17 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   rule("antientropy.ts", 120, 120, "unreached", "an exchange for a range the receiver holds no tree for (the sender's ring differs): properties/ring-change.test.ts (anti-entropy across joins and leaves)"),
   rule("antientropy.ts", 123, 125, "equivalent", "placement \"own\" against \"\" (storeVersions tests only for \"replica\"); a MerkleInSync answer sent back costs a message the initiator ignores"),
   // config.ts
-  rule("config.ts", 115, 135, "missing test", "validation of handoffOffersInFlightMax, handoffKeysInFlightMax and handoffResendTicks: properties/config.test.ts checks the other knobs; a case with 0, -1 and 1.5 for each of these three"),
+  rule("config.ts", 115, 135, "added test", "validation of handoffOffersInFlightMax, handoffKeysInFlightMax and handoffResendTicks: properties/config.test.ts now draws -1, 0, 1 and fractions for each (added)"),
   // coordinator.ts
   rule("coordinator.ts", 30, 45, "unreached", "replica selection with nodes believed down (fallbacks in the extended list): properties/protocol.test.ts's crash and partition schedules (AVAIL-1, HINT-1, ACK-2)"),
   rule("coordinator.ts", 70, 100, "unreached", "replacing silent replicas after a replica timeout (replaceSilent): properties/protocol.test.ts and zones-sim.test.ts under crashes and partitions (AVAIL-1, ACK-1, ACK-2); the subset's scenarios fire one timeout with one node down"),
   rule("coordinator.ts", 101, 112, "added test", "replies to a forwarded request (ForwardReply) and refusals: test/forward.test.ts and properties/forwarding.test.ts (added) forward requests"),
-  rule("coordinator.ts", 113, 126, "missing test", "R or W outside 1..N (BadQuorum): a core test of a client request with r = 0, w = N + 1 and 1.5 (test/net/bad-input.test.ts checks it at the HTTP layer, outside the subset)"),
-  rule("coordinator.ts", 127, 150, "missing test", "a put refused BadQuorum, NotReady (epoch not durable) or TooManySiblings, as the core answers it: a core test per refusal (the net tests and windows.test.ts's EPOCH-2 shape see them, outside the subset)"),
+  rule("coordinator.ts", 113, 126, "added test", "R or W outside 1..N (BadQuorum): test/refusals.test.ts (added) sends 0, N + 1, fractions and the bounds themselves"),
+  rule("coordinator.ts", 127, 150, "added test", "a put refused BadQuorum, NotReady (epoch not durable) or TooManySiblings, and a delete's tombstone: test/refusals.test.ts (added)"),
   rule("coordinator.ts", 151, 210, "unreached", "where a coordinator that is itself a target stores its own copy, and hinted targets: properties/protocol.test.ts (ACK-1, ACK-2: each ack names a durable copy)"),
   rule("coordinator.ts", 211, 260, "unreached", "ack guards: an ack from a node that was not asked, a duplicate, a hint mismatch, another key: properties/protocol.test.ts with duplication (ACK-1, mutant 04's shape)"),
-  rule("coordinator.ts", 261, 300, "missing test", "a get with R outside 1..N, and a coordinator that is one of the targets: a core test of BadQuorum for gets; the rest properties/protocol.test.ts"),
+  rule("coordinator.ts", 261, 270, "added test", "a get with R outside 1..N: test/refusals.test.ts (added)"),
+  rule("coordinator.ts", 271, 300, "unreached", "a get whose coordinator is one of its targets reading its own copy: properties/protocol.test.ts (READ-2)"),
   rule("coordinator.ts", 301, 340, "unreached", "read-answer guards and read repair targets: windows.test.ts's restarted reads (READ-3, READ-2) and properties/unmasked.test.ts's read repair alone (CONV-1)"),
   rule("coordinator.ts", 341, 388, "unreached", "request timer rounds (replacement rounds, the final QuorumTimeout, the remaining time): properties/protocol.test.ts and zones-sim.test.ts under crashes (AVAIL-1, AVAIL-2); the subset never lets a round pass with replicas silent"),
   // detector.ts
