@@ -133,7 +133,8 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   rule("merkle.ts", 346, 400, "equivalent", `${ASSERT} (updateKey's checks of the old set it is given)`),
   rule("merkle.ts", 405, 512, "equivalent", `${ASSERT} (build's and walk's structural checks); the key sort within a bucket orders distinct keys`),
   // node.ts
-  rule("node.ts", 40, 66, "equivalent", "initial fields that start() or the first persist replaces before anything reads them (offers, orphans, waiters)"),
+  rule("node.ts", 59, 59, "added test", "a coordinator's pending claims start empty: test/forward.test.ts (added) has a coordinator claim a forwarded put"),
+  rule("node.ts", 40, 66, "equivalent", "initial fields that start() replaces before anything reads them (offers, orphans, readiness), and a waiter list whose stray entry no token ever matches"),
   rule("node.ts", 67, 75, "interpreter", "durableOf: the interpreters' crash model reads it"),
   rule("node.ts", 94, 110, "added test", FORWARD_PROPERTY),
   rule("node.ts", 120, 130, "unreached", "a start's epoch and readiness with no epoch floor: windows.test.ts (EPOCH-2, slow restarts) and unmasked.test.ts (EPOCH-1 with epochFloor off)"),
@@ -151,7 +152,7 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   rule("ownership.ts", 200, 227, "interpreter", "changePlan and ringShares for the CLI's plan and the status page (test/handoff-window.test.ts checks the plan; the shares' edge cases are the CLI's)"),
   // queries.ts, recent.ts, replica.ts, state.ts
   rule("queries.ts", 1, 66, "interpreter", "status queries for the network shell's /status and the viewer"),
-  rule("recent.ts", 1, 24, "missing test", "pruning remembered request ids past 2 x max: a unit test of addRecent and hasRecent with more than FORWARDED_REMEMBERED_MAX ids (test/forward.test.ts, added, covers the duplicate drop)"),
+  rule("recent.ts", 1, 24, "added test", "remembered request ids and their pruning past 2 x max: test/forward.test.ts (added) adds 50 ids with max 4 and checks the newest max are kept, nothing older than 2 x max"),
   rule("replica.ts", 40, 50, "unreached", "a read answered with the node's hints for the key: properties/protocol.test.ts (HINT-2, mutant 09)"),
   rule("replica.ts", 70, 90, "added test", `a write reaching a node outside the key's replicas after a ring change (passed on as hints): ${HANDOFF_PROPERTY}; DUR-2 and CONV-1 in windows.test.ts`),
   rule("replica.ts", 91, 105, "unreached", "a second hint for one key at one fallback, and a write to a key of a range the node holds no tree for: properties/protocol.test.ts (HINT-1, SIB-1)"),

@@ -9,6 +9,7 @@ import { emptyDurableState } from "../src/core/durable.ts"
 import type { ClientRequest, NodeEffect } from "../src/core/io.ts"
 import type { PeerMessage } from "../src/core/messages.ts"
 import { recover, step } from "../src/core/node.ts"
+import { addRecent, emptyRecent, hasRecent } from "../src/core/recent.ts"
 import { buildRing, preferenceList } from "../src/core/ring.ts"
 import type { NodeState } from "../src/core/state.ts"
 
@@ -179,5 +180,25 @@ describe("the coordinator a request is forwarded to", () => {
     const answered = receive(started, "e", { _tag: "Forward", op: 2, epoch: 1, request: get })
     expect(sent(answered.effects, "ForwardClaim")).toEqual([{ to: "e", message: { _tag: "ForwardClaim", op: 2, epoch: 1 } }])
     expect(sent(answered.effects, "Read").length).toBeGreaterThan(0)
+  })
+})
+
+describe("the ids a coordinator remembers (src/core/recent.ts)", () => {
+  // A duplicated Forward must find its id; memory stays bounded. Catches the sweep dropped (the
+  // memory grows without bound), run too early or too late (fewer than the last `max` ids kept,
+  // or more than 2 x max), or keeping the oldest instead of the newest.
+  test("at least the last max ids are remembered, never more than 2 x max", () => {
+    const max = 4
+    let recent = emptyRecent
+    for (let i = 0; i < 50; i++) {
+      recent = addRecent(recent, `id${i}`, max)
+      const remembered = Array.from({ length: i + 1 }, (_, j) => `id${j}`).filter((id) => hasRecent(recent, id))
+      expect(remembered.length).toBeLessThanOrEqual(2 * max)
+      // The newest max ids, always.
+      for (let j = Math.max(0, i - max + 1); j <= i; j++) expect(hasRecent(recent, `id${j}`), `id${j} after ${i}`).toBe(true)
+      // Nothing older than the last 2 x max.
+      if (i >= 2 * max) expect(hasRecent(recent, `id${i - 2 * max}`)).toBe(false)
+    }
+    expect(recent.next).toBe(50)
   })
 })
