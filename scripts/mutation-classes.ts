@@ -87,7 +87,9 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   rule("gossip.ts", 48, 48, "equivalent", "sendPendingOffers with no new offer sends nothing"),
   // handoff.ts
   rule("handoff.ts", 13, 23, "added test", `range geometry of hand-overs (overlaps, inside): ${HANDOFF_PROPERTY}`),
-  rule("handoff.ts", 24, 135, "added test", `offers, batches, the window and the resend timer: ${HANDOFF_PROPERTY}`),
+  rule("handoff.ts", 24, 59, "added test", `offers and batches: ${HANDOFF_PROPERTY}`),
+  rule("handoff.ts", 60, 70, "interpreter", "keysInRange: the operator's plan (src/net/admin.ts) reads it; test/net/membership.test.ts checks keys moved against the plan, outside the subset"),
+  rule("handoff.ts", 71, 135, "added test", `the window and the resend timer: ${HANDOFF_PROPERTY}`),
   rule("handoff.ts", 136, 200, "added test", `pulls, receipt, durable batches and acknowledgements: ${HANDOFF_PROPERTY}`),
   rule("handoff.ts", 201, 266, "interpreter", "hand-over progress for the status page and the CLI (keyCounts, outgoingProgress, incomingProgress, offersUnconfirmed): test/net/membership.test.ts and the view tests read it, outside the subset"),
   // hints.ts
