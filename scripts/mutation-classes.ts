@@ -120,7 +120,8 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   rule("merkle-diff.ts", 101, 126, "equivalent", "the test helper's loop bound and result order: diffs always converge within the bound in properties/merkle.test.ts, and its entries are compared as sets"),
   // merkle-exchange.ts
   rule("merkle-exchange.ts", 74, 78, "missing test", "validIndices on a peer's garbage (negative, fractional, repeated, too many indices): a test feeding such an exchange message; honest peers never send one"),
-  rule("merkle-exchange.ts", 80, 102, "equivalent", `${ASSERT}; the bound and de-duplication of entries a peer asked for, which honest peers never exceed or repeat`),
+  rule("merkle-exchange.ts", 80, 90, "equivalent", `${ASSERT}; an empty set sent along (merging it changes nothing)`),
+  rule("merkle-exchange.ts", 91, 102, "missing test", "a peer's MerkleSync with repeated keys, keys outside the range or more than the bound: a test of onAntiEntropy with such a message (honest peers send none, so no run has one)"),
   rule("merkle-exchange.ts", 103, 125, "missing test", "a peer's MerkleChildren with a bad level, bad indices or the wrong number of hashes: a test of onAntiEntropy with each (the code drops them; nothing checks it does)"),
   rule("merkle-exchange.ts", 126, 175, "missing test", "the reply size bounds (MERKLE_LEAF_HASHES_PER_REPLY_MAX, MERKLE_SYNC_KEYS_MAX) and order of key lists: a test with a range holding more differing keys than a reply carries"),
   rule("merkle-exchange.ts", 176, 210, "missing test", "a peer's message at a level the tree does not have, and MerkleInSync received: a test of onAntiEntropy with each"),
