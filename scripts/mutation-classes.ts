@@ -174,7 +174,8 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   rule("versions.ts", 130, 140, "missing test", "equality of two lww sets: a versions property in lww mode (the subset's runs use dvv and vv)"),
   rule("versions.ts", 150, 160, "equivalent", ASSERT),
   rule("versions.ts", 185, 195, "missing test", "the order of a tombstone against a put with equal clocks: a test with both"),
-  rule("versions.ts", 230, 290, "missing test", "isCanonicalVv and isCanonicalLww on non-canonical input: a decode test per rule (properties/versions.test.ts, added, covers dvv only)"),
+  rule("versions.ts", 230, 245, "added test", "isCanonicalVv on non-canonical input: properties/versions.test.ts (added) decodes vv sets out of order, with a sibling descending another, a sibling twice, an unsorted clock"),
+  rule("versions.ts", 246, 290, "added test", "isCanonicalLww: properties/versions.test.ts (added) decodes an lww set of two versions (its finite-time check is redundant behind the schema's Finite field, so equivalent through decode)"),
   rule("versions.ts", 395, 470, "missing test", "isCanonicalVersionSet per mode, and the schema filters' messages: a test that names each rule's message"),
   // vclock.ts
   rule("vclock.ts", 30, 45, "equivalent", `${ASSERT}; isCanonical's rejections are reached through VClockSchema, whose struct checks reject the same values first`)
