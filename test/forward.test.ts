@@ -3,9 +3,11 @@
 // interpreter's PeerUnreachable (fed only by the network shell, so no simulated run reaches it).
 // The promise under test: a put is coordinated exactly once, and a request a silent coordinator
 // did not take is taken back at once.
+import { HashMap } from "effect"
 import { describe, expect, test } from "vitest"
 import { defaultProtocolConfig } from "../src/core/config.ts"
 import { emptyDurableState } from "../src/core/durable.ts"
+import { CLAIMS_MAX } from "../src/core/forward.ts"
 import type { ClientRequest, NodeEffect } from "../src/core/io.ts"
 import type { PeerMessage } from "../src/core/messages.ts"
 import { recover, step } from "../src/core/node.ts"
@@ -129,6 +131,16 @@ describe("the forwarding node", () => {
     expect(replies(result.effects)).toEqual([])
   })
 
+  // Mutation caught: a minted set taken for an op this node does not know (a late or duplicated
+  // message: the guard's first test dropped, it would crash) or from an earlier epoch.
+  test("a minted set for an unknown op, or of another epoch, is ignored", () => {
+    const { state, op, epoch } = forwardedBy(put)
+    const claimed = receive(state, FIRST, { _tag: "ForwardClaim", op, epoch }).state
+    const set = { mode: "dvv" as const, entries: [] }
+    expect(receive(claimed, FIRST, { _tag: "ForwardMinted", op: op + 7, epoch, set }).state).toBe(claimed)
+    expect(receive(claimed, FIRST, { _tag: "ForwardMinted", op, epoch: epoch + 1, set }).state).toBe(claimed)
+  })
+
   // Mutation caught: a get's claim answered with a grant (a get mints nothing and needs none), or
   // a silent get coordinator not replaced here (AVAIL-2).
   test("a forwarded get: no grant; if the coordinator falls silent, the get is coordinated here", () => {
@@ -169,6 +181,23 @@ describe("the coordinator a request is forwarded to", () => {
     expect(sent(granted.effects, "Replicate").length).toBe(2)
     expect(sent(granted.effects, "ForwardMinted").map((s) => s.to)).toEqual(["e"])
     expect(receive(granted.state, "e", { _tag: "ForwardGrant", op: 7, epoch: 3 }).effects).toEqual([])
+  })
+
+  // Mutation caught: claims kept without bound (the sweep dropped), swept too early (a recent
+  // claim forgotten, its grant then ignored: the put is lost) or keeping the oldest.
+  test("pending claims: the last CLAIMS_MAX are kept, at most 2 x CLAIMS_MAX", () => {
+    let node = ready(FIRST)
+    const total = 2 * CLAIMS_MAX + 1
+    for (let op = 0; op < total; op++) node = receive(node, "e", { _tag: "Forward", op, epoch: 3, request: { ...put, id: `c.${op}` } }).state
+    expect(HashMap.size(node.claims.pending)).toBeLessThanOrEqual(2 * CLAIMS_MAX)
+    expect(HashMap.size(node.claims.pending)).toBeGreaterThanOrEqual(CLAIMS_MAX)
+    // The newest claims are granted and coordinated; the oldest was swept (its forwarder, hearing
+    // no answer, gives up: ForwardTimeout).
+    const newest = receive(node, "e", { _tag: "ForwardGrant", op: total - 1, epoch: 3 })
+    expect(sent(newest.effects, "ForwardMinted")).toHaveLength(1)
+    const lastKept = receive(node, "e", { _tag: "ForwardGrant", op: total - CLAIMS_MAX, epoch: 3 })
+    expect(sent(lastKept.effects, "ForwardMinted")).toHaveLength(1)
+    expect(receive(node, "e", { _tag: "ForwardGrant", op: 0, epoch: 3 }).effects).toEqual([])
   })
 
   // Mutation caught: a recovering node that claims a put (it would refuse it NotReady after the
