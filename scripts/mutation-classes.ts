@@ -26,8 +26,14 @@ export interface SurvivorClass {
   readonly after?: { readonly kind: Kind; readonly reason: string }
 }
 
-const rule = (file: string, from: number, to: number, kind: Kind, reason: string, mutators?: ReadonlyArray<string>): SurvivorClass =>
-  mutators === undefined ? { file: `src/core/${file}`, from, to, kind, reason } : { file: `src/core/${file}`, from, to, kind, reason, mutators }
+const rule = (
+  file: string, from: number, to: number, kind: Kind, reason: string,
+  mutators?: ReadonlyArray<string>, after?: SurvivorClass["after"]
+): SurvivorClass => ({
+  file: `src/core/${file}`, from, to, kind, reason,
+  ...(mutators === undefined ? {} : { mutators }),
+  ...(after === undefined ? {} : { after })
+})
 
 const ASSERT = "an assertion that holds in every reachable state, or its message: removing it or changing its text changes nothing a test can see (the assertions guard the core against its own bugs)"
 const FORWARD_PROPERTY = "properties/forwarding.test.ts and test/forward.test.ts (added): forwarded requests, a coordinator that dies under them, PeerUnreachable, claims, grants and minted sets"
@@ -36,7 +42,7 @@ const HANDOFF_PROPERTY = "properties/forwarding.test.ts (added): joins and leave
 export const CLASSES: ReadonlyArray<SurvivorClass> = [
   // antientropy.ts
   rule("antientropy.ts", 51, 51, "equivalent", "cache key of a node's range entries: every ring change rebuilds the trees map (buildTrees returns a new map), and a node's id and N never change, so a cached entry never meets another ring, node or N"),
-  rule("antientropy.ts", 53, 53, "added test", "ranges walked in ring order: properties/order.test.ts (added) pins which ranges a round covers and their order in each message; HashMap's order is stable within one build, so no determinism test saw the sort dropped"),
+  rule("antientropy.ts", 53, 53, "added test", "ranges walked in ring order: properties/order.test.ts (added) pins which ranges a round covers and their order in each message; HashMap's order is stable within one build, so no determinism test saw the sort dropped", undefined, { kind: "equivalent", reason: "what the added test leaves of a comparator: keys (range ends, (node, key) pairs) are distinct, so `<=` decides as `<`; and one that answers 0 instead of 1 when a > b sorts the same under V8, whose sort only asks whether a < b" }),
   rule("antientropy.ts", 59, 59, "equivalent", "the cache entry's key fields (see line 51)"),
   rule("antientropy.ts", 67, 67, "equivalent", "rotation at exactly ANTI_ENTROPY_RANGES_PER_ROUND_MAX ranges: a round covers the same ranges, starting elsewhere; only the order of exchanges in a message changes"),
   rule("antientropy.ts", 72, 72, "equivalent", "a shortcut: filtering by isDown with nobody down returns the same peers"),
@@ -68,8 +74,8 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   // durable.ts
   rule("durable.ts", 36, 43, "added test", "hint ids and StoreHint records: properties/order.test.ts (added) holds several hints on one node and lists them"),
   rule("durable.ts", 50, 52, "unreached", "DeleteHint applied: a hint delivered and deleted (HINT-1): properties/protocol.test.ts, traces/scenarios/hinted-handoff.txt replays it through the checker's own copy of the disk"),
-  rule("durable.ts", 53, 59, "unreached", "Membership and HandoffReceived records: only ring changes write them (properties/ring-change.test.ts; properties/forwarding.test.ts, added, has joins and leaves)"),
-  rule("durable.ts", 62, 70, "added test", "sort comparators of sortedStore and sortedHints: properties/order.test.ts (added) pins key order; keys are distinct, so `<` against `<=` is equivalent on the store, but a dropped sort is not"),
+  rule("durable.ts", 53, 59, "unreached", "Epoch, Membership and HandoffReceived records applied to a disk: the simulator's disk model (every start writes an Epoch, ring changes the others: properties/ring-change.test.ts, and properties/forwarding.test.ts, added, not yet run against these mutants); the subset's core tests never apply them"),
+  rule("durable.ts", 62, 70, "added test", "sorts of sortedStore and sortedHints: properties/order.test.ts (added) pins key order", undefined, { kind: "equivalent", reason: "what the added test leaves of a comparator: keys (range ends, (node, key) pairs) are distinct, so `<=` decides as `<`; and one that answers 0 instead of 1 when a > b sorts the same under V8, whose sort only asks whether a < b" }),
   // dvv.ts
   rule("dvv.ts", 31, 33, "equivalent", ASSERT),
   rule("dvv.ts", 36, 45, "added test", "isCanonical's rules: properties/clocks.test.ts (added) feeds each non-canonical form; properties/versions.test.ts (added) decodes non-canonical sets"),
