@@ -194,6 +194,6 @@ function printMarkdown(): void {
     }
   }
   out.push("")
-  out.push("Ids are Stryker's (the HTML report, reports/mutation/mutation.html, shows each); `*` marks a mutant no test of the subset executes.")
+  out.push("Ids are Stryker's (reports/stryker-incremental.json holds each, and a completed run's HTML report, reports/mutation/mutation.html, shows it); `*` marks a mutant no test of the subset executed in the run that recorded it.")
   console.log(out.join("\n"))
 }
