@@ -52,7 +52,15 @@ interface Target {
   readonly get: (node: number, key: string) => Promise<boolean>
   readonly put: (node: number, key: string, value: string) => Promise<boolean>
   readonly pids: () => ReadonlyArray<number | undefined>
+  /** Group commits so far, summed over the nodes (GET /status), where the store reports them. */
+  readonly commits?: () => Promise<Commits>
   readonly stop: () => Promise<void>
+}
+
+/** Group commits (one fsync each) and the records they held. */
+interface Commits {
+  readonly count: number
+  readonly records: number
 }
 
 const value = (tag: string) => (tag + ":").padEnd(VALUE_BYTES, "v")
@@ -139,6 +147,10 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
       return reply.status === 200
     },
     pids: () => cluster.nodes.map((node) => node.process?.pid),
+    commits: async () => {
+      const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).commits as Commits))
+      return { count: all.reduce((sum, c) => sum + c.count, 0), records: all.reduce((sum, c) => sum + c.records, 0) }
+    },
     stop: async () => {
       client.close()
       await cluster.stop()
@@ -156,6 +168,8 @@ interface Measured {
   readonly serverMicrosPerOp: number
   readonly clientMicrosPerOp: number
   readonly load1: number
+  /** Group commits during the run (every node), when the store reports them. */
+  readonly commits: Commits | undefined
 }
 
 const preloadKeys = async (target: Target) => {
@@ -178,6 +192,7 @@ const measure = async (target: Target, seconds: number, clients: number): Promis
   const puts: Array<number> = []
   let errors = 0
   let sequence = 0
+  const commits0 = await target.commits?.()
   const server0 = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0)
   const client0 = process.cpuUsage()
   const started = performance.now()
@@ -200,10 +215,13 @@ const measure = async (target: Target, seconds: number, clients: number): Promis
   const client = process.cpuUsage(client0)
   const ops = gets.length + puts.length
   const serverSeconds = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0) - server0
+  const commits1 = await target.commits?.()
+  const commits = commits0 === undefined || commits1 === undefined ? undefined : { count: commits1.count - commits0.count, records: commits1.records - commits0.records }
   const sorted = (values: Array<number>) => Float64Array.from(values).sort()
   return {
     target: target.name, ops, seconds: elapsed, errors, gets: sorted(gets), puts: sorted(puts),
-    serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!
+    serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!,
+    commits
   }
 }
 
@@ -304,6 +322,14 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     const of = results.filter((m) => m.target === name)
     return of.reduce((sum, m) => sum + m.serverMicrosPerOp * m.ops, 0) / of.reduce((sum, m) => sum + m.ops, 0)
   }
+  /** Commits (fsyncs) per op and records per commit over the loaded runs: how well the group commit groups. */
+  const grouping = (name: string): string => {
+    const of = results.filter((m) => m.target === name && m.commits !== undefined)
+    const count = of.reduce((sum, m) => sum + m.commits!.count, 0)
+    const records = of.reduce((sum, m) => sum + m.commits!.records, 0)
+    const ops = of.reduce((sum, m) => sum + m.ops, 0)
+    return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit`
+  }
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
@@ -315,7 +341,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     ...plainTable(header, rows, 2),
     "",
     ...targets.filter((target) => target.name.startsWith("dynamo")).flatMap((target) => [
-      `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs`,
+      `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs${grouping(target.name)}`,
       ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
     ])
   ].join("\n")
@@ -326,9 +352,10 @@ const flag = (name: string): string | undefined => {
   return index === -1 ? undefined : process.argv[index + 1]
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** The options given on the command line (`npm run bench -- versus-etcd --floor ...` passes them here too). */
+export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
   const single = flag("single-seconds")
-  console.log(await versusEtcdBench({
+  return {
     seconds: positiveNumberFlag("seconds", "a positive number"),
     rounds: positiveNumberFlag("rounds", "a positive number"),
     singleSeconds: single === undefined ? undefined : Number(single),
@@ -339,5 +366,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     variantEntry: flag("variant-entry"),
     noEtcd: process.argv.includes("--no-etcd"),
     floor: process.argv.includes("--floor")
-  }))
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(await versusEtcdBench(versusEtcdOptionsFromArgv()))
 }
