@@ -8,7 +8,7 @@
 // last reply (a read-modify-write client); etcd puts are plain puts (last writer wins).
 // After the rounds, one client alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
-// [--single-seconds 5] [--nodes 3] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
+// [--single-seconds 5] [--nodes 3] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
 // [--variant-tsx] [--variant-entry PATH] [--no-etcd]`: --variant adds a second dynamo cluster with those node flags
 // (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
 // as before the install-time bundle; --variant-entry: run another build, e.g. a checkout of an
@@ -186,8 +186,14 @@ const preloadKeys = async (target: Target) => {
   }))
 }
 
-/** CLIENTS closed loops for `seconds`: a get or a put (50/50) of a random key on a random node. */
-const measure = async (target: Target, seconds: number, clients: number): Promise<Measured> => {
+/**
+ * CLIENTS closed loops for `seconds`: a get or a put (50/50) of a random key on a random node.
+ * With `rate` (ops/s), request i starts no earlier than i/rate s into the run: every store serves
+ * the same load, so CPU per op compares like with like on a machine whose other load varies
+ * (a closed loop's CPU per op falls as its throughput rises: fuller ticks, larger group commits).
+ * Latencies are then from each request's send, not from its slot.
+ */
+const measure = async (target: Target, seconds: number, clients: number, rate?: number): Promise<Measured> => {
   const gets: Array<number> = []
   const puts: Array<number> = []
   let errors = 0
@@ -197,8 +203,15 @@ const measure = async (target: Target, seconds: number, clients: number): Promis
   const client0 = process.cpuUsage()
   const started = performance.now()
   const deadline = started + seconds * 1000
+  let slot = 0
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < deadline) {
+      if (rate !== undefined) {
+        const due = started + (slot++ * 1000) / rate
+        if (due >= deadline) break
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((done) => setTimeout(done, wait))
+      }
       const key = `key:${Math.floor(Math.random() * KEYS)}`
       const node = Math.floor(Math.random() * target.nodes)
       const isPut = Math.random() < 0.5
@@ -252,6 +265,8 @@ export interface VersusEtcdOptions {
   readonly variantTsx?: boolean | undefined
   /** The second cluster runs this CLI entry instead (another checkout's bin/dynamo.mjs: a before/after comparison). */
   readonly variantEntry?: string | undefined
+  /** Offered load in ops/s for the rounds (the same for every store), instead of closed loops at full speed. */
+  readonly rate?: number | undefined
   /** Leave etcd out (A/B runs of two dynamo variants, or dynamo against the floor). */
   readonly noEtcd?: boolean | undefined
   /** Add as many floor nodes (bench/floor-node.ts, SQLite FULL) as dynamo nodes: the machine's floor. */
@@ -299,7 +314,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     for (let round = 1; round <= rounds; round++) {
       for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
         log(`round ${round}: ${target.name}, ${CLIENTS} clients for ${seconds} s`)
-        const measured = await measure(target, seconds, CLIENTS)
+        const measured = await measure(target, seconds, CLIENTS, options.rate)
         results.push(measured)
         rows.push(rowOf(measured, String(round)))
       }
@@ -335,7 +350,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   return [
     `${nodes} dynamo nodes (N=3 R=2 W=2, SQLite FULL, default flags)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
       `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
-    `${CLIENTS} closed-loop clients, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
+    `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
     `runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
     "",
     ...plainTable(header, rows, 2),
@@ -360,6 +375,7 @@ export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
     rounds: positiveNumberFlag("rounds", "a positive number"),
     singleSeconds: single === undefined ? undefined : Number(single),
     nodes: positiveNumberFlag("nodes", "a positive number"),
+    rate: positiveNumberFlag("rate", "a positive number of operations per second"),
     variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
     variantNodeArgs: flag("variant-node-args")?.split(" ").filter((arg) => arg !== ""),
     variantTsx: process.argv.includes("--variant-tsx"),
