@@ -215,7 +215,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     nGiven: flags.nGiven ?? true,
     ring: RING_CONFIG_DEFAULT,
     sync: flags.sync,
-    writer: flags.writer ?? "inline",
+    writer: flags.writer ?? "async",
     record: flags.record
   }
 }
