@@ -1,5 +1,5 @@
 // This project's cluster against a consensus store on the same machine and the same load (issue
-// 19): a 3-node cluster (N=3 R=2 W=2, SQLite synchronous=FULL, default flags) and a 3-member etcd
+// 19): a 3-node cluster (N=3 R=2 W=2, default flags: a write is fsynced before it is acknowledged) and a 3-member etcd
 // (Debian's etcd-server; Raft, an fsync on every member per commit; reads through its JSON gateway,
 // serializable), both on 127.0.0.1. One closed-loop load generator drives both: 32 clients, 50%
 // gets and 50% puts of random keys over 10,000 keys (preloaded), 1 KiB values, each request to a
@@ -348,7 +348,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
-    `${nodes} dynamo nodes (N=3 R=2 W=2, SQLite FULL, default flags)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
+    `${nodes} dynamo nodes (N=3 R=2 W=2, default flags: every write fsynced before it is acknowledged)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
       `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
     `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
     `runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
