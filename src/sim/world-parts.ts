@@ -3,6 +3,7 @@
 import type { DurableState, NodeState, PeerMessage, Timer, VClock } from "../core/index.ts"
 import { hostedNode, type HostedNode } from "../host/index.ts"
 import type { ClientOp, TimedFault } from "./scenario.ts"
+import type { NodeInput } from "../core/index.ts"
 
 export type SimEvent =
   /** `incarnation` is the sender's: a sender that crashes loses what it had not yet put on the wire. */
@@ -12,6 +13,8 @@ export type SimEvent =
   | { readonly _tag: "ClientIssue"; readonly client: number }
   | { readonly _tag: "ClientTimeout"; readonly client: number; readonly requestId: string }
   | { readonly _tag: "Fault"; readonly fault: TimedFault }
+  /** An input that reached a paused node (a message, a disk completion, a client request), held until it resumes. */
+  | { readonly _tag: "Held"; readonly node: string; readonly input: NodeInput }
 
 /** A simulated node: the host's node (src/host/) and what the simulation adds to it. */
 export class SimNode {

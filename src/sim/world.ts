@@ -52,6 +52,8 @@ export class World {
   private readonly observations: Array<Observation> = []
   private readonly trace: Array<TraceStep> = []
   private isolated: ReadonlySet<string> = new Set()
+  /** Paused nodes (SIGSTOP) and what reached each meanwhile, in arrival order. */
+  private readonly paused = new Map<string, Array<SimEvent>>()
   /** Nodes that crash right after the next step in which they write (CrashMidWrite). */
   private readonly armed = new Set<string>()
   private messageFaults = true
@@ -67,7 +69,7 @@ export class World {
   readonly stats: SimStats = {
     events: 0, messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0,
     faultsInjected: 0, putsAcknowledged: 0, putsFailed: 0, getsAnswered: 0, getsFailed: 0,
-    getsWithSiblings: 0, clientTimeouts: 0, hintsStored: 0, hintsDelivered: 0, readRepairs: 0, handoffKeys: 0, antiEntropyKeys: 0, invariantChecks: 0
+    getsWithSiblings: 0, clientTimeouts: 0, heldUntilResume: 0, hintsStored: 0, hintsDelivered: 0, readRepairs: 0, handoffKeys: 0, antiEntropyKeys: 0, invariantChecks: 0
   }
 
   /**
@@ -155,6 +157,7 @@ export class World {
     this.isolated = new Set()
     this.armed.clear()
     this.messageFaults = false
+    for (const id of this.nodeOrder) this.resume(id)
     for (const id of this.nodeOrder) {
       const node = this.nodes.get(id)!
       if (node.started && node.state === undefined) this.restartNode(id)
@@ -245,6 +248,9 @@ export class World {
         return
       }
       case "Timer": {
+        // A paused node's expired timer waits; whether it is still armed is asked when it resumes.
+        const held = this.paused.get(event.node)
+        if (held !== undefined) return void held.push(event)
         const node = this.nodes.get(event.node)!
         if (node.timerGens.get(event.key) !== event.gen) return
         node.timerGens.delete(event.key)
@@ -273,6 +279,9 @@ export class World {
       case "Fault":
         this.applyFault(event.fault)
         return
+      case "Held":
+        this.input(event.node, event.input)
+        return
     }
   }
 
@@ -298,6 +307,14 @@ export class World {
       case "Heal":
         this.isolated = new Set()
         this.availability.cut([], this.now)
+        return
+      case "Pause":
+        if (this.nodes.get(fault.node)!.state === undefined || this.paused.has(fault.node)) return
+        this.paused.set(fault.node, [])
+        this.availability.crash(fault.node, this.now)
+        return
+      case "Resume":
+        this.resume(fault.node)
         return
       case "Join": {
         this.availability.ringChange(this.now)
@@ -361,6 +378,20 @@ export class World {
     return homes
   }
 
+  /**
+   * A paused node continues (SIGCONT): its clock has jumped; what waited is handled now, expired
+   * timers first, then the rest in arrival order, as Node's event loop runs its phases.
+   */
+  private resume(id: string): void {
+    const held = this.paused.get(id)
+    if (held === undefined) return
+    this.paused.delete(id)
+    this.stats.heldUntilResume += held.length
+    this.availability.start(id, this.now)
+    for (const event of held) if (event._tag === "Timer") this.handle(event)
+    for (const event of held) if (event._tag !== "Timer") this.handle(event)
+  }
+
   private restartNode(id: string): void {
     this.startNode(id)
   }
@@ -369,6 +400,8 @@ export class World {
     const node = this.nodes.get(id)!
     if (node.state === undefined && !loseDisk) return
     if (node.state !== undefined) this.availability.crash(id, this.now)
+    // kill -9 of a stopped process: what waited for it is lost with it.
+    this.paused.delete(id)
     if (this.checkInvariants) this.judge.countCrash(node.host.pending.length)
     node.host = (loseDisk ? hostLoseDisk(node.host) : hostCrash(node.host)).node
     node.timerGens.clear()
@@ -384,6 +417,8 @@ export class World {
     const node = this.nodes.get(id)!
     const before = node.state
     if (before === undefined) return
+    const held = this.paused.get(id)
+    if (held !== undefined) return void held.push({ _tag: "Held", node: id, input })
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Input", input } })
     if (input._tag === "Receive" && input.message._tag === "AntiEntropy") {
       for (const exchange of input.message.exchanges) {
