@@ -6,8 +6,7 @@
 // its Schema (AntiEntropyMessageSchema, the one PeerMessageSchema uses); a MerkleRoot coded once
 // is looked up instead of coded again. The bytes are those of the whole message's encoding.
 import { Result, Schema } from "effect"
-import type { AntiEntropyMessage, KeyRange, PeerMessage } from "../core/index.ts"
-import { AntiEntropyMessageSchema } from "../core/merkle-wire.ts"
+import { type AntiEntropyMessage, AntiEntropyMessageSchema, type KeyRange, type PeerMessage } from "../core/index.ts"
 
 /** Decoded MerkleRoot exchanges remembered by their text; the table is emptied when full. */
 export const DECODED_ROOTS_MAX = 8192
