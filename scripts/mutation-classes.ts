@@ -40,7 +40,8 @@ const FORWARD_PROPERTY = "properties/forwarding.test.ts and test/forward.test.ts
 const HANDOFF_PROPERTY = "properties/forwarding.test.ts (added): joins and leaves in a fast simulator property, judged by DUR-1, DUR-2, RING-2, ACK-3 and LEAVE-1; the subset's other tests never hand a range over"
 
 export const CLASSES: ReadonlyArray<SurvivorClass> = [
-  // antientropy.ts
+  // antientropy.ts (lines as of 6b9859b: the range cache merged from main afterwards moved them
+  // down by about 35 from line 49 on; `npm run mutate` re-runs this file's mutants, then re-read)
   rule("antientropy.ts", 51, 51, "equivalent", "cache key of a node's range entries: every ring change rebuilds the trees map (buildTrees returns a new map), and a node's id and N never change, so a cached entry never meets another ring, node or N"),
   rule("antientropy.ts", 53, 53, "added test", "ranges walked in ring order: properties/order.test.ts (added) pins which ranges a round covers and their order in each message; HashMap's order is stable within one build, so no determinism test saw the sort dropped", undefined, { kind: "equivalent", reason: "what the added test leaves of a comparator: keys (range ends, (node, key) pairs) are distinct, so `<=` decides as `<`; and one that answers 0 instead of 1 when a > b sorts the same under V8, whose sort only asks whether a < b" }),
   rule("antientropy.ts", 59, 59, "equivalent", "the cache entry's key fields (see line 51)"),
