@@ -26,12 +26,18 @@ export default {
   reporters: ["html", "json", "clear-text", "progress"],
   htmlReporter: { fileName: "reports/mutation/mutation.html" },
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
-  // Two shared cores: one test process, so a run does not starve the other work on the machine.
-  concurrency: 1,
+  // Two test processes: one per core of the two-core machine. The run is long and the dry run's
+  // per-test coverage keeps each mutant's work small, so two workers roughly halve its wall time
+  // (the machine is shared: expect it to slow other work while it runs; `--concurrency 1` to spare it).
+  concurrency: 2,
   // A mutant that loops is cut off by Stryker's hit limit (perTest counts how often each mutant
-  // runs); this timeout, added to the dry run's time for its tests x1.5, is for the rest. Short,
-  // because every timed-out mutant costs all of it (a timeout counts as detected).
-  timeoutMS: 5_000,
+  // runs); this timeout, added to the dry run's time for its tests x timeoutFactor, is for the
+  // rest. Every timed-out mutant costs all of it (a timeout counts as detected).
+  timeoutMS: 10_000,
+  // A mutant's tests may take three times as long as in the dry run: the machine is shared, and a
+  // load that triples between the dry run and a mutant otherwise turns survivors into timeouts
+  // (counted as detected). Seen: at factor 1.5, equivalent mutants of an assertion timed out.
+  timeoutFactor: 3,
   tempDirName: ".stryker-tmp",
   // Vitest runs the TypeScript as is; Stryker's tsconfig rewrite does not know this TypeScript.
   tsconfigFile: ""

@@ -20,7 +20,15 @@ export default defineConfig({
       "test/handoff-window.test.ts",
       "test/scenarios.test.ts",
       "test/golden.test.ts",
-      "test/paper.test.ts"
+      "test/paper.test.ts",
+      // Forwarding, a dead coordinator and hand-overs: a fast simulator property and the
+      // handshake step by step (forward.ts and handoff.ts had no other covering test).
+      "properties/forwarding.test.ts",
+      "test/forward.test.ts",
+      // The order a node's work shows in (sorts of durable.ts, antientropy.ts, hints.ts).
+      "properties/order.test.ts",
+      // Requests refused before anything is written (BadQuorum, NotReady, TooManySiblings).
+      "test/refusals.test.ts"
     ],
     setupFiles: ["properties/seed.ts"],
     // One worker kept across Stryker's runs: a mutant costs its few covering tests, not a fresh

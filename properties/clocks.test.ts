@@ -259,3 +259,38 @@ describe("dotted version vector sets", () => {
     expect(Math.max(...sizes)).toBeGreaterThanOrEqual(3)
   })
 })
+
+describe("DVVSet canonical form and entry times (issue 18: survivors of the mutation run)", () => {
+  const entry = (node: string, counter: number, values: ReadonlyArray<string>, time = 1): Dvv.DvvEntry<string> => ({ node, counter, time, values })
+
+  // What a decoder (VersionSetSchema) and the stores rely on. Catches each test of isCanonical
+  // removed or inverted (a `return false` turned into `true`, a condition into `false`), or the
+  // order check weakened to `<=` (a node listed twice).
+  test("isCanonical accepts canonical sets and rejects each non-canonical form", () => {
+    expect(Dvv.isCanonical([])).toBe(true)
+    expect(Dvv.isCanonical([entry("a", 2, ["x", "y"]), entry("b", 1, [])])).toBe(true)
+    expect(Dvv.isCanonical([entry("a", 0, [])]), "counter 0").toBe(false)
+    expect(Dvv.isCanonical([entry("a", 1.5, [])]), "fractional counter").toBe(false)
+    expect(Dvv.isCanonical([entry("a", Number.NaN, [])]), "NaN counter").toBe(false)
+    expect(Dvv.isCanonical([entry("a", 1, [], Number.POSITIVE_INFINITY)]), "infinite time").toBe(false)
+    expect(Dvv.isCanonical([entry("a", 1, ["x", "y"])]), "more values than dots").toBe(false)
+    expect(Dvv.isCanonical([entry("b", 1, []), entry("a", 1, [])]), "unsorted").toBe(false)
+    expect(Dvv.isCanonical([entry("a", 1, []), entry("a", 2, [])]), "a node twice").toBe(false)
+    // Each rule also on a later entry, so a check of the first entry only does not pass.
+    expect(Dvv.isCanonical([entry("a", 1, []), entry("b", 0, [])])).toBe(false)
+    expect(Dvv.isCanonical([entry("a", 1, []), entry("b", 1, ["x", "y"])])).toBe(false)
+  })
+
+  // The entry time is that of the newest dot seen (the clock's entry time, which vv truncation
+  // by age and the context's times read). Catches a merge that takes the later clock reading
+  // rather than the newer counter's (`>` turned into `>=`, max into min, either side always):
+  // a node whose clock stepped back (NTP) minted a newer dot at an earlier time.
+  test("sync keeps the time of the newer counter, and the later time for the same counter", () => {
+    const older = [entry("a", 1, ["x"], 9)]
+    const newer = [entry("a", 2, ["y"], 5)]
+    expect(Dvv.sync(older, newer)).toEqual([entry("a", 2, ["y"], 5)])
+    expect(Dvv.sync(newer, older)).toEqual([entry("a", 2, ["y"], 5)])
+    expect(Dvv.sync([entry("a", 2, ["y"], 3)], [entry("a", 2, ["y"], 7)])).toEqual([entry("a", 2, ["y"], 7)])
+    expect(Dvv.sync([entry("a", 2, ["y"], 7)], [entry("a", 2, ["y"], 3)])).toEqual([entry("a", 2, ["y"], 7)])
+  })
+})

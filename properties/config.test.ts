@@ -2,7 +2,9 @@
 // validateProtocolConfig: a configuration a node would start with must be refused exactly when
 // one rule fails, and the refusal names the rule. Catches: a bound off by one (R or W of 0 or
 // N + 1 accepted, N above the member count, a request timeout equal to the replica timeout, which
-// leaves no replacement round before the request gives up: mutant 81).
+// leaves no replacement round before the request gives up: mutant 81), or a hand-over knob
+// (offers or keys in flight, resend ticks) of 0, negative or fractional accepted (issue 18: the
+// Stryker survivors of those three checks).
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect } from "vitest"
 import { defaultProtocolConfig, validateProtocolConfig } from "../src/core/config.ts"
@@ -14,17 +16,30 @@ const configArb = fc.record({
   w: fc.integer({ min: 0, max: 7 }),
   replicaTimeoutMs: fc.integer({ min: -1, max: 4 }).map((t) => t * 100),
   requestTimeoutMs: fc.integer({ min: 0, max: 5 }).map((t) => t * 100),
-  orphansPerStepMax: fc.integer({ min: 0, max: 3 })
+  orphansPerStepMax: fc.integer({ min: 0, max: 3 }),
+  handoffOffersInFlightMax: fc.constantFrom(-1, 0, 1, 1.5, 4),
+  handoffKeysInFlightMax: fc.constantFrom(-1, 0, 1, 2.5, 100),
+  handoffResendTicks: fc.constantFrom(-1, 0, 1, 0.5, 3)
 })
+const positiveInteger = (x: number): boolean => Number.isSafeInteger(x) && x >= 1
 
 describe("protocol configuration", () => {
   test.prop([configArb], { numRuns: 2_000 })("a configuration is refused exactly when a rule fails, naming it", (c) => {
-    const config = { ...defaultProtocolConfig, n: c.n, r: c.r, w: c.w, replicaTimeoutMs: c.replicaTimeoutMs, requestTimeoutMs: c.requestTimeoutMs, orphansPerStepMax: c.orphansPerStepMax }
+    const config = {
+      ...defaultProtocolConfig,
+      n: c.n, r: c.r, w: c.w,
+      replicaTimeoutMs: c.replicaTimeoutMs, requestTimeoutMs: c.requestTimeoutMs,
+      orphansPerStepMax: c.orphansPerStepMax,
+      handoffOffersInFlightMax: c.handoffOffersInFlightMax, handoffKeysInFlightMax: c.handoffKeysInFlightMax, handoffResendTicks: c.handoffResendTicks
+    }
     const broken =
       c.n < 1 || c.n > c.members ? "N" :
       c.r < 1 || c.r > c.n ? "R" :
       c.w < 1 || c.w > c.n ? "W" :
+      !positiveInteger(c.handoffOffersInFlightMax) ? "handoffOffersInFlightMax" :
+      !positiveInteger(c.handoffKeysInFlightMax) ? "handoffKeysInFlightMax" :
       c.orphansPerStepMax < 1 ? "orphansPerStepMax" :
+      !positiveInteger(c.handoffResendTicks) ? "handoffResendTicks" :
       !(0 < c.replicaTimeoutMs && c.replicaTimeoutMs < c.requestTimeoutMs) ? "timeouts" :
       undefined
     const error = validateProtocolConfig(config, c.members)

@@ -378,6 +378,44 @@ describe("syncVersions, schemas and limits", () => {
     expect(decodeContext(encode('[{"node":"a","counter":2,"time":5}]'))).toEqual({ _tag: "Ok", context: [{ node: "a", counter: 2, time: 5 }] })
   })
 
+  // What a peer, a disk or a trace file may send: a DVV set decodes only in canonical form, and
+  // the error names the rule. Catches the canonical-form filter of the set schema removed or
+  // weakened (isCanonical's order check made `<=`: a node twice; its values check dropped).
+  unitTest("SCHEMA-1 a non-canonical dvv set is rejected on decode, naming the rule", () => {
+    const decode = (entries: unknown) => Schema.decodeUnknownResult(VersionSetSchema)({ mode: "dvv", entries })
+    const entry = (node: string, counter: number, values: ReadonlyArray<string>) => ({ node, counter, time: 1, values: values.map((value) => ({ _tag: "Put", value })) })
+    expect(Result.isSuccess(decode([entry("a", 2, ["x", "y"]), entry("b", 1, [])]))).toBe(true)
+    for (const bad of [[entry("b", 1, []), entry("a", 1, [])], [entry("a", 1, []), entry("a", 2, [])], [entry("a", 1, ["x", "y"])]]) {
+      const decoded = decode(bad)
+      expect(Result.isFailure(decoded) ? decoded.failure.message : "decoded").toMatch(/dvv entries must be sorted by node id, without duplicates, holding at most `counter` values/)
+    }
+  })
+
+  // The same for vv and lww sets. Catches isCanonicalVv's checks dropped or inverted (siblings
+  // out of order, one descending another, a bad clock inside) and isCanonicalLww's (two
+  // versions, an infinite time), which no other decode test feeds.
+  unitTest("SCHEMA-1 non-canonical vv and lww sets are rejected on decode, naming the rule", () => {
+    const decode = (set: unknown) => Schema.decodeUnknownResult(VersionSetSchema)(set)
+    const message = (set: unknown) => {
+      const decoded = decode(set)
+      return Result.isFailure(decoded) ? decoded.failure.message : "decoded"
+    }
+    const clock = (...entries: ReadonlyArray<readonly [string, number]>) => entries.map(([node, counter]) => ({ node, counter, time: 1 }))
+    const put = (value: string) => ({ _tag: "Put", value })
+    const a1 = { clock: clock(["a", 1]), value: put("x") }
+    const b1 = { clock: clock(["b", 1]), value: put("y") }
+    expect(Result.isSuccess(decode({ mode: "vv", siblings: [a1, b1] }))).toBe(true)
+    const vvRule = /vv siblings must be pairwise concurrent and sorted by clock/
+    expect(message({ mode: "vv", siblings: [b1, a1] }), "out of order").toMatch(vvRule)
+    expect(message({ mode: "vv", siblings: [a1, { clock: clock(["a", 2]), value: put("z") }] }), "one descends the other").toMatch(vvRule)
+    expect(message({ mode: "vv", siblings: [a1, a1] }), "the same sibling twice").toMatch(vvRule)
+    expect(message({ mode: "vv", siblings: [{ clock: clock(["b", 1], ["a", 1]), value: put("x") }] }), "an unsorted clock").toMatch(/vector clock|vv siblings/)
+    const version = (time: number, actor: string) => ({ time, actor, value: put(actor) })
+    expect(Result.isSuccess(decode({ mode: "lww", versions: [version(3, "a")] }))).toBe(true)
+    expect(Result.isSuccess(decode({ mode: "lww", versions: [] }))).toBe(true)
+    expect(message({ mode: "lww", versions: [version(3, "a"), version(4, "b")] }), "two versions").toMatch(/an lww set holds at most one version/)
+  })
+
   // Catches: the sibling limit checked against the stored set instead of the result, or off by one.
   unitTest("LIMIT-1 a put warns above siblingsWarn and is refused above siblingsMax", () => {
     const cfg: VersionsConfig = { mode: "dvv", siblingsWarn: 2, siblingsMax: 3 }
