@@ -1,8 +1,9 @@
 // The simulator's invariant checks (spec/README.md section 4), judged against the event oracle
 // (src/trace/oracle.ts), never the clocks: SIB-1 and HINT-1 at each persist, RING-2 at each
-// hand-over, QUORUM-1 at each reply, AVAIL-1/2 and DUR-1 as the run goes, and CONV-1, HINT-1
-// and DEL-1 after heal-and-quiesce. The World (world.ts) calls them; they read it through
-// JudgedWorld and record what they find in its violations.
+// hand-over, QUORUM-1 at each reply, AVAIL-1/2 and DUR-1 as the run goes, and the Sometimes of
+// heal-and-quiesce (whose checks, CONV-1, HINT-1, DUR-2 and DEL-1, src/invariants/quiescence.ts
+// runs). The World (world.ts) calls them; they read it through JudgedWorld and record what they
+// find in its violations.
 import { HashMap } from "effect"
 import { type ClientReply, epochOf, membersOf, type NodeEffect, type NodeInput, type NodeState, type ProtocolConfig, preferenceList, type Ring, servingRing, sortedHints, targetRingOf, hintsHeld } from "../core/index.ts"
 import { noneReached, type Reached } from "../invariants/index.ts"
@@ -62,7 +63,7 @@ export class SimJudge {
     this.w.violations.push({ invariant, at: this.w.now(), message })
   }
 
-  /** A finding of the checks in src/sim/checks/, the first one only (as violate). */
+  /** A finding of a check of src/invariants/, the first one only (as violate). */
   report(finding: Finding | undefined): void {
     if (finding !== undefined && this.w.violations.length === 0) this.violate(finding.invariant as InvariantId, finding.message)
   }
