@@ -212,8 +212,11 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
   if (d.rec !== undefined) d.record(node, { _tag: "Input", input })
   const outcome = stepOnce(d.c, node, info, input, d.now)
   if (outcome.persistChecks.length > 0) checkPersists(d, node, diskInfo.disk, outcome.persistChecks)
-  // EPOCH-2: only a node with persists in flight can have its epoch record among them.
-  if (outcome.versionsOut.length > 0 && pending.length > 0) d.report(epoch2MintsAfterDurable(d.oracle.epochRecords(node, pending), d.c.ids[node]!, outcome.versionsOut))
+  // EPOCH-2: only a node with its epoch record among its pending persists can break it.
+  if (outcome.versionsOut.length > 0 && pending.length > 0) {
+    const epochs = d.oracle.epochRecords(node, pending)
+    if (epochs !== undefined) d.report(epoch2MintsAfterDurable(epochs, d.c.ids[node]!, outcome.versionsOut))
+  }
   d.flags |= outcome.flags
   for (const packet of outcome.packets) send(d, packet)
   let timers = slot.timers

@@ -116,17 +116,15 @@ export class CheckOracle implements InvariantOracle<number, number> {
   /**
    * EPOCH-2's record of `node`'s epoch in flight: the Epoch record among `pending`, the persists
    * not yet durable as the step sees them (the checker's state holds them already; every start's
-   * epoch is fresh, EPOCH-1 being judged at each one and the host's floor growing).
+   * epoch is fresh, EPOCH-1 being judged at each one and the host's floor growing). Undefined,
+   * with nothing allocated, when none is in flight (the hot path: most steps with persists pending).
    */
-  epochRecords(node: number, pending: ReadonlyArray<PendingPersist>): EpochRecords {
-    const id = this.d.c.ids[node]!
-    return {
-      epochInFlight: () => {
-        for (const p of pending) {
-          if (p.record._tag === "Epoch") return { epoch: p.record.epoch, actor: actorOf({ id, epoch: p.record.epoch }), token: p.token }
-        }
-        return undefined
-      }
+  epochRecords(node: number, pending: ReadonlyArray<PendingPersist>): EpochRecords | undefined {
+    for (const p of pending) {
+      if (p.record._tag !== "Epoch") continue
+      const inFlight = { epoch: p.record.epoch, actor: actorOf({ id: this.d.c.ids[node]!, epoch: p.record.epoch }), token: p.token }
+      return { epochInFlight: () => inFlight }
     }
+    return undefined
   }
 }
