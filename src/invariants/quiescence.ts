@@ -53,6 +53,14 @@ export interface Quiescing<E, P> {
   checkDurability(): void
 }
 
+/**
+ * Whether the eventual invariants already hold: no hint left (HINT-1) and every key's replicas
+ * agree (CONV-1). An interpreter that bounds convergence by time waits for this, by the same
+ * checks it is then judged by.
+ */
+export const converged = <E, P>(o: InvariantOracle<E, P>, keys: ReadonlyArray<string>): boolean =>
+  hint1NoneLeft(o) === undefined && keys.every((key) => conv1ReplicasAgree(o, key) === undefined)
+
 /** Heal, settle, read every key, then judge: the one definition of quiescence. */
 export const healAndQuiesce = <E, P>(q: Quiescing<E, P>): void => {
   if (!q.alreadyQuiet()) {

@@ -10,12 +10,12 @@ import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
 import { SimJudge } from "./judge.ts"
 import { StepChecks } from "./step-checks.ts"
-import { healAndQuiesce, QUIESCE_READ_ROUNDS } from "../invariants/quiescence.ts"
+import { converged, healAndQuiesce, QUIESCE_READ_ROUNDS } from "../invariants/quiescence.ts"
 import { linkDelayRangeMs, simMembers, zoneOfSimNode } from "./zones.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
-import { membersOrNone, storeEvents, storeSet } from "./events.ts"
+import { membersOrNone, storeSet } from "./events.ts"
 import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
 import { type AckedWrite, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
 
@@ -203,20 +203,7 @@ export class World {
    */
   private awaitConvergence(keys: ReadonlyArray<string>): void {
     const deadline = this.now + CONVERGE_MAX_MS
-    while (this.violations.length === 0 && this.now < deadline && !this.quiet(keys)) this.runUntil(this.now + CONVERGE_STEP_MS)
-  }
-
-  /** No running node holds a hint, and every key's replicas hold the same versions. */
-  private quiet(keys: ReadonlyArray<string>): boolean {
-    for (const id of this.nodeOrder) {
-      const state = this.nodes.get(id)!.state
-      if (state !== undefined && counts(state).hints > 0) return false
-    }
-    const ring = this.currentRing()
-    return keys.every((key) => {
-      const sets = preferenceList(ring, key, this.config.n).map((id) => JSON.stringify(storeEvents(this.nodes.get(id)!.state!, key).slice().sort()))
-      return sets.every((set) => set === sets[0])
-    })
+    while (this.violations.length === 0 && this.now < deadline && !converged(this.judge.oracle, keys)) this.runUntil(this.now + CONVERGE_STEP_MS)
   }
 
   /** The ring the running nodes agree on once membership has settled. */
