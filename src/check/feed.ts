@@ -26,8 +26,12 @@ interface StepOutcome {
   readonly timerEffects: ReadonlyArray<NodeEffect>
   readonly persists: ReadonlyArray<PendingPersist>
   readonly persistChecks: ReadonlyArray<PersistCheck>
-  /** The versions the step lets out (EPOCH-2 judges them against an epoch record in flight). */
-  readonly versionsOut: ReadonlyArray<VersionOut>
+  /**
+   * The versions the step lets out (its persists, then its messages, then its replies), which
+   * EPOCH-2 judges against an epoch record in flight: computed the first time a world has one (a
+   * node just restarted), never on the hot path.
+   */
+  versionsOut: ReadonlyArray<VersionOut> | undefined
   readonly replies: ReadonlyArray<ReplyFacts>
   /** What these effects made of the last timers and pending persists they were applied to. */
   timersIn: ReadonlyArray<Timer> | undefined
@@ -167,7 +171,7 @@ const prepareOutcome = (
   }
   return {
     stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, persistChecks, replies,
-    versionsOut: versionsOut(effects),
+    versionsOut: undefined,
     timersIn: undefined, timersOut: EMPTY_TIMERS, timersOutFp: EMPTY_LIST_FP,
     pendingIn: undefined, pendingOut: EMPTY_PENDING, pendingOutFp: EMPTY_LIST_FP
   }
@@ -213,9 +217,9 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
   const outcome = stepOnce(d.c, node, info, input, d.now)
   if (outcome.persistChecks.length > 0) checkPersists(d, node, diskInfo.disk, outcome.persistChecks)
   // EPOCH-2: only a node with its epoch record among its pending persists can break it.
-  if (outcome.versionsOut.length > 0 && pending.length > 0) {
+  if (pending.length > 0) {
     const epochs = d.oracle.epochRecords(node, pending)
-    if (epochs !== undefined) d.report(epoch2MintsAfterDurable(epochs, d.c.ids[node]!, outcome.versionsOut))
+    if (epochs !== undefined) d.report(epoch2MintsAfterDurable(epochs, d.c.ids[node]!, (outcome.versionsOut ??= versionsOutOf(d.c, outcome))))
   }
   d.flags |= outcome.flags
   for (const packet of outcome.packets) send(d, packet)
@@ -243,3 +247,9 @@ const send = (d: Draft, packet: Packet): void => {
   }
   d.addPacket(packet)
 }
+
+const versionsOutOf = (c: Compiled, outcome: StepOutcome): ReadonlyArray<VersionOut> => versionsOut([
+  ...outcome.persists.map((p): NodeEffect => ({ _tag: "Persist", token: p.token, record: p.record })),
+  ...outcome.packets.map((p): NodeEffect => ({ _tag: "Send", to: c.ids[p.to]!, message: p.message })),
+  ...outcome.replies.map((r): NodeEffect => ({ _tag: "Reply", reply: r.reply }))
+])
