@@ -46,7 +46,7 @@ const opArb = (shape: ScheduleShape): fc.Arbitrary<ClientOp> =>
 /** A fault and its repair: crash/disk loss then restart, partition then heal. */
 const faultArb = (shape: ScheduleShape): fc.Arbitrary<ReadonlyArray<TimedFault>> => {
   const nodes = nodeIds(shape.nodes)
-  const timed = shape.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss")
+  const timed = shape.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss" || f === "pause")
   if (timed.length === 0) return fc.constant([])
   return fc
     .record({
@@ -60,6 +60,8 @@ const faultArb = (shape: ScheduleShape): fc.Arbitrary<ReadonlyArray<TimedFault>>
     .map(({ kind, at, lengthMs, node, isolated, midWrite }): ReadonlyArray<TimedFault> =>
       kind === "hintloss"
         ? [{ _tag: "HintLoss", at, downMs: lengthMs }]
+        : kind === "pause"
+        ? [{ _tag: "Pause", at, node }, { _tag: "Resume", at: at + lengthMs, node }]
         : kind === "partition"
         ? [{ _tag: "Partition", at, isolated }, { _tag: "Heal", at: at + lengthMs }]
         : [

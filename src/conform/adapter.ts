@@ -23,8 +23,13 @@ export interface Adapter {
   readonly name: string
   /** What the store promises about reads, and a line describing it (asked of the first node). */
   describe(url: string): Promise<{ readonly reads: ReadPromise; readonly store: string }>
-  /** Resolves true once the node at `url` answers (after a start). */
-  ready(url: string): Promise<boolean>
+  /**
+   * Resolves true once the node at `url` answers (after a start). `pid` is the process the kit
+   * started: an adapter whose store names its process checks that it is this one, since another
+   * process can hold the port meanwhile (a node of a concurrent run, started on a port this run's
+   * node had freed), and a kit that trusted any answer would send the run's writes to a stranger.
+   */
+  ready(url: string, pid?: number): Promise<boolean>
   get(url: string, key: string): Promise<Reply<GetResult>>
   put(url: string, key: string, value: string, context: string | undefined): Promise<Reply<void>>
   delete(url: string, key: string, context: string | undefined): Promise<Reply<void>>

@@ -200,10 +200,11 @@ export class ClusterProcesses implements Nemesis {
     let gone = false
     void running.exited.then(() => (gone = true))
     while (Date.now() < deadline && !gone) {
-      if (await this.adapter.ready(node.url)) return { ok: true }
+      if (await this.adapter.ready(node.url, running.child.pid)) return { ok: true }
       await new Promise((done) => setTimeout(done, READY_POLL_MS))
     }
-    return { ok: false, error: `${node.id} ${gone ? "exited" : `did not answer within ${NODE_START_TIMEOUT_MS} ms`} (see ${join(this.logDir, `${node.id}.log`)})` }
+    // An exit right after start is usually its port taken by another process (see the log).
+    return { ok: false, error: `${node.id} ${gone ? "exited" : `did not answer as the process started (pid ${running.child.pid ?? "?"}) within ${NODE_START_TIMEOUT_MS} ms`} (see ${join(this.logDir, `${node.id}.log`)})` }
   }
 
   private signal(index: number, signal: NodeJS.Signals, command: ReadonlyArray<string> | undefined): { readonly ok: boolean; readonly error?: string } {

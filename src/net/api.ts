@@ -130,6 +130,8 @@ export const statusOf = (handle: NodeHandle) => {
   const detector = (id: string) => (id === status.id ? "up" : status.down.includes(id) ? "down" : "up")
   return {
     node: status.id,
+    /** The process serving (a harness that started it checks it reached its own process). */
+    pid: process.pid,
     /** This node's data center (paper 4.6). */
     zone: handle.options.zone ?? ZONE_DEFAULT,
     cluster: handle.admission.clusterName,

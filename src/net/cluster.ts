@@ -2,7 +2,7 @@
 // same CLI (`node bin/dynamo.mjs node ...`) on the same Node binary. Used by `dynamo cluster`,
 // the integration tests and the benchmark. Plain promises: the callers wrap it as they need.
 import { spawn, type ChildProcess } from "node:child_process"
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs"
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from "node:fs"
 import { createServer } from "node:net"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
@@ -97,20 +97,57 @@ export interface NodeExit {
   readonly signal: NodeJS.Signals | null
 }
 
-/** Finds `count` free TCP ports on 127.0.0.1 by binding port 0 and releasing it. */
-export const freePorts = async (count: number): Promise<ReadonlyArray<number>> => {
-  const servers = await Promise.all(Array.from({ length: count }, () =>
-    new Promise<ReturnType<typeof createServer>>((resolvePort, reject) => {
-      const server = createServer()
-      server.once("error", reject)
-      server.listen(0, "127.0.0.1", () => resolvePort(server))
-    })))
-  const ports = servers.map((server) => {
-    const address = server.address()
-    return typeof address === "object" && address !== null ? address.port : 0
+/** The kernel's ephemeral ports (outgoing connections and port-0 listeners draw from them). */
+const EPHEMERAL_RANGE_FILE = "/proc/sys/net/ipv4/ip_local_port_range"
+/** Where local clusters take ports when the ephemeral range cannot be read (Linux's default starts at 32768). */
+const CLUSTER_PORTS_DEFAULT = { low: 20_000, high: 32_767 } as const
+/** The lowest port a local cluster takes (below it: well-known and registered services). */
+const CLUSTER_PORT_MIN = 10_000
+/** Attempts at a random port before giving up (each a bind that failed with EADDRINUSE). */
+const PORT_ATTEMPTS_MAX = 200
+
+/**
+ * The ports local clusters take: below the ephemeral range. A node killed by a test or the
+ * conformance kit restarts on the port it had; inside the ephemeral range any outgoing
+ * connection of any process could take that port meanwhile (the restart then fails, or worse,
+ * another run's node answers there).
+ */
+const clusterPortRange = (): { readonly low: number; readonly high: number } => {
+  try {
+    const low = Number(readFileSync(EPHEMERAL_RANGE_FILE, "utf8").trim().split(/\s+/)[0])
+    if (Number.isInteger(low) && low - 1 - CLUSTER_PORT_MIN >= 1_000) return { low: CLUSTER_PORT_MIN, high: low - 1 }
+  } catch {
+    // Not Linux, or no /proc: the default range.
+  }
+  return CLUSTER_PORTS_DEFAULT
+}
+
+const listenOn = (port: number): Promise<ReturnType<typeof createServer> | undefined> =>
+  new Promise((resolvePort) => {
+    const server = createServer()
+    server.once("error", () => resolvePort(undefined))
+    server.listen(port, "127.0.0.1", () => resolvePort(server))
   })
-  await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))))
-  return ports
+
+/**
+ * Finds `count` distinct free TCP ports on 127.0.0.1 below the ephemeral range (clusterPortRange),
+ * each by binding it and releasing it once all are found.
+ */
+export const freePorts = async (count: number): Promise<ReadonlyArray<number>> => {
+  const { low, high } = clusterPortRange()
+  const held: Array<{ readonly port: number; readonly server: ReturnType<typeof createServer> }> = []
+  try {
+    for (let attempt = 0; held.length < count; attempt++) {
+      if (attempt >= PORT_ATTEMPTS_MAX + count) throw new Error(`no free port found in ${low}-${high} after ${attempt} attempts`)
+      const port = low + Math.floor(Math.random() * (high - low + 1))
+      if (held.some((h) => h.port === port)) continue
+      const server = await listenOn(port)
+      if (server !== undefined) held.push({ port, server })
+    }
+    return held.map((h) => h.port)
+  } finally {
+    await Promise.all(held.map((h) => new Promise<void>((done) => h.server.close(() => done()))))
+  }
 }
 
 export class ClusterNode {

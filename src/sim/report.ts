@@ -41,6 +41,8 @@ export interface SimStats {
   getsFailed: number
   getsWithSiblings: number
   clientTimeouts: number
+  /** Inputs that reached a paused node and were handled when it resumed (the SIGSTOP shape). */
+  heldUntilResume: number
   hintsStored: number
   hintsDelivered: number
   readRepairs: number

@@ -7,7 +7,8 @@ import { zoneFault } from "./zones.ts"
 
 /** Message-level faults drawn from the seed, and the timed faults a schedule may contain. */
 /** "zone-down" and "zone-cut" strike every node of one zone at once (src/sim/zones.ts). */
-export const FAULT_KINDS = ["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut"] as const
+/** "pause" stops a node as SIGSTOP does: nothing reaches it until it resumes, then all at once. */
+export const FAULT_KINDS = ["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut", "pause"] as const
 export type FaultKind = (typeof FAULT_KINDS)[number]
 
 export interface SimOptions {
@@ -89,6 +90,13 @@ export type TimedFault =
   /** Cut `isolated` off from every other node, both ways. */
   | { readonly _tag: "Partition"; readonly at: number; readonly isolated: ReadonlyArray<string> }
   | { readonly _tag: "Heal"; readonly at: number }
+  /**
+   * SIGSTOP: the node takes no step; messages, timer expiries and disk completions for it wait
+   * (nothing is lost: its sockets and disk keep them) until Resume, when it handles them at once,
+   * expired timers first, as Node's event loop does after SIGCONT.
+   */
+  | { readonly _tag: "Pause"; readonly at: number; readonly node: string }
+  | { readonly _tag: "Resume"; readonly at: number; readonly node: string }
   /** Start a spare node and have an administrator join it (section 4.8). */
   | { readonly _tag: "Join"; readonly at: number; readonly node: string }
   /** An administrator removes a member; it hands its ranges over, then leaves. */
@@ -126,7 +134,7 @@ export const generateScenario = (seed: number, options: SimOptions, steps: numbe
   }
   const faults: Array<TimedFault> = []
   const horizonMs = Math.max(1_000, Math.ceil((steps / Math.max(1, options.clients)) * 40))
-  const timed = options.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss" || f === "zone-down" || f === "zone-cut")
+  const timed = options.faults.filter((f) => f === "crash" || f === "disk" || f === "partition" || f === "hintloss" || f === "zone-down" || f === "zone-cut" || f === "pause")
   // Ring changes: at most one join of each spare and one leave, early, so work runs during them.
   const spares = nodeIds(options.nodes + (options.spares ?? 0)).slice(options.nodes)
   if (options.faults.includes("join")) spares.forEach((node, i) => faults.push({ _tag: "Join", at: prng.int(100, 800) + i * 300, node }))
@@ -139,6 +147,8 @@ export const generateScenario = (seed: number, options: SimOptions, steps: numbe
       faults.push({ _tag: "HintLoss", at, downMs: until - at })
     } else if (kind === "zone-down" || kind === "zone-cut") {
       faults.push(...zoneFault(prng, kind, nodes, Math.max(1, options.zones ?? 1), at, until))
+    } else if (kind === "pause") {
+      faults.push({ _tag: "Pause", at, node }, { _tag: "Resume", at: until, node })
     } else if (kind === "partition") {
       const isolated = nodes.filter(() => prng.chance(40))
       faults.push({ _tag: "Partition", at, isolated: isolated.length === 0 ? [node] : isolated })

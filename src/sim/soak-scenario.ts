@@ -10,12 +10,14 @@ const QUORUMS: ReadonlyArray<readonly [number, number, number]> = [[3, 2, 2], [3
 export const soakScenario = (seed: number, steps: number): Scenario => {
   const prng = new Prng(seed)
   const [n, r, w] = prng.pick(QUORUMS)
-  const faults = FAULT_KINDS.filter(() => prng.chance(60))
+  // "pause" is drawn last, so the seeds drawn before it existed keep the rest of their shape.
+  const drawn = FAULT_KINDS.filter((kind) => kind !== "pause" && prng.chance(60))
   const nodes = prng.int(3, 7)
   const keys = prng.int(1, 4)
   const clients = prng.int(1, 5)
   // One run in four converges by anti-entropy alone (no reads at quiescence: CONV-1's hard case).
   const quiesceReads = !prng.chance(25)
+  const faults = prng.chance(40) ? [...drawn, "pause" as const] : drawn
   return generateScenario(seed, { ...defaultSimOptions, nodes, n, r, w, keys, clients, faults, quiesceReads }, steps)
 }
 

@@ -12,6 +12,7 @@ export const formatSummary = (report: SimReport): string => {
     `messages: ${s.messagesSent} sent, ${s.messagesDelivered} delivered, ${s.messagesDropped} dropped, ${s.messagesDuplicated} duplicated`,
     `faults injected: ${s.faultsInjected} scheduled (${report.scenario.faults.map((f) => f._tag).join(" ") || "none"})`,
     `writes: ${s.putsAcknowledged} acknowledged, ${s.putsFailed} failed; client timeouts ${s.clientTimeouts}`,
+    ...(s.heldUntilResume === 0 ? [] : [`paused nodes: ${s.heldUntilResume} inputs held until they resumed`]),
     `reads: ${s.getsAnswered} answered (${s.getsWithSiblings} with siblings), ${s.getsFailed} failed`,
     `hints: ${s.hintsStored} stored, ${s.hintsDelivered} delivered and deleted; read repairs ${s.readRepairs}`,
     `ring changes: ${s.handoffKeys} keys handed over; anti-entropy: ${s.antiEntropyKeys} keys repaired`,

@@ -1,8 +1,9 @@
 // The simulated world's parts: the events in its queue, its nodes (the node host's node plus
 // the disk's queue and incarnation), its clients, and the writes acknowledged to them.
-import type { DurableState, NodeState, PeerMessage, Timer, VClock } from "../core/index.ts"
+import { type DurableState, type NodeState, type PeerMessage, preferenceList, type Ring, servingRing, targetRingOf, type Timer, type VClock } from "../core/index.ts"
 import { hostedNode, type HostedNode } from "../host/index.ts"
 import type { ClientOp, TimedFault } from "./scenario.ts"
+import type { NodeInput } from "../core/index.ts"
 
 export type SimEvent =
   /** `incarnation` is the sender's: a sender that crashes loses what it had not yet put on the wire. */
@@ -12,6 +13,8 @@ export type SimEvent =
   | { readonly _tag: "ClientIssue"; readonly client: number }
   | { readonly _tag: "ClientTimeout"; readonly client: number; readonly requestId: string }
   | { readonly _tag: "Fault"; readonly fault: TimedFault }
+  /** An input that reached a paused node (a message, a disk completion, a client request), held until it resumes. */
+  | { readonly _tag: "Held"; readonly node: string; readonly input: NodeInput }
 
 /** A simulated node: the host's node (src/host/) and what the simulation adds to it. */
 export class SimNode {
@@ -56,4 +59,15 @@ export interface AckedWrite {
   readonly issuedAt: number
   readonly nodes: ReadonlyArray<string>
   readonly deletion: boolean
+}
+
+/** A key's home nodes: its top N in the bootstrap ring and in every running node's ring and target ring (ACK-1's homes). */
+export const homeNodes = (ring: Ring, states: ReadonlyArray<NodeState | undefined>, key: string, n: number): ReadonlySet<string> => {
+  const homes = new Set<string>(preferenceList(ring, key, n))
+  for (const state of states) {
+    if (state === undefined) continue
+    for (const node of preferenceList(servingRing(state), key, n)) homes.add(node)
+    for (const node of preferenceList(targetRingOf(state), key, n)) homes.add(node)
+  }
+  return homes
 }

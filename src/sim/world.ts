@@ -1,7 +1,7 @@
 // The deterministic simulator (ARCHITECTURE.md): nodes running the pure core, a network with
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
-import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, targetRingOf, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
+import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
 import { crash as hostCrash, feed, firingOf, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf } from "../host/index.ts"
 import { Prng } from "../host/prng.ts"
 import { EventQueue } from "./queue.ts"
@@ -17,7 +17,7 @@ import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
 import { membersOrNone, storeSet } from "./events.ts"
 import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
-import { type AckedWrite, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
+import { type AckedWrite, homeNodes, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
   ...defaultProtocolConfig,
@@ -53,6 +53,8 @@ export class World {
   private readonly observations: Array<Observation> = []
   private readonly trace: Array<TraceStep> = []
   private isolated: ReadonlySet<string> = new Set()
+  /** Paused nodes (SIGSTOP) and what reached each meanwhile, in arrival order. */
+  private readonly paused = new Map<string, Array<SimEvent>>()
   /** Nodes that crash right after the next step in which they write (CrashMidWrite). */
   private readonly armed = new Set<string>()
   private messageFaults = true
@@ -68,7 +70,7 @@ export class World {
   readonly stats: SimStats = {
     events: 0, messagesSent: 0, messagesDelivered: 0, messagesDropped: 0, messagesDuplicated: 0,
     faultsInjected: 0, putsAcknowledged: 0, putsFailed: 0, getsAnswered: 0, getsFailed: 0,
-    getsWithSiblings: 0, clientTimeouts: 0, hintsStored: 0, hintsDelivered: 0, readRepairs: 0, handoffKeys: 0, antiEntropyKeys: 0, invariantChecks: 0
+    getsWithSiblings: 0, clientTimeouts: 0, heldUntilResume: 0, hintsStored: 0, hintsDelivered: 0, readRepairs: 0, handoffKeys: 0, antiEntropyKeys: 0, invariantChecks: 0
   }
 
   /**
@@ -173,6 +175,7 @@ export class World {
         this.isolated = new Set()
         this.armed.clear()
         this.messageFaults = false
+        for (const id of this.nodeOrder) this.resume(id)
         for (const id of this.nodeOrder) {
           const node = this.nodes.get(id)!
           if (node.started && node.state === undefined) this.restartNode(id)
@@ -251,6 +254,9 @@ export class World {
         return
       }
       case "Timer": {
+        // A paused node's expired timer waits; whether it is still armed is asked when it resumes.
+        const held = this.paused.get(event.node)
+        if (held !== undefined) return void held.push(event)
         const node = this.nodes.get(event.node)!
         if (node.timerGens.get(event.key) !== event.gen) return
         node.timerGens.delete(event.key)
@@ -279,6 +285,9 @@ export class World {
       case "Fault":
         this.applyFault(event.fault)
         return
+      case "Held":
+        this.input(event.node, event.input)
+        return
     }
   }
 
@@ -304,6 +313,14 @@ export class World {
       case "Heal":
         this.isolated = new Set()
         this.availability.cut([], this.now)
+        return
+      case "Pause":
+        if (this.nodes.get(fault.node)!.state === undefined || this.paused.has(fault.node)) return
+        this.paused.set(fault.node, [])
+        this.availability.crash(fault.node, this.now)
+        return
+      case "Resume":
+        this.resume(fault.node)
         return
       case "Join": {
         this.availability.ringChange(this.now)
@@ -355,24 +372,28 @@ export class World {
     this.input(id, this.scenario.options.epochFloor === false ? { _tag: "Start", epochFloor: 0 } : startOf(node.host))
   }
 
-  /** Whether `node` is among `key`'s home nodes (computed once per key and event). */
+  /** Whether `node` is among `key`'s home nodes (homeNodes, computed once per key and event). */
   private isHome(node: string, key: string): boolean {
-    if (this.homesOf?.key !== key || this.homesOf.event !== this.stats.events) this.homesOf = { key, event: this.stats.events, homes: this.homes(key) }
+    if (this.homesOf?.key !== key || this.homesOf.event !== this.stats.events) {
+      this.homesOf = { key, event: this.stats.events, homes: homeNodes(this.ring, this.nodeOrder.map((id) => this.nodes.get(id)!.state), key, this.config.n) }
+    }
     return this.homesOf.homes.has(node)
   }
 
   private homesOf: { readonly key: string; readonly event: number; readonly homes: ReadonlySet<string> } | undefined
 
-  /** The key's home nodes: its top N in the bootstrap ring and in every running node's ring and target ring. */
-  private homes(key: string): ReadonlySet<string> {
-    const homes = new Set<string>(preferenceList(this.ring, key, this.config.n))
-    for (const id of this.nodeOrder) {
-      const state = this.nodes.get(id)!.state
-      if (state === undefined) continue
-      for (const node of preferenceList(servingRing(state), key, this.config.n)) homes.add(node)
-      for (const node of preferenceList(targetRingOf(state), key, this.config.n)) homes.add(node)
-    }
-    return homes
+  /**
+   * A paused node continues (SIGCONT): its clock has jumped; what waited is handled now, expired
+   * timers first, then the rest in arrival order, as Node's event loop runs its phases.
+   */
+  private resume(id: string): void {
+    const held = this.paused.get(id)
+    if (held === undefined) return
+    this.paused.delete(id)
+    this.stats.heldUntilResume += held.length
+    this.availability.start(id, this.now)
+    for (const event of held) if (event._tag === "Timer") this.handle(event)
+    for (const event of held) if (event._tag !== "Timer") this.handle(event)
   }
 
   private restartNode(id: string): void {
@@ -383,6 +404,8 @@ export class World {
     const node = this.nodes.get(id)!
     if (node.state === undefined && !loseDisk) return
     if (node.state !== undefined) this.availability.crash(id, this.now)
+    // kill -9 of a stopped process: what waited for it is lost with it.
+    this.paused.delete(id)
     if (this.checkInvariants) this.judge.countCrash(node.host.pending.length)
     node.host = (loseDisk ? hostLoseDisk(node.host) : hostCrash(node.host)).node
     node.timerGens.clear()
@@ -398,6 +421,8 @@ export class World {
     const node = this.nodes.get(id)!
     const before = node.state
     if (before === undefined) return
+    const held = this.paused.get(id)
+    if (held !== undefined) return void held.push({ _tag: "Held", node: id, input })
     if (this.recordTrace) this.trace.push({ at: this.now, node: id, event: { _tag: "Input", input } })
     if (input._tag === "Receive" && input.message._tag === "AntiEntropy") {
       for (const exchange of input.message.exchanges) {

@@ -24,7 +24,7 @@ const SimOptionsSchema = Schema.Struct({
   epochFloor: Schema.optionalKey(Schema.Boolean),
   ring: RingConfigSchema,
   keys: Schema.Int, clients: Schema.Int,
-  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut"])),
+  faults: Schema.Array(Schema.Literals(["drop", "dup", "reorder", "partition", "crash", "disk", "join", "leave", "hintloss", "zone-down", "zone-cut", "pause"])),
   dropPercent: Schema.Number, dupPercent: Schema.Number,
   delayMsMin: Schema.Number, delayMsMax: Schema.Number, diskDelayMsMax: Schema.Number,
   clientTimeoutMs: Schema.Number,
@@ -48,6 +48,8 @@ export const ScenarioSchema = Schema.Struct({
     Schema.TaggedStruct("DiskLoss", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("Partition", { at: Schema.Number, isolated: Schema.Array(Schema.String) }),
     Schema.TaggedStruct("Heal", { at: Schema.Number }),
+    Schema.TaggedStruct("Pause", { at: Schema.Number, node: Schema.String }),
+    Schema.TaggedStruct("Resume", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("Join", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("Leave", { at: Schema.Number, node: Schema.String }),
     Schema.TaggedStruct("HintLoss", { at: Schema.Number, downMs: Schema.Number })

@@ -11,6 +11,7 @@ import type { PersistRecord } from "../../src/core/io.ts"
 import { initialView } from "../../src/core/membership.ts"
 import { buildRing, RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
 import { makeTimeoutTimers, NodeDriver, REPLY_WAIT_TIMEOUTS_MAX, type Timers } from "../../src/net/driver.ts"
+import { Timings } from "../../src/net/timings.ts"
 import { DATABASE_FILE, openSqliteStorage, PAGE_BYTES, STORAGE_FORMAT } from "../../src/net/sqlite.ts"
 import { makeMemoryStorage, StorageError, type StorageShape } from "../../src/net/storage.ts"
 import { removeDir, sleep, tempDir } from "./harness.ts"
@@ -134,6 +135,39 @@ describe("the driver's group commit", () => {
     const disk = plain(memory.current())
     const state = plain(driver.durable())
     expect([disk.epoch, disk.store, disk.hints]).toEqual([state.epoch, state.store, state.hints])
+    await driver.stop()
+  })
+
+  // Catches: a real timer that fires into the node although the host disarmed it (contract rule
+  // 5; the guard in perform's SetTimer). The timers here ignore cancel, as a callback racing its
+  // cancel would: a put's request timer, cancelled when W acks arrived, still runs its callback,
+  // and without the guard the core is fed a TimerFired for it (counted by the step timings).
+  test("a timer the core cancelled never fires into it, even when its callback runs", async () => {
+    const real = makeTimeoutTimers()
+    const fired: Array<string> = []
+    const timers: Timers = { ...real, set: (key, afterMs, fire) => real.set(key, afterMs, () => { fired.push(key); fire() }), cancel: () => {} }
+    const timings = new Timings()
+    const members = [{ id: "n1" }]
+    const config = { ...defaultProtocolConfig, n: 1, r: 1, w: 1, seeds: ["n1"], replicaTimeoutMs: 10, requestTimeoutMs: 40 }
+    const driver = new NodeDriver("n1", config, buildRing(members, RING_CONFIG_DEFAULT), {
+      storage: makeMemoryStorage("n1"),
+      links: { send: () => {}, flush: () => {} },
+      journal: undefined,
+      now: Date.now,
+      timers,
+      log: () => {},
+      onFatal: (message) => { throw new Error(message) },
+      timings
+    }, 1_000)
+    await driver.whenReady()
+    const reply = await new Promise<string>((done) =>
+      driver.submit({ _tag: "Put", id: "c1", key: "k", value: "v", context: [] }, (outcome) => done(outcome?.reply._tag ?? "expired")))
+    expect(reply).toBe("PutOk")
+    await sleep(config.requestTimeoutMs * 3)
+    // The callback of the cancelled request timer did run (the test's premise) ...
+    expect(fired.some((key) => key.startsWith("request:"))).toBe(true)
+    // ... and the core never saw it fire.
+    expect(timings.snapshot().filter((entry) => entry.stage === "core TimerFired RequestTimer")).toEqual([])
     await driver.stop()
   })
 

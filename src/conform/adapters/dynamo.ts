@@ -34,9 +34,13 @@ export const dynamoAdapter = (fetcher: Fetch = fetch): Adapter => ({
     return { reads, store: `dynamo-reference, ${status?.members?.length ?? "?"} nodes, N=${String(n)} R=${String(r)} W=${String(w)}, clock ${clock}` }
   },
 
-  async ready(url) {
+  async ready(url, pid) {
     const answer = await request(fetcher, `${url.replace(/\/+$/, "")}/status`, {}, 1_000)
-    return answer._tag === "Response" && answer.response.status === 200 && (jsonOf(answer.body) as { ready?: unknown } | undefined)?.ready === true
+    if (answer._tag !== "Response" || answer.response.status !== 200) return false
+    const status = jsonOf(answer.body) as { ready?: unknown; pid?: unknown } | undefined
+    // A node that names another process is not the one started (its port was taken meanwhile).
+    if (pid !== undefined && typeof status?.pid === "number" && status.pid !== pid) return false
+    return status?.ready === true
   },
 
   async get(url, key): Promise<Reply<GetResult>> {
