@@ -12,7 +12,11 @@
 // own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
 
-type Section = { readonly title: string; readonly file: string; readonly run: string; readonly heavy?: boolean }
+/**
+ * `options`: the module's export that reads the section's flags from the command line (flags
+ * follow the section names: `npm run bench -- versus-etcd --floor --nodes 5`).
+ */
+type Section = { readonly title: string; readonly file: string; readonly run: string; readonly options?: string; readonly heavy?: boolean }
 
 const sections: Record<string, ReadonlyArray<Section>> = {
   core: [
@@ -30,18 +34,27 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   coordination: [{ title: "Local cluster: server-driven against client-driven coordination (the paper's Table 2)", file: "./coordination.ts", run: "coordinationBench", heavy: true }],
   join: [{ title: "Local cluster: a node joins a loaded cluster", file: "./join.ts", run: "joinBench", heavy: true }],
   zones: [{ title: "Zones: p50/p99/p99.9 over a wide-area link, against the paper's 300 ms", file: "./zones.ts", run: "zonesBench", heavy: true }],
-  "versus-etcd": [{ title: "Local cluster against a 3-member etcd, the same load, alternating runs", file: "./versus-etcd.ts", run: "versusEtcdBench", heavy: true }],
+  "versus-etcd": [{ title: "Local cluster against a 3-member etcd, the same load, alternating runs", file: "./versus-etcd.ts", run: "versusEtcdBench", options: "versusEtcdOptionsFromArgv", heavy: true }],
   "check-census": [{ title: "Model checker: how big medium is, and where its states come from (issue 23)", file: "./check-census.ts", run: "checkCensusBench", heavy: true }],
   startup: [{ title: "Node startup: the install-time bundle against tsx", file: "./startup.ts", run: "startupBench", heavy: true }]
 }
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith("-"))
+// Section names come first; everything from the first flag on is the sections' flags (a flag's
+// value, such as a path, is not taken for a section name).
+const firstFlag = process.argv.slice(2).findIndex((a) => a.startsWith("-"))
+const args = firstFlag === -1 ? process.argv.slice(2) : process.argv.slice(2, 2 + firstFlag)
+const hasFlags = firstFlag !== -1
 const unknown = args.filter((a) => !(a in sections))
 if (unknown.length > 0) {
   console.error(`unknown bench section(s): ${unknown.join(", ")}; known: ${Object.keys(sections).join(", ")}`)
   process.exit(2)
 }
 const chosen = args.length > 0 ? args : Object.keys(sections).filter((name) => !sections[name]!.some((s) => s.heavy))
+const flagless = chosen.filter((name) => sections[name]!.some((s) => s.options === undefined))
+if (hasFlags && flagless.length > 0) {
+  console.error(`bench section(s) ${flagless.join(", ")} take no flags here; run bench/<file>.ts directly with its flags`)
+  process.exit(2)
+}
 
 for (const name of chosen) {
   for (const section of sections[name]!) {
@@ -50,11 +63,13 @@ for (const name of chosen) {
       console.log(`\n## ${section.title}\n\n(not available in this build: ${section.file} is missing)`)
       continue
     }
-    const module = (await import(path.href)) as Record<string, (options?: unknown) => Promise<string>>
-    const run = module[section.run]
+    const module = (await import(path.href)) as Record<string, (options?: unknown) => unknown>
+    const run = module[section.run] as ((options?: unknown) => Promise<string>) | undefined
     if (run === undefined) throw new Error(`${section.file} does not export ${section.run}`)
+    const optionsOf = section.options === undefined ? undefined : module[section.options]
+    if (section.options !== undefined && optionsOf === undefined) throw new Error(`${section.file} does not export ${section.options}`)
     const started = performance.now()
-    const table = await run()
+    const table = await run(optionsOf?.())
     console.log(`\n## ${section.title}\n\n${table}\n\n(${((performance.now() - started) / 1000).toFixed(1)} s)`)
   }
 }

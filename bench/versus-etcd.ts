@@ -1,5 +1,5 @@
 // This project's cluster against a consensus store on the same machine and the same load (issue
-// 19): a 3-node cluster (N=3 R=2 W=2, SQLite synchronous=FULL, default flags) and a 3-member etcd
+// 19): a 3-node cluster (N=3 R=2 W=2, default flags: a write is fsynced before it is acknowledged) and a 3-member etcd
 // (Debian's etcd-server; Raft, an fsync on every member per commit; reads through its JSON gateway,
 // serializable), both on 127.0.0.1. One closed-loop load generator drives both: 32 clients, 50%
 // gets and 50% puts of random keys over 10,000 keys (preloaded), 1 KiB values, each request to a
@@ -8,7 +8,7 @@
 // last reply (a read-modify-write client); etcd puts are plain puts (last writer wins).
 // After the rounds, one client alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
-// [--single-seconds 5] [--nodes 3] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
+// [--single-seconds 5] [--nodes 3] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
 // [--variant-tsx] [--variant-entry PATH] [--no-etcd]`: --variant adds a second dynamo cluster with those node flags
 // (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
 // as before the install-time bundle; --variant-entry: run another build, e.g. a checkout of an
@@ -52,7 +52,15 @@ interface Target {
   readonly get: (node: number, key: string) => Promise<boolean>
   readonly put: (node: number, key: string, value: string) => Promise<boolean>
   readonly pids: () => ReadonlyArray<number | undefined>
+  /** Group commits so far, summed over the nodes (GET /status), where the store reports them. */
+  readonly commits?: () => Promise<Commits>
   readonly stop: () => Promise<void>
+}
+
+/** Group commits (one fsync each) and the records they held. */
+interface Commits {
+  readonly count: number
+  readonly records: number
 }
 
 const value = (tag: string) => (tag + ":").padEnd(VALUE_BYTES, "v")
@@ -139,6 +147,10 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
       return reply.status === 200
     },
     pids: () => cluster.nodes.map((node) => node.process?.pid),
+    commits: async () => {
+      const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).commits as Commits))
+      return { count: all.reduce((sum, c) => sum + c.count, 0), records: all.reduce((sum, c) => sum + c.records, 0) }
+    },
     stop: async () => {
       client.close()
       await cluster.stop()
@@ -156,6 +168,8 @@ interface Measured {
   readonly serverMicrosPerOp: number
   readonly clientMicrosPerOp: number
   readonly load1: number
+  /** Group commits during the run (every node), when the store reports them. */
+  readonly commits: Commits | undefined
 }
 
 const preloadKeys = async (target: Target) => {
@@ -172,18 +186,32 @@ const preloadKeys = async (target: Target) => {
   }))
 }
 
-/** CLIENTS closed loops for `seconds`: a get or a put (50/50) of a random key on a random node. */
-const measure = async (target: Target, seconds: number, clients: number): Promise<Measured> => {
+/**
+ * CLIENTS closed loops for `seconds`: a get or a put (50/50) of a random key on a random node.
+ * With `rate` (ops/s), request i starts no earlier than i/rate s into the run: every store serves
+ * the same load, so CPU per op compares like with like on a machine whose other load varies
+ * (a closed loop's CPU per op falls as its throughput rises: fuller ticks, larger group commits).
+ * Latencies are then from each request's send, not from its slot.
+ */
+const measure = async (target: Target, seconds: number, clients: number, rate?: number): Promise<Measured> => {
   const gets: Array<number> = []
   const puts: Array<number> = []
   let errors = 0
   let sequence = 0
+  const commits0 = await target.commits?.()
   const server0 = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0)
   const client0 = process.cpuUsage()
   const started = performance.now()
   const deadline = started + seconds * 1000
+  let slot = 0
   await Promise.all(Array.from({ length: clients }, async () => {
     while (performance.now() < deadline) {
+      if (rate !== undefined) {
+        const due = started + (slot++ * 1000) / rate
+        if (due >= deadline) break
+        const wait = due - performance.now()
+        if (wait > 0) await new Promise((done) => setTimeout(done, wait))
+      }
       const key = `key:${Math.floor(Math.random() * KEYS)}`
       const node = Math.floor(Math.random() * target.nodes)
       const isPut = Math.random() < 0.5
@@ -200,10 +228,13 @@ const measure = async (target: Target, seconds: number, clients: number): Promis
   const client = process.cpuUsage(client0)
   const ops = gets.length + puts.length
   const serverSeconds = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0) - server0
+  const commits1 = await target.commits?.()
+  const commits = commits0 === undefined || commits1 === undefined ? undefined : { count: commits1.count - commits0.count, records: commits1.records - commits0.records }
   const sorted = (values: Array<number>) => Float64Array.from(values).sort()
   return {
     target: target.name, ops, seconds: elapsed, errors, gets: sorted(gets), puts: sorted(puts),
-    serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!
+    serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!,
+    commits
   }
 }
 
@@ -234,6 +265,8 @@ export interface VersusEtcdOptions {
   readonly variantTsx?: boolean | undefined
   /** The second cluster runs this CLI entry instead (another checkout's bin/dynamo.mjs: a before/after comparison). */
   readonly variantEntry?: string | undefined
+  /** Offered load in ops/s for the rounds (the same for every store), instead of closed loops at full speed. */
+  readonly rate?: number | undefined
   /** Leave etcd out (A/B runs of two dynamo variants, or dynamo against the floor). */
   readonly noEtcd?: boolean | undefined
   /** Add as many floor nodes (bench/floor-node.ts, SQLite FULL) as dynamo nodes: the machine's floor. */
@@ -281,7 +314,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     for (let round = 1; round <= rounds; round++) {
       for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
         log(`round ${round}: ${target.name}, ${CLIENTS} clients for ${seconds} s`)
-        const measured = await measure(target, seconds, CLIENTS)
+        const measured = await measure(target, seconds, CLIENTS, options.rate)
         results.push(measured)
         rows.push(rowOf(measured, String(round)))
       }
@@ -304,18 +337,26 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     const of = results.filter((m) => m.target === name)
     return of.reduce((sum, m) => sum + m.serverMicrosPerOp * m.ops, 0) / of.reduce((sum, m) => sum + m.ops, 0)
   }
+  /** Commits (fsyncs) per op and records per commit over the loaded runs: how well the group commit groups. */
+  const grouping = (name: string): string => {
+    const of = results.filter((m) => m.target === name && m.commits !== undefined)
+    const count = of.reduce((sum, m) => sum + m.commits!.count, 0)
+    const records = of.reduce((sum, m) => sum + m.commits!.records, 0)
+    const ops = of.reduce((sum, m) => sum + m.ops, 0)
+    return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit`
+  }
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
-    `${nodes} dynamo nodes (N=3 R=2 W=2, SQLite FULL, default flags)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
+    `${nodes} dynamo nodes (N=3 R=2 W=2, default flags: every write fsynced before it is acknowledged)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
       `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
-    `${CLIENTS} closed-loop clients, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
+    `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
     `runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
     "",
     ...plainTable(header, rows, 2),
     "",
     ...targets.filter((target) => target.name.startsWith("dynamo")).flatMap((target) => [
-      `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs`,
+      `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs${grouping(target.name)}`,
       ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
     ])
   ].join("\n")
@@ -326,18 +367,24 @@ const flag = (name: string): string | undefined => {
   return index === -1 ? undefined : process.argv[index + 1]
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** The options given on the command line (`npm run bench -- versus-etcd --floor ...` passes them here too). */
+export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
   const single = flag("single-seconds")
-  console.log(await versusEtcdBench({
+  return {
     seconds: positiveNumberFlag("seconds", "a positive number"),
     rounds: positiveNumberFlag("rounds", "a positive number"),
     singleSeconds: single === undefined ? undefined : Number(single),
     nodes: positiveNumberFlag("nodes", "a positive number"),
+    rate: positiveNumberFlag("rate", "a positive number of operations per second"),
     variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
     variantNodeArgs: flag("variant-node-args")?.split(" ").filter((arg) => arg !== ""),
     variantTsx: process.argv.includes("--variant-tsx"),
     variantEntry: flag("variant-entry"),
     noEtcd: process.argv.includes("--no-etcd"),
     floor: process.argv.includes("--floor")
-  }))
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(await versusEtcdBench(versusEtcdOptionsFromArgv()))
 }

@@ -46,18 +46,51 @@ interface RangeEntry {
  */
 const rangeEntries = new WeakMap<NodeState["trees"], { readonly id: NodeId; readonly ring: NodeState["ring"]; readonly n: number; readonly entries: ReadonlyArray<RangeEntry> }>()
 
+/**
+ * The last entries made for a node under a ring (and N): every write replaces the trees map but
+ * keeps its ranges, so the next one re-points these entries at the new trees instead of sorting
+ * the ranges and asking the ring for every range's replicas again (about a thousand ranges with
+ * the shell's partitions: milliseconds per anti-entropy round, on the node's thread).
+ */
+const entriesByRing = new WeakMap<NodeState["ring"], Map<NodeId, { readonly n: number; readonly entries: ReadonlyArray<RangeEntry> }>>()
+
 const entriesOf = (state: NodeState): ReadonlyArray<RangeEntry> => {
   const cached = rangeEntries.get(state.trees)
   if (cached !== undefined && cached.id === state.id && cached.ring === state.ring && cached.n === state.config.n) return cached.entries
+  const entries = repointed(state) ?? computeEntries(state)
+  rangeEntries.set(state.trees, { id: state.id, ring: state.ring, n: state.config.n, entries })
+  const byNode = entriesByRing.get(state.ring) ?? new Map()
+  byNode.set(state.id, { n: state.config.n, entries })
+  entriesByRing.set(state.ring, byNode)
+  return entries
+}
+
+/**
+ * The entries of the same ring, node and N with each tree replaced by the one of the same range
+ * in `state.trees`; undefined unless the trees map holds exactly those ranges (as many trees, and
+ * every range found), so the result is what computeEntries would make: same ranges, same order,
+ * same replicas.
+ */
+const repointed = (state: NodeState): ReadonlyArray<RangeEntry> | undefined => {
+  const last = entriesByRing.get(state.ring)?.get(state.id)
+  if (last === undefined || last.n !== state.config.n || last.entries.length !== HashMap.size(state.trees)) return undefined
+  const entries: Array<RangeEntry> = []
+  for (const entry of last.entries) {
+    const tree = Option.getOrUndefined(HashMap.get(state.trees, entry.key))
+    if (tree === undefined) return undefined
+    entries.push(tree === entry.tree ? entry : { tree, key: entry.key, others: entry.others })
+  }
+  return entries
+}
+
+const computeEntries = (state: NodeState): ReadonlyArray<RangeEntry> => {
   // In ring order, so a round is the same whatever the map's internal order.
   const trees = Array.from(HashMap.values(state.trees)).sort((a, b) => (a.range.end < b.range.end ? -1 : a.range.end > b.range.end ? 1 : 0))
-  const entries = trees.map((tree) => ({
+  return trees.map((tree) => ({
     tree,
     key: rangeKey(tree.range),
     others: preferenceListForPosition(state.ring, tree.range.end, state.config.n).filter((node) => node !== state.id)
   }))
-  rangeEntries.set(state.trees, { id: state.id, ring: state.ring, n: state.config.n, entries })
-  return entries
 }
 
 const computePlan = (state: NodeState, pick: number): RoundPlan => {

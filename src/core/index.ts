@@ -48,6 +48,7 @@ export {
 export type { PeerMessage } from "./messages.ts"
 export type { AntiEntropyMessage } from "./merkle-exchange.ts"
 export { ClientReplySchema, NodeInputSchema, PeerMessageSchema } from "./codec.ts"
+export { AntiEntropyMessageSchema } from "./merkle-wire.ts"
 
 // the disk
 export { applyRecord, emptyDurableState, hintId, sortedHints, type DurableState, type Hint } from "./durable.ts"

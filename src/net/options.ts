@@ -49,8 +49,12 @@ export const ringMembersOf = (members: ReadonlyArray<PeerAddress>): ReadonlyArra
   members.map((member) => (member.zone === undefined ? { id: member.id } : { id: member.id, zone: member.zone }))
 
 export type SyncMode = "full" | "normal"
-/** Where SQLite commits run: on the node's thread, or on a writer thread (see src/net/sqlite.ts). */
-export type WriterMode = "inline" | "worker"
+/**
+ * Where SQLite commits run: on the node's thread, waiting for the fsync (inline); on a writer
+ * thread (worker); or on the node's thread with the WAL's fsync on Node's I/O thread pool (async).
+ * See src/net/sqlite.ts.
+ */
+export type WriterMode = "inline" | "worker" | "async"
 
 /** How a node finds its cluster: a fixed list, or seeds and gossip (README "Membership"). */
 export type MembershipMode =
@@ -211,7 +215,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     nGiven: flags.nGiven ?? true,
     ring: RING_CONFIG_DEFAULT,
     sync: flags.sync,
-    writer: flags.writer ?? "inline",
+    writer: flags.writer ?? "async",
     record: flags.record
   }
 }

@@ -5,10 +5,12 @@
 //
 // Group commit: the records emitted during a tick are written as one transaction, on this thread
 // or (--writer worker) on a thread that owns the connection, so that the node keeps serving while
-// the disk syncs and what it emits meanwhile forms the next transaction.
+// the disk syncs and what it emits meanwhile forms the next transaction. --writer async commits on
+// this thread without waiting for the disk and fsyncs the WAL on Node's I/O thread pool (see
+// openInline for why that is as durable as synchronous=FULL).
 import { DatabaseSync } from "node:sqlite"
-import { existsSync, mkdirSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { closeSync, existsSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, statSync } from "node:fs"
+import { dirname, join } from "node:path"
 import { Worker } from "node:worker_threads"
 import { HashMap, Result, Schema } from "effect"
 import { type DurableState, emptyDurableState, type Hint, hintId, type MembershipView, MembershipViewSchema, type NodeId, type PersistRecord, type VersionSet, VersionSetSchema } from "../core/index.ts"
@@ -83,12 +85,13 @@ const verifyExisting = (path: string, nodeId: NodeId): void => {
   }
 }
 
-const pragmas = (sync: SyncMode): string =>
+const pragmas = (sync: SyncMode | "own-fsync"): string =>
   // One process per data directory: the exclusive lock is taken at the first write and held
   // until close, so a second node pointed at the same directory fails to start.
   // FULL: every commit fsyncs the WAL, so PersistDone means durable against power loss. NORMAL
   // (opt-in, --sync normal): the WAL is fsynced only at checkpoints; durable against a process
-  // crash (kill -9), not against losing power.
+  // crash (kill -9), not against losing power. own-fsync (--writer async with FULL): NORMAL for
+  // SQLite, the interpreter fsyncing the WAL after every commit itself (openInline).
   // cache_size: every put rewrites its key's page; past SQLite's default 2 MiB cache, pages are
   // read back from the file before each update.
   // page_size first: it takes effect only on an empty database, before WAL mode is set.
@@ -232,7 +235,8 @@ export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync:
   const created = initialise(path, nodeId, sync)
   const durable = loadDurable(path)
 
-  if (writer === "inline") return openInline(path, sync, created, durable)
+  if (writer === "inline") return openInline(path, sync, created, durable, false)
+  if (writer === "async") return openInline(path, sync, created, durable, sync === "full")
   const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { path, pragmas: pragmas(sync) } })
   const waiting = new Map<number, { readonly onDurable: () => void; readonly onFailed: (message: string) => void }>()
   let nextId = 0
@@ -303,14 +307,33 @@ export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync:
   }
 }
 
-/** Applies one batch in one transaction on a connection of this thread (the writer's logic). */
-const openInline = (path: string, sync: SyncMode, created: boolean, durable: DurableState): StorageShape => {
+/**
+ * Applies one batch in one transaction on a connection of this thread (the writer's logic).
+ *
+ * `ownFsync` (--writer async, with --sync full): SQLite runs with synchronous=NORMAL, so COMMIT
+ * writes the transaction's WAL frames, commit frame included, into the page cache and returns
+ * without syncing; the batch is then reported durable only once an fdatasync of the WAL file,
+ * started after that COMMIT returned and run on Node's I/O thread pool, has succeeded. The node
+ * keeps stepping meanwhile; what it emits forms the next batch (the driver keeps one in flight).
+ * Why an acknowledgement still means the write survives a power loss, as with FULL: every
+ * acknowledgement waits for PersistDone, which waits for that fdatasync, which makes the frames
+ * and the file's length durable; the WAL's directory entry was fsynced when the file was opened
+ * here; recovery replays the WAL up to its last valid commit frame (frames are checksummed, so a
+ * torn tail is dropped, and only unacknowledged batches can be in it). Under NORMAL, SQLite still
+ * syncs the WAL before each checkpoint and the database file after it, so a checkpoint never
+ * leaves an acknowledged transaction only in memory. The WAL stays the same file while the
+ * connection is open (exclusive locking mode); each sync checks that it still is, and a change
+ * fails the commit rather than syncing the wrong file.
+ */
+const openInline = (path: string, sync: SyncMode, created: boolean, durable: DurableState, ownFsync: boolean): StorageShape => {
   let db: DatabaseSync
+  let wal: { readonly fd: number; readonly ino: number } | undefined
   try {
     db = new DatabaseSync(path)
-    db.exec(pragmas(sync))
+    db.exec(pragmas(ownFsync ? "own-fsync" : sync))
     db.exec("BEGIN IMMEDIATE")
     db.exec("COMMIT")
+    if (ownFsync) wal = openWal(path)
   } catch (error) {
     const locked = /locked|busy/i.test(describe(error))
     return fail(locked ? `${path} is in use by another process (${describe(error)}); refusing to start` : `cannot open ${path}: ${describe(error)}`)
@@ -346,6 +369,8 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
       }
     }
   }
+  /** The fdatasyncs in flight (ownFsync): close waits for them before closing the WAL's descriptor. */
+  const syncing = new Set<Promise<void>>()
   return {
     location: path,
     created,
@@ -364,12 +389,53 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
         onFailed(`commit to ${path} failed: ${describe(error)}`)
         return
       }
-      queueMicrotask(onDurable)
+      if (wal === undefined) {
+        queueMicrotask(onDurable)
+        return
+      }
+      const file = wal
+      const walPath = `${path}-wal`
+      let moved: string | undefined
+      try {
+        if (statSync(walPath).ino !== file.ino) moved = `${walPath} is no longer the file opened at start`
+      } catch (error) {
+        moved = `${walPath} cannot be checked: ${describe(error)}`
+      }
+      if (moved !== undefined) {
+        onFailed(`commit to ${path} failed: ${moved}`)
+        return
+      }
+      const done = new Promise<void>((settled) => {
+        fdatasync(file.fd, (error) => {
+          syncing.delete(done)
+          settled()
+          if (error === null) onDurable()
+          else onFailed(`fsync of ${walPath} failed: ${error.message}`)
+        })
+      })
+      syncing.add(done)
     },
     close: async () => {
+      await Promise.all(syncing)
       if (db.isOpen) db.close()
+      if (wal !== undefined) closeSync(wal.fd)
     }
   }
+}
+
+/**
+ * Opens the WAL file for fdatasync and makes its directory entry durable (the file may have just
+ * been created). The WAL exists once a connection in WAL mode has written, as the open did.
+ */
+const openWal = (path: string): { readonly fd: number; readonly ino: number } => {
+  const directory = openSync(dirname(path), "r")
+  try {
+    fsyncSync(directory)
+  } finally {
+    closeSync(directory)
+  }
+  const fd = openSync(`${path}-wal`, "r+")
+  return { fd, ino: fstatSync(fd).ino }
 }
 
 const decodeRow = (path: string, where: string, text: string): VersionSet => {

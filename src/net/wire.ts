@@ -4,6 +4,7 @@
 // not decode (garbage, truncated) is logged and dropped, and the stream goes on.
 import { Result, Schema } from "effect"
 import { type PeerMessage, PeerMessageSchema } from "../core/index.ts"
+import { decodeAntiEntropy, encodeAntiEntropy } from "./anti-entropy-wire.ts"
 import { encodesToItself, tagOf } from "./plain-json.ts"
 
 export const PEER_PATH = "/peer"
@@ -31,22 +32,33 @@ const PLAIN_TAGS: ReadonlySet<string> = new Set(
 
 /**
  * One message as a line: encoded through its Schema (ring positions become decimal strings), or,
- * for a message its Schema would rebuild unchanged, JSON.stringify alone.
+ * for a message its Schema would rebuild unchanged, JSON.stringify alone; AntiEntropy exchange by
+ * exchange (src/net/anti-entropy-wire.ts), the same bytes.
  */
 export const encodeLine = (message: PeerMessage): string =>
-  (PLAIN_TAGS.has(message._tag) ? JSON.stringify(message) : JSON.stringify(encodeMessage(message))) + "\n"
+  (PLAIN_TAGS.has(message._tag)
+    ? JSON.stringify(message)
+    : message._tag === "AntiEntropy"
+    ? encodeAntiEntropy(message)
+    : JSON.stringify(encodeMessage(message))) + "\n"
 
 export type Decoded =
   | { readonly _tag: "Message"; readonly message: PeerMessage }
   | { readonly _tag: "Invalid"; readonly reason: string }
 
-/** Decodes one line: JSON, then PeerMessageSchema. Never throws. */
+/** Decodes one line: JSON, then PeerMessageSchema (AntiEntropy: its exchanges' Schema, one by one). Never throws. */
 export const decodeLine = (line: string): Decoded => {
   let json: unknown
   try {
     json = JSON.parse(line)
   } catch (error) {
     return { _tag: "Invalid", reason: `not JSON (${(error as Error).message})` }
+  }
+  if (typeof json === "object" && json !== null && (json as Record<string, unknown>)["_tag"] === "AntiEntropy") {
+    const result = decodeAntiEntropy(json as Record<string, unknown>)
+    return "message" in result
+      ? { _tag: "Message", message: result.message }
+      : { _tag: "Invalid", reason: `not a peer message (${result.reason.replace(/\s+/g, " ")})` }
   }
   const decoded = decodeMessage(json)
   return Result.isSuccess(decoded)

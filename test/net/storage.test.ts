@@ -1,7 +1,7 @@
 // The disk behind a node, in isolation: SQLite holds exactly what applyRecord says a disk holds,
 // across a reopen; it refuses another node's directory; and the driver's group commit reports
 // PersistDone only for records the storage has committed, in order.
-import { mkdirSync } from "node:fs"
+import { mkdirSync, renameSync } from "node:fs"
 import { DatabaseSync } from "node:sqlite"
 import { HashMap } from "effect"
 import { afterAll, describe, expect, test } from "vitest"
@@ -39,7 +39,7 @@ const plain = (durable: DurableState) => ({
   received: durable.received
 })
 
-describe.each(["inline", "worker"] as const)("SQLite storage, %s writer", (writer) => {
+describe.each(["inline", "worker", "async"] as const)("SQLite storage, %s writer", (writer) => {
   const dir = tempDir(`storage-${writer}`)
   afterAll(() => removeDir(dir))
 
@@ -101,6 +101,22 @@ describe.each(["inline", "worker"] as const)("SQLite storage, %s writer", (write
     const reopened = await openSqliteStorage(`${dir}/b`, "n1", "full", writer)
     expect(reopened.load().epoch).toBe(3)
     await reopened.close()
+  })
+})
+
+describe("SQLite storage, async writer", () => {
+  const dir = tempDir("storage-async-wal")
+  afterAll(() => removeDir(dir))
+
+  // Catches: syncing a descriptor that is no longer the database's WAL (the inode check removed),
+  // which would report writes durable that no fsync covered.
+  test("a commit fails, naming the WAL, once the WAL is not the file it opened", async () => {
+    const storage = await openSqliteStorage(`${dir}/a`, "n1", "full", "async")
+    await new Promise<void>((done, failed) => storage.write([{ _tag: "Epoch", epoch: 1 }], done, (message) => failed(new Error(message))))
+    renameSync(`${dir}/a/${DATABASE_FILE}-wal`, `${dir}/a/moved-wal`)
+    const outcome = await new Promise<string>((done) => storage.write([{ _tag: "Epoch", epoch: 2 }], () => done("durable"), done))
+    expect(outcome).toMatch(/dynamo\.sqlite-wal/)
+    await storage.close()
   })
 })
 

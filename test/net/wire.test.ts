@@ -76,3 +76,59 @@ describe("peer wire", () => {
     expect(splitter.pendingBytes).toBe(11)
   })
 })
+
+describe("AntiEntropy on the wire, exchange by exchange (src/net/anti-entropy-wire.ts)", () => {
+  const schemaLine = (message: PeerMessage) => JSON.stringify(Schema.encodeSync(PeerMessageSchema)(message)) + "\n"
+  const schemaDecode = Schema.decodeUnknownSync(PeerMessageSchema)
+  const range = { start: 5n, end: 2n ** 127n + 3n }
+  const other = { start: 2n ** 127n + 3n, end: 5n }
+  const message: PeerMessage = {
+    _tag: "AntiEntropy",
+    exchanges: [
+      { _tag: "MerkleRoot", range, hash: 2n ** 128n - 1n },
+      { _tag: "MerkleInSync", range: other },
+      { _tag: "MerkleChildrenRequest", range, level: 1, indices: [0, 3] },
+      { _tag: "MerkleChildren", range, level: 1, nodes: [{ index: 3, hashes: [0n, 7n] }] },
+      { _tag: "MerkleLeafRequest", range, buckets: [2] },
+      { _tag: "MerkleLeafHashes", range, buckets: [2], entries: [{ key: "k", hash: 9n }] },
+      { _tag: "MerkleSync", range, entries: [{ key: "k", set }], wanted: ["j"] },
+      { _tag: "MerkleSyncReply", range, entries: [{ key: "j", set }] },
+      { _tag: "MerkleRoot", range: other, hash: 0n }
+    ]
+  }
+
+  // Catches: a remembered root served for a range whose hash changed, or bytes that differ from
+  // the Schema encoding of the whole message (a field order or an exchange dropped).
+  test("writes the bytes the Schema encoder writes, before and after its roots are remembered", () => {
+    expect(encodeLine(message)).toBe(schemaLine(message))
+    expect(encodeLine(message)).toBe(schemaLine(message))
+    const changed: PeerMessage = { _tag: "AntiEntropy", exchanges: [{ _tag: "MerkleRoot", range, hash: 42n }] }
+    expect(encodeLine(changed)).toBe(schemaLine(changed))
+    expect(encodeLine(changed)).toContain('"hash":"42"')
+  })
+
+  // Catches: a remembered decode returned for input that is not the same text (a number where
+  // the Schema wants a string), or an exchange let through without its Schema.
+  test("reads what the Schema reads, and refuses what it refuses, remembered roots or not", () => {
+    const line = schemaLine(message).trimEnd()
+    for (let round = 0; round < 2; round++) {
+      const decoded = decodeLine(line)
+      expect(decoded).toEqual({ _tag: "Message", message: schemaDecode(JSON.parse(line)) })
+    }
+    const root = { _tag: "MerkleRoot", range: { start: "5", end: "9" }, hash: "7" }
+    expect(decodeLine(JSON.stringify({ _tag: "AntiEntropy", exchanges: [root] }))._tag).toBe("Message")
+    const bad = [
+      { ...root, hash: 7 },
+      { ...root, hash: (2n ** 128n).toString() },
+      { ...root, range: { start: "-1", end: "9" } },
+      { _tag: "MerkleRoot", range: { start: "5", end: "9" } },
+      { _tag: "MerkleNothing", range: { start: "5", end: "9" } }
+    ]
+    for (const exchange of bad) {
+      const decoded = decodeLine(JSON.stringify({ _tag: "AntiEntropy", exchanges: [root, exchange] }))
+      expect(decoded._tag, JSON.stringify(exchange)).toBe("Invalid")
+      if (decoded._tag === "Invalid") expect(decoded.reason).toMatch(/exchanges\[1\]/)
+    }
+    expect(decodeLine(JSON.stringify({ _tag: "AntiEntropy", exchanges: "none" }))._tag).toBe("Invalid")
+  })
+})
