@@ -26,7 +26,7 @@ describe("protocol under failure schedules", () => {
   // that overwrites instead of merging (SIB-1); hints never delivered or dropped before the
   // intended node holds them (HINT-1, CONV-1); read repair that writes the reply's version
   // without merging (SIB-1 at the repaired replica); a delete that resurrects (DEL-1). Every run
-  // also checks, step by step (src/sim/checks/): ACK-1 (each acknowledgement names W distinct
+  // also checks, step by step (src/sim/step-checks.ts, the checks of src/invariants/): ACK-1 (each acknowledgement names W distinct
   // replicas that held the write durably: a duplicated ack counted again, mutant 04), ACK-2 (a
   // replica acks only once its persists are durable), HINT-2 (a read answer includes the node's
   // hints for the key: mutant 09), EPOCH-1 (every start bumps the epoch), READ-2 (a get covers

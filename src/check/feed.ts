@@ -2,12 +2,13 @@
 // prepared once for any world it happens in, then applied to a draft (packets, timers, persists
 // through the node host's rules, replies).
 import { type ClientReply, type NodeEffect, type NodeInput, type NodeState, step, type Timer } from "../core/index.ts"
-import { armedAfter } from "../host/index.ts"
+import { armedAfter, versionsOut, type VersionOut } from "../host/index.ts"
+import { epoch2MintsAfterDurable } from "../invariants/epoch.ts"
 import type { Finding } from "../invariants/oracle.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
-import { checkPersists, clientReply, persistFacts, replyFacts } from "./judge.ts"
+import { checkPersists, clientReply, persistFacts, readReplyFacts, replyFacts } from "./judge.ts"
 import { F_FORWARDED, F_LOST, F_REPAIR, type Packet, type PendingPersist } from "./state.ts"
 import { type DiskInfo, EMPTY_LIST_FP, EMPTY_PENDING, EMPTY_TIMERS, type NodeStateInfo, nodeStateInfo, packetFp, pendingEntry, pendingFp, slotOf, timersFp } from "./world-fp.ts"
 
@@ -25,6 +26,12 @@ interface StepOutcome {
   readonly timerEffects: ReadonlyArray<NodeEffect>
   readonly persists: ReadonlyArray<PendingPersist>
   readonly persistChecks: ReadonlyArray<PersistCheck>
+  /**
+   * The versions the step lets out (its persists, then its messages, then its replies), which
+   * EPOCH-2 judges against an epoch record in flight: computed the first time a world has one (a
+   * node just restarted), never on the hot path.
+   */
+  versionsOut: ReadonlyArray<VersionOut> | undefined
   readonly replies: ReadonlyArray<ReplyFacts>
   /** What these effects made of the last timers and pending persists they were applied to. */
   timersIn: ReadonlyArray<Timer> | undefined
@@ -38,10 +45,12 @@ interface StepOutcome {
 /**
  * What SIB-1 and HINT-1 need of one persisted record (see `checkPersists`): for a key's new set,
  * the events it holds and those it must cover (what the replica held and what it received); for
- * a deleted hint, the events of the hint and whose disk must hold them.
+ * a deleted hint, the events of the hint and whose disk must hold them. And what HINT-2 needs of
+ * an answer to a read: what the node held for the key, and what it answered.
  */
 export type PersistCheck =
   | { readonly _tag: "StoreKey"; readonly node: string; readonly key: string; readonly held: number; readonly needed: number }
+  | { readonly _tag: "ReadReply"; readonly node: string; readonly to: string; readonly key: string; readonly held: number; readonly answered: number }
   | { readonly _tag: "DeleteHint"; readonly intended: string; readonly intendedIndex: number; readonly key: string; readonly events: number }
   /** A finding of the step alone (EPOCH-1 at a start), reported in every world the step happens in. */
   | { readonly _tag: "Finding"; readonly finding: Finding }
@@ -143,6 +152,7 @@ const prepareOutcome = (
         if (to === undefined) throw new Error(`check: a message to unknown node ${effect.to}`)
         if (effect.message._tag === "Repair") flags |= F_REPAIR
         if (effect.message._tag === "Forward") flags |= F_FORWARDED
+        if (effect.message._tag === "ReadReply") flags |= readReplyFacts(c, base.state, effect.to, effect.message, persistChecks)
         packets.push({ from: node, to, message: effect.message, fp: packetFp(node, to, effect.message) })
         break
       }
@@ -161,6 +171,7 @@ const prepareOutcome = (
   }
   return {
     stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, persistChecks, replies,
+    versionsOut: undefined,
     timersIn: undefined, timersOut: EMPTY_TIMERS, timersOutFp: EMPTY_LIST_FP,
     pendingIn: undefined, pendingOut: EMPTY_PENDING, pendingOutFp: EMPTY_LIST_FP
   }
@@ -205,6 +216,11 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
   if (d.rec !== undefined) d.record(node, { _tag: "Input", input })
   const outcome = stepOnce(d.c, node, info, input, d.now)
   if (outcome.persistChecks.length > 0) checkPersists(d, node, diskInfo.disk, outcome.persistChecks)
+  // EPOCH-2: only a node with its epoch record among its pending persists can break it.
+  if (pending.length > 0) {
+    const epochs = d.oracle.epochRecords(node, pending)
+    if (epochs !== undefined) d.report(epoch2MintsAfterDurable(epochs, d.c.ids[node]!, (outcome.versionsOut ??= versionsOutOf(d.c, outcome))))
+  }
   d.flags |= outcome.flags
   for (const packet of outcome.packets) send(d, packet)
   let timers = slot.timers
@@ -231,3 +247,9 @@ const send = (d: Draft, packet: Packet): void => {
   }
   d.addPacket(packet)
 }
+
+const versionsOutOf = (c: Compiled, outcome: StepOutcome): ReadonlyArray<VersionOut> => versionsOut([
+  ...outcome.persists.map((p): NodeEffect => ({ _tag: "Persist", token: p.token, record: p.record })),
+  ...outcome.packets.map((p): NodeEffect => ({ _tag: "Send", to: c.ids[p.to]!, message: p.message })),
+  ...outcome.replies.map((r): NodeEffect => ({ _tag: "Reply", reply: r.reply }))
+])

@@ -1,16 +1,17 @@
 // The invariants the checker judges at each persist and each reply (SIB-1, HINT-1, EPOCH-1,
 // QUORUM-1, AVAIL-1/2 and the SOMETIMES flags), from facts a step's outcome caches once.
 import { HashMap, Option } from "effect"
-import { type ClientReply, type DurableState, epochOf, hintId, hintsHeld, localStore, nodeIdOf, type NodeInput, type NodeState, type PersistRecord } from "../core/index.ts"
+import { type ClientReply, type DurableState, epochOf, hintId, hintsHeld, localStore, nodeIdOf, type NodeInput, type NodeState, type PeerMessage, type PersistRecord } from "../core/index.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import type { PersistCheck, ReplyFacts } from "./feed.ts"
 import { epoch1Grows } from "../invariants/epoch.ts"
 import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
+import { hint2AnswerHoldsAll } from "../invariants/reads.ts"
 import { quorum1ReadSeesAcknowledged } from "../invariants/quorum.ts"
 import { sib1ListedConcurrent, sib1NoneDropped, sib1StoredConcurrent } from "../invariants/siblings.ts"
 import { bit, diskKeyEvents, setEvents, storeSetOf, valuesMask } from "./masks.ts"
-import { F_FAILED, F_GET_AFTER_ACK, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_SIBLINGS, type PendingRequest } from "./state.ts"
+import { F_FAILED, F_GET_AFTER_ACK, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_READ_OF_HINTED_KEY, F_RESTART, F_SIBLINGS, type PendingRequest } from "./state.ts"
 
 const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
   if (input._tag === "Client") {
@@ -50,7 +51,8 @@ export const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, r
       // that persists no epoch at all is caught by the simulator, which looks at every start.)
       const finding = input._tag === "Start" ? epoch1Grows(nodeIdOf(before), epochOf(before), input.epochFloor, record.epoch) : undefined
       if (finding !== undefined) checks.push({ _tag: "Finding", finding })
-      return 0
+      // A first start recovers epoch 0 from an empty disk under floor 1 (the host counts starts from 1).
+      return input._tag === "Start" && (epochOf(before) > 0 || input.epochFloor > 1) ? F_RESTART : 0
     }
     case "DeleteHint": {
       const hint = Option.getOrUndefined(HashMap.get(hintsHeld(before), hintId(record.intended, record.key)))
@@ -63,6 +65,24 @@ export const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, r
     default:
       return 0
   }
+}
+
+/**
+ * What HINT-2 needs of a ReadReply the step sends: the events the node held for the key before
+ * the step (its own view and its hints for others) and those it answered. An answer that holds
+ * every held event itself covers them in any world: nothing to judge, nothing cached.
+ */
+export const readReplyFacts = (c: Compiled, before: NodeState, to: string, reply: Extract<PeerMessage, { _tag: "ReadReply" }>, checks: Array<PersistCheck>): number => {
+  const answered = setEvents(c, reply.set).all
+  let held = setEvents(c, storeSetOf(c, localStore(before), reply.key)).all
+  let flags = 0
+  for (const hint of HashMap.values(hintsHeld(before))) {
+    if (hint.key !== reply.key) continue
+    held |= setEvents(c, hint.set).all
+    flags = F_READ_OF_HINTED_KEY
+  }
+  if ((held & ~answered) !== 0) checks.push({ _tag: "ReadReply", node: nodeIdOf(before), to, key: reply.key, held, answered })
+  return flags
 }
 
 /** SIB-1 at the replica and HINT-1 at hint deletion, on what a step persists (src/invariants/, as the simulator). */
@@ -80,6 +100,9 @@ export const checkPersists = (d: Draft, node: number, ownDisk: DurableState, per
       }
       case "Finding":
         d.report(check.finding)
+        break
+      case "ReadReply":
+        d.report(hint2AnswerHoldsAll(d.oracle, check))
         break
       case "DeleteHint": {
         const intended = d.nodes[check.intendedIndex]!

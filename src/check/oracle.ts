@@ -3,8 +3,9 @@
 // causal past is a mask too (each write's history, src/check/masks.ts), so every set operation
 // is one or two machine instructions on the checker's hot path.
 import { HashMap } from "effect"
-import { hintsHeld, localStore } from "../core/index.ts"
-import type { Acknowledgement, HeldHint, InvariantOracle } from "../invariants/oracle.ts"
+import { actorOf, hintsHeld, localStore } from "../core/index.ts"
+import type { Acknowledgement, EpochRecords, HeldHint, InvariantOracle } from "../invariants/oracle.ts"
+import type { PendingPersist } from "./state.ts"
 import type { Draft } from "./draft.ts"
 import { bit, coverage, eventNames, setEvents, storeSetOf } from "./masks.ts"
 
@@ -18,6 +19,11 @@ export class CheckOracle implements InvariantOracle<number, number> {
 
   get nodes(): ReadonlyArray<string> {
     return this.d.c.ids
+  }
+
+  one(event: string): number {
+    const w = this.d.c.writeIndex.get(event)
+    return w === undefined ? 0 : bit(w)
   }
 
   past(_key: string, events: number): number {
@@ -105,5 +111,20 @@ export class CheckOracle implements InvariantOracle<number, number> {
     const nodes: Array<string> = []
     for (let m = this.d.ackersLeft[w]!; m !== 0; m &= m - 1) nodes.push(c.ids[lowest(m)]!)
     return { key: c.keys[c.writes[w]!.key]!, at: undefined, nodes }
+  }
+
+  /**
+   * EPOCH-2's record of `node`'s epoch in flight: the Epoch record among `pending`, the persists
+   * not yet durable as the step sees them (the checker's state holds them already; every start's
+   * epoch is fresh, EPOCH-1 being judged at each one and the host's floor growing). Undefined,
+   * with nothing allocated, when none is in flight (the hot path: most steps with persists pending).
+   */
+  epochRecords(node: number, pending: ReadonlyArray<PendingPersist>): EpochRecords | undefined {
+    for (const p of pending) {
+      if (p.record._tag !== "Epoch") continue
+      const inFlight = { epoch: p.record.epoch, actor: actorOf({ id: this.d.c.ids[node]!, epoch: p.record.epoch }), token: p.token }
+      return { epochInFlight: () => inFlight }
+    }
+    return undefined
   }
 }

@@ -1,5 +1,5 @@
-// Heal and quiesce: from a settled world, heal every fault, run the timers, probes and hint
-// scans to a fixed point, read every key, and judge CONV-1, HINT-1 and DEL-1.
+// Heal and quiesce in the checker: from a settled world, the procedure of src/invariants/quiescence.ts,
+// with time passing as rounds of timers, probes and hint scans run to a fixed point.
 import { HashMap } from "effect"
 import { believedDown, type ClientRequest, hintsHeld, localStore, siblingValues, type Timer } from "../core/index.ts"
 import { eventOf } from "../trace/format.ts"
@@ -7,15 +7,13 @@ import { isOneShot, pendingNode, usefulPicks } from "./actions.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import { feed } from "./feed.ts"
-import { conv1ReplicasAgree, del1NothingResurrected } from "../invariants/convergence.ts"
-import { hint1NoneLeft } from "../invariants/hints.ts"
+import { healAndQuiesce, QUIESCE_READ_ROUNDS } from "../invariants/quiescence.ts"
 import { storeSetOf } from "./masks.ts"
 import type { Recorder, Violation, WorldState } from "./state.ts"
 import { checkDurability, completePersist, deliver, fire, restart } from "./transitions.ts"
 
 /** Heal-and-quiesce: rounds of timers, probes and hint scans, and a bound on its steps. */
 export const QUIESCE_ROUNDS_MAX = 8
-export const QUIESCE_READ_ROUNDS = 2
 export const QUIESCE_STEPS_MAX = 20_000
 
 const drain = (d: Draft, budget: { steps: number }): void => {
@@ -92,43 +90,44 @@ export interface Quiesced {
 }
 
 /**
- * Heal everything (the cut, crashed nodes), deliver everything, fire timeouts, probe suspects and
- * offer hints until nothing changes, read every key at R=N through its first replica (read
- * repair), twice; then CONV-1, HINT-1 (no hint left), DEL-1 and DUR-1. Deterministic.
- * A world whose replicas already agree, with no hint, suspicion, cut or crashed node, is judged
- * directly: reads at R=N of equal replicas repair nothing.
+ * Heal-and-quiesce (src/invariants/quiescence.ts) over a draft: heal the cut and crashed nodes,
+ * then rounds of transitions to a fixed point (deliver everything, fire timeouts, probe suspects
+ * and offer hints until nothing changes), reads of every key at R = N through its first replica;
+ * then HINT-1 (none left), CONV-1, DEL-1 and DUR-1. Deterministic. A world whose replicas already
+ * agree, with no hint, suspicion, cut or crashed node, is judged directly: reads at R = N of equal
+ * replicas repair nothing.
  */
 export const quiesce = (c: Compiled, w: WorldState, rec?: Recorder, force = false): Quiesced => {
   const fast = !force && rec === undefined && alreadyQuiet(c, w)
   const d = new Draft(w, c, rec)
-  if (!fast) {
-    const budget = { steps: QUIESCE_STEPS_MAX }
-    d.cut = 0
-    for (let i = 0; i < d.nodes.length; i++) if (d.nodes[i]!.state === undefined) restart(d, i)
-    settle(d, budget)
-    for (let round = 0; round < QUIESCE_READ_ROUNDS && d.violation === undefined; round++) {
-      c.keys.forEach((key, k) => {
-        const request: ClientRequest = { _tag: "Get", id: `quiesce.${round}.${k}`, key, r: c.model.protocol.n }
-        feed(d, c.top[k]![0]!, { _tag: "Client", request })
-      })
+  const budget = { steps: QUIESCE_STEPS_MAX }
+  const checks = c.model.checks
+  healAndQuiesce({
+    oracle: d.oracle,
+    keys: c.keys,
+    readRounds: QUIESCE_READ_ROUNDS,
+    checks: { hint1: checks.hint, conv1: checks.conv, dur2: false, del1: checks.del },
+    stopped: () => d.violation !== undefined,
+    report: (finding) => d.report(finding),
+    alreadyQuiet: () => fast,
+    heal: () => {
+      d.cut = 0
+      for (let i = 0; i < d.nodes.length; i++) if (d.nodes[i]!.state === undefined) restart(d, i)
+    },
+    settle: () => {
       settle(d, budget)
-    }
-  }
-  checkConverged(d)
-  checkDurability(d)
+      return true
+    },
+    read: (key, id) => {
+      const k = c.keyIndex.get(key)!
+      const request: ClientRequest = { _tag: "Get", id, key, r: c.model.protocol.n }
+      feed(d, c.top[k]![0]!, { _tag: "Client", request })
+    },
+    settleReads: () => settle(d, budget),
+    converge: () => {},
+    checkDurability: () => checkDurability(d)
+  })
   return { state: d.freeze(), violation: d.violation, ran: !fast }
-}
-
-/** HINT-1 (none left), then per key CONV-1 and DEL-1 (src/invariants/), as the simulator judges them. */
-const checkConverged = (d: Draft): void => {
-  const checks = d.c.model.checks
-  if (d.violation !== undefined) return
-  if (checks.hint) d.report(hint1NoneLeft(d.oracle))
-  for (const key of d.c.keys) {
-    if (d.violation !== undefined) return
-    if (checks.conv) d.report(conv1ReplicasAgree(d.oracle, key))
-    if (checks.del) d.report(del1NothingResurrected(d.oracle, key))
-  }
 }
 
 /** Each home replica's live values per key (for the trace's observations; crashed nodes left out). */

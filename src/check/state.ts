@@ -142,7 +142,9 @@ export const SOMETIMES = [
   "hint-delivered",
   "forwarded",
   "settled",
-  "get-after-ack"
+  "get-after-ack",
+  "read-of-hinted-key",
+  "restart"
 ] as const
 export type Sometimes = (typeof SOMETIMES)[number]
 const flag = (name: Sometimes): number => 1 << SOMETIMES.indexOf(name)
@@ -159,3 +161,5 @@ export const F_HINT_DELIVERED = flag("hint-delivered")
 export const F_FORWARDED = flag("forwarded")
 export const F_SETTLED = flag("settled")
 export const F_GET_AFTER_ACK = flag("get-after-ack")
+export const F_READ_OF_HINTED_KEY = flag("read-of-hinted-key")
+export const F_RESTART = flag("restart")

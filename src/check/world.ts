@@ -18,7 +18,8 @@ export { apply, enabledActions, isSettled } from "./actions.ts"
 export { compile, type Compiled } from "./compiled.ts"
 export { describeAction } from "./describe.ts"
 export { initialWorld } from "./draft.ts"
-export { finalReplicas, quiesce, QUIESCE_READ_ROUNDS, QUIESCE_ROUNDS_MAX, QUIESCE_STEPS_MAX } from "./quiesce.ts"
+export { finalReplicas, quiesce, QUIESCE_ROUNDS_MAX, QUIESCE_STEPS_MAX } from "./quiesce.ts"
+export { QUIESCE_READ_ROUNDS } from "../invariants/quiescence.ts"
 export {
   F_SETTLED,
   SOMETIMES,

@@ -50,3 +50,4 @@ export {
   type HostedStep,
   type PendingPersist
 } from "./node.ts"
+export { versionOut, versionsOut, type VersionOut } from "./versions-out.ts"

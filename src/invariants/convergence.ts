@@ -1,7 +1,9 @@
 // CONV-1 and DEL-1 at quiescence (spec/README.md; the paper's sections 4.7, 6.1): once faults heal,
 // hints are delivered and keys read or compared, every replica of a key holds the same versions;
-// and no value in the causal past of an acknowledged delete is live again.
+// and no value in the causal past of an acknowledged delete is live again. DEL-1 at the client too:
+// a get's values are its live siblings.
 import type { Finding, InvariantOracle } from "./oracle.ts"
+import type { GetReply } from "./reads.ts"
 
 /** CONV-1 for one key. Catches read repair or anti-entropy that skips a replica, or a one-way repair. */
 export const conv1ReplicasAgree = <E, P>(o: InvariantOracle<E, P>, key: string): Finding | undefined => {
@@ -30,4 +32,10 @@ export const del1NothingResurrected = <E, P>(o: InvariantOracle<E, P>, key: stri
     }
   }
   return undefined
+}
+
+/** DEL-1 at the client: a get's values are exactly its live siblings. Catches a tombstone returned as a value. */
+export const del1ValuesAreLive = <E>(reply: GetReply<E>): Finding | undefined => {
+  if (JSON.stringify([...reply.values].sort()) === JSON.stringify([...reply.liveValues].sort())) return undefined
+  return { invariant: "DEL-1", message: `get ${reply.id} of ${reply.key} returned values [${reply.values.join(", ")}] but its live siblings are [${reply.liveValues.join(", ")}]` }
 }

@@ -112,62 +112,60 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
   {
     id: "DUR-2", kind: "eventually", checkpoints: ["quiescence"],
     statement: "after quiescence a key's current replicas hold every acknowledged write DUR-1's bound does not excuse",
-    check: "src/invariants/durability.ts", simulator: ["src/sim/judge.ts"],
+    check: "src/invariants/durability.ts", simulator: ["src/sim/world.ts"],
     notInChecker: `its case is a key whose replicas changed: ${NO_RING_CHANGE}`, sometimes: "replicas-moved-then-quiesced"
   },
   {
     id: "ACK-1", kind: "always", checkpoints: ["reply"],
     statement: "a put is acknowledged only when the nodes its reply names stand for W distinct replicas that held it durably",
-    simulator: ["src/sim/checks/acks.ts"],
-    notInChecker: "needs everything each disk ever held since it was last lost; the checker's state keeps disks as they are now, and keeping their history would split equal states",
+    check: "src/invariants/acks.ts", simulator: ["src/sim/step-checks.ts"],
+    notInChecker: "needs everything each disk ever held since it was last lost (a fallback deletes a delivered hint before the coordinator counts its ack); the checker's state keeps disks as they are now, and keeping their history would split equal states",
     sometimes: "put-acknowledged"
   },
   {
     id: "ACK-2", kind: "always", checkpoints: ["step"],
     statement: "a replica acknowledges a write only once every record it made it persist is durable",
-    simulator: ["src/sim/checks/acks.ts"],
-    notInChecker: "needs, per received Replicate, the persist tokens it caused; the checker's state keeps pending records, not which message each answers",
+    check: "src/invariants/acks.ts", simulator: ["src/sim/step-checks.ts"],
+    notInChecker: "needs, per received Replicate, the persist token it caused; the checker's state keeps pending records, not which message each answers, and only the node's own state links them (judging from that would let it vouch for itself)",
     sometimes: "replica-acknowledged"
   },
   {
     id: "ACK-3", kind: "always", checkpoints: ["step"],
     statement: "a node confirms a hand-over only once it holds on disk a whole copy of the range made durable since its last confirmation",
-    simulator: ["src/sim/checks/handoff-acks.ts"], notInChecker: NO_RING_CHANGE, sometimes: "key-handed-over"
+    check: "src/invariants/acks.ts", simulator: ["src/sim/step-checks.ts"], notInChecker: NO_RING_CHANGE, sometimes: "key-handed-over"
   },
   {
     id: "HINT-2", kind: "always", checkpoints: ["step"],
     statement: "a node's answer to a read holds everything it holds for the key, its hints included",
-    simulator: ["src/sim/checks/reads.ts"],
-    notInChecker: "not ported yet: it is step-local (the state before and the ReadReply sent), so the checker could judge it from its step cache",
+    check: "src/invariants/reads.ts", simulator: ["src/sim/step-checks.ts"], checker: ["src/check/judge.ts"],
     sometimes: "read-of-hinted-key"
   },
   {
     id: "EPOCH-1", kind: "always", checkpoints: ["step"],
     statement: "a node's epoch grows at every start beyond the epoch on its disk, whatever floor it is given",
-    check: "src/invariants/epoch.ts", simulator: ["src/sim/checks/epoch.ts"], checker: ["src/check/judge.ts"], sometimes: "restart"
+    check: "src/invariants/epoch.ts", simulator: ["src/sim/step-checks.ts"], checker: ["src/check/judge.ts"], sometimes: "restart"
   },
   {
     id: "EPOCH-2", kind: "always", checkpoints: ["step"],
     statement: "a node mints versions in a new epoch only once the record of that epoch is durable",
-    simulator: ["src/sim/checks/epoch-durable.ts"],
-    notInChecker: "needs the persist token of each start's epoch record and which tokens are durable; not yet judged by the checker",
+    check: "src/invariants/epoch.ts", simulator: ["src/sim/step-checks.ts"], checker: ["src/check/feed.ts"],
     sometimes: "restart"
   },
   {
     id: "LEAVE-1", kind: "always", checkpoints: ["step"],
     statement: "a leaving node becomes left only once each gaining node holds every batch handed to it on disk",
-    simulator: ["src/sim/checks/leave.ts"], notInChecker: NO_RING_CHANGE, sometimes: "node-left"
+    check: "src/invariants/leave.ts", simulator: ["src/sim/step-checks.ts"], notInChecker: NO_RING_CHANGE, sometimes: "node-left"
   },
   {
     id: "CONV-1", kind: "eventually", checkpoints: ["quiescence"],
     statement: "after faults heal and the cluster quiesces every replica of a key holds the same sibling set",
-    check: "src/invariants/convergence.ts", simulator: ["src/sim/judge.ts"], checker: ["src/check/quiesce.ts"], sometimes: "replicas-repaired"
+    check: "src/invariants/convergence.ts", simulator: ["src/sim/world.ts"], checker: ["src/check/quiesce.ts"], sometimes: "replicas-repaired"
   },
   law("AE-1", "within N - 1 consecutive picks a node compares each range it replicates with every other replica it does not believe down"),
   {
     id: "HINT-1", kind: "always", checkpoints: ["persist", "quiescence"],
     statement: "a hint is deleted only when its intended node's disk covers it, and none remains after quiescence",
-    check: "src/invariants/hints.ts", simulator: ["src/sim/judge.ts"], checker: ["src/check/judge.ts", "src/check/quiesce.ts"], sometimes: "hint-delivered"
+    check: "src/invariants/hints.ts", simulator: ["src/sim/judge.ts", "src/sim/world.ts"], checker: ["src/check/judge.ts", "src/check/quiesce.ts"], sometimes: "hint-delivered"
   },
   {
     id: "QUORUM-1", kind: "always", checkpoints: ["reply"],
@@ -177,21 +175,21 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
   {
     id: "DEL-1", kind: "always", checkpoints: ["reply", "quiescence"],
     statement: "a deleted value does not come back unless written again",
-    check: "src/invariants/convergence.ts", simulator: ["src/sim/judge.ts", "src/sim/checks/get-replies.ts"], checker: ["src/check/quiesce.ts"],
+    check: "src/invariants/convergence.ts", simulator: ["src/sim/world.ts", "src/sim/step-checks.ts"], checker: ["src/check/quiesce.ts"],
     sometimes: "delete-then-quiesced"
   },
   {
     id: "READ-2", kind: "always", checkpoints: ["reply"],
     statement: "a get's reply covers what each answerer named held on disk when it was sent, and its values are its live siblings",
-    simulator: ["src/sim/checks/get-replies.ts"],
+    check: "src/invariants/reads.ts", simulator: ["src/sim/step-checks.ts"],
     notInChecker: "needs each disk as it was when each get was sent; the checker's state keeps disks as they are now",
     sometimes: "get-answered"
   },
   {
     id: "READ-3", kind: "always", checkpoints: ["reply"],
     statement: "a get's reply names only its coordinator and nodes whose answer to that very get reached its current incarnation",
-    simulator: ["src/sim/checks/read-answers.ts"],
-    notInChecker: "needs the answers delivered to each incarnation of a coordinator; not yet judged by the checker",
+    check: "src/invariants/reads.ts", simulator: ["src/sim/step-checks.ts"],
+    notInChecker: "needs the answers delivered to each incarnation of a coordinator; the checker's state has only the coordinator's own request table, which is what the invariant must not trust",
     sometimes: "get-answered"
   },
   {

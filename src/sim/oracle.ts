@@ -40,6 +40,10 @@ export class SimOracle implements InvariantOracle<Events, Past> {
     return this.w.nodeOrder.filter((id) => this.w.nodes.get(id)!.state !== undefined)
   }
 
+  one(event: string): Events {
+    return this.events.has(event) ? [event] : this.none
+  }
+
   past(key: string, events: Events): Past {
     return { key, events, union: undefined }
   }

@@ -7,7 +7,6 @@ import type { Reached } from "../invariants/index.ts"
 
 /** After the workload: heal, let hints and probes run, read every key, repeat, then check. */
 export const QUIESCE_SETTLE_MS = 5_000
-export const QUIESCE_READ_ROUNDS = 2
 export const QUIESCE_READ_WAIT_MS = 3_000
 /** After the reads, hints and anti-entropy get up to this long to finish, in steps of CONVERGE_STEP_MS. */
 export const CONVERGE_MAX_MS = 30_000

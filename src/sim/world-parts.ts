@@ -1,6 +1,6 @@
 // The simulated world's parts: the events in its queue, its nodes (the node host's node plus
 // the disk's queue and incarnation), its clients, and the writes acknowledged to them.
-import type { DurableState, NodeState, PeerMessage, Timer, VClock } from "../core/index.ts"
+import { type DurableState, type NodeState, type PeerMessage, preferenceList, type Ring, servingRing, targetRingOf, type Timer, type VClock } from "../core/index.ts"
 import { hostedNode, type HostedNode } from "../host/index.ts"
 import type { ClientOp, TimedFault } from "./scenario.ts"
 import type { NodeInput } from "../core/index.ts"
@@ -59,4 +59,15 @@ export interface AckedWrite {
   readonly issuedAt: number
   readonly nodes: ReadonlyArray<string>
   readonly deletion: boolean
+}
+
+/** A key's home nodes: its top N in the bootstrap ring and in every running node's ring and target ring (ACK-1's homes). */
+export const homeNodes = (ring: Ring, states: ReadonlyArray<NodeState | undefined>, key: string, n: number): ReadonlySet<string> => {
+  const homes = new Set<string>(preferenceList(ring, key, n))
+  for (const state of states) {
+    if (state === undefined) continue
+    for (const node of preferenceList(servingRing(state), key, n)) homes.add(node)
+    for (const node of preferenceList(targetRingOf(state), key, n)) homes.add(node)
+  }
+  return homes
 }

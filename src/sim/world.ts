@@ -1,7 +1,7 @@
 // The deterministic simulator (ARCHITECTURE.md): nodes running the pure core, a network with
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
-import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, targetRingOf, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
+import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
 import { crash as hostCrash, feed, firingOf, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf } from "../host/index.ts"
 import { Prng } from "../host/prng.ts"
 import { EventQueue } from "./queue.ts"
@@ -9,14 +9,15 @@ import { Oracle } from "../trace/oracle.ts"
 import { AckedWrites } from "./acked.ts"
 import { AvailabilityRecord } from "./availability.ts"
 import { SimJudge } from "./judge.ts"
-import { StepChecks } from "./checks/index.ts"
+import { StepChecks } from "./step-checks.ts"
+import { converged, healAndQuiesce, QUIESCE_READ_ROUNDS } from "../invariants/quiescence.ts"
 import { linkDelayRangeMs, simMembers, zoneOfSimNode } from "./zones.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
-import { membersOrNone, storeEvents, storeSet } from "./events.ts"
-import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_ROUNDS, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
-import { type AckedWrite, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
+import { membersOrNone, storeSet } from "./events.ts"
+import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
+import { type AckedWrite, homeNodes, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
   ...defaultProtocolConfig,
@@ -63,7 +64,7 @@ export class World {
   private readonly faultFree: boolean
   /** The invariant checks (judge.ts), reading this world. */
   private readonly judge: SimJudge
-  /** ACK-1, ACK-2, HINT-2, EPOCH-1, LEAVE-1, READ-2 (src/sim/checks/), reported through the judge. */
+  /** ACK-1..3, HINT-2, EPOCH-1/2, LEAVE-1, READ-2/3 (step-checks.ts), reported through the judge. */
   private readonly checks: StepChecks
   private readonly quorumCutoff: number
   readonly stats: SimStats = {
@@ -84,7 +85,6 @@ export class World {
     this.ring = buildRing(simMembers(this.members, options.zones), options.ring)
     this.config = protocolConfigOf(scenario)
     this.availability = new AvailabilityRecord(this.members, this.config)
-    this.checks = new StepChecks(this.oracle, this.config.w)
     const ringChanges = scenario.faults.filter((f) => f._tag === "Join" || f._tag === "Leave")
     this.faultFree = scenario.faults.length === ringChanges.length && !options.faults.some((f) => f === "drop" || f === "dup")
     // Across joins and leaves QUORUM-1 is promised for writes acknowledged before the first one.
@@ -102,6 +102,10 @@ export class World {
       now: () => this.now,
       ring: this.ring,
       currentRing: () => this.currentRing()
+    })
+    this.checks = new StepChecks(this.oracle, this.judge.oracle, this.config.w, {
+      isHome: (node, key) => this.isHome(node, key),
+      diskOf: (node) => this.nodes.get(node)!.disk
     })
   }
 
@@ -150,31 +154,46 @@ export class World {
     this.now = Math.max(this.now, time)
   }
 
-  /** Heal everything, let handoff and probes run, read every key (read repair), then check. */
+  /**
+   * Heal-and-quiesce (src/invariants/quiescence.ts): heal everything, let hand-offs, probes and
+   * gossip run on the clock, read every key (read repair), let hints and anti-entropy finish, then
+   * judge HINT-1 (none left), CONV-1, DUR-2, DEL-1 and DUR-1.
+   */
   private quiesce(): void {
     if (this.violations.length > 0) return
-    if (this.isolated.size > 0) this.availability.cut([], this.now)
-    this.isolated = new Set()
-    this.armed.clear()
-    this.messageFaults = false
-    for (const id of this.nodeOrder) this.resume(id)
-    for (const id of this.nodeOrder) {
-      const node = this.nodes.get(id)!
-      if (node.started && node.state === undefined) this.restartNode(id)
-    }
-    this.runUntil(this.now + QUIESCE_SETTLE_MS)
-    if (!this.settleMembership()) return
     const keys = keyNames(this.scenario.options.keys)
-    for (let round = 0; round < QUIESCE_READ_ROUNDS && this.scenario.options.quiesceReads !== false; round++) {
-      keys.forEach((key, i) => {
+    healAndQuiesce({
+      oracle: this.judge.oracle,
+      keys,
+      readRounds: this.scenario.options.quiesceReads === false ? 0 : QUIESCE_READ_ROUNDS,
+      checks: { hint1: true, conv1: true, dur2: true, del1: true },
+      stopped: () => this.violations.length > 0,
+      report: (finding) => this.judge.report(finding),
+      alreadyQuiet: () => false,
+      heal: () => {
+        if (this.isolated.size > 0) this.availability.cut([], this.now)
+        this.isolated = new Set()
+        this.armed.clear()
+        this.messageFaults = false
+        for (const id of this.nodeOrder) this.resume(id)
+        for (const id of this.nodeOrder) {
+          const node = this.nodes.get(id)!
+          if (node.started && node.state === undefined) this.restartNode(id)
+        }
+      },
+      settle: () => {
+        this.runUntil(this.now + QUIESCE_SETTLE_MS)
+        return this.settleMembership()
+      },
+      read: (key, id) => {
         const node = preferenceList(this.currentRing(), key, this.config.n)[0]!
-        this.input(node, { _tag: "Client", request: { _tag: "Get", id: `quiesce.${round}.${i}`, key, r: this.config.n } })
-      })
-      this.runUntil(this.now + QUIESCE_READ_WAIT_MS)
-    }
-    this.awaitConvergence(keys)
-    this.judge.checkDurability()
-    this.judge.checkConvergence(keys)
+        this.input(node, { _tag: "Client", request: { _tag: "Get", id, key, r: this.config.n } })
+      },
+      settleReads: () => this.runUntil(this.now + QUIESCE_READ_WAIT_MS),
+      converge: () => this.awaitConvergence(keys),
+      checkDurability: () => this.judge.checkDurability()
+    })
+    this.judge.countQuiesced(keys)
   }
 
   /**
@@ -187,20 +206,7 @@ export class World {
    */
   private awaitConvergence(keys: ReadonlyArray<string>): void {
     const deadline = this.now + CONVERGE_MAX_MS
-    while (this.violations.length === 0 && this.now < deadline && !this.quiet(keys)) this.runUntil(this.now + CONVERGE_STEP_MS)
-  }
-
-  /** No running node holds a hint, and every key's replicas hold the same versions. */
-  private quiet(keys: ReadonlyArray<string>): boolean {
-    for (const id of this.nodeOrder) {
-      const state = this.nodes.get(id)!.state
-      if (state !== undefined && counts(state).hints > 0) return false
-    }
-    const ring = this.currentRing()
-    return keys.every((key) => {
-      const sets = preferenceList(ring, key, this.config.n).map((id) => JSON.stringify(storeEvents(this.nodes.get(id)!.state!, key).slice().sort()))
-      return sets.every((set) => set === sets[0])
-    })
+    while (this.violations.length === 0 && this.now < deadline && !converged(this.judge.oracle, keys)) this.runUntil(this.now + CONVERGE_STEP_MS)
   }
 
   /** The ring the running nodes agree on once membership has settled. */
@@ -366,17 +372,15 @@ export class World {
     this.input(id, this.scenario.options.epochFloor === false ? { _tag: "Start", epochFloor: 0 } : startOf(node.host))
   }
 
-  /** The key's home nodes: its top N in the bootstrap ring and in every running node's ring and target ring. */
-  private homes(key: string): ReadonlySet<string> {
-    const homes = new Set<string>(preferenceList(this.ring, key, this.config.n))
-    for (const id of this.nodeOrder) {
-      const state = this.nodes.get(id)!.state
-      if (state === undefined) continue
-      for (const node of preferenceList(servingRing(state), key, this.config.n)) homes.add(node)
-      for (const node of preferenceList(targetRingOf(state), key, this.config.n)) homes.add(node)
+  /** Whether `node` is among `key`'s home nodes (homeNodes, computed once per key and event). */
+  private isHome(node: string, key: string): boolean {
+    if (this.homesOf?.key !== key || this.homesOf.event !== this.stats.events) {
+      this.homesOf = { key, event: this.stats.events, homes: homeNodes(this.ring, this.nodeOrder.map((id) => this.nodes.get(id)!.state), key, this.config.n) }
     }
-    return homes
+    return this.homesOf.homes.has(node)
   }
+
+  private homesOf: { readonly key: string; readonly event: number; readonly homes: ReadonlySet<string> } | undefined
 
   /**
    * A paused node continues (SIGCONT): its clock has jumped; what waited is handled now, expired
@@ -431,10 +435,7 @@ export class World {
       if (input._tag === "PersistDone") this.checks.durable(id, input.token, result.durable)
       this.judge.checkStep(id, before, input, result.effects)
       this.judge.countStep(id, before, result.node.state!, input, result.effects)
-      this.judge.report(this.checks.step(id, before, result.node.state!, input, result.effects, this.now, (other) => {
-        const n = this.nodes.get(other)!
-        return { disk: n.disk, lostAt: n.diskLostAt }
-      }))
+      this.judge.report(this.checks.step(id, before, result.node.state!, input, result.effects, this.now))
     }
     for (const effect of result.effects) this.perform(node, effect)
     if (this.armed.has(id) && result.effects.some((e) => e._tag === "Persist" && e.record._tag !== "Epoch")) {
@@ -549,7 +550,7 @@ export class World {
     switch (reply._tag) {
       case "GetOk":
         this.stats.getsAnswered += 1
-        if (this.checkInvariants) this.judge.report(this.checks.getAnswered(reply, (node) => this.nodes.get(node)!.diskLostAt))
+        if (this.checkInvariants) this.judge.report(this.checks.getAnswered(reply))
         if (reply.siblings.length > 1) this.stats.getsWithSiblings += 1
         break
       case "PutOk": {
@@ -561,7 +562,7 @@ export class World {
         let forKey = this.ackedByKey.get(reply.key)
         if (forKey === undefined) this.ackedByKey.set(reply.key, (forKey = new AckedWrites()))
         forKey.add(this.oracle, write)
-        this.judge.report(this.checks.putAcknowledged(reply, issuedAt, this.homes(reply.key)))
+        this.judge.report(this.checks.putAcknowledged(reply, issuedAt))
         break
       }
       case "Failed":
