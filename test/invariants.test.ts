@@ -1,4 +1,4 @@
-// The checks written once in src/invariants/ over records (ACK-2, ACK-3, EPOCH-2) and the one
+// The checks written once in src/invariants/ over records (ACK-2, ACK-3, EPOCH-2, RING-2, MEMBERSHIP-1) and the one
 // heal-and-quiesce, on hand-made records and a scripted interpreter: each test names the mutation
 // of the rule it catches. (The simulator's and the checker's runs judge them end to end; the
 // mutants of src/core that they kill are listed in spec/README.md section 6.)
@@ -7,6 +7,7 @@ import { ack2AfterDurable, ack3WholeCopy } from "../src/invariants/acks.ts"
 import { epoch2MintsAfterDurable } from "../src/invariants/epoch.ts"
 import type { AckRecords, InvariantOracle } from "../src/invariants/oracle.ts"
 import { healAndQuiesce, QUIESCE_READ_ROUNDS } from "../src/invariants/quiescence.ts"
+import { membership1ViewsAgree, ring2HandoffMovesOnlyGains } from "../src/invariants/membership.ts"
 
 const records = (facts: Partial<AckRecords<unknown>>): AckRecords<unknown> => ({
   recorded: () => true, heldDurably: () => undefined, isHome: () => false, durableUpTo: () => -1,
@@ -76,5 +77,21 @@ describe("heal-and-quiesce, written once", () => {
   })
   test("a hint left after quiescence is HINT-1's, and stops the judging there", () => {
     expect(run({ hintLeft: true })).toEqual({ log: expect.not.arrayContaining(["DUR-1"]), findings: ["HINT-1"] })
+  })
+})
+
+describe("RING-2 and MEMBERSHIP-1 (src/invariants/membership.ts)", () => {
+  // Catches a rule that looks only at the first key of a hand-over, or at none.
+  test("a hand-over with one key its receiver does not gain is RING-2, naming that key", () => {
+    const sent = { from: "n1", to: "n4", keys: [{ key: "a", gains: true }, { key: "b", gains: false }] }
+    expect(ring2HandoffMovesOnlyGains(sent)?.message).toMatch(/n1 handed b to n4/)
+    expect(ring2HandoffMovesOnlyGains({ ...sent, keys: [{ key: "a", gains: true }] })).toBeUndefined()
+  })
+  // Catches a rule that compares views but forgets a pending join or leave, or the reverse.
+  test("views that differ, or agree with a change still pending, are MEMBERSHIP-1", () => {
+    const view = (node: string, digest: string, pending = false) => ({ node, digest, pending })
+    expect(membership1ViewsAgree([view("n1", "A"), view("n2", "A")], 100)).toBeUndefined()
+    expect(membership1ViewsAgree([view("n1", "A"), view("n2", "B")], 100)?.message).toMatch(/2 distinct views/)
+    expect(membership1ViewsAgree([view("n1", "A", true), view("n2", "A", true)], 100)?.message).toMatch(/still pending/)
   })
 })

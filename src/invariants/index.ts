@@ -72,7 +72,7 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
   {
     id: "RING-2", kind: "always", checkpoints: ["step", "law"],
     statement: "a join or leave moves only keys the gaining node now owns, or the leaving node held",
-    simulator: ["src/sim/judge.ts"], notInChecker: NO_RING_CHANGE, sometimes: "key-handed-over"
+    check: "src/invariants/membership.ts", simulator: ["src/sim/judge.ts"], notInChecker: NO_RING_CHANGE, sometimes: "key-handed-over"
   },
   { id: "RING-3", kind: "figure", checkpoints: ["benchmark"], statement: "load balance of strategies 1 and 3, and per zone", notInChecker: "a benchmark figure, not a verdict" },
   law("CLOCK-1", "compare agrees with the pointwise order of counters"),
@@ -201,7 +201,7 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
   {
     id: "MEMBERSHIP-1", kind: "eventually", checkpoints: ["quiescence", "law"],
     statement: "after gossip quiesces every running node holds the same membership view",
-    simulator: ["src/sim/world.ts"], notInChecker: NO_RING_CHANGE
+    check: "src/invariants/membership.ts", simulator: ["src/sim/world.ts"], notInChecker: NO_RING_CHANGE
   },
   law("MEMBERSHIP-2", "only an explicit join or leave changes an entry; the merge is a semilattice")
 ]

@@ -10,6 +10,7 @@ import { noneReached, type Reached } from "../invariants/index.ts"
 import { eventOf } from "../trace/format.ts"
 import { dur1OnSomeDisk } from "../invariants/durability.ts"
 import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
+import { ring2HandoffMovesOnlyGains } from "../invariants/membership.ts"
 import { quorum1ReadSeesAcknowledged } from "../invariants/quorum.ts"
 import { sib1ListedConcurrent, sib1NoneDropped, sib1StoredConcurrent } from "../invariants/siblings.ts"
 import type { Oracle } from "../trace/oracle.ts"
@@ -106,13 +107,11 @@ export class SimJudge {
     const state = node.state
     if (state === undefined || !this.w.checkInvariants) return
     this.w.stats.handoffKeys += keys.length
-    for (const key of keys) {
-      const gains = preferenceList(targetRingOf(state), key, this.w.config.n).includes(to) && !preferenceList(servingRing(state), key, this.w.config.n).includes(to)
-      if (!gains) {
-        this.violate("RING-2", `${node.id} handed ${key} to ${to}, which does not gain it in the pending ring change`)
-        return
-      }
-    }
+    const n = this.w.config.n
+    this.report(ring2HandoffMovesOnlyGains({
+      from: node.id, to,
+      keys: keys.map((key) => ({ key, gains: preferenceList(targetRingOf(state), key, n).includes(to) && !preferenceList(servingRing(state), key, n).includes(to) }))
+    }))
   }
 
   /** SIB-1 on what a client sees, and QUORUM-1 in fault-free runs with R + W > N. */

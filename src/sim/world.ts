@@ -11,6 +11,7 @@ import { AvailabilityRecord } from "./availability.ts"
 import { SimJudge } from "./judge.ts"
 import { StepChecks } from "./step-checks.ts"
 import { converged, healAndQuiesce, QUIESCE_READ_ROUNDS } from "../invariants/quiescence.ts"
+import { membership1ViewsAgree } from "../invariants/membership.ts"
 import { linkDelayRangeMs, simMembers, zoneOfSimNode } from "./zones.ts"
 import { keyNames, nodeIds, type ClientOp, type Scenario, type TimedFault } from "./scenario.ts"
 import { eventOf } from "../trace/format.ts"
@@ -225,15 +226,19 @@ export class World {
   private settleMembership(): boolean {
     const deadline = this.now + MEMBERSHIP_SETTLE_MAX_MS
     for (;;) {
-      const views = this.nodeOrder.map((id) => this.nodes.get(id)!.state).filter((s): s is NodeState => s !== undefined).map(membersOf)
-      const digests = new Set(views.map((v) => JSON.stringify(v)))
-      const pending = views.some((v) => v.some((e) => e.status === "joining" || e.status === "leaving"))
-      if (digests.size === 1 && !pending) return true
+      const views = this.nodeOrder.flatMap((id) => {
+        const state = this.nodes.get(id)!.state
+        if (state === undefined) return []
+        const view = membersOf(state)
+        return [{ node: id, digest: JSON.stringify(view), pending: view.some((e) => e.status === "joining" || e.status === "leaving") }]
+      })
+      const finding = membership1ViewsAgree(views, MEMBERSHIP_SETTLE_MAX_MS)
+      if (finding === undefined) return true
       // An earlier violation stops the run where it stands, mid-gossip: that is not a view
       // that failed to converge, and reporting it as one sends the reader after a second bug.
       if (this.violations.length > 0) return false
       if (this.now >= deadline) {
-        this.judge.violate("MEMBERSHIP-1", `views have not converged ${MEMBERSHIP_SETTLE_MAX_MS} ms after healing: ${digests.size} distinct views${pending ? ", a join or leave still pending" : ""}: ${[...digests].join(" | ")}`)
+        this.judge.report(finding)
         return false
       }
       this.runUntil(this.now + MEMBERSHIP_SETTLE_STEP_MS)
