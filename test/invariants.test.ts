@@ -8,6 +8,7 @@ import { epoch2MintsAfterDurable } from "../src/invariants/epoch.ts"
 import type { AckRecords, InvariantOracle } from "../src/invariants/oracle.ts"
 import { healAndQuiesce, QUIESCE_READ_ROUNDS } from "../src/invariants/quiescence.ts"
 import { membership1ViewsAgree, ring2HandoffMovesOnlyGains } from "../src/invariants/membership.ts"
+import { availOwedAnswered } from "../src/invariants/availability.ts"
 
 const records = (facts: Partial<AckRecords<unknown>>): AckRecords<unknown> => ({
   recorded: () => true, heldDurably: () => undefined, isHome: () => false, durableUpTo: () => -1,
@@ -93,5 +94,16 @@ describe("RING-2 and MEMBERSHIP-1 (src/invariants/membership.ts)", () => {
     expect(membership1ViewsAgree([view("n1", "A"), view("n2", "A")], 100)).toBeUndefined()
     expect(membership1ViewsAgree([view("n1", "A"), view("n2", "B")], 100)?.message).toMatch(/2 distinct views/)
     expect(membership1ViewsAgree([view("n1", "A", true), view("n2", "A", true)], 100)?.message).toMatch(/still pending/)
+  })
+})
+
+describe("AVAIL-1 and AVAIL-2 (src/invariants/availability.ts)", () => {
+  const owed = { kind: "put" as const, id: "c1.1", key: "k", node: "n1", up: ["n1", "n2"], quorum: "W=2", premise: "no crash among [n1, n2, n3], no cut, loss or ring change" }
+  // Catches a rule that lets a late success, a failure or no answer pass, or names the wrong invariant.
+  test("an owed request passes only when it succeeded in time; a get's failure is AVAIL-2", () => {
+    expect(availOwedAnswered(owed, { _tag: "Succeeded" })).toBeUndefined()
+    expect(availOwedAnswered(owed, { _tag: "Late", at: 900 })?.invariant).toBe("AVAIL-1")
+    expect(availOwedAnswered(owed, { _tag: "Unanswered", by: 800 })?.message).toMatch(/no answer by 800 ms/)
+    expect(availOwedAnswered({ ...owed, kind: "get", quorum: "R=2" }, { _tag: "Failed", error: "QuorumTimeout" })?.invariant).toBe("AVAIL-2")
   })
 })

@@ -5,6 +5,7 @@ import { type ClientReply, type DurableState, epochOf, hintId, hintsHeld, localS
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import type { PersistCheck, ReplyFacts } from "./feed.ts"
+import { availOwedAnswered } from "../invariants/availability.ts"
 import { epoch1Grows } from "../invariants/epoch.ts"
 import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
 import { hint2AnswerHoldsAll } from "../invariants/reads.ts"
@@ -148,7 +149,12 @@ const checkAvailability = (d: Draft, pending: PendingRequest, reply: Extract<Cli
   const quorum = get ? c.model.protocol.r : c.model.protocol.w
   const up = c.ids.filter((_, i) => neverCrashed(i))
   if (up.length < quorum) return
-  d.violate(get ? "AVAIL-2" : "AVAIL-1", `${get ? "get" : "put"} ${reply.id} of ${reply.key} sent to ${c.ids[pending.node]} failed (${reply.error}), though [${up.join(", ")}] ran without a crash throughout, no message was lost and no partition happened (${get ? `R=${c.model.protocol.r}` : `W=${c.model.protocol.w}`})`)
+  const finding = availOwedAnswered({
+    kind: get ? "get" : "put", id: reply.id, key: reply.key, node: c.ids[pending.node]!, up,
+    quorum: get ? `R=${c.model.protocol.r}` : `W=${c.model.protocol.w}`,
+    premise: "none of them ever crashed, no message lost and no partition in the whole execution"
+  }, { _tag: "Failed", error: reply.error })
+  if (finding !== undefined) d.violate(finding.invariant, finding.message)
 }
 
 /** A reply reaches its client: SIB-1 on what it lists, QUORUM-1, and the client moves on. */

@@ -2,6 +2,7 @@
 // from the simulator's own record of what happened (crashes, restarts, partitions, lost
 // messages, ring changes), never from a node's failure detector, which is what is under test.
 import { availabilityBoundMs, type ProtocolConfig } from "../core/index.ts"
+import { availOwedAnswered, type OwedOutcome } from "../invariants/availability.ts"
 
 /** A request that arrives within this long of its node's start may find it still recovering (NotReady). */
 export const STARTUP_GRACE_MS = 100
@@ -89,19 +90,17 @@ export class AvailabilityRecord {
       if (end > now || !this.premiseHolds(request, end)) continue
       this.owed += 1
       if (this.happenings.some((h) => h._tag === "Crash" && h.at <= request.at)) this.owedAfterCrash += 1
-      const answered = request.replied !== undefined && request.replied.ok && request.replied.at <= end
-      if (answered) continue
-      const invariant = request.kind === "get" ? "AVAIL-2" : "AVAIL-1"
-      const quorum = request.kind === "get" ? `R=${this.config.r}` : `W=${this.config.w}`
-      const outcome = request.replied === undefined
-        ? `no answer by ${end} ms`
-        : request.replied.ok ? `answered only at ${request.replied.at} ms` : `failed at ${request.replied.at} ms (${request.replied.error ?? "error"})`
-      const up = this.upThroughout(request, end)
-      violations.push({
-        invariant,
-        at: end,
-        message: `${request.kind} ${request.id} of ${request.key} received by ${request.node} at ${request.at} ms: ${outcome}, though ${up.length} nodes [${up.join(", ")}] (${quorum}) were up and reachable from it throughout, with no crash among [${request.top.join(", ")}], no cut, loss or ring change`
-      })
+      const replied = request.replied
+      const outcome: OwedOutcome = replied === undefined ? { _tag: "Unanswered", by: end }
+        : !replied.ok ? { _tag: "Failed", at: replied.at, error: replied.error ?? "error" }
+        : replied.at > end ? { _tag: "Late", at: replied.at } : { _tag: "Succeeded" }
+      const finding = availOwedAnswered({
+        kind: request.kind, id: request.id, key: request.key, node: `${request.node} at ${request.at} ms`,
+        up: this.upThroughout(request, end),
+        quorum: request.kind === "get" ? `R=${this.config.r}` : `W=${this.config.w}`,
+        premise: `no crash among [${request.top.join(", ")}], no cut, loss or ring change`
+      }, outcome)
+      if (finding !== undefined) violations.push({ invariant: finding.invariant as AvailabilityViolation["invariant"], at: end, message: finding.message })
     }
     return violations
   }
