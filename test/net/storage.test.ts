@@ -120,6 +120,19 @@ describe("SQLite storage, async writer", () => {
   })
 })
 
+/** Node n1 of a ring of `members` nodes, in memory, whose peers never answer (nothing is sent). */
+const lonePeerlessDriver = (config: typeof defaultProtocolConfig, members: number, timers: Timers, timings?: Timings): NodeDriver =>
+  new NodeDriver("n1", config, buildRing(Array.from({ length: members }, (_, i) => ({ id: `n${i + 1}` })), RING_CONFIG_DEFAULT), {
+    storage: makeMemoryStorage("n1"),
+    links: { send: () => {}, flush: () => {} },
+    journal: undefined,
+    now: Date.now,
+    timers,
+    log: () => {},
+    onFatal: (message) => { throw new Error(message) },
+    ...(timings === undefined ? {} : { timings })
+  }, 1_000)
+
 describe("the driver's group commit", () => {
   test("PersistDone follows the commit of every record up to its token, in emission order", async () => {
     const committed: Array<ReadonlyArray<PersistRecord>> = []
@@ -163,18 +176,8 @@ describe("the driver's group commit", () => {
     const fired: Array<string> = []
     const timers: Timers = { ...real, set: (key, afterMs, fire) => real.set(key, afterMs, () => { fired.push(key); fire() }), cancel: () => {} }
     const timings = new Timings()
-    const members = [{ id: "n1" }]
     const config = { ...defaultProtocolConfig, n: 1, r: 1, w: 1, seeds: ["n1"], replicaTimeoutMs: 10, requestTimeoutMs: 40 }
-    const driver = new NodeDriver("n1", config, buildRing(members, RING_CONFIG_DEFAULT), {
-      storage: makeMemoryStorage("n1"),
-      links: { send: () => {}, flush: () => {} },
-      journal: undefined,
-      now: Date.now,
-      timers,
-      log: () => {},
-      onFatal: (message) => { throw new Error(message) },
-      timings
-    }, 1_000)
+    const driver = lonePeerlessDriver(config, 1, timers, timings)
     await driver.whenReady()
     const reply = await new Promise<string>((done) =>
       driver.submit({ _tag: "Put", id: "c1", key: "k", value: "v", context: [] }, (outcome) => done(outcome?.reply._tag ?? "expired")))
@@ -195,17 +198,8 @@ describe("the driver's group commit", () => {
     // only the driver's deadline can end the wait.
     const real = makeTimeoutTimers()
     const timers: Timers = { ...real, set: (key, afterMs, fire) => (key.startsWith("shell/") ? real.set(key, afterMs, fire) : undefined) }
-    const members = [{ id: "n1" }, { id: "n2" }, { id: "n3" }]
     const config = { ...defaultProtocolConfig, n: 3, r: 2, w: 2, seeds: ["n1"], replicaTimeoutMs: 10, requestTimeoutMs: 40 }
-    const driver = new NodeDriver("n1", config, buildRing(members, RING_CONFIG_DEFAULT), {
-      storage: makeMemoryStorage("n1"),
-      links: { send: () => {}, flush: () => {} },
-      journal: undefined,
-      now: Date.now,
-      timers,
-      log: () => {},
-      onFatal: (message) => { throw new Error(message) }
-    }, 1_000)
+    const driver = lonePeerlessDriver(config, 3, timers)
     await driver.whenReady()
     const bound = config.requestTimeoutMs * REPLY_WAIT_TIMEOUTS_MAX
     const expire = (id: string) => {
