@@ -14,6 +14,8 @@ export interface OwedRequest {
   readonly key: string
   /** The node that received it. */
   readonly node: string
+  /** When it arrived, where the interpreter keeps time (the simulator does; the checker's states do not). */
+  readonly at?: number
   /** The nodes up and reachable from `node` throughout, itself included: at least R or W of them. */
   readonly up: ReadonlyArray<string>
   /** "R=2" or "W=2". */
@@ -41,6 +43,6 @@ export const availOwedAnswered = (request: OwedRequest, outcome: OwedOutcome): F
     : `failed${outcome.at === undefined ? "" : ` at ${outcome.at} ms`} (${outcome.error})`
   return {
     invariant: request.kind === "get" ? "AVAIL-2" : "AVAIL-1",
-    message: `${request.kind} ${request.id} of ${request.key} received by ${request.node}: ${what}, though ${request.up.length} nodes [${request.up.join(", ")}] (${request.quorum}) were up and reachable from it throughout, with ${request.premise}`
+    message: `${request.kind} ${request.id} of ${request.key} received by ${request.node}${request.at === undefined ? "" : ` at ${request.at} ms`}: ${what}, though ${request.up.length} nodes [${request.up.join(", ")}] (${request.quorum}) were up and reachable from it throughout, with ${request.premise}`
   }
 }

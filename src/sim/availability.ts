@@ -95,7 +95,7 @@ export class AvailabilityRecord {
         : !replied.ok ? { _tag: "Failed", at: replied.at, error: replied.error ?? "error" }
         : replied.at > end ? { _tag: "Late", at: replied.at } : { _tag: "Succeeded" }
       const finding = availOwedAnswered({
-        kind: request.kind, id: request.id, key: request.key, node: `${request.node} at ${request.at} ms`,
+        kind: request.kind, id: request.id, key: request.key, node: request.node, at: request.at,
         up: this.upThroughout(request, end),
         quorum: request.kind === "get" ? `R=${this.config.r}` : `W=${this.config.w}`,
         premise: `no crash among [${request.top.join(", ")}], no cut, loss or ring change`
