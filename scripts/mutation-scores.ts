@@ -5,6 +5,8 @@
 // - `--with NARROW.json`: also counts as detected every mutant a narrower run detected (a run over
 //   a few files or lines, or with a few test files: `STRYKER_TESTS=... npx stryker run --mutate
 //   ...`), matched by file, position and replacement. A narrower run can only add detections.
+// - `--ranges KIND`: Stryker mutate ranges of the survivors of one class (e.g. "added test"), for a
+//   narrower run that re-tests just those (stryker.narrow.config.mjs).
 // - `--survivors`: the surviving mutants counted by kind of mutation and file, then listed.
 // - `--markdown [--instrumented N]`: docs/mutation-survivors.md: the scores, then every surviving
 //   and uncovered mutant, grouped by what would kill it (scripts/mutation-classes.ts); N, the
@@ -29,7 +31,7 @@ const args = process.argv.slice(2)
 const survivors = args.includes("--survivors")
 const markdown = args.includes("--markdown")
 const narrower = args.flatMap((a, i) => (args[i - 1] === "--with" ? [a] : []))
-const VALUED = ["--with", "--instrumented", "--note"]
+const VALUED = ["--with", "--instrumented", "--note", "--ranges"]
 const path = args.find((a, i) => !a.startsWith("--") && !VALUED.includes(args[i - 1] ?? "")) ?? "reports/stryker-incremental.json"
 
 const readReport = (file: string): Report => {
@@ -103,7 +105,22 @@ const table = (): Array<string> => [
 
 const describe = (m: Mutant): string => `${m.mutatorName}${m.replacement === undefined ? "" : ` -> ${m.replacement.replace(/\s+/g, " ").slice(0, 80)}`}`
 
-if (markdown) {
+/**
+ * What would kill a surviving mutant: the first rule of scripts/mutation-classes.ts that matches
+ * it, or, for a mutant an added test was meant for which a narrower run with that test let
+ * survive, the rule's `after` (what it needs instead).
+ */
+function classOf(file: string, mutant: Mutant): { readonly kind: Kind; readonly reason: string } | undefined {
+  const found = classify(file, mutant.location.start.line, mutant.mutatorName)
+  return found?.kind === "added test" && survivedElsewhere.has(mutantKey(file, mutant))
+    ? found.after ?? { kind: "missing test" as const, reason: `survives the added tests (${found.reason.split(":")[0]}); not yet read further` }
+    : found
+}
+
+const rangesOf = args.flatMap((a, i) => (args[i - 1] === "--ranges" ? [a] : []))[0]
+if (rangesOf !== undefined) {
+  printRanges(rangesOf)
+} else if (markdown) {
   printMarkdown()
 } else {
   for (const line of table()) console.log(line)
@@ -129,6 +146,28 @@ function printSurvivors(): void {
   }
   console.log("\nsurvivors:")
   for (const line of listed) console.log(`  ${line}`)
+}
+
+/**
+ * `--ranges KIND`: the Stryker mutate range (file:line:column-line:column) of every surviving or
+ * uncovered mutant of that class, one a line, for a narrower run of just those mutants
+ * (stryker.narrow.config.mjs). Report columns start at 1, Stryker's range columns at 0, so each
+ * range starts one column early; a range also takes in the mutants nested inside it.
+ */
+function printRanges(kind: string): void {
+  if (![...KINDS.map((k) => k.name as string), "unclassified"].includes(kind)) {
+    console.error(`--ranges takes a class of scripts/mutation-classes.ts (${KINDS.map((k) => k.name).join(", ")}, unclassified), not "${kind}"`)
+    process.exit(2)
+  }
+  for (const file of files) {
+    for (const mutant of report.files[file]!.mutants) {
+      const status = statusOf(file, mutant)
+      if (status !== "Survived" && status !== "NoCoverage") continue
+      if ((classOf(file, mutant)?.kind ?? "unclassified") !== kind) continue
+      const { start, end } = mutant.location
+      console.log(`${file}:${start.line}:${start.column - 1}-${end.line}:${end.column}`)
+    }
+  }
 }
 
 function printMarkdown(): void {
@@ -161,12 +200,7 @@ function printMarkdown(): void {
     for (const mutant of report.files[file]!.mutants) {
       const status = statusOf(file, mutant)
       if (status !== "Survived" && status !== "NoCoverage") continue
-      const found = classify(file, mutant.location.start.line, mutant.mutatorName)
-      // A mutant an added test was meant for, which a narrower run with that test let survive:
-      // the rule's `after` says what it needs instead.
-      const rule = found?.kind === "added test" && survivedElsewhere.has(mutantKey(file, mutant))
-        ? found.after ?? { kind: "missing test" as const, reason: `survives the added tests (${found.reason.split(":")[0]}); not yet read further` }
-        : found
+      const rule = classOf(file, mutant)
       const label = rule === undefined ? "unclassified|not yet read" : `${rule.kind}|${rule.reason}`
       byRule.set(label, [...(byRule.get(label) ?? []), mutant])
       const kind = rule?.kind ?? "unclassified"
