@@ -28,7 +28,12 @@ export default defineConfig({
       // The order a node's work shows in (sorts of durable.ts, antientropy.ts, hints.ts).
       "properties/order.test.ts",
       // Requests refused before anything is written (BadQuorum, NotReady, TooManySiblings).
-      "test/refusals.test.ts"
+      "test/refusals.test.ts",
+      // Milliseconds each: the lww mode's unit tests (the only ones of that mode), the helpers of
+      // versions.ts, and the receiving side of anti-entropy.
+      "test/check/lww.test.ts",
+      "test/versions-helpers.test.ts",
+      "test/antientropy-receive.test.ts"
     ],
     setupFiles: ["properties/seed.ts"],
     // One worker kept across Stryker's runs: a mutant costs its few covering tests, not a fresh

@@ -87,4 +87,22 @@ describe("the order a node's work shows in", () => {
     expect(second).toEqual(held.slice(covered.length, 2 * covered.length))
     expect(HashMap.size(state.trees)).toBe(held.length)
   })
+
+  // A round's exchanges travel in one message per peer, and the messages leave in peer order
+  // (antiEntropyTick sorts the peers). Catches that sort dropped: the messages then leave in the
+  // order each peer was first picked, which for one of the two picks below starts with "c" (the
+  // first range's other replicas are b and c, one per pick), as the last assertion makes sure.
+  test("anti-entropy sends one message per peer, in peer order, whatever the pick", () => {
+    const ring = buildRing(["a", "b", "c"].map((id) => ({ id })), { strategy: "partitions", partitions: 256 })
+    const state = recover("a", { ...defaultProtocolConfig, n: 3, r: 1, w: 1 }, ring, emptyDurableState)
+    const firstPicked: Array<string> = []
+    for (const pick of [0, 1]) {
+      const sends = step(state, { _tag: "TimerFired", timer: { _tag: "AntiEntropy" }, pick }, 1).effects
+        .flatMap((effect) => (effect._tag === "Send" && effect.message._tag === "AntiEntropy" ? [{ to: effect.to, first: effect.message.exchanges[0]!.range.end }] : []))
+      expect(sends.map((send) => send.to)).toEqual(["b", "c"])
+      // The peer of the round's first range in ring order: the one a message order by first pick would put first.
+      firstPicked.push(sends.reduce((x, y) => (x.first < y.first ? x : y)).to)
+    }
+    expect(firstPicked).toContain("c")
+  })
 })

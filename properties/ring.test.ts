@@ -274,7 +274,9 @@ describe("RING-2 membership change", () => {
       const small = buildRing(members.slice(0, -1), config)
       const large = buildRing(members, config)
       const [before, after] = isJoin ? [small, large] : [large, small]
-      const n = 1 + (nSeed % small.nodes.length)
+      // n up to the larger ring's size: a leave can leave fewer nodes than n (ranges that lose a
+      // node and gain none).
+      const n = 1 + (nSeed % large.nodes.length)
       const transfers = ownershipChanges(before, after, n)
       for (const position of probePositions([before, after], keys)) {
         const listBefore = preferenceListForPosition(before, position, n)
@@ -298,6 +300,40 @@ describe("RING-2 membership change", () => {
       }
     }
   )
+
+  // The ranges are maximal: adjacent ranges with the same lists are one range, the one that runs
+  // through position 0 included. Catches the merge of adjacent ranges or of the last into the
+  // first dropped or mutated (sameNodes forced false, its element test or the merge condition
+  // mutated, the wrap's block emptied), which the property above cannot see: it only asks that
+  // each position lie in one range with the right lists.
+  test.prop([membersArb(2, MEMBERS_GENERATED_MAX + 1), configArb, fc.nat(), fc.boolean()], { numRuns: 100 })(
+    "RING-2 ownershipChanges merges adjacent ranges with the same lists, across position 0 too",
+    (members, config, nSeed, isJoin) => {
+      const small = buildRing(members.slice(0, -1), config)
+      const large = buildRing(members, config)
+      const [before, after] = isJoin ? [small, large] : [large, small]
+      const transfers = ownershipChanges(before, after, 1 + (nSeed % large.nodes.length))
+      const sameLists = (x: (typeof transfers)[number], y: (typeof transfers)[number]) =>
+        x.before.join() === y.before.join() && x.after.join() === y.after.join()
+      transfers.forEach((transfer, i) => {
+        const next = transfers[(i + 1) % transfers.length]!
+        if (transfers.length > 1 && transfer.end === next.start) expect(sameLists(transfer, next)).toBe(false)
+      })
+    }
+  )
+
+  // From an empty ring to one node (and back) every position gains (loses) that node: one range,
+  // the whole ring (start = end).
+  // Catches the wrap merge taking a lone range for two (first !== last forced true): the range merges
+  // into itself and is dropped.
+  test("RING-2 ownershipChanges from an empty ring is one range over the whole ring", () => {
+    const ring = buildRing([{ id: "a" }], { strategy: "partitions", partitions: 8 })
+    for (const [before, after] of [[buildRing([], ring.config), ring], [ring, buildRing([], ring.config)]] as const) {
+      const transfers = ownershipChanges(before, after, 1)
+      expect(transfers).toHaveLength(1)
+      expect(transfers[0]!.start).toBe(transfers[0]!.end)
+    }
+  })
 
   // Sometimes: the join properties above are not vacuous; a join does move keys, and only about
   // n/(S+1) of them. Mutation caught: a join that moves nothing (rings ignoring new members).
