@@ -353,6 +353,21 @@ describe("RING-2 membership change", () => {
 })
 
 describe("RING-3 balance", () => {
+  // The quotas are proportional to capacity (Huntington-Hill: exact when the shares are whole),
+  // and a seat both nodes have equal claim to goes to the lower id. Catches the priority's divisor
+  // mutated (held / (held + 1): the same order for equal capacities, so the property below passes,
+  // but 1:3 capacities no longer get 4 and 12 of 16) and the tie going to the later node (`>=`),
+  // and the empty member list refused (an empty ring has no partitions to place).
+  test("RING-3 partition quotas: exact shares of capacity, ties to the lower id", () => {
+    const counts = (members: ReadonlyArray<Member>, partitions: number) =>
+      Object.fromEntries([...ownerCounts(buildRing(members, { strategy: "partitions", partitions }))].sort())
+    expect(counts([{ id: "a", capacity: 1 }, { id: "b", capacity: 3 }], 16)).toEqual({ a: 4, b: 12 })
+    expect(counts([{ id: "a", capacity: 1 }, { id: "b", capacity: 2 }, { id: "c", capacity: 5 }], 16)).toEqual({ a: 2, b: 4, c: 10 })
+    expect(counts([{ id: "b" }, { id: "a" }], 3)).toEqual({ a: 2, b: 1 })
+    expect(counts([{ id: "c" }, { id: "b" }, { id: "a" }], 5)).toEqual({ a: 2, b: 2, c: 1 })
+    expect(buildRing([], { strategy: "partitions", partitions: 8 }).tokens).toEqual([])
+  })
+
   // Mutations caught: partition quotas that ignore capacity, or that leave a node without any.
   test.prop([membersArb(1, MEMBERS_GENERATED_MAX), partitionsConfigArb])(
     "RING-3 partitions follow capacity: equal capacities differ by at most one, more capacity never gets fewer",

@@ -53,6 +53,16 @@ const forwardedBy = (request: ClientRequest) => {
 }
 
 describe("the forwarding node", () => {
+  // Mutation caught: the choice of coordinator ignoring the detector (node.ts's `find` over the
+  // top N forced to the first): a node that believes FIRST down forwards to SECOND, the next
+  // top-N node believed up, rather than to a node it expects to stay silent.
+  test("a request is forwarded to the first top-N node believed up", () => {
+    const node = step(ready("e"), { _tag: "PeerUnreachable", node: FIRST }, 1).state
+    expect(node.down).toContain(FIRST)
+    const result = step(node, { _tag: "Client", request: put }, 5)
+    expect(sent(result.effects, "Forward").map((s) => s.to)).toEqual([SECOND])
+  })
+
   // Mutation caught: PeerUnreachable that believes the peer down but strands the request (the
   // stranded filter, its loop or the fallback emptied), or cancels nothing (the timer later
   // coordinates the request a second time).
