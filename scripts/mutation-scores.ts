@@ -111,7 +111,11 @@ const describe = (m: Mutant): string => `${m.mutatorName}${m.replacement === und
  * survive, the rule's `after` (what it needs instead).
  */
 function classOf(file: string, mutant: Mutant): { readonly kind: Kind; readonly reason: string } | undefined {
-  const found = classify(file, mutant.location.start.line, mutant.mutatorName)
+  const { start, end } = mutant.location
+  const found = classify(file, start.line, mutant.mutatorName, {
+    span: `${start.line}:${start.column}-${end.line}:${end.column}`,
+    replacement: (mutant.replacement ?? "").replace(/\s+/g, " ")
+  })
   return found?.kind === "added test" && survivedElsewhere.has(mutantKey(file, mutant))
     ? found.after ?? { kind: "missing test" as const, reason: `survives the added tests (${found.reason.split(":")[0]}); not yet read further` }
     : found

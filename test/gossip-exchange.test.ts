@@ -2,7 +2,12 @@
 // views differ, one when not". The membership properties check that views converge; these pin the
 // message economy and the refusal of a peer's malformed view. Issue 18: Stryker survivors.
 import { describe, expect, test } from "vitest"
-import { initialView, join, onGossip, viewDigest, type MembershipView } from "../src/core/membership.ts"
+import { defaultProtocolConfig } from "../src/core/config.ts"
+import { emptyDurableState } from "../src/core/durable.ts"
+import type { NodeEffect } from "../src/core/io.ts"
+import { entryOf, initialView, join, onGossip, viewDigest, type MembershipView } from "../src/core/membership.ts"
+import { recover, step } from "../src/core/node.ts"
+import { buildRing } from "../src/core/ring.ts"
 
 const base = initialView([{ id: "a" }, { id: "b" }, { id: "c" }])
 const withD = join(base, "d")
@@ -33,5 +38,25 @@ describe("a gossip exchange", () => {
     const step = onGossip(base, { _tag: "GossipView", view: unsorted, replyWanted: true })
     expect(step.view).toBe(base)
     expect(step.reply).toBeUndefined()
+  })
+})
+
+describe("an administrator's command", () => {
+  // The node that takes a Join or a Leave applies it and tells every gossip peer at once (a digest
+  // each) rather than waiting for its next gossip round. Catches the command's tag test mutated (a
+  // Join applied as a Leave of a node not in the view: nothing happens) and the announcement
+  // removed or emptied, which the forwarding property cannot see (periodic gossip spreads the
+  // change a little later).
+  test("a Join or a Leave changes the view here and is announced to every peer", () => {
+    const ring = buildRing(["a", "b", "c"].map((id) => ({ id })), { strategy: "partitions", partitions: 16 })
+    const a = recover("a", { ...defaultProtocolConfig, n: 2, r: 1, w: 1 }, ring, emptyDurableState)
+    const digestsTo = (effects: ReadonlyArray<NodeEffect>) =>
+      effects.flatMap((e) => (e._tag === "Send" && e.message._tag === "Gossip" ? [e.to] : [])).sort()
+    const joined = step(a, { _tag: "Admin", command: { _tag: "Join", node: "d" } }, 1)
+    expect(entryOf(joined.state.membership, "d")?.status).toBe("joining")
+    expect(digestsTo(joined.effects)).toEqual(["b", "c", "d"])
+    const left = step(a, { _tag: "Admin", command: { _tag: "Leave", node: "c" } }, 1)
+    expect(entryOf(left.state.membership, "c")?.status).toBe("leaving")
+    expect(digestsTo(left.effects)).toEqual(["b", "c"])
   })
 })
