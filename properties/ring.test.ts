@@ -332,6 +332,8 @@ describe("RING-2 membership change", () => {
       const transfers = ownershipChanges(before, after, 1)
       expect(transfers).toHaveLength(1)
       expect(transfers[0]!.start).toBe(transfers[0]!.end)
+      // The empty ring's lists are empty (preferenceListForPosition's shortcut for it).
+      expect([transfers[0]!.before, transfers[0]!.after]).toEqual(before.tokens.length === 0 ? [[], ["a"]] : [["a"], []])
     }
   })
 

@@ -75,6 +75,9 @@ describe("versions: emptiness, counts and equality per mode", () => {
     expect(isCanonicalVersionSet(dvvSet("a", 1, 1, [putValue("x"), putValue("y")]))).toBe(false)
     expect(isCanonicalVersionSet(vvSet({ clock: clock(["a", 1]), value: putValue("x") }, { clock: clock(["b", 1]), value: putValue("y") }))).toBe(true)
     expect(isCanonicalVersionSet(vvSet({ clock: clock(["b", 1], ["a", 1]), value: putValue("x") }))).toBe(false)
+    // One clock a prefix of the other (it descends it): refused, not thrown on. Catches the order's
+    // loop running to the longer clock's length (Math.max: it reads past the shorter one).
+    expect(isCanonicalVersionSet(vvSet({ clock: clock(["a", 1]), value: putValue("x") }, { clock: clock(["a", 1], ["b", 1]), value: putValue("y") }))).toBe(false)
     expect(isCanonicalVersionSet(lwwSet(1, "a", putValue("x")))).toBe(true)
     expect(isCanonicalVersionSet({ mode: "lww", versions: [{ time: 1, actor: "a", value: putValue("x") }, { time: 2, actor: "b", value: putValue("y") }] })).toBe(false)
   })
@@ -117,6 +120,19 @@ describe("versions: the canonical order of vv siblings", () => {
     expect(winner(tombstone("d1"), tombstone("d2"))).toEqual(tombstone("d2"))
     // The later write wins over the larger value: its latest entry is the first one, not the last.
     expect(winner(putValue("late"), putValue("zzz"), clock(["a", 1, 9], ["b", 1, 1]), clock(["a", 1, 2], ["b", 1, 3]))).toEqual(putValue("late"))
+    // ... and over the one first in sibling order (its first entry's time is the earlier one): the
+    // time decides before the order does.
+    expect(winner(putValue("late"), putValue("aaa"), clock(["a", 1, 2], ["b", 1, 9]), clock(["a", 1, 5], ["b", 1, 1]))).toEqual(putValue("late"))
+  })
+})
+
+describe("versions: lww merges with an empty side", () => {
+  // Catches lwwWinner's test for an empty second side dropped (it would compare with nothing).
+  test("an lww set merged with an empty one, either way, is itself", () => {
+    const lww: VersionsConfig = { ...defaultVersionsConfig, mode: "lww" }
+    const set = lwwSet(3, "a", putValue("x"))
+    expect(syncVersions(lww, set, emptyVersionSet("lww"))).toEqual(set)
+    expect(syncVersions(lww, emptyVersionSet("lww"), set)).toEqual(set)
   })
 })
 
