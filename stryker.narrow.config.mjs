@@ -1,7 +1,8 @@
 // A narrower StrykerJS run (issue 18): the mutants at the ranges listed in the file
 // $STRYKER_RANGES (one `file:line:column-line:column` a line, as `npx tsx scripts/mutation-scores.ts
 // --ranges KIND` prints them) against the test files in $STRYKER_TESTS (vitest.stryker.config.ts
-// reads it), written to the JSON report $STRYKER_REPORT, which `mutation-scores.ts --with` folds in.
+// reads it; unset, the whole mutation subset), written to the JSON report $STRYKER_REPORT, which
+// `mutation-scores.ts --with` folds in. $STRYKER_CONCURRENCY: test processes (default 1).
 // Not incremental, so reports/stryker-incremental.json, the main run's record, is never touched.
 // Run: STRYKER_RANGES=... STRYKER_TESTS=a.test.ts,b.test.ts STRYKER_REPORT=reports/narrow/x.json \
 //   env -u DYNAMO_FC_SEED DYNAMO_FC_FIRST_FAILURE=1 nice -n 19 npx stryker run stryker.narrow.config.mjs
@@ -14,7 +15,6 @@ const required = (name) => {
   return value
 }
 const mutate = readFileSync(required("STRYKER_RANGES"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l !== "")
-required("STRYKER_TESTS")
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
@@ -23,6 +23,7 @@ export default {
   incremental: false,
   reporters: ["json", "clear-text", "progress"],
   jsonReporter: { fileName: required("STRYKER_REPORT") },
-  // One worker, at nice 19 (the command above): the machine is shared with other sessions' measurements.
-  concurrency: 1
+  // One worker by default, at nice 19 (the command above): the machine is shared with other
+  // sessions' measurements.
+  concurrency: Number(process.env["STRYKER_CONCURRENCY"] ?? 1)
 }

@@ -175,7 +175,7 @@ export const CLASSES: ReadonlyArray<SurvivorClass> = [
   rule("node.ts", 67, 75, "interpreter", "durableOf: the interpreters' crash model reads it"),
   rule("node.ts", 94, 110, "added test", FORWARD_PROPERTY),
   rule("node.ts", 120, 130, "unreached", "a start's epoch and readiness with no epoch floor: windows.test.ts (EPOCH-2, slow restarts) and unmasked.test.ts (EPOCH-1 with epochFloor off)"),
-  rule("node.ts", 145, 152, "added test", "forwarding to the first top-N node believed up: test/forward.test.ts's believed-down test (added this round; properties/forwarding.test.ts let a forward to a node believed down pass: the forward timer takes the request back)"),
+  rule("node.ts", 145, 152, "added test", "forwarding to the first top-N node believed up, or coordinating here when all are believed down: test/forward.test.ts's believed-down tests (added this round; properties/forwarding.test.ts let a forward to a node believed down pass: the forward timer takes the request back)"),
   rule("node.ts", 153, 170, "unreached", "a Replicate with a hint, and answers of an earlier epoch: windows.test.ts (READ-3) and protocol.test.ts (ACK-1)"),
   rule("node.ts", 171, 200, "added test", `${FORWARD_PROPERTY}; ${HANDOFF_PROPERTY}`, undefined, { kind: "unreached", reason: "HandoffPull routed: a joining node that lost its disk pulls its offers again (handoffPulled): properties/ring-change.test.ts with disk loss, outside the subset" }),
   rule("node.ts", 201, 212, "unreached", "persist completions that arrive several at once or out of step: the simulator's slow-disk shapes (windows.test.ts)"),

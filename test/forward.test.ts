@@ -63,6 +63,16 @@ describe("the forwarding node", () => {
     expect(sent(result.effects, "Forward").map((s) => s.to)).toEqual([SECOND])
   })
 
+  // Mutation caught: a node that believes every top-N node down forwarding anyway (to nobody)
+  // instead of coordinating the request itself with fallbacks (section 4.6, "always writeable").
+  test("a request whose top N are all believed down is coordinated here", () => {
+    let node = ready("e")
+    for (const down of TOP) node = step(node, { _tag: "PeerUnreachable", node: down }, 1).state
+    const result = step(node, { _tag: "Client", request: put }, 5)
+    expect(sent(result.effects, "Forward")).toEqual([])
+    expect(sent(result.effects, "Replicate").length).toBeGreaterThan(0)
+  })
+
   // Mutation caught: PeerUnreachable that believes the peer down but strands the request (the
   // stranded filter, its loop or the fallback emptied), or cancels nothing (the timer later
   // coordinates the request a second time).
