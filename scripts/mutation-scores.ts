@@ -231,12 +231,14 @@ function printMarkdown(): void {
       const [kind, reason] = label.split("|") as [string, string]
       const ids = mutants
         .sort((a, b) => a.location.start.line - b.location.start.line || Number(a.id) - Number(b.id))
-        .map((m) => `${m.id}${m.status === "NoCoverage" ? "*" : ""} L${m.location.start.line} ${m.mutatorName}`)
+        // Stryker numbers mutants in some runs and names them by position in others (an id holding
+        // the file, the span and a newline): then the line and column stand in for it.
+        .map((m) => `${/^\d+$/.test(m.id) ? `${m.id} L${m.location.start.line}` : `L${m.location.start.line}:${m.location.start.column}`}${m.status === "NoCoverage" ? "*" : ""} ${m.mutatorName}`)
       out.push(`- **${kind}** (${mutants.length}): ${reason}`)
       out.push(`  ${ids.join(", ")}`)
     }
   }
   out.push("")
-  out.push("Ids are Stryker's (reports/stryker-incremental.json holds each, and a completed run's HTML report, reports/mutation/mutation.html, shows it); `*` marks a mutant no test of the subset executed in the run that recorded it.")
+  out.push("Ids are Stryker's (reports/stryker-incremental.json holds each, and a completed run's HTML report, reports/mutation/mutation.html, shows it); a mutant recorded by position only is named by its line and column; `*` marks a mutant no test of the subset executed in the run that recorded it.")
   console.log(out.join("\n"))
 }
