@@ -8,6 +8,7 @@ import { FingerprintTable, slotsFor } from "./table.ts"
 import { apply, compile, initialWorld, type Compiled, type WorldState } from "./world.ts"
 import { searchActions } from "./por.ts"
 import { Hasher, anyInto } from "./fingerprint.ts"
+import { ackersUnread, slotPendingFp } from "./world-fp.ts"
 
 /** Per position, two seeded mixes of a component's value, summed over the world (see `Combiner`). */
 const mix = (x: number, seed: number): number => {
@@ -24,8 +25,12 @@ const hashOf = (value: unknown): number => {
   return h.finish().lo
 }
 
-/** Each world's components, as (name, 32-bit value) pairs: a node's are named `node<i>.<part>`. */
-const eachPart = (w: WorldState, visit: (name: string, value: number) => void): void => {
+/**
+ * Each world's components, as (name, 32-bit value) pairs: a node's are named `node<i>.<part>`.
+ * As the world's fingerprint sees them: with the canonical form on, tokens as ages, and no
+ * acknowledgers once no disk loss can come.
+ */
+const eachPart = (c: Compiled, w: WorldState, visit: (name: string, value: number) => void): void => {
   w.nodes.forEach((slot, n) => {
     const info = slot.stateInfo
     if (info === undefined) visit(`node${n}.state:down`, 1)
@@ -34,7 +39,7 @@ const eachPart = (w: WorldState, visit: (name: string, value: number) => void): 
       if (fp !== undefined) visit(`node${n}.state.${name}`, fp.lo)
     })
     visit(`node${n}.disk`, slot.diskInfo.fp.lo)
-    visit(`node${n}.pending`, slot.pendingFp.lo)
+    visit(`node${n}.pending`, slotPendingFp(c, slot).lo)
     visit(`node${n}.timers`, slot.timersFp.lo)
     visit(`node${n}.starts`, slot.starts | (slot.diskLost ? 1 << 16 : 0))
   })
@@ -49,7 +54,7 @@ const eachPart = (w: WorldState, visit: (name: string, value: number) => void): 
   })
   visit("oracle.histories", hashOf(w.histories))
   visit("oracle.acked", w.acked)
-  visit("oracle.ackersLeft", hashOf(w.ackersLeft))
+  visit("oracle.ackersLeft", ackersUnread(c, w) ? 0 : hashOf(w.ackersLeft))
   visit("oracle.excused", w.excused)
   visit("budget.used", hashOf(w.used))
   visit("cut", w.cut)
@@ -98,7 +103,7 @@ export const splits = (model: CheckModel, maxStates: number, extraGroups: Readon
     let hi = 0
     let lo = 0
     const byGroup = new Map<string, [number, number]>()
-    eachPart(w, (name, value) => {
+    eachPart(c, w, (name, value) => {
       const id = componentOf(name)
       const a = mix(value, id.seedHi)
       const b = mix(value, id.seedLo)
@@ -162,5 +167,7 @@ export const splits = (model: CheckModel, maxStates: number, extraGroups: Readon
     result.push({ group, distinct: set.size, merged: total - set.size })
   }
   result.sort((a, b) => b.merged - a.merged || (a.group < b.group ? -1 : 1))
-  return { sampled: total, exhausted, splits: result }
+  // The components cover the whole fingerprint: they tell apart as many worlds as it does.
+  if (total !== sampled) throw new Error(`splits: the components tell apart ${total} worlds, the fingerprint ${sampled}`)
+  return { sampled, exhausted, splits: result }
 }

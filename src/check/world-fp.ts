@@ -218,14 +218,20 @@ export class PersistDoneInput {
 /** For the combinations of fingerprints below (slots, the world). */
 const combiner = new Combiner()
 
+/** The pending persists' part of a slot's fingerprint: tokens as ages in the canonical form. */
+export const slotPendingFp = (c: Compiled, slot: NodeSlot): Fp =>
+  // A crashed node has no persist pending (the host drops them), so ages need a running state.
+  c.model.canonical !== false && slot.stateInfo !== undefined ? pendingAgeFp(slot.pending, slot.stateInfo.state.nextToken) : slot.pendingFp
+
+/** Whether the world's fingerprint leaves out who acknowledged each write (no disk loss can come). */
+export const ackersUnread = (c: Compiled, w: Omit<WorldState, "fp">): boolean =>
+  c.model.canonical !== false && w.used.diskLosses >= c.model.bounds.diskLosses
+
 /** A slot's fingerprint, computed once (slots are shared by a world and its successors). */
 export const slotFp = (c: Compiled, slot: NodeSlot): Fp => {
   let fp = slot.fp
   if (fp === undefined) {
-    // A crashed node has no persist pending (the host drops them), so ages need a running state.
-    const pending = c.model.canonical !== false && slot.stateInfo !== undefined
-      ? pendingAgeFp(slot.pending, slot.stateInfo.state.nextToken)
-      : slot.pendingFp
+    const pending = slotPendingFp(c, slot)
     const h = combiner.reset()
     if (slot.stateInfo === undefined) h.word(DOWN)
     else h.fp(slot.stateInfo.fp)
@@ -284,7 +290,7 @@ export const worldFp = (c: Compiled, w: Omit<WorldState, "fp">): Fp => {
   for (let i = 0; i < histories.length; i++) h.word(histories[i]!)
   h.word(w.acked).word(w.excused)
   // Who acknowledged each write is read only when a disk loss excuses it (README, "Canonical form").
-  const ackersLeft = c.model.canonical !== false && w.used.diskLosses >= c.model.bounds.diskLosses ? NO_ACKERS : w.ackersLeft
+  const ackersLeft = ackersUnread(c, w) ? NO_ACKERS : w.ackersLeft
   let packed = 0
   for (let i = 0; i < ackersLeft.length; i++) {
     packed = (packed << 8) | ackersLeft[i]!
