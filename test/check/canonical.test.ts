@@ -152,11 +152,12 @@ describe("the canonical form merges only worlds that differ in unread data", () 
   // left at 0 where QUORUM-1 is not judged: kept at 0 where it is, sloppy-stale-read above would
   // lose its counterexample.
   test.each([
-    ["small, one disk loss", { preset: "small", diskLosses: 1 }],
-    ["medium", { preset: "medium" }],
-  ] as const)("%s: worlds with one fingerprint have one canonical projection", (_name, options) => {
-    const { merged, distinct } = mergesIn(options, 2_500)
-    expect(distinct).toBeGreaterThan(2_000)
+    // Sizes: the first merges come after about 2,500 worlds of small, sooner in medium.
+    ["small, one disk loss", { preset: "small", diskLosses: 1 }, 4_000],
+    ["medium", { preset: "medium" }, 2_500]
+  ] as const)("%s: worlds with one fingerprint have one canonical projection", (_name, options, limit) => {
+    const { merged, distinct } = mergesIn(options, limit)
+    expect(distinct).toBeGreaterThan(limit - 500)
     expect(merged).toBeGreaterThan(0)
   }, 120_000)
 })
