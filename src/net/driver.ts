@@ -434,9 +434,7 @@ export class NodeDriver {
     const token = batch[batch.length - 1]!.token
     const started = performance.now()
     this.commitRecords += batch.length
-    // Quiet: at most one client request waits here, so a sync on this thread delays no other.
-    const quiet = this.waiting.size <= 1
-    this.io.storage.write(batch.map((entry) => entry.record), () => this.written(token, started), (message) => this.writeFailed(message), quiet)
+    this.io.storage.write(batch.map((entry) => entry.record), () => this.written(token, started), (message) => this.writeFailed(message))
     this.io.timings?.record("storage commit", started)
   }
 

@@ -3,10 +3,8 @@
 // fdatasync to the pool costs a thread wake-up and an event-loop wake-up on the way back, which a
 // lone put pays on its coordinator and on each replica; syncing inline costs nothing extra but
 // stops the node for the sync, which under load delays every message that arrives meanwhile (the
-// reason the pool is the default). So: inline only when the node is quiet (at most one client
-// request open there: the driver's hint) and nothing was durable for a while against what a sync
-// takes. The gap alone was not enough: a node on a machine loaded by other work commits batches
-// several milliseconds apart while many requests wait on it.
+// reason the pool is the default). So: inline only when nothing was durable for a while, i.e.
+// when the recent arrival rate is low against what a sync takes.
 
 /** A batch is synced inline only if the writer was idle at least this long (ms), whatever the syncs take. */
 export const IDLE_GAP_MS_MIN = 0.5

@@ -326,7 +326,7 @@ export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync:
  * leaves an acknowledged transaction only in memory. The WAL stays the same file while the
  * connection is open (exclusive locking mode); each sync checks that it still is, and a change
  * fails the commit rather than syncing the wrong file. When the writer was idle (idle-sync.ts),
- * and the caller is quiet, the same fdatasync runs on this thread instead, before `onDurable` is queued: the order (COMMIT
+ * the same fdatasync runs on this thread instead, before `onDurable` is queued: the order (COMMIT
  * returned, then the sync of that very file succeeded, then PersistDone) is the one above, only
  * the thread differs, so the argument holds unchanged.
  */
@@ -381,7 +381,7 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
     location: path,
     created,
     load: () => durable,
-    write: (records, onDurable, onFailed, quiet) => {
+    write: (records, onDurable, onFailed) => {
       try {
         db.exec("BEGIN")
         for (const record of records) apply(operationOf(record))
@@ -412,7 +412,7 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
         return
       }
       const syncStarted = performance.now()
-      if (quiet === true && syncing.size === 0 && idle.inline(syncStarted)) {
+      if (syncing.size === 0 && idle.inline(syncStarted)) {
         try {
           fdatasyncSync(file.fd)
         } catch (error) {

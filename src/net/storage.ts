@@ -20,11 +20,9 @@ export interface StorageShape {
    * Makes `records` durable as one atomic write, applied in order after every batch written
    * before, and calls `onDurable` once they are (or `onFailed`, naming the problem). The caller
    * keeps at most one batch in flight and gathers what is emitted meanwhile into the next one:
-   * group commit, without stopping the node while the disk syncs. `quiet`: the caller has at
-   * most one client request open, so a sync on its own thread would delay nobody (the async
-   * writer may then sync inline, src/net/idle-sync.ts); a hint, never a change of durability.
+   * group commit, without stopping the node while the disk syncs.
    */
-  readonly write: (records: ReadonlyArray<PersistRecord>, onDurable: () => void, onFailed: (message: string) => void, quiet?: boolean) => void
+  readonly write: (records: ReadonlyArray<PersistRecord>, onDurable: () => void, onFailed: (message: string) => void) => void
   /** Waits for the batch in flight, then closes. */
   readonly close: () => Promise<void>
 }

@@ -1,10 +1,7 @@
 // The async writer's choice of thread for a sync (src/net/idle-sync.ts): inline only after an idle
 // gap of at least IDLE_GAP_MS_MIN and IDLE_GAP_SYNCS recent syncs; on the I/O pool under load.
-import { afterAll, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import { IDLE_GAP_MS_MIN, IDLE_GAP_SYNCS, IdleSync } from "../../src/net/idle-sync.ts"
-import { openSqliteStorage } from "../../src/net/sqlite.ts"
-import type { StorageShape } from "../../src/net/storage.ts"
-import { removeDir, tempDir } from "./harness.ts"
 
 describe("IdleSync", () => {
   // Mutation caught: a writer that never syncs inline (the lone put keeps paying the pool's
@@ -50,50 +47,5 @@ describe("IdleSync", () => {
     idle.durable(0, 50)
     idle.durable(0, 10)
     expect(idle.inline(50 + IDLE_GAP_MS_MIN / 2)).toBe(false)
-  })
-})
-
-/** A sync on this disk takes less than this (ms), even loaded; the waits above scale with it. */
-const SYNC_MS_ASSUMED_MAX = 50
-
-describe("the async SQLite writer's two sync paths", () => {
-  const dir = tempDir("idle-sync")
-  afterAll(() => removeDir(dir))
-  const set = (value: string) => ({ mode: "dvv", entries: [{ node: "n1", counter: 1, time: 1, values: [{ _tag: "Put", value }] }] }) as const
-
-  /** Writes one key; resolves with whether it was durable before any I/O callback could run. */
-  const writeKey = async (storage: StorageShape, key: string, quiet: boolean | undefined): Promise<boolean> => {
-    let durable = false
-    const done = new Promise<void>((resolve, reject) => storage.write([{ _tag: "StoreKey", key, set: set(key) }], () => {
-      durable = true
-      resolve()
-    }, (message) => reject(new Error(message)), quiet))
-    // Microtasks only: an fdatasync handed to the I/O pool cannot have completed yet.
-    await Promise.resolve()
-    await Promise.resolve()
-    const inline = durable
-    await done
-    return inline
-  }
-
-  // Mutation caught: the quiet hint ignored (a loaded node would stop for its syncs, or a quiet one
-  // never syncs inline), or an inline sync whose batch is lost (onDurable before the commit, or a
-  // commit on another connection): every key must be there after a reopen.
-  test("a quiet, idle writer syncs inline; with a sync in flight, or without the hint, on the pool; all durable", async () => {
-    const storage = await openSqliteStorage(`${dir}/a`, "n1", "full", "async")
-    expect(await writeKey(storage, "first", true)).toBe(true)
-    // A sync on the pool in flight: a quiet write joins the pool, it does not stop the thread.
-    const busy = writeKey(storage, "second", false)
-    const during = writeKey(storage, "third", true)
-    expect(await busy).toBe(false)
-    expect(await during).toBe(false)
-    await new Promise((resolve) => setTimeout(resolve, 20 + IDLE_GAP_SYNCS * SYNC_MS_ASSUMED_MAX))
-    expect(await writeKey(storage, "fourth", undefined)).toBe(false)
-    await new Promise((resolve) => setTimeout(resolve, 20 + IDLE_GAP_SYNCS * SYNC_MS_ASSUMED_MAX))
-    expect(await writeKey(storage, "fifth", true)).toBe(true)
-    await storage.close()
-    const again = await openSqliteStorage(`${dir}/a`, "n1", "full", "async")
-    expect([...again.load().store].map(([key]) => key).sort()).toEqual(["fifth", "first", "fourth", "second", "third"])
-    await again.close()
   })
 })
