@@ -6,18 +6,16 @@
 // Group commit: the records emitted during a tick are written as one transaction, on this thread
 // or (--writer worker) on a thread that owns the connection, so that the node keeps serving while
 // the disk syncs and what it emits meanwhile forms the next transaction. --writer async commits on
-// this thread without waiting for the disk and fsyncs the WAL on Node's I/O thread pool, or on
-// this thread when the writer was idle (idle-sync.ts; see openInline for why either is as
-// durable as synchronous=FULL).
+// this thread without waiting for the disk and fsyncs the WAL on Node's I/O thread pool (see
+// openInline for why that is as durable as synchronous=FULL).
 import { DatabaseSync } from "node:sqlite"
-import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, statSync } from "node:fs"
+import { closeSync, existsSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { Worker } from "node:worker_threads"
 import { HashMap, Result, Schema } from "effect"
 import { type DurableState, emptyDurableState, type Hint, hintId, type MembershipView, MembershipViewSchema, type NodeId, type PersistRecord, type VersionSet, VersionSetSchema } from "../core/index.ts"
 import type { SyncMode, WriterMode } from "./options.ts"
 import { jsonEncoder } from "./plain-json.ts"
-import { IdleSync } from "./idle-sync.ts"
 import { StorageError, type StorageShape } from "./storage.ts"
 
 export const DATABASE_FILE = "dynamo.sqlite"
@@ -325,10 +323,7 @@ export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync:
  * syncs the WAL before each checkpoint and the database file after it, so a checkpoint never
  * leaves an acknowledged transaction only in memory. The WAL stays the same file while the
  * connection is open (exclusive locking mode); each sync checks that it still is, and a change
- * fails the commit rather than syncing the wrong file. When the writer was idle (idle-sync.ts),
- * the same fdatasync runs on this thread instead, before `onDurable` is queued: the order (COMMIT
- * returned, then the sync of that very file succeeded, then PersistDone) is the one above, only
- * the thread differs, so the argument holds unchanged.
+ * fails the commit rather than syncing the wrong file.
  */
 const openInline = (path: string, sync: SyncMode, created: boolean, durable: DurableState, ownFsync: boolean): StorageShape => {
   let db: DatabaseSync
@@ -376,7 +371,6 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
   }
   /** The fdatasyncs in flight (ownFsync): close waits for them before closing the WAL's descriptor. */
   const syncing = new Set<Promise<void>>()
-  const idle = new IdleSync()
   return {
     location: path,
     created,
@@ -411,23 +405,10 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
         onFailed(`commit to ${path} failed: ${moved}`)
         return
       }
-      const syncStarted = performance.now()
-      if (syncing.size === 0 && idle.inline(syncStarted)) {
-        try {
-          fdatasyncSync(file.fd)
-        } catch (error) {
-          onFailed(`fsync of ${walPath} failed: ${describe(error)}`)
-          return
-        }
-        idle.durable(syncStarted, performance.now())
-        queueMicrotask(onDurable)
-        return
-      }
       const done = new Promise<void>((settled) => {
         fdatasync(file.fd, (error) => {
           syncing.delete(done)
           settled()
-          idle.durable(syncStarted, performance.now())
           if (error === null) onDurable()
           else onFailed(`fsync of ${walPath} failed: ${error.message}`)
         })
