@@ -30,6 +30,8 @@ import { plainTable } from "./table.ts"
 
 const MEMBERS = 3
 const CLIENTS = 32
+/** Failed dynamo puts whose reply is logged, per cluster. */
+const FAILURES_LOGGED_MAX = 10
 const KEYS = 10_000
 const VALUE_BYTES = 1024
 const SECONDS = 15
@@ -126,6 +128,8 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
   const unconnected = await cluster.waitConnected()
   if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
+  /** Failed puts logged so far (their status and body say which failure it was). */
+  let failuresLogged = 0
   /** The context of each key's last reply, sent with its next put. */
   const contexts = new Map<string, string>()
   const remember = (key: string, body: string) => {
@@ -144,6 +148,7 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
       const context = contexts.get(key)
       const reply = await client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify(context === undefined ? { value: text } : { value: text, context }))
       if (reply.status === 200) remember(key, reply.body)
+      else if (failuresLogged++ < FAILURES_LOGGED_MAX) console.error(`dynamo ${nodes}: put of ${key} at node ${node + 1}: ${reply.status} ${reply.body.slice(0, 200)}`)
       return reply.status === 200
     },
     pids: () => cluster.nodes.map((node) => node.process?.pid),
