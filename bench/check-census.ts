@@ -5,11 +5,15 @@
 // at a time, and `medium` itself. Where each addition exhausts, its factor over the base is
 // measured; the product of the factors is a rough estimate of `medium` (it assumes the sources
 // multiply independently, which interleaving makes an underestimate rather than an overestimate).
-// `npm run bench -- check-census`, or `npx tsx bench/check-census.ts [--states N] [--census N]`.
+// With `--splits N`: for each model, which component of the world alone tells apart how many of
+// a breadth-first sample of N distinct worlds (src/check/splits.ts), with the canonical form on
+// and off (`--no-canonical`): where an abstraction could pay (src/check/README.md).
+// `npm run bench -- check-census`, or `npx tsx bench/check-census.ts [--states N] [--census N] [--splits N]`.
 import { pathToFileURL } from "node:url"
 import { census, type Census } from "../src/check/census.ts"
 import { search } from "../src/check/explore.ts"
 import { buildModel, type CheckOptions } from "../src/check/model.ts"
+import { splits } from "../src/check/splits.ts"
 import { positiveNumberFlag } from "./flags.ts"
 
 /** Distinct states at which a depth-first count stops. */
@@ -25,7 +29,7 @@ const model = (options: CheckOptions) => {
   return built.model
 }
 
-const BASE = { preset: "medium", por: false, crashes: 0, drops: 0, partitions: 0, periodic: 0, timing: "prompt" } as const
+const BASE = { preset: "medium", por: false, canonical: false, crashes: 0, drops: 0, partitions: 0, periodic: 0, timing: "prompt" } as const
 
 interface Variant {
   readonly name: string
@@ -41,7 +45,7 @@ const VARIANTS: ReadonlyArray<Variant> = [
   { name: "base + 1 crash", options: { ...BASE, crashes: 1 }, factor: true },
   { name: "base + 1 lost message", options: { ...BASE, drops: 1 }, factor: true },
   { name: "base + 1 partition", options: { ...BASE, partitions: 1 }, factor: true },
-  { name: "medium", options: { preset: "medium", por: false }, factor: false }
+  { name: "medium", options: { preset: "medium", por: false, canonical: false }, factor: false }
 ]
 
 const levelsLine = (result: Census): string => result.levels.map((level) => number(level.fresh)).join(" ")
@@ -58,7 +62,30 @@ const topKinds = (result: Census, count: number): string => {
     .join(", ")
 }
 
+/** The components (or unions of them) each sample is measured without. */
+const SPLIT_UNIONS: ReadonlyArray<ReadonlyArray<string>> = [
+  ["node*.state.nextToken", "node*.state.waiters", "node*.pending"],
+  ["node*.state.down", "node*.timers"],
+  ["oracle.ackersLeft", "client*.pending"]
+]
+
+const splitsReport = (sample: number): string => {
+  const out: Array<string> = [`Worlds told apart by one component alone, in a breadth-first sample of ${number(sample)} (por off):`, ""]
+  for (const variant of VARIANTS) {
+    for (const canonical of [false, true]) {
+      const report = splits(model({ ...variant.options, canonical }), sample, SPLIT_UNIONS)
+      const top = report.splits.filter((s) => s.merged > 0).map((s) => `${s.group} ${(100 * s.merged / report.sampled).toFixed(1)}%`).join(", ")
+      const line = `- ${variant.name}, canonical form ${canonical ? "on" : "off"}${report.exhausted ? " (exhausted)" : ""}: ${top}`
+      process.stderr.write(`${line}\n`)
+      out.push(line)
+    }
+  }
+  return out.join("\n")
+}
+
 export async function checkCensusBench(): Promise<string> {
+  const sample = positiveNumberFlag("splits", "a positive number of states")
+  if (sample !== undefined) return splitsReport(sample)
   const countStates = positiveNumberFlag("states", "a positive number of states") ?? COUNT_STATES_DEFAULT
   const censusStates = positiveNumberFlag("census", "a positive number of states") ?? CENSUS_STATES_DEFAULT
   const out: Array<string> = [

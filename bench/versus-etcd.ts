@@ -30,6 +30,8 @@ import { plainTable } from "./table.ts"
 
 const MEMBERS = 3
 const CLIENTS = 32
+/** Failed dynamo puts whose reply is logged, per cluster. */
+const FAILURES_LOGGED_MAX = 10
 const KEYS = 10_000
 const VALUE_BYTES = 1024
 const SECONDS = 15
@@ -126,6 +128,8 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
   const unconnected = await cluster.waitConnected()
   if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
+  /** Failed puts logged so far (their status and body say which failure it was). */
+  let failuresLogged = 0
   /** The context of each key's last reply, sent with its next put. */
   const contexts = new Map<string, string>()
   const remember = (key: string, body: string) => {
@@ -144,6 +148,7 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
       const context = contexts.get(key)
       const reply = await client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify(context === undefined ? { value: text } : { value: text, context }))
       if (reply.status === 200) remember(key, reply.body)
+      else if (failuresLogged++ < FAILURES_LOGGED_MAX) console.error(`dynamo ${nodes}: put of ${key} at node ${node + 1}: ${reply.status} ${reply.body.slice(0, 200)}`)
       return reply.status === 200
     },
     pids: () => cluster.nodes.map((node) => node.process?.pid),
@@ -163,6 +168,8 @@ interface Measured {
   readonly ops: number
   readonly seconds: number
   readonly errors: number
+  /** Of the errors, how many were gets (a failed status or no answer in time). */
+  readonly getErrors: number
   readonly gets: Float64Array
   readonly puts: Float64Array
   readonly serverMicrosPerOp: number
@@ -197,6 +204,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   const gets: Array<number> = []
   const puts: Array<number> = []
   let errors = 0
+  let getErrors = 0
   let sequence = 0
   const commits0 = await target.commits?.()
   const server0 = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0)
@@ -219,6 +227,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
       const ok = await (isPut ? target.put(node, key, value(`c${sequence++}`)) : target.get(node, key)).catch(() => false)
       if (!ok) {
         errors += 1
+        if (!isPut) getErrors += 1
         continue
       }
       ;(isPut ? puts : gets).push(performance.now() - t0)
@@ -232,7 +241,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   const commits = commits0 === undefined || commits1 === undefined ? undefined : { count: commits1.count - commits0.count, records: commits1.records - commits0.records }
   const sorted = (values: Array<number>) => Float64Array.from(values).sort()
   return {
-    target: target.name, ops, seconds: elapsed, errors, gets: sorted(gets), puts: sorted(puts),
+    target: target.name, ops, seconds: elapsed, errors, getErrors, gets: sorted(gets), puts: sorted(puts),
     serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!,
     commits
   }
@@ -246,7 +255,7 @@ const rowOf = (m: Measured, run: string): Array<string> => {
     run, m.target, (m.ops / m.seconds).toFixed(0),
     ms(percentile(m.gets, 0.5)), ms(percentile(m.gets, 0.99)), ms(percentile(m.gets, 0.999)),
     ms(percentile(m.puts, 0.5)), ms(percentile(m.puts, 0.99)), ms(percentile(m.puts, 0.999)),
-    ms(percentile(all, 0.999)), String(m.errors), `${m.serverMicrosPerOp.toFixed(0)}+${m.clientMicrosPerOp.toFixed(0)}`, m.load1.toFixed(1)
+    ms(percentile(all, 0.999)), m.errors === 0 ? "0" : `${m.errors} (${m.getErrors} gets)`, `${m.serverMicrosPerOp.toFixed(0)}+${m.clientMicrosPerOp.toFixed(0)}`, m.load1.toFixed(1)
   ]
 }
 

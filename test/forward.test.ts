@@ -161,21 +161,13 @@ describe("the forwarding node", () => {
     expect(receive(claimed, FIRST, { _tag: "ForwardMinted", op, epoch: epoch + 1, set }).state).toBe(claimed)
   })
 
-  // Mutation caught: a get's claim answered with a grant (a get mints nothing and needs none), or
-  // a silent get coordinator not replaced here (AVAIL-2).
-  test("a forwarded get: no grant; if the coordinator falls silent, the get is coordinated here", () => {
-    const { state, op, epoch } = forwardedBy(get)
-    const claimed = receive(state, FIRST, { _tag: "ForwardClaim", op, epoch })
-    expect(sent(claimed.effects, "ForwardGrant")).toEqual([])
-    const result = step(claimed.state, forwardTimer(op), 100)
-    expect(sent(result.effects, "Read").length).toBeGreaterThan(0)
-  })
+  // (A get is never forwarded: it is coordinated where it lands; test/read-anywhere.test.ts.)
 
   // Mutation caught: an answer passed on from a node or an epoch the request was not forwarded to
   // (a late answer to an earlier incarnation's op), or the timer left armed after the answer.
   test("only the coordinator's answer in this epoch reaches the client, with its name", () => {
-    const { state, op, epoch } = forwardedBy(get)
-    const reply = { _tag: "GetOk" as const, id: get.id, key: KEY, values: [], siblings: [], context: [], nodes: [FIRST, SECOND] }
+    const { state, op, epoch } = forwardedBy(put)
+    const reply = { _tag: "PutOk" as const, id: put.id, key: KEY, siblings: [], context: [], nodes: [FIRST, SECOND] }
     expect(receive(state, SECOND, { _tag: "ForwardReply", op, epoch, reply }).effects).toEqual([])
     expect(receive(state, FIRST, { _tag: "ForwardReply", op, epoch: epoch + 1, reply }).effects).toEqual([])
     const result = receive(state, FIRST, { _tag: "ForwardReply", op, epoch, reply })

@@ -64,7 +64,7 @@ export class Draft {
   freeze(): WorldState {
     return new World(
       this.nodes, this.flight, this.clients, this.histories, this.acked, this.ackersLeft, this.excused, this.used,
-      this.cut, this.now, worldFp(this)
+      this.cut, this.now, worldFp(this.c, this)
     )
   }
 
@@ -140,7 +140,7 @@ const emptyWorld = (c: Compiled): WorldState => {
   }
   return new World(
     world.nodes, world.flight, world.clients, world.histories, world.acked, world.ackersLeft, world.excused, world.used,
-    world.cut, world.now, worldFp(world)
+    world.cut, world.now, worldFp(c, world)
   )
 }
 

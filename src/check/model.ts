@@ -120,6 +120,11 @@ export interface CheckModel {
    * (`--no-por`), every enabled action is explored.
    */
   readonly por?: boolean
+  /**
+   * Canonical form of worlds before fingerprinting (README, "Canonical form": fields no future step and no invariant reads):
+   * absent or true, on; false (`--no-canonical`), every field told apart.
+   */
+  readonly canonical?: boolean
   /** For an anomaly preset: the invariant its counterexample breaks (the run must find it). */
   readonly expect?: string
   /**
@@ -406,6 +411,8 @@ export interface CheckOptions {
   readonly persistence?: Persistence
   /** False: no partial-order reduction (`--no-por`). */
   readonly por?: boolean
+  /** False: no canonical form of worlds (`--no-canonical`). */
+  readonly canonical?: boolean
 }
 
 const inRange = (name: string, value: number | undefined, min: number, max: number, problems: Array<string>): void => {
@@ -463,7 +470,7 @@ export const buildModel = (options: CheckOptions): { readonly _tag: "Ok"; readon
   const versions = mode === model.protocol.versions.mode
     ? model.protocol.versions
     : { ...defaultVersionsConfig, mode }
-  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, ...(options.por === false ? { por: false } : {}), protocol: { ...model.protocol, versions } }
+  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, ...(options.por === false ? { por: false } : {}), ...(options.canonical === false ? { canonical: false } : {}), protocol: { ...model.protocol, versions } }
   const invalid = validateProtocolConfig(model.protocol, model.nodes.length)
   if (invalid !== undefined) return { _tag: "Error", message: invalid }
   const writes = model.clients.flat().filter((op) => op.kind !== "get").length

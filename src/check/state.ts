@@ -9,6 +9,8 @@ import type { DiskInfo, NodeStateInfo } from "./world-fp.ts"
 export interface PendingPersist {
   readonly token: number
   readonly record: PersistRecord
+  /** The record's fingerprint alone (the canonical form gives the token as an age). */
+  readonly recordFp: Fp
   readonly fp: Fp
 }
 

@@ -101,7 +101,11 @@ export const issue = (d: Draft, client: number): void => {
       : { _tag: "Put", id, key: op.key, value: id, context }
   d.setClient(client, {
     next: slot.next + 1,
-    pending: { id, node, starts: d.nodes[node]!.starts, ackedBefore: op.kind === "get" ? d.acked & ~d.excused : 0 }
+    pending: {
+      id, node, starts: d.nodes[node]!.starts,
+      // Read only by QUORUM-1: a model that does not judge it keeps 0 (README, "Canonical form").
+      ackedBefore: op.kind === "get" && (d.c.model.checks.quorum || d.c.model.canonical === false) ? d.acked & ~d.excused : 0
+    }
   })
   feed(d, node, { _tag: "Client", request })
 }

@@ -54,6 +54,7 @@ export const nodeStateInfo = (c: Compiled, state: NodeState, base: NodeStateInfo
   const parent = base === undefined ? undefined : (base.state as unknown as Record<string, unknown>)
   const fields = base !== undefined && sameFields(base.fields.names, record) ? base.fields : fieldsOf(record)
   const reuse = base !== undefined && base.fields === fields
+  const canonical = c.model.canonical !== false
   const parts: Array<Fp | undefined> = []
   const h = new Hasher()
   for (let i = 0; i < fields.names.length; i++) {
@@ -64,11 +65,28 @@ export const nodeStateInfo = (c: Compiled, state: NodeState, base: NodeStateInfo
       parts.push(undefined)
       continue
     }
-    const part = reuse && parent![field] === value ? base.parts[i]! : valueFp(value)
+    let part: Fp
+    if (canonical && field === "nextToken") {
+      // Persist tokens as ages (README, "Canonical form"): the counter itself is left out.
+      parts.push(undefined)
+      continue
+    } else if (canonical && field === "waiters") {
+      part = reuse && parent![field] === value && parent!["nextToken"] === state.nextToken ? base.parts[i]! : waitersAgeFp(state)
+    } else part = reuse && parent![field] === value ? base.parts[i]! : valueFp(value)
     parts.push(part)
     h.word(fields.words[i]!).fp(part)
   }
   return { state, fields, parts, fp: h.finish(), memo: undefined }
+}
+
+/** The waiters with each token given as its age, `nextToken - token` (README, "Canonical form"). */
+const waitersAgeFp = (state: NodeState): Fp => {
+  const h = new Hasher().word(state.waiters.length)
+  for (const waiter of state.waiters) {
+    h.word(state.nextToken - waiter.token)
+    anyInto(h, waiter.then)
+  }
+  return h.finish()
 }
 
 const sameFields = (fields: ReadonlyArray<string>, record: Record<string, unknown>): boolean => {
@@ -114,7 +132,15 @@ export const pendingFp = (pending: ReadonlyArray<PendingPersist>): Fp => {
 
 export const pendingEntry = (token: number, record: PersistRecord): PendingPersist => {
   const recordFp = valueFp(record)
-  return { token, record, fp: leaf.reset().word(token).fp(recordFp).finish() }
+  return { token, record, recordFp, fp: leaf.reset().word(token).fp(recordFp).finish() }
+}
+
+/** Pending persists with each token given as its age, `nextToken - token` (README, "Canonical form"). */
+const pendingAgeFp = (pending: ReadonlyArray<PendingPersist>, nextToken: number): Fp => {
+  if (pending.length === 0) return EMPTY_LIST_FP
+  const h = leaf.reset().word(pending.length)
+  for (let i = 0; i < pending.length; i++) h.word(nextToken - pending[i]!.token).fp(pending[i]!.recordFp)
+  return h.finish()
 }
 
 /** The fingerprint of an immutable value, computed once per object and kept in `table`. */
@@ -192,14 +218,24 @@ export class PersistDoneInput {
 /** For the combinations of fingerprints below (slots, the world). */
 const combiner = new Combiner()
 
+/** The pending persists' part of a slot's fingerprint: tokens as ages in the canonical form. */
+export const slotPendingFp = (c: Compiled, slot: NodeSlot): Fp =>
+  // A crashed node has no persist pending (the host drops them), so ages need a running state.
+  c.model.canonical !== false && slot.stateInfo !== undefined ? pendingAgeFp(slot.pending, slot.stateInfo.state.nextToken) : slot.pendingFp
+
+/** Whether the world's fingerprint leaves out who acknowledged each write (no disk loss can come). */
+export const ackersUnread = (c: Compiled, w: Omit<WorldState, "fp">): boolean =>
+  c.model.canonical !== false && w.used.diskLosses >= c.model.bounds.diskLosses
+
 /** A slot's fingerprint, computed once (slots are shared by a world and its successors). */
-export const slotFp = (slot: NodeSlot): Fp => {
+export const slotFp = (c: Compiled, slot: NodeSlot): Fp => {
   let fp = slot.fp
   if (fp === undefined) {
+    const pending = slotPendingFp(c, slot)
     const h = combiner.reset()
     if (slot.stateInfo === undefined) h.word(DOWN)
     else h.fp(slot.stateInfo.fp)
-    fp = h.fp(slot.diskInfo.fp).fp(slot.pendingFp).fp(slot.timersFp).word(slot.starts | (slot.diskLost ? 1 << 16 : 0)).finish()
+    fp = h.fp(slot.diskInfo.fp).fp(pending).fp(slot.timersFp).word(slot.starts | (slot.diskLost ? 1 << 16 : 0)).finish()
     slot.fp = fp
   }
   return fp
@@ -234,9 +270,9 @@ export const packetFp = (from: number, to: number, message: PeerMessage): Fp => 
  * count is at most 15, see `compile`; a cut is a mask of at most 8 nodes; an acknowledging-node
  * mask too).
  */
-export const worldFp = (w: Omit<WorldState, "fp">): Fp => {
+export const worldFp = (c: Compiled, w: Omit<WorldState, "fp">): Fp => {
   const nodes = w.nodes
-  for (let i = 0; i < nodes.length; i++) slotFp(nodes[i]!)
+  for (let i = 0; i < nodes.length; i++) slotFp(c, nodes[i]!)
   let flightHi = 0
   let flightLo = 0
   const flight = w.flight
@@ -253,7 +289,8 @@ export const worldFp = (w: Omit<WorldState, "fp">): Fp => {
   const histories = w.histories
   for (let i = 0; i < histories.length; i++) h.word(histories[i]!)
   h.word(w.acked).word(w.excused)
-  const ackersLeft = w.ackersLeft
+  // Who acknowledged each write is read only when a disk loss excuses it (README, "Canonical form").
+  const ackersLeft = ackersUnread(c, w) ? NO_ACKERS : w.ackersLeft
   let packed = 0
   for (let i = 0; i < ackersLeft.length; i++) {
     packed = (packed << 8) | ackersLeft[i]!
@@ -267,5 +304,7 @@ export const worldFp = (w: Omit<WorldState, "fp">): Fp => {
   h.word(u.crashes | (u.diskLosses << 4) | (u.drops << 8) | (u.dups << 12) | (u.partitions << 16) | (u.periodic << 20) | (w.cut << 24))
   return h.word(w.now).finish()
 }
+
+const NO_ACKERS: ReadonlyArray<number> = []
 
 export const comparePackets = (a: Fp, b: Fp): number => a.hi - b.hi || a.lo - b.lo

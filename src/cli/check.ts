@@ -52,6 +52,10 @@ export const checkCommand = Command.make(
       Flag.withDescription("no partial-order reduction: explore every enabled action (a message its receiver can only ignore is otherwise delivered first, once no fault is left; src/check/README.md)"),
       Flag.withDefault(false)
     ),
+    noCanonical: Flag.Boolean("no-canonical").pipe(
+      Flag.withDescription("no canonical form: fingerprint every field of a world, also those no future step and no judged invariant reads (persist tokens as numbers, acknowledgers when no disk loss can come; src/check/README.md)"),
+      Flag.withDefault(false)
+    ),
     dfs: Flag.Boolean("dfs").pipe(Flag.withDescription("depth-first: memory bounded by the depth; parallel with --workers"), Flag.withDefault(false)),
     maxStates: Flag.Int("max-states").pipe(Flag.withDescription("stop after this many distinct states"), Flag.withDefault(MAX_STATES_DEFAULT)),
     workers: optionalInt("workers", "worker threads for a depth-first search (default: every core)"),
@@ -78,7 +82,8 @@ export const checkCommand = Command.make(
       ...defined("dups", flags.dups), ...defined("partitions", flags.partitions), ...defined("periodic", flags.periodic),
       ...defined("clock", flags.clock), ...defined("timing", flags.timing), ...defined("restart", flags.restart),
       ...defined("persistence", flags.persistence),
-      ...(flags.noPor ? { por: false } : {})
+      ...(flags.noPor ? { por: false } : {}),
+      ...(flags.noCanonical ? { canonical: false } : {})
     }
     const built = buildModel(options)
     if (built._tag === "Error") problems.push(built.message)

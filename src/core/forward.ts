@@ -1,6 +1,7 @@
-// Forwarding (section 4.5): a node outside a key's top N hands a client request to the first
+// Forwarding (section 4.5): a node outside a key's top N hands a put or delete to the first
 // top-N node it believes up, and coordinates the request itself when that node does not take it
-// (section 4.6, "always writeable": a dead coordinator must not make a put fail).
+// (section 4.6, "always writeable": a dead coordinator must not make a put fail). A get is never
+// forwarded: any node may coordinate a read (section 6.4; node.ts's clientRequest).
 //
 // A put or delete is coordinated exactly once, whatever the network does. The forwarding node
 // is the only arbiter: the coordinator first claims the request (ForwardClaim) and mints a
@@ -8,12 +9,12 @@
 // replica timeout has granted nothing, so it may coordinate the put itself; once it has granted,
 // it never does. Two coordinators would mint two dots for one write, and a later context that
 // covers one copy and not the other would let a deleted value come back (DEL-1) or leave a false
-// sibling (SIB-1). A get mints nothing: its coordinator answers at once and claims only to say it
-// is alive, and a forwarding node that hears nothing in time coordinates the get itself.
+// sibling (SIB-1). A Forward of a get (from a peer of an earlier build, which forwarded reads)
+// is still coordinated at once and claimed only to say the node is alive: a get mints nothing.
 import { HashMap, Option } from "effect"
 import { placeVersion, startGet, startPut } from "./coordinator.ts"
 import { markDown } from "./detector.ts"
-import type { ClientReply, ClientRequest } from "./io.ts"
+import type { ClientReply, ClientRequest, WriteRequest } from "./io.ts"
 import type { OpId } from "./messages.ts"
 import type { NodeId } from "./ring.ts"
 import { addRecent, hasRecent } from "./recent.ts"
@@ -38,8 +39,8 @@ export const availabilityBoundMs = (config: Pick<NodeState["config"], "requestTi
 export const coordinate = (state: NodeState, request: ClientRequest, route: ReplyRoute, now: number, out: Out): NodeState =>
   request._tag === "Get" ? startGet(state, request, route, out) : startPut(state, request, route, now, out)
 
-/** Hand `request` to `to`, a top-N node believed up; wait a replica timeout for its claim. */
-export const forward = (state: NodeState, request: ClientRequest, to: NodeId, out: Out): NodeState => {
+/** Hand the put or delete `request` to `to`, a top-N node believed up; wait a replica timeout for its claim. */
+export const forward = (state: NodeState, request: WriteRequest, to: NodeId, out: Out): NodeState => {
   const op = state.nextOp
   const forwarding: Forwarding = { op, request, to, accepted: false }
   out.push({ _tag: "Send", to, message: { _tag: "Forward", op, epoch: state.epoch, request } })
@@ -52,7 +53,7 @@ const answerWaitMs = (state: NodeState): number => state.config.requestTimeoutMs
 
 /**
  * No claim, or no answer after one: coordinate here what no other node can have coordinated (an
- * unclaimed request, or any get); a granted put has an unknown outcome, and says so.
+ * unclaimed request); a granted put has an unknown outcome, and says so.
  */
 export const forwardTimedOut = (state: NodeState, op: OpId, now: number, out: Out): NodeState => {
   const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, op))
@@ -66,14 +67,14 @@ export const forwardTimedOut = (state: NodeState, op: OpId, now: number, out: Ou
 }
 
 /**
- * Take the request back: coordinate it here when nothing was minted elsewhere (unclaimed, or a
- * get); place the very set the silent coordinator minted when it sent it (same dot: idempotent
+ * Take the request back: coordinate it here when nothing was minted elsewhere (unclaimed); place
+ * the very set the silent coordinator minted when it sent it (same dot: idempotent
  * wherever the coordinator's own copies land); otherwise the outcome is unknown (the grant may
  * still be on its way to a stopped coordinator, which will mint when it resumes).
  */
 const fallBack = (state: NodeState, forwarding: Forwarding, now: number, out: Out): NodeState => {
   const request = forwarding.request
-  if (!forwarding.accepted || request._tag === "Get") return coordinate(state, request, { _tag: "Local" }, now, out)
+  if (!forwarding.accepted) return coordinate(state, request, { _tag: "Local" }, now, out)
   if (forwarding.minted !== undefined) return placeVersion(state, request, forwarding.minted, { _tag: "Local" }, false, out)
   out.push({ _tag: "Reply", reply: { _tag: "Failed", id: request.id, key: request.key, error: "ForwardTimeout", acks: 0, nodes: [] } })
   return state
@@ -116,11 +117,11 @@ const addClaim = (claims: NodeState["claims"], claim: Omit<Claim, "arrival">): N
   return { pending, next: arrival + 1 }
 }
 
-/** The coordinator claimed the request: grant a put (once), and wait for its answer. */
+/** The coordinator claimed the put or delete: grant it (once), and wait for its answer. */
 export const receiveClaim = (state: NodeState, from: NodeId, op: OpId, epoch: number, out: Out): NodeState => {
   const forwarding = Option.getOrUndefined(HashMap.get(state.forwards, op))
   if (forwarding === undefined || forwarding.to !== from || epoch !== state.epoch || forwarding.accepted) return state
-  if (forwarding.request._tag !== "Get") out.push({ _tag: "Send", to: from, message: { _tag: "ForwardGrant", op, epoch } })
+  out.push({ _tag: "Send", to: from, message: { _tag: "ForwardGrant", op, epoch } })
   out.push({ _tag: "SetTimer", timer: { _tag: "ForwardTimer", op }, afterMs: answerWaitMs(state) })
   return { ...state, forwards: HashMap.set(state.forwards, op, { ...forwarding, accepted: true }) }
 }

@@ -14,6 +14,9 @@ export type ClientRequest =
   | { readonly _tag: "Put"; readonly id: ClientRequestId; readonly key: string; readonly value: string; readonly context: VClock; readonly w?: number }
   | { readonly _tag: "Delete"; readonly id: ClientRequestId; readonly key: string; readonly context: VClock; readonly w?: number }
 
+/** A put or delete: the requests that mint a version, so only a top-N node coordinates them (forward.ts). */
+export type WriteRequest = Extract<ClientRequest, { readonly _tag: "Put" | "Delete" }>
+
 export type ClientReply =
   /** `values` hides tombstones; `siblings` lists every sibling, tombstones included. */
   | { readonly _tag: "GetOk"; readonly id: ClientRequestId; readonly key: string; readonly values: ReadonlyArray<string>; readonly siblings: ReadonlyArray<Value>; readonly context: VClock; readonly nodes: ReadonlyArray<NodeId> }

@@ -138,11 +138,14 @@ const start = (state: NodeState, epochFloor: number, out: Out): NodeState => {
 }
 
 /**
- * A client request: coordinate it when this node is in the key's top N, otherwise forward it to
- * the first top-N node not believed down (section 4.5); with none reachable, coordinate here so
- * the store stays writeable.
+ * A client request: a get is coordinated wherever it lands, since any node may coordinate a read
+ * (section 6.4): it mints nothing, and its coordinator asks the N highest-ranked reachable nodes
+ * as a top-N one would. A put or delete is coordinated here when this node is in the key's top N
+ * (it mints the version), otherwise forwarded to the first top-N node not believed down (4.5);
+ * with none reachable, coordinated here so the store stays writeable.
  */
 const clientRequest = (state: NodeState, request: ClientRequest, now: number, out: Out): NodeState => {
+  if (request._tag === "Get") return coordinate(state, request, { _tag: "Local" }, now, out)
   const top = preferenceList(state.ring, request.key, state.config.n)
   if (!top.includes(state.id)) {
     const to = top.find((node) => !state.down.includes(node))

@@ -3,7 +3,7 @@
 import type { HashMap } from "effect"
 import type { ProtocolConfig } from "./config.ts"
 import type { Hint } from "./durable.ts"
-import type { ClientRequest, ClientRequestId, NodeEffect } from "./io.ts"
+import type { ClientRequest, ClientRequestId, NodeEffect, WriteRequest } from "./io.ts"
 import type { OpId } from "./messages.ts"
 import type { MembershipView } from "./membership.ts"
 import type { MerkleTree } from "./merkle.ts"
@@ -59,9 +59,9 @@ export type Request = PutRequest | GetRequest
 /** A client request this node handed to a coordinator in the key's top N (forward.ts). */
 export interface Forwarding {
   readonly op: OpId
-  readonly request: ClientRequest
+  readonly request: WriteRequest
   readonly to: NodeId
-  /** The coordinator claimed it (and, for a put or delete, was granted it): never mint it here. */
+  /** The coordinator claimed it and was granted it: never mint it here. */
   readonly accepted: boolean
   /** What the granted coordinator minted: placed here, unchanged, if the coordinator falls silent. */
   readonly minted?: VersionSet

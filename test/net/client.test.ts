@@ -32,8 +32,9 @@ describe("the client library on a real cluster (4 nodes, N=3 R=2 W=2)", () => {
 
   // Catches: a client-driven client that sends requests to the node it was given or to any node
   // (forwards happen), a ring computed differently from the nodes' (coordinators outside the
-  // preference list), or server-driven requests that do not go to the node given.
-  test("client-driven requests go straight to a replica; server-driven ones through the node given, which forwards", async () => {
+  // preference list), server-driven requests that do not go to the node given, a get forwarded
+  // (any node coordinates a read, paper 6.4), or a put not forwarded (only a top-N node mints).
+  test("client-driven requests go straight to a replica; server-driven ones through the node given, which coordinates gets and forwards puts", async () => {
     const ring = clusterRing(NODES)
     const direct = await Client.connect({ nodes: [env.url("n1")] })
     const before = await forwardsReceived()
@@ -50,7 +51,19 @@ describe("the client library on a real cluster (4 nodes, N=3 R=2 W=2)", () => {
     const through = await Client.connect({ nodes: [env.url("n1")], coordination: "server" })
     const notOnN1 = KEYS.filter((key) => !replicasOf(ring, key).includes("n1"))
     expect(notOnN1.length).toBeGreaterThan(0)
-    for (const key of notOnN1) expect((await through.get(key)).values).toEqual([`v-${key}`])
+    const contexts = new Map<string, string>()
+    for (const key of notOnN1) {
+      const read = await through.get(key)
+      expect(read.values).toEqual([`v-${key}`])
+      expect(read.coordinator).toBe("n1")
+      contexts.set(key, read.context)
+    }
+    expect(await forwardsReceived()).toBe(before)
+    // The same value again over what was read, so the keys' values stay as the next test expects.
+    for (const key of notOnN1) {
+      const written = await through.put(key, `v-${key}`, { context: contexts.get(key)! })
+      expect(replicasOf(ring, key)).toContain(written.coordinator)
+    }
     expect(await forwardsReceived()).toBe(before + notOnN1.length)
     await through.close()
   })
