@@ -57,9 +57,10 @@ describe("forwarding and hand-over under a dead coordinator (fast)", () => {
   // next context that covers one copy only); a reply passed on for another op or epoch (READ-2,
   // QUORUM-1). In src/core/handoff.ts and ownership.ts: a range not offered, a batch merged into
   // the wrong store or counted before its keys, an offer confirmed before it was received, a
-  // leaving node gone before its ranges were confirmed (DUR-1, DUR-2, RING-2, LEAVE-1, ACK-3).
+  // leaving node gone before its ranges were confirmed (DUR-1, DUR-2, RING-2, LEAVE-1, ACK-3), a
+  // joining node made a member before it received every range it gains (JOIN-1).
   test.prop([deadCoordinator], { numRuns: 12 })(
-    "AVAIL-1 AVAIL-2 SIB-1 DEL-1 DUR-1 DUR-2 RING-2 LEAVE-1 hold while a coordinator dies under forwarded requests, across joins and leaves",
+    "AVAIL-1 AVAIL-2 SIB-1 DEL-1 DUR-1 DUR-2 RING-2 LEAVE-1 JOIN-1 hold while a coordinator dies under forwarded requests, across joins and leaves",
     (scenario) => {
       const report = runAndRecord(scenario, "dead-coordinator")
       expect(describeViolations(report)).toBe("")

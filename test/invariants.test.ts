@@ -1,11 +1,13 @@
-// The checks written once in src/invariants/ over records (ACK-2, ACK-3, EPOCH-2, RING-2, MEMBERSHIP-1) and the one
+// The checks written once in src/invariants/ over records (ACK-2, ACK-3, EPOCH-2, RING-2, MEMBERSHIP-1, JOIN-1) and the one
 // heal-and-quiesce, on hand-made records and a scripted interpreter: each test names the mutation
 // of the rule it catches. (The simulator's and the checker's runs judge them end to end; the
 // mutants of src/core that they kill are listed in spec/README.md section 6.)
 import { describe, expect, test } from "vitest"
 import { ack2AfterDurable, ack3WholeCopy } from "../src/invariants/acks.ts"
 import { epoch2MintsAfterDurable } from "../src/invariants/epoch.ts"
-import type { AckRecords, InvariantOracle } from "../src/invariants/oracle.ts"
+import type { AckRecords, Causality, InvariantOracle, LeaveRecords } from "../src/invariants/oracle.ts"
+import { join1Received } from "../src/invariants/join.ts"
+import { moveId } from "../src/invariants/leave.ts"
 import { healAndQuiesce, QUIESCE_READ_ROUNDS } from "../src/invariants/quiescence.ts"
 import { membership1ViewsAgree, ring2HandoffMovesOnlyGains } from "../src/invariants/membership.ts"
 import { availOwedAnswered } from "../src/invariants/availability.ts"
@@ -105,5 +107,37 @@ describe("AVAIL-1 and AVAIL-2 (src/invariants/availability.ts)", () => {
     expect(availOwedAnswered(owed, { _tag: "Late", at: 900 })?.invariant).toBe("AVAIL-1")
     expect(availOwedAnswered(owed, { _tag: "Unanswered", by: 800 })?.message).toMatch(/no answer by 800 ms/)
     expect(availOwedAnswered({ ...owed, kind: "get", quorum: "R=2" }, { _tag: "Failed", error: "QuorumTimeout" })?.invariant).toBe("AVAIL-2")
+  })
+})
+
+describe("JOIN-1: a joining node becomes a member only with every range it gains on its disk", () => {
+  // Events as sets of strings, with no causality between them: a key's past is what the disk holds.
+  const sets: Causality<ReadonlySet<string>, ReadonlySet<string>> = {
+    none: new Set(), one: (e) => new Set([e]), past: (_key, events) => events,
+    missing: (events, past) => new Set([...events].filter((e) => !past.has(e))),
+    within: (events, past) => new Set([...events].filter((e) => past.has(e))),
+    union: (a, b) => new Set([...a, ...b]), without: (events, e) => new Set([...events].filter((x) => x !== e)),
+    isEmpty: (events) => events.size === 0, first: (events) => [...events].sort()[0]!,
+    same: (a, b) => a.size === b.size && [...a].every((e) => b.has(e)), firstOrdered: () => undefined,
+    names: (events) => `[${[...events].sort().join(", ")}]`
+  }
+  const move = { from: "n1", to: "n7", start: 0n, end: 10n }
+  const sent = { at: 5, messages: [{ batch: 0, keys: [{ key: "k1", events: new Set(["c0.1"]) }] }] }
+  const leaveRecords = (facts: Partial<LeaveRecords<ReadonlySet<string>>>): LeaveRecords<ReadonlySet<string>> => ({
+    handedOver: () => undefined, diskLostSince: () => false, diskHolds: () => new Set(), ...facts
+  })
+  // Catches a join completing before the losing node handed a range over (a rule that skips moves
+  // never sent), one completing with a batch not on the joiner's disk (a rule that trusts the
+  // hand-over alone), and one that looks the range up under the joiner's name instead of the sender's.
+  test("never handed over, or handed over and not on disk: a finding; on disk: none", () => {
+    expect(join1Received(sets, leaveRecords({}), "n7", [move])?.invariant).toBe("JOIN-1")
+    const handed = (node: string, id: string) => (node === "n1" && id === moveId("n7", 0n, 10n) ? sent : undefined)
+    expect(join1Received(sets, leaveRecords({ handedOver: handed }), "n7", [move])?.message).toContain("did not hold c0.1 of k1")
+    expect(join1Received(sets, leaveRecords({ handedOver: handed, diskHolds: (node) => new Set(node === "n7" ? ["c0.1"] : []) }), "n7", [move])).toBeUndefined()
+  })
+  // Catches a rule that stops excusing a disk lost after the copy was sent (the joiner pulls again).
+  test("a disk lost since the hand-over excuses the copy", () => {
+    const handed = () => sent
+    expect(join1Received(sets, leaveRecords({ handedOver: handed, diskLostSince: (node, at) => node === "n7" && at === 5 }), "n7", [move])).toBeUndefined()
   })
 })

@@ -16,6 +16,8 @@ import { World } from "../src/sim/world.ts"
 const SIM_RUNS = 40
 const SOAK_STEPS = 150
 const DEFAULT_RUNS = 5
+/** Runs with two spare nodes that join (and members that leave). */
+const RING_CHANGE_RUNS = 3
 /** `dynamo simulate`'s `--steps` default. */
 const SIMULATE_STEPS_DEFAULT = 200
 /** Walks of the checker's swarm per standard preset: bounded, a few seconds. */
@@ -33,12 +35,14 @@ const required = (judges: (i: (typeof INVARIANTS)[number]) => boolean, counted: 
 }
 
 describe("every Always has a Sometimes that a standard run reaches", () => {
-  test(`the simulator: the soak's seeds 1..${SIM_RUNS} and dynamo simulate's 1..${DEFAULT_RUNS} reach the Sometimes of every invariant it judges`, () => {
+  test(`the simulator: the soak's seeds 1..${SIM_RUNS}, dynamo simulate's 1..${DEFAULT_RUNS} and ${RING_CHANGE_RUNS} runs with joins reach the Sometimes of every invariant it judges`, () => {
     const total: Reached = noneReached()
     const scenarios = [
       ...Array.from({ length: SIM_RUNS }, (_, i) => soakScenario(i + 1, SOAK_STEPS)),
       // Fault-free, R + W > N: the only runs QUORUM-1 judges.
-      ...Array.from({ length: DEFAULT_RUNS }, (_, i) => generateScenario(i + 1, defaultSimOptions, SIMULATE_STEPS_DEFAULT))
+      ...Array.from({ length: DEFAULT_RUNS }, (_, i) => generateScenario(i + 1, defaultSimOptions, SIMULATE_STEPS_DEFAULT)),
+      // The soak has no spare node to join; `dynamo simulate --spares 2 --faults join,leave` does (JOIN-1).
+      ...Array.from({ length: RING_CHANGE_RUNS }, (_, i) => generateScenario(i + 1, { ...defaultSimOptions, spares: 2, faults: ["join", "leave"] }, SIMULATE_STEPS_DEFAULT))
     ]
     for (const scenario of scenarios) {
       const seed = scenario.seed

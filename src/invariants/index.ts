@@ -157,6 +157,11 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
     check: "src/invariants/leave.ts", simulator: ["src/sim/step-checks.ts"], notInChecker: NO_RING_CHANGE, sometimes: "node-left"
   },
   {
+    id: "JOIN-1", kind: "always", checkpoints: ["step"],
+    statement: "a joining node becomes a member only once it holds on disk every batch handed to it of every range it gains",
+    check: "src/invariants/join.ts", simulator: ["src/sim/step-checks.ts"], notInChecker: NO_RING_CHANGE, sometimes: "node-joined"
+  },
+  {
     id: "CONV-1", kind: "eventually", checkpoints: ["quiescence"],
     statement: "after faults heal and the cluster quiesces every replica of a key holds the same sibling set",
     check: "src/invariants/convergence.ts", simulator: ["src/sim/world.ts"], checker: ["src/check/quiesce.ts"], sometimes: "replicas-repaired"

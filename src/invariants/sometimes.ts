@@ -20,6 +20,7 @@ export const SOMETIMES_CASES = {
   "read-of-hinted-key": { statement: "a node answered a read of a key it holds a hint for", simulator: true, checker: true },
   "restart": { statement: "a node started again after a crash or a lost disk", simulator: true, checker: true },
   "node-left": { statement: "a leaving node became left", simulator: true, checker: false },
+  "node-joined": { statement: "a joining node became a member", simulator: true, checker: false },
   "replicas-repaired": { statement: "read repair or anti-entropy sent versions to a replica that lacked them", simulator: true, checker: false },
   "hint-delivered": { statement: "a hint was handed to its intended node and deleted", simulator: true, checker: true },
   "get-after-ack": { statement: "a get, judged by QUORUM-1, was sent after a put of its key was acknowledged", simulator: true, checker: true },

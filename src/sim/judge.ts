@@ -194,6 +194,7 @@ export class SimJudge {
     if (membersOf(before) === membersOf(after)) return
     const status = (state: NodeState) => membersOf(state).find((e) => e.id === id)?.status
     if (status(before) === "leaving" && status(after) === "left") this.reached["node-left"] += 1
+    if (status(before) === "joining" && status(after) === "member") this.reached["node-joined"] += 1
   }
 
   /** A node crashed; `pending` persists of it were not yet durable. */

@@ -16,7 +16,7 @@ export const DURABILITY_CHECK_EVERY_EVENTS = 2_000
 /** A run stops, reporting a violation, if it has not finished by this many events. */
 export const EVENTS_MAX = 5_000_000
 
-export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DUR-2" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "HINT-2" | "MEMBERSHIP-1" | "RING-2" | "ACK-1" | "ACK-2" | "ACK-3" | "EPOCH-1" | "EPOCH-2" | "LEAVE-1" | "READ-2" | "READ-3"
+export type InvariantId = "AVAIL-1" | "AVAIL-2" | "SIB-1" | "SIB-2" | "DUR-1" | "DUR-2" | "DEL-1" | "QUORUM-1" | "CONV-1" | "HINT-1" | "HINT-2" | "MEMBERSHIP-1" | "RING-2" | "ACK-1" | "ACK-2" | "ACK-3" | "EPOCH-1" | "EPOCH-2" | "LEAVE-1" | "JOIN-1" | "READ-2" | "READ-3"
 
 /** Quiescence waits, in steps of this much virtual time, for membership to settle. */
 export const MEMBERSHIP_SETTLE_STEP_MS = 1_000

@@ -1,5 +1,5 @@
 // The simulator's judging of the invariants over histories (spec/README.md section 4): ACK-1,
-// ACK-2, ACK-3, HINT-2, EPOCH-1, EPOCH-2, LEAVE-1, READ-2, READ-3 and DEL-1 at the client. Each
+// ACK-2, ACK-3, HINT-2, EPOCH-1, EPOCH-2, LEAVE-1, JOIN-1, READ-2, READ-3 and DEL-1 at the client. Each
 // step, durable persist, crash and client reply is recorded in plain events (records.ts), and the
 // checks written once in src/invariants/ are called with the simulator's oracle and records. The
 // world calls five hooks: after each step, when records become durable, at a crash, when a get is
@@ -13,6 +13,7 @@ import { versionsOut } from "../host/index.ts"
 import { ack1StandsForW, ack2AfterDurable, ack3WholeCopy, replicateId } from "../invariants/acks.ts"
 import { del1ValuesAreLive } from "../invariants/convergence.ts"
 import { epoch1Grows, epoch2MintsAfterDurable } from "../invariants/epoch.ts"
+import { join1Received } from "../invariants/join.ts"
 import { leave1HandedOver, moveId } from "../invariants/leave.ts"
 import type { Finding } from "../invariants/oracle.ts"
 import { hint2AnswerHoldsAll, read2CoversAnswerers, read3AnswerersAnswered } from "../invariants/reads.ts"
@@ -90,7 +91,7 @@ export class StepChecks {
         records.handedOff(node, moveId(effect.to, m.range.start, m.range.end), now, m.batch, m.entries.map((e) => ({ key: e.key, events: eventsOf(e.set) })))
       }
     }
-    return this.read3(node, input, effects) ?? this.leave1(node, before, after)
+    return this.read3(node, input, effects) ?? this.leave1(node, before, after) ?? this.join1(node, before, after)
   }
 
   /** READ-3 on every get reply this step sends, once the answers it received are recorded. */
@@ -122,6 +123,18 @@ export class StepChecks {
       .filter((move) => move.from === node)
       .map((move) => ({ to: move.to, start: move.range.start, end: move.range.end }))
     return leave1HandedOver(this.causality, this.records, node, plan)
+  }
+
+  /** JOIN-1 at the step a joining node becomes a member, over the ranges the plan moves to it. */
+  private join1(node: string, before: NodeState, after: NodeState): Finding | undefined {
+    if (statusOf(before, node) !== "joining" || statusOf(after, node) !== "member") return undefined
+    // The plan of the view the node completed its join in: the same step may first adopt a view
+    // gossip brought (another change completed), so `after`'s view with this node still joining.
+    const decided = membersOf(after).map((e) => (e.id === node ? { ...e, status: "joining" as const } : e))
+    const plan = changePlan(decided, servingRing(after).config, configOf(after).n)
+      .filter((move) => move.to === node)
+      .map((move) => ({ from: move.from, to: move.to, start: move.range.start, end: move.range.end }))
+    return join1Received(this.causality, this.records, node, plan)
   }
 
   durable(node: string, token: number, records: ReadonlyArray<PersistRecord>): void {
