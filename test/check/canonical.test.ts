@@ -8,15 +8,13 @@
 import { HashMap } from "effect"
 import { describe, expect, test } from "vitest"
 import { runCheck } from "../../src/check/check.ts"
-import { counterexampleText } from "../../src/check/counterexample.ts"
+import { expectSameCounterexample } from "./anomaly-lengths.ts"
 import { ANOMALY_PRESETS, buildModel, type CheckOptions } from "../../src/check/model.ts"
 import { searchActions } from "../../src/check/por.ts"
 import { apply, compile, initialWorld, type Compiled, type WorldState } from "../../src/check/world.ts"
 import { nodeStateInfo, pendingEntry, pendingFp, slotOf, worldFp } from "../../src/check/world-fp.ts"
 import type { NodeState } from "../../src/core/index.ts"
 import { DERIVED_STATE_FIELDS } from "../../src/core/index.ts"
-import { replayTrace } from "../../src/sim/replay.ts"
-import { decodeTrace } from "../../src/trace/format.ts"
 
 /** `small`'s state count with both reductions on (the defaults): README, "Canonical form". */
 const SMALL_STATES_CANONICAL = 1_092_420
@@ -127,20 +125,8 @@ describe("the canonical form keeps every verdict", () => {
   // Catches: a canonical form that merges a counterexample's world into one without the
   // violation (the anomaly would go unfound), lengthens a shortest path, or breaks the replay
   // of the trace (a counterexample is re-run along real actions, never along merged worlds).
-  test.each(ANOMALY_PRESETS)("%s: the same invariant and the same shortest length with and without it", async (preset) => {
-    const lengths: Array<number> = []
-    for (const canonical of [false, true]) {
-      const checked = await runCheck({ preset, canonical }, { order: "bfs", workers: 1, maxStates: 2_000_000 })
-      const counterexample = checked.counterexample
-      expect(counterexample, `canonical ${canonical}`).toBeDefined()
-      expect(counterexample!.violation.invariant).toBe(checked.model.expect)
-      lengths.push(checked.result.finding!.actions.length)
-      const decoded = decodeTrace(counterexampleText(counterexample!))
-      expect(decoded._tag).toBe("Ok")
-      if (decoded._tag === "Ok") expect(replayTrace(decoded.trace).divergence).toBeUndefined()
-    }
-    expect(lengths[1]).toBe(lengths[0])
-  })
+  test.each(ANOMALY_PRESETS)("%s: the same invariant and the same shortest length with and without it", (preset) =>
+    expectSameCounterexample(preset, [{ canonical: false }, { canonical: true }]))
 })
 
 describe("the canonical form merges only worlds that differ in unread data", () => {

@@ -5,13 +5,11 @@
 // delivery changes no node's state and does nothing but remove the message.
 import { describe, expect, test } from "vitest"
 import { runCheck } from "../../src/check/check.ts"
-import { counterexampleText } from "../../src/check/counterexample.ts"
+import { expectSameCounterexample } from "./anomaly-lengths.ts"
 import { ANOMALY_PRESETS, buildModel } from "../../src/check/model.ts"
 import { searchActions } from "../../src/check/por.ts"
 import { FingerprintTable, slotsFor } from "../../src/check/table.ts"
 import { apply, compile, enabledActions, initialWorld, type WorldState } from "../../src/check/world.ts"
-import { replayTrace } from "../../src/sim/replay.ts"
-import { decodeTrace } from "../../src/trace/format.ts"
 
 /** `small`'s state count without any reduction (src/check/README.md, issue 23). */
 const SMALL_STATES = 1_597_081
@@ -35,20 +33,8 @@ describe("reductions keep every verdict", () => {
 
   // Catches: a reduction that loses an anomaly's counterexample, lengthens its shortest path
   // (test/scenarios.test.ts pins the lengths), or yields a trace that does not replay.
-  test.each(ANOMALY_PRESETS)("%s: the same invariant and the same shortest length with and without POR", async (preset) => {
-    const lengths: Array<number> = []
-    for (const por of [false, true]) {
-      const checked = await runCheck({ preset, por }, { order: "bfs", workers: 1, maxStates: 2_000_000 })
-      const counterexample = checked.counterexample
-      expect(counterexample, `por ${por}`).toBeDefined()
-      expect(counterexample!.violation.invariant).toBe(checked.model.expect)
-      lengths.push(checked.result.finding!.actions.length)
-      const decoded = decodeTrace(counterexampleText(counterexample!))
-      expect(decoded._tag).toBe("Ok")
-      if (decoded._tag === "Ok") expect(replayTrace(decoded.trace).divergence).toBeUndefined()
-    }
-    expect(lengths[1]).toBe(lengths[0])
-  })
+  test.each(ANOMALY_PRESETS)("%s: the same invariant and the same shortest length with and without POR", (preset) =>
+    expectSameCounterexample(preset, [{ por: false }, { por: true }]))
 })
 
 describe("late messages first: the delivery it picks is invisible", () => {
