@@ -46,4 +46,17 @@ describe("protocol configuration", () => {
     if (broken === undefined) expect(error).toBeUndefined()
     else expect(error).toMatch(new RegExp(`^${broken}`))
   })
+
+  // The generated configurations above reach a timeout boundary with every other rule valid only
+  // rarely (a few in 10,000), so the boundaries are also stated one by one: each catches a
+  // comparison off by one (mutant 81 accepts a request timeout equal to the replica timeout).
+  test("the timeouts' boundaries, every other rule valid", () => {
+    const withTimeouts = (replicaTimeoutMs: number, requestTimeoutMs: number) =>
+      validateProtocolConfig({ ...defaultProtocolConfig, replicaTimeoutMs, requestTimeoutMs }, defaultProtocolConfig.n)
+    expect(withTimeouts(300, 300)).toMatch(/^timeouts/)
+    expect(withTimeouts(300, 299)).toMatch(/^timeouts/)
+    expect(withTimeouts(0, 300)).toMatch(/^timeouts/)
+    expect(withTimeouts(300, 301)).toBeUndefined()
+    expect(withTimeouts(1, 2)).toBeUndefined()
+  })
 })
