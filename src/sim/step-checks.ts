@@ -25,6 +25,10 @@ import { SimRecords } from "./records.ts"
 
 const statusOf = (state: NodeState, node: string) => membersOf(state).find((e) => e.id === node)?.status
 
+/** The ring change's moves under `view`, with `state`'s ring configuration and N (LEAVE-1, JOIN-1). */
+const movesOf = (view: ReturnType<typeof membersOf>, state: NodeState) =>
+  changePlan(view, servingRing(state).config, configOf(state).n).map((move) => ({ from: move.from, to: move.to, start: move.range.start, end: move.range.end }))
+
 /** What the checks read of the simulated world beyond their records. */
 export interface StepWorld {
   /** Whether `node` is a home replica of `key` (in its top N in some running node's ring). */
@@ -119,10 +123,7 @@ export class StepChecks {
   /** LEAVE-1 at the step a node becomes left, over its part of the ring change's plan. */
   private leave1(node: string, before: NodeState, after: NodeState): Finding | undefined {
     if (statusOf(before, node) !== "leaving" || statusOf(after, node) !== "left") return undefined
-    const plan = changePlan(membersOf(before), servingRing(before).config, configOf(before).n)
-      .filter((move) => move.from === node)
-      .map((move) => ({ to: move.to, start: move.range.start, end: move.range.end }))
-    return leave1HandedOver(this.causality, this.records, node, plan)
+    return leave1HandedOver(this.causality, this.records, node, movesOf(membersOf(before), before).filter((move) => move.from === node))
   }
 
   /** JOIN-1 at the step a joining node becomes a member, over the ranges the plan moves to it. */
@@ -131,10 +132,7 @@ export class StepChecks {
     // The plan of the view the node completed its join in: the same step may first adopt a view
     // gossip brought (another change completed), so `after`'s view with this node still joining.
     const decided = membersOf(after).map((e) => (e.id === node ? { ...e, status: "joining" as const } : e))
-    const plan = changePlan(decided, servingRing(after).config, configOf(after).n)
-      .filter((move) => move.to === node)
-      .map((move) => ({ from: move.from, to: move.to, start: move.range.start, end: move.range.end }))
-    return join1Received(this.causality, this.records, node, plan)
+    return join1Received(this.causality, this.records, node, movesOf(decided, after).filter((move) => move.to === node))
   }
 
   durable(node: string, token: number, records: ReadonlyArray<PersistRecord>): void {
