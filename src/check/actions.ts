@@ -114,7 +114,6 @@ export const draftFor = (c: Compiled, w: WorldState, rec: Recorder | undefined):
   spareDraft === undefined ? (spareDraft = new Draft(w, c, rec)) : spareDraft.reset(w, c, rec)
 
 export const apply = (c: Compiled, w: WorldState, action: Action, rec?: Recorder): Transition => {
-  if (action._tag === "Chain") return applyChain(c, w, action.actions, rec)
   const d = draftFor(c, w, rec)
   switch (action._tag) {
     case "Issue":
@@ -174,27 +173,8 @@ export const apply = (c: Compiled, w: WorldState, action: Action, rec?: Recorder
   }
   if (persistEagerly(d)) flushPersists(d)
   checkDurability(d)
-  return new TransitionResult(d.freeze(), d.violation, d.flags, d.stepped)
+  return new TransitionResult(d.freeze(), d.violation, d.flags)
 }
-
-/** The parts of a chain one after another, as one transition: the first violation stops it. */
-const applyChain = (c: Compiled, w: WorldState, actions: ReadonlyArray<Action>, rec: Recorder | undefined): Transition => {
-  let world = w
-  let flags = 0
-  let stepped = 0
-  for (const action of actions) {
-    const t = apply(c, world, action, rec)
-    world = t.state
-    flags |= t.flags
-    stepped |= t.stepped
-    if (t.violation !== undefined) return new TransitionResult(world, t.violation, flags, stepped)
-  }
-  return new TransitionResult(world, undefined, flags, stepped)
-}
-
-/** The actions a list of search actions stands for, chains opened (counterexamples, traces). */
-export const flatActions = (actions: ReadonlyArray<Action>): ReadonlyArray<Action> =>
-  actions.flatMap((action) => action._tag === "Chain" ? flatActions(action.actions) : [action])
 
 /** The first node with a persist pending, or -1. */
 export const pendingNode = (d: Draft): number => {

@@ -5,7 +5,7 @@
 import type { CheckModel } from "./model.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
 import { apply, compile, type Action, type Compiled, initialWorld, type WorldState } from "./world.ts"
-import { searchSuccessors } from "./timer-chains.ts"
+import { searchActions } from "./por.ts"
 
 /** One breadth-first level: the new worlds at that depth, and the actions that led to them. */
 export interface CensusLevel {
@@ -35,11 +35,6 @@ export const actionKind = (world: WorldState, action: Action): string => {
       return `deliver ${world.flight[action.packet]!.message._tag}`
     case "Fire":
       return `fire ${world.nodes[action.node]!.timers[action.timer]!._tag}`
-    case "Chain": {
-      // A step then the timeouts it released (timer-chains.ts): counted as the timeouts' firing.
-      const last = action.actions[action.actions.length - 1]!
-      return last._tag === "Fire" ? "fire after a step" : actionKind(world, last)
-    }
     case "Issue":
     case "GiveUp":
     case "Persist":
@@ -77,11 +72,10 @@ export const census = (model: CheckModel, maxStates: number, onLevel?: (level: C
     let generated = 0
     for (const world of frontier) {
       expanded += 1
-      const { actions, transitions } = searchSuccessors(c, world)
+      const actions = searchActions(c, world)
       for (const action of actions) bump(enabledBy, actionKind(world, action))
-      for (let s = 0; s < actions.length; s++) {
-        const action = actions[s]!
-        const child = transitions[s]!.state
+      for (const action of actions) {
+        const child = apply(c, world, action).state
         generated += 1
         if (!table.insert(child.fp, undefined)) continue
         distinct += 1

@@ -75,7 +75,7 @@ export const formatRun = (checked: CheckRun): string => {
     `  timeouts ${model.timing}, restarts ${model.restart}, persistence ${model.persistence}`,
     ...model.clients.map((script, i) => `  client ${i}: ${script.map((op) => `${op.kind} ${op.key} @${op.node}`).join(", ")}`),
     `  bounds: ${b.crashes} crash(es), ${b.diskLosses} disk loss(es), ${b.drops} lost and ${b.dups} duplicated message(s), ${b.partitions} partition(s), ${b.periodic} periodic timer firing(s)`,
-    `  search: ${run.workers > 1 ? `depth-first on ${run.workers} worker threads` : run.order === "bfs" ? "breadth-first" : "depth-first"}, at most ${number(run.maxStates)} states, partial-order reduction ${model.por === false ? "off (--no-por)" : "on"}, canonical form ${model.canonical === false ? "off (--no-canonical)" : "on"}${model.timing === "async" ? `, timeouts ${model.fireAfterStep === false ? "at every point (--no-fire-after-step)" : "right after a step"}` : ""}`,
+    `  search: ${run.workers > 1 ? `depth-first on ${run.workers} worker threads` : run.order === "bfs" ? "breadth-first" : "depth-first"}, at most ${number(run.maxStates)} states, partial-order reduction ${model.por === false ? "off (--no-por)" : "on"}, canonical form ${model.canonical === false ? "off (--no-canonical)" : "on"}`,
     `${result.outcome}: ${number(s.distinct)} distinct states, ${number(s.generated)} generated, depth ${s.depth}, ${s.seconds.toFixed(2)} s, ` +
       `${number(Math.round(s.distinct / Math.max(s.seconds, 1e-9)))} states/s (${number(Math.round(s.generated / Math.max(s.seconds, 1e-9)))} generated/s)`,
     `  memory: peak rss ${mib(s.peakRssBytes)}, peak heap ${mib(s.peakHeapBytes)}, fingerprint table ${mib(s.tableBytes)}`,

@@ -52,8 +52,5 @@ export const describeAction = (c: Compiled, w: WorldState, action: Action): stri
     }
     case "Heal":
       return "heal the partition"
-    case "Chain":
-      // Counterexamples open chains first (flatActions); this names one whole for a progress line.
-      return `${action.actions.map((part) => part._tag).join(", then ")}`
   }
 }

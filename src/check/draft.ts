@@ -33,8 +33,6 @@ export class Draft {
   now!: number
   violation: Violation | undefined = undefined
   flags = 0
-  /** The nodes fed an input in this transition (a bit per node index; feed.ts sets them). */
-  stepped = 0
   c!: Compiled
   rec: Recorder | undefined
   /** The invariants' oracle (src/invariants/) over this draft's world. */
@@ -48,7 +46,6 @@ export class Draft {
   reset(readonlyWorld: WorldState, c: Compiled, rec: Recorder | undefined): this {
     this.violation = undefined
     this.flags = 0
-    this.stepped = 0
     this.c = c
     this.rec = rec
     this.nodes = readonlyWorld.nodes.slice()

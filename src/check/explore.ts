@@ -11,8 +11,7 @@ import {
   apply, compile, F_SETTLED, initialWorld, isSettled, quiesce, SOMETIMES,
   type Action, type Compiled, type Sometimes, type Transition, type Violation, type WorldState
 } from "./world.ts"
-import { searchActions, searchSuccessors } from "./timer-chains.ts"
-import { flatActions } from "./actions.ts"
+import { searchActions } from "./por.ts"
 
 export type SearchOrder = "bfs" | "dfs"
 
@@ -121,13 +120,15 @@ export const pathTo = (c: Compiled, table: FingerprintTable, target: Fp): Readon
   if (world.fp.hi !== chain[0]!.hi || world.fp.lo !== chain[0]!.lo) throw new Error("check: the parent chain does not start at the initial world")
   const actions: Array<Action> = []
   for (const next of chain.slice(1)) {
-    const { actions: offered, transitions } = searchSuccessors(c, world)
-    const index = transitions.findIndex((transition) => transition.state.fp.hi === next.hi && transition.state.fp.lo === next.lo)
-    if (index < 0) throw new Error("check: cannot re-run the path to the counterexample")
-    actions.push(offered[index]!)
-    world = transitions[index]!.state
+    const found = searchActions(c, world).find((action) => {
+      const fp = apply(c, world, action).state.fp
+      return fp.hi === next.hi && fp.lo === next.lo
+    })
+    if (found === undefined) throw new Error("check: cannot re-run the path to the counterexample")
+    actions.push(found)
+    world = apply(c, world, found).state
   }
-  return flatActions(actions)
+  return actions
 }
 
 export const search = (model: CheckModel, options: SearchOptions): SearchResult => {
@@ -164,10 +165,8 @@ const breadthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
   levels: while (frontier.length > 0) {
     const next: Array<WorldState> = []
     for (const world of frontier) {
-      const successors = searchSuccessors(c, world)
-      for (let s = 0; s < successors.actions.length; s++) {
-        const action = successors.actions[s]!
-        const transition = successors.transitions[s]!
+      for (const action of searchActions(c, world)) {
+        const transition = apply(c, world, action)
         stats.generated += 1
         countFlags(sometimes, transition.flags)
         if (transition.violation !== undefined) {
@@ -208,7 +207,7 @@ const breadthFirst = (c: Compiled, options: SearchOptions): SearchResult => {
   }
   if (finding !== undefined) {
     stats.depth += 1
-    const actions = [...pathTo(c, table, finding.parent.fp), ...flatActions([finding.action])]
+    const actions = [...pathTo(c, table, finding.parent.fp), finding.action]
     return { outcome: "violation", stats: finish(stats, started, table, c), finding: { violation: finding.violation, eventual: finding.eventual, actions }, sometimes }
   }
   return { outcome: bounded ? "bounded" : "exhausted", stats: finish(stats, started, table, c), finding: undefined, sometimes }
@@ -232,8 +231,10 @@ class Frame {
  * in order, each after the subtree of the one before: the search is the same.
  */
 const frameOf = (c: Compiled, table: FingerprintTable, world: WorldState): Frame => {
-  const { actions, transitions } = searchSuccessors(c, world)
-  for (const transition of transitions) table.touch(transition.state.fp)
+  const actions = searchActions(c, world)
+  const transitions: Array<Transition | undefined> = []
+  for (const action of actions) transitions.push(apply(c, world, action))
+  for (const transition of transitions) table.touch(transition!.state.fp)
   return new Frame(world, actions, transitions)
 }
 
@@ -315,7 +316,7 @@ export const actionsAlong = (c: Compiled, root: WorldState, path: ReadonlyArray<
     actions.push(action)
     world = apply(c, world, action).state
   }
-  return flatActions(actions)
+  return actions
 }
 
 const depthFirst = (c: Compiled, options: SearchOptions): SearchResult => {

@@ -213,7 +213,6 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
   const slot = d.nodes[node]!
   const info = slot.stateInfo
   if (info === undefined) throw new Error(`check: input ${input._tag} to ${d.c.ids[node]}, which is down`)
-  d.stepped |= 1 << node
   if (d.rec !== undefined) d.record(node, { _tag: "Input", input })
   const outcome = stepOnce(d.c, node, info, input, d.now)
   if (outcome.persistChecks.length > 0) checkPersists(d, node, diskInfo.disk, outcome.persistChecks)

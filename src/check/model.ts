@@ -125,12 +125,6 @@ export interface CheckModel {
    * absent or true, on; false (`--no-canonical`), every field told apart.
    */
   readonly canonical?: boolean
-  /**
-   * Under `async` timing, a request or forward timeout that neither persists nor replies fires
-   * only right after a step that could change what it does (timer-chains.ts, README "Timeouts at
-   * canonical points"): absent or true, on; false (`--no-fire-after-step`), at every point.
-   */
-  readonly fireAfterStep?: boolean
   /** For an anomaly preset: the invariant its counterexample breaks (the run must find it). */
   readonly expect?: string
   /**
@@ -419,8 +413,6 @@ export interface CheckOptions {
   readonly por?: boolean
   /** False: no canonical form of worlds (`--no-canonical`). */
   readonly canonical?: boolean
-  /** False: async timeouts fire at every point (`--no-fire-after-step`). */
-  readonly fireAfterStep?: boolean
 }
 
 const inRange = (name: string, value: number | undefined, min: number, max: number, problems: Array<string>): void => {
@@ -478,7 +470,7 @@ export const buildModel = (options: CheckOptions): { readonly _tag: "Ok"; readon
   const versions = mode === model.protocol.versions.mode
     ? model.protocol.versions
     : { ...defaultVersionsConfig, mode }
-  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, ...(options.por === false ? { por: false } : {}), ...(options.canonical === false ? { canonical: false } : {}), ...(options.fireAfterStep === false ? { fireAfterStep: false } : {}), protocol: { ...model.protocol, versions } }
+  model = { ...model, bounds, timing: options.timing ?? model.timing, restart: options.restart ?? model.restart, persistence: options.persistence ?? model.persistence, ...(options.por === false ? { por: false } : {}), ...(options.canonical === false ? { canonical: false } : {}), protocol: { ...model.protocol, versions } }
   const invalid = validateProtocolConfig(model.protocol, model.nodes.length)
   if (invalid !== undefined) return { _tag: "Error", message: invalid }
   const writes = model.clients.flat().filter((op) => op.kind !== "get").length

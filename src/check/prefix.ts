@@ -6,8 +6,7 @@
 import { countFlags, depthFirstFrom, judgeSettled, type CheckStats, type DepthFirstRun } from "./explore.ts"
 import { apply, initialWorld, type Action, type Compiled, type Violation, type WorldState } from "./world.ts"
 import type { Sometimes } from "./world.ts"
-import { searchSuccessors } from "./timer-chains.ts"
-import { flatActions } from "./actions.ts"
+import { searchActions } from "./por.ts"
 
 export interface PrefixRoot {
   readonly world: WorldState
@@ -39,10 +38,9 @@ export const expandPrefix = (c: Compiled, rootsMin: number, stats?: CheckStats, 
   while (frontier.length > 0 && frontier.length < rootsMin) {
     const next: Array<PrefixRoot> = []
     for (const { world, actions } of frontier) {
-      const successors = searchSuccessors(c, world)
-      for (let s = 0; s < successors.actions.length; s++) {
-        const transition = successors.transitions[s]!
-        const path = [...actions, ...flatActions([successors.actions[s]!])]
+      for (const action of searchActions(c, world)) {
+        const transition = apply(c, world, action)
+        const path = [...actions, action]
         if (stats !== undefined && sometimes !== undefined) {
           stats.generated += 1
           countFlags(sometimes, transition.flags)

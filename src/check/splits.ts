@@ -6,7 +6,7 @@
 import type { CheckModel } from "./model.ts"
 import { FingerprintTable, slotsFor } from "./table.ts"
 import { apply, compile, initialWorld, type Compiled, type WorldState } from "./world.ts"
-import { searchSuccessors } from "./timer-chains.ts"
+import { searchActions } from "./por.ts"
 import { Hasher, anyInto } from "./fingerprint.ts"
 import { ackersUnread, slotPendingFp } from "./world-fp.ts"
 
@@ -146,8 +146,8 @@ export const splits = (model: CheckModel, maxStates: number, extraGroups: Readon
   outer: while (frontier.length > 0) {
     const next: Array<WorldState> = []
     for (const world of frontier) {
-      for (const transition of searchSuccessors(c, world).transitions) {
-        const child = transition.state
+      for (const action of searchActions(c, world)) {
+        const child = apply(c, world, action).state
         if (!table.insert(child.fp, undefined)) continue
         record(child)
         next.push(child)

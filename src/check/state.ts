@@ -111,11 +111,6 @@ export type Action =
   | { readonly _tag: "Restart"; readonly node: number }
   | { readonly _tag: "Partition"; readonly cut: number }
   | { readonly _tag: "Heal" }
-  /**
-   * Several actions taken as one transition of the search, their worlds in between not stored
-   * (timer-chains.ts): a step, then timeouts it released. Counterexamples list its parts.
-   */
-  | { readonly _tag: "Chain"; readonly actions: ReadonlyArray<Action> }
 
 export interface Violation {
   readonly invariant: string
@@ -133,8 +128,6 @@ export interface Transition {
   readonly violation: Violation | undefined
   /** Bits of SOMETIMES that this transition exercised. */
   readonly flags: number
-  /** The nodes it fed an input to (a bit per node index): whose steps it took. */
-  readonly stepped: number
 }
 
 /** Things that must happen somewhere in a run, or the invariants may hold vacuously. */

@@ -201,7 +201,7 @@ export class World implements WorldState {
 }
 
 export class TransitionResult implements Transition {
-  constructor(readonly state: WorldState, readonly violation: Violation | undefined, readonly flags: number, readonly stepped: number) {}
+  constructor(readonly state: WorldState, readonly violation: Violation | undefined, readonly flags: number) {}
 }
 
 /** The two inputs fed on nearly every transition (a delivery, a persist completing). */

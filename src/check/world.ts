@@ -14,7 +14,7 @@
 // each persist and reply), holding.ts (disks and pending persists for the host's rules),
 // transitions.ts, actions.ts (what is enabled; applying it), firings.ts (periodic firings),
 // quiesce.ts (heal and quiesce, CONV-1/HINT-1/DEL-1), describe.ts.
-export { apply, enabledActions, flatActions, isSettled } from "./actions.ts"
+export { apply, enabledActions, isSettled } from "./actions.ts"
 export { compile, type Compiled } from "./compiled.ts"
 export { describeAction } from "./describe.ts"
 export { initialWorld } from "./draft.ts"

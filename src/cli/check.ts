@@ -56,10 +56,6 @@ export const checkCommand = Command.make(
       Flag.withDescription("no canonical form: fingerprint every field of a world, also those no future step and no judged invariant reads (persist tokens as numbers, acknowledgers when no disk loss can come; src/check/README.md)"),
       Flag.withDefault(false)
     ),
-    noFireAfterStep: Flag.Boolean("no-fire-after-step").pipe(
-      Flag.withDescription("under async timing, fire a request or forward timeout at every point, not only right after a step that could change what it does (src/check/README.md)"),
-      Flag.withDefault(false)
-    ),
     dfs: Flag.Boolean("dfs").pipe(Flag.withDescription("depth-first: memory bounded by the depth; parallel with --workers"), Flag.withDefault(false)),
     maxStates: Flag.Int("max-states").pipe(Flag.withDescription("stop after this many distinct states"), Flag.withDefault(MAX_STATES_DEFAULT)),
     workers: optionalInt("workers", "worker threads for a depth-first search (default: every core)"),
@@ -87,8 +83,7 @@ export const checkCommand = Command.make(
       ...defined("clock", flags.clock), ...defined("timing", flags.timing), ...defined("restart", flags.restart),
       ...defined("persistence", flags.persistence),
       ...(flags.noPor ? { por: false } : {}),
-      ...(flags.noCanonical ? { canonical: false } : {}),
-      ...(flags.noFireAfterStep ? { fireAfterStep: false } : {})
+      ...(flags.noCanonical ? { canonical: false } : {})
     }
     const built = buildModel(options)
     if (built._tag === "Error") problems.push(built.message)
