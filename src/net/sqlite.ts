@@ -371,11 +371,23 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
   }
   /** The fdatasyncs in flight (ownFsync): close waits for them before closing the WAL's descriptor. */
   const syncing = new Set<Promise<void>>()
+  /**
+   * Committed batches whose sync has not been reported, in commit order (ownFsync). Syncs run
+   * on the pool side by side and may end in any order; one that ends makes its batch and every
+   * earlier one durable (it began after they were committed), so batches are reported in order.
+   */
+  const unreported: Array<{ readonly seq: number; readonly onDurable: () => void }> = []
+  let committed = 0
+  let broken: string | undefined
   return {
     location: path,
     created,
     load: () => durable,
     write: (records, onDurable, onFailed) => {
+      if (broken !== undefined) {
+        onFailed(broken)
+        return
+      }
       try {
         db.exec("BEGIN")
         for (const record of records) apply(operationOf(record))
@@ -405,12 +417,21 @@ const openInline = (path: string, sync: SyncMode, created: boolean, durable: Dur
         onFailed(`commit to ${path} failed: ${moved}`)
         return
       }
+      const seq = committed++
+      unreported.push({ seq, onDurable })
       const done = new Promise<void>((settled) => {
         fdatasync(file.fd, (error) => {
           syncing.delete(done)
           settled()
-          if (error === null) onDurable()
-          else onFailed(`fsync of ${walPath} failed: ${error.message}`)
+          if (broken !== undefined) return
+          if (error !== null) {
+            // Nothing after a failed sync is reported durable: the node stops on this failure.
+            broken = `fsync of ${walPath} failed: ${error.message}`
+            unreported.length = 0
+            onFailed(broken)
+            return
+          }
+          while (unreported.length > 0 && unreported[0]!.seq <= seq) unreported.shift()!.onDurable()
         })
       })
       syncing.add(done)
