@@ -126,7 +126,12 @@ export const putTimelineBench = async (options: { readonly puts?: number | undef
     `the put with the median round trip (${sent[typical]!.end - sent[typical]!.start} µs), event by event:\n${oneTable}`
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** The flags, from the command line (`--puts N`, `--entry PATH`). */
+export const putTimelineOptionsFromArgv = (): { readonly puts: number | undefined; readonly entry: string | undefined } => {
   const entryAt = process.argv.indexOf("--entry")
-  console.log(await putTimelineBench({ puts: positiveNumberFlag("puts", "a positive number"), entry: entryAt === -1 ? undefined : process.argv[entryAt + 1] }))
+  return { puts: positiveNumberFlag("puts", "a positive number"), entry: entryAt === -1 ? undefined : process.argv[entryAt + 1] }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  console.log(await putTimelineBench(putTimelineOptionsFromArgv()))
 }
