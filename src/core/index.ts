@@ -48,7 +48,6 @@ export {
 export type { PeerMessage } from "./messages.ts"
 export type { AntiEntropyMessage } from "./merkle-exchange.ts"
 export { ClientReplySchema, NodeInputSchema, PeerMessageSchema } from "./codec.ts"
-export { EXACT_MESSAGE_TAGS, isExactHotMessage, isExactVersionSet } from "./exact-json.ts"
 export { AntiEntropyMessageSchema } from "./merkle-wire.ts"
 
 // the disk

@@ -47,23 +47,6 @@ export function isCanonical(clock: VClock): boolean {
   return true
 }
 
-const isClockEntryJson = (entry: unknown): boolean => {
-  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return false
-  let keys = 0
-  for (const _ in entry) keys += 1
-  const fields = entry as Record<string, unknown>
-  return keys === 3 && typeof fields["node"] === "string" && typeof fields["counter"] === "number" && typeof fields["time"] === "number"
-}
-
-/**
- * Whether a parsed JSON value is a canonical clock exactly as the clock's Schema decodes it (an
- * array of {node, counter, time} with no other key, canonical): such a value is used as it is,
- * anything else is left to the Schema (src/core/exact-json.ts).
- */
-export function isExactClock(value: unknown): value is VClock {
-  return Array.isArray(value) && value.every(isClockEntryJson) && isCanonical(value as VClock)
-}
-
 /**
  * Builds a canonical clock from entries in any order; duplicate nodes are merged (larger counter
  * wins, max time on tie) and zero counters dropped.

@@ -495,18 +495,6 @@ export function decodeContext(
   text: string
 ): { readonly _tag: "Ok"; readonly context: VClock.VClock } | { readonly _tag: "Error"; readonly message: string } {
   if (text === "") return { _tag: "Ok", context: VClock.empty }
-  // The Schema's own steps (base64url, UTF-8, JSON), then a cheap exact check of the clock: a
-  // context the client got from a reply passes it and skips the Schema's walk (28 µs a put).
-  const bytes = Base64Url.decodeString(text)
-  if (Result.isSuccess(bytes)) {
-    let json: unknown
-    try {
-      json = JSON.parse(bytes.success)
-    } catch {
-      json = undefined
-    }
-    if (VClock.isExactClock(json)) return { _tag: "Ok", context: json }
-  }
   const decoded = decodeContextString(text)
   return Result.isSuccess(decoded)
     ? { _tag: "Ok", context: decoded.success }

@@ -79,24 +79,6 @@ const schemaProblem = (issue: SchemaIssue.Issue): string => {
   return `${String(field)} must be a string (${first!.message})`
 }
 
-/**
- * A put body's fields: taken directly when they are what PutBodySchema accepts (an object whose
- * value is a string and whose context is absent or a string; other keys are ignored, as the
- * Schema ignores them), else decoded by the Schema, which names the problem. Saves the Schema's
- * walk on every put (about 9 µs).
- */
-const putFieldsOf = (body: unknown): { readonly value: string; readonly context?: string } | BadRequest => {
-  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
-    const { value, context } = body as Record<string, unknown>
-    if (typeof value === "string") {
-      if (context === undefined) return { value }
-      if (typeof context === "string") return { value, context }
-    }
-  }
-  const decoded = decodePutBody(body)
-  return Result.isFailure(decoded) ? new BadRequest(schemaProblem(decoded.failure.issue)) : decoded.success
-}
-
 const parseContext = (text: string | undefined) => {
   const decoded = decodeContext(text ?? "")
   return decoded._tag === "Ok" ? decoded.context : new BadRequest(`malformed context: ${decoded.message.replace(/\s+/g, " ")}`)
@@ -135,13 +117,13 @@ export const parseWriteBody = (kind: "Put" | "Delete", target: { readonly key: s
   const { key, w } = target
   const quorum = w === undefined ? {} : { w }
   if (kind === "Put") {
-    const fields = putFieldsOf(body)
-    if (fields instanceof BadRequest) return fields
-    const problem = valueProblem(fields.value)
+    const decoded = decodePutBody(body)
+    if (Result.isFailure(decoded)) return new BadRequest(schemaProblem(decoded.failure.issue))
+    const problem = valueProblem(decoded.success.value)
     if (problem !== undefined) return problem
-    const context = parseContext(fields.context)
+    const context = parseContext(decoded.success.context)
     if (context instanceof BadRequest) return context
-    return { _tag: "Put", key, value: fields.value, context, ...quorum }
+    return { _tag: "Put", key, value: decoded.success.value, context, ...quorum }
   }
   const decoded = decodeDeleteBody(body)
   if (Result.isFailure(decoded)) return new BadRequest(schemaProblem(decoded.failure.issue))

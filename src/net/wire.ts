@@ -1,10 +1,9 @@
 // The peer wire: a node opens one connection to each peer (an HTTP/1.1 upgrade on the peer's
 // client port, so a node has one address) and writes its messages to it as JSON lines, one
-// PeerMessage per line. The receiver decodes every line with PeerMessageSchema (the messages of
-// every put and get pass a cheaper exact check first, src/core/exact-json.ts); a line that does
+// PeerMessage per line. The receiver decodes every line with PeerMessageSchema; a line that does
 // not decode (garbage, truncated) is logged and dropped, and the stream goes on.
 import { Result, Schema } from "effect"
-import { isExactHotMessage, type PeerMessage, PeerMessageSchema } from "../core/index.ts"
+import { type PeerMessage, PeerMessageSchema } from "../core/index.ts"
 import { decodeAntiEntropy, encodeAntiEntropy } from "./anti-entropy-wire.ts"
 import { encodesToItself, tagOf } from "./plain-json.ts"
 
@@ -47,11 +46,7 @@ export type Decoded =
   | { readonly _tag: "Message"; readonly message: PeerMessage }
   | { readonly _tag: "Invalid"; readonly reason: string }
 
-/**
- * Decodes one line: JSON, then PeerMessageSchema (AntiEntropy: its exchanges' Schema, one by one).
- * A Replicate, ReplicateAck, Read or ReadReply exactly as the Schema would decode it is taken as
- * parsed (isExactHotMessage). Never throws.
- */
+/** Decodes one line: JSON, then PeerMessageSchema (AntiEntropy: its exchanges' Schema, one by one). Never throws. */
 export const decodeLine = (line: string): Decoded => {
   let json: unknown
   try {
@@ -59,7 +54,6 @@ export const decodeLine = (line: string): Decoded => {
   } catch (error) {
     return { _tag: "Invalid", reason: `not JSON (${(error as Error).message})` }
   }
-  if (isExactHotMessage(json)) return { _tag: "Message", message: json }
   if (typeof json === "object" && json !== null && (json as Record<string, unknown>)["_tag"] === "AntiEntropy") {
     const result = decodeAntiEntropy(json as Record<string, unknown>)
     return "message" in result
