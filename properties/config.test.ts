@@ -47,6 +47,40 @@ describe("protocol configuration", () => {
     else expect(error).toMatch(new RegExp(`^${broken}`))
   })
 
+  // A rule's mutation (a bound off by one, a bad value accepted) shows only on a configuration
+  // whose earlier rules all hold, and the generator above meets that rarely for the later rules:
+  // per 2,000 runs about 5 with orphansPerStepMax = 0, 3 with each bad handoffResendTicks value,
+  // under 1 at a timeout boundary. So each rule's boundary is also stated on its own, every other
+  // rule valid: each case catches the check of its field dropped, or its bound moved by one (e.g.
+  // `< 1` made `< 0` accepts the 0 case; `Number.isSafeInteger` dropped accepts the fractional one).
+  test("each rule's boundary, every other rule valid", () => {
+    const members = 5
+    const valid = { ...defaultProtocolConfig, n: 3, r: 2, w: 2 }
+    const refused: ReadonlyArray<readonly [keyof typeof valid, number, string]> = [
+      ["n", 0, "N"], ["n", members + 1, "N"], ["n", 2.5, "N"],
+      ["r", 0, "R"], ["r", 4, "R"], ["r", 1.5, "R"],
+      ["w", 0, "W"], ["w", 4, "W"], ["w", 1.5, "W"],
+      ["handoffOffersInFlightMax", 0, "handoffOffersInFlightMax"], ["handoffOffersInFlightMax", 1.5, "handoffOffersInFlightMax"],
+      ["handoffKeysInFlightMax", 0, "handoffKeysInFlightMax"], ["handoffKeysInFlightMax", 2.5, "handoffKeysInFlightMax"],
+      ["orphansPerStepMax", 0, "orphansPerStepMax"], ["orphansPerStepMax", 1.5, "orphansPerStepMax"],
+      ["handoffResendTicks", 0, "handoffResendTicks"], ["handoffResendTicks", 0.5, "handoffResendTicks"], ["handoffResendTicks", -1, "handoffResendTicks"],
+      // Above 1, so only the integer check refuses it (the generator's 0.5 is also below 1, and
+      // no generated value catches that check dropped).
+      ["handoffResendTicks", 1.5, "handoffResendTicks"]
+    ]
+    expect(validateProtocolConfig(valid, members)).toBeUndefined()
+    for (const [field, value, rule] of refused) {
+      expect(validateProtocolConfig({ ...valid, [field]: value }, members), `${field} = ${value}`).toMatch(new RegExp(`^${rule}`))
+    }
+    const accepted: ReadonlyArray<Partial<typeof valid>> = [
+      { n: 1, r: 1, w: 1 }, { n: members }, { r: 1 }, { r: 3 }, { w: 1 }, { w: 3 },
+      { handoffOffersInFlightMax: 1 }, { handoffKeysInFlightMax: 1 }, { orphansPerStepMax: 1 }, { handoffResendTicks: 1 }
+    ]
+    for (const change of accepted) {
+      expect(validateProtocolConfig({ ...valid, ...change }, members), JSON.stringify(change)).toBeUndefined()
+    }
+  })
+
   // The generated configurations above reach a timeout boundary with every other rule valid only
   // rarely (a few in 10,000), so the boundaries are also stated one by one: each catches a
   // comparison off by one (mutant 81 accepts a request timeout equal to the replica timeout).
