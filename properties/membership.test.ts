@@ -89,6 +89,28 @@ describe("MEMBERSHIP-1 reconcile", () => {
     }
   })
 
+  // Each tie-break of two entries of one version, stated both ways round. The property above
+  // meets a tie decided by the address only several times in its 500 runs (with the address
+  // left out of the tie-break it first failed after 14, 40 and 103 runs on three seeds; with
+  // "known over none" kept but the string order dropped, after 46, 70 and 108), and never a tie
+  // decided by the zone (its views carry none). Catches each rule of the tie-break dropped or
+  // made to depend on argument order.
+  unitTest("MEMBERSHIP-1 a tie on version is decided by status, capacity, address, zone, whichever side merges", () => {
+    const base: MemberEntry = { id: "a", status: "member", capacity: 1, version: 2 }
+    const cases: ReadonlyArray<readonly [MemberEntry, MemberEntry]> = [
+      [{ ...base, status: "joining" }, base],
+      [base, { ...base, capacity: 2 }],
+      [base, { ...base, address: "h:1" }],
+      [{ ...base, address: "h:1" }, { ...base, address: "h:2" }],
+      [base, { ...base, zone: "z1" }],
+      [{ ...base, zone: "z1" }, { ...base, zone: "z2" }]
+    ]
+    for (const [loser, winner] of cases) {
+      expect(reconcile([loser], [winner]), JSON.stringify(winner)).toEqual([winner])
+      expect(reconcile([winner], [loser]), JSON.stringify(winner)).toEqual([winner])
+    }
+  })
+
   unitTest("MEMBERSHIP-1 sometimes: equal versions with different contents met", () => {
     expect(tiesSeen).toBeGreaterThan(0)
   })
