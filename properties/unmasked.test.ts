@@ -4,10 +4,24 @@
 // another before any invariant looked. Each shape names the invariants it leans on and the
 // mutant (mutants/, ../shared/mutants/) it exists to kill.
 import { fc, test } from "@fast-check/vitest"
+import { Result, Schema } from "effect"
+import { readFileSync } from "node:fs"
 import { describe, expect } from "vitest"
+import { ScenarioSchema } from "../src/trace/format.ts"
 import type { Scenario } from "../src/sim/scenario.ts"
 import { World } from "../src/sim/world.ts"
 import { describeViolations, runAndRecord, scenarioArb, type ScheduleShape } from "./schedules.ts"
+
+/**
+ * A scenario kept in properties/examples/ and run first, before the generated ones: an input the
+ * property's generator meets too rarely for its mutant to die on every seed (the file name gives
+ * the mutant it was found under).
+ */
+const pinned = (file: string): Scenario => {
+  const decoded = Schema.decodeUnknownResult(ScenarioSchema)(JSON.parse(readFileSync(`properties/examples/${file}`, "utf8")))
+  if (Result.isFailure(decoded)) throw new Error(`properties/examples/${file}: ${String(decoded.failure)}`)
+  return decoded.success
+}
 
 const base: ScheduleShape = {
   nodes: 5,
@@ -66,7 +80,9 @@ describe("one mechanism at a time", () => {
       ops: scenario.ops.map((op) => ({ ...op, node: "n1", delayMs: op.delayMs % 8 })),
       faults: [{ _tag: "Crash", at, node: "n1" }, { _tag: "Restart", at: at + downMs, node: "n1" }]
     }))
-  test.prop([earlyCrash], { numRuns: 300 })(
+  // Under mutant 38 the generated inputs first failed after 7, 126 and 171 of 300 runs on three
+  // seeds: a few failing inputs a run. The example is one of them (seed 1, under mutant 38).
+  test.prop([earlyCrash], { numRuns: 300, examples: [[pinned("incarnation-acks-38.json")]] })(
     "ACK-1 a restarted coordinator counts only its own incarnation's acknowledgements",
     (scenario) => {
       const report = runAndRecord(scenario, "incarnation-acks")
@@ -80,7 +96,9 @@ describe("one mechanism at a time", () => {
   // Catches (DUR-2): keys a node no longer replicates after a ring change never passed on (mutant
   // 33).
   const stranded: ScheduleShape = { ...base, spares: 2, keys: 3, faults: ["join", "leave", "drop"], faultsMax: 0, dropPercent: 40, quorums: [[3, 1, 1], [3, 2, 1]] }
-  test.prop([scenarioArb(stranded)], { numRuns: 150 })(
+  // Under mutant 33 the generated inputs failed on one seed of three (after 11 runs on seed 1,
+  // none of 150 on seeds 20261203 and 2), so the example is that input.
+  test.prop([scenarioArb(stranded)], { numRuns: 150, examples: [[pinned("stranded-writes-33.json")]] })(
     "DUR-2 LEAVE-1 writes held by one node across joins and leaves end up on the key's replicas",
     (scenario) => {
       const report = runAndRecord(scenario, "stranded-writes")
