@@ -9,7 +9,7 @@ import { traceOfReport } from "../src/sim/trace.ts"
 import { replayTrace } from "../src/sim/replay.ts"
 import { World } from "../src/sim/world.ts"
 import { defaultSimOptions, generateScenario } from "../src/sim/scenario.ts"
-import { describeViolations, runAndRecord, scenarioArb, type ScheduleShape } from "./schedules.ts"
+import { describeViolations, pinned, runAndRecord, scenarioArb, type ScheduleShape } from "./schedules.ts"
 
 const faulty: ScheduleShape = {
   nodes: 5,
@@ -31,7 +31,10 @@ describe("protocol under failure schedules", () => {
   // replica acks only once its persists are durable), HINT-2 (a read answer includes the node's
   // hints for the key: mutant 09), EPOCH-1 (every start bumps the epoch), READ-2 (a get covers
   // what each answerer held on disk when it was sent; its values are its live siblings), DUR-2.
-  test.prop([scenarioArb(faulty)], { numRuns: 1500 })(
+  // Mutant 56 (a duplicated Forward coordinated again: two dots for one write) needs a Forward duplicated while
+  // its first copy is still remembered; the generated inputs first failed under it after 84, 197
+  // and 1451 of 1500 runs on three seeds. The example is one of those inputs (seed 2).
+  test.prop([scenarioArb(faulty)], { numRuns: 1500, examples: [[pinned("faults-56.json")]] })(
     "SIB-1 DUR-1 DEL-1 HINT-1 CONV-1 hold under drops, duplicates, reordering, partitions and crashes",
     (scenario) => {
       const report = runAndRecord(scenario, "faults")

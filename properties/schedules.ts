@@ -1,10 +1,11 @@
 // fast-check arbitraries for simulator scenarios: client workloads and timed fault schedules that
 // shrink to a minimal failing schedule (fewer operations, fewer faults, earlier times).
+import { Result, Schema } from "effect"
 import fc from "fast-check"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { defaultSimOptions, keyNames, nodeIds, type ClientOp, type FaultKind, type Scenario, type SimOptions, type TimedFault } from "../src/sim/scenario.ts"
-import { encodeTrace } from "../src/trace/format.ts"
+import { encodeTrace, ScenarioSchema } from "../src/trace/format.ts"
 import { traceOfReport } from "../src/sim/trace.ts"
 import type { SimReport } from "../src/sim/report.ts"
 import { World } from "../src/sim/world.ts"
@@ -132,3 +133,14 @@ export const runAndRecord = (scenario: Scenario, name: string): SimReport => {
 
 export const describeViolations = (report: SimReport): string =>
   report.violations.map((v) => `${v.invariant} at ${v.at} ms: ${v.message}`).join("\n")
+
+/**
+ * A scenario kept in properties/examples/ and run first, before the generated ones: an input the
+ * property's generator meets too rarely for its mutant to die on every seed (the file name gives
+ * the mutant it was found under).
+ */
+export const pinned = (file: string): Scenario => {
+  const decoded = Schema.decodeUnknownResult(ScenarioSchema)(JSON.parse(readFileSync(`properties/examples/${file}`, "utf8")))
+  if (Result.isFailure(decoded)) throw new Error(`properties/examples/${file}: ${String(decoded.failure)}`)
+  return decoded.success
+}

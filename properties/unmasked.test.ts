@@ -4,24 +4,10 @@
 // another before any invariant looked. Each shape names the invariants it leans on and the
 // mutant (mutants/, ../shared/mutants/) it exists to kill.
 import { fc, test } from "@fast-check/vitest"
-import { Result, Schema } from "effect"
-import { readFileSync } from "node:fs"
 import { describe, expect } from "vitest"
-import { ScenarioSchema } from "../src/trace/format.ts"
 import type { Scenario } from "../src/sim/scenario.ts"
 import { World } from "../src/sim/world.ts"
-import { describeViolations, runAndRecord, scenarioArb, type ScheduleShape } from "./schedules.ts"
-
-/**
- * A scenario kept in properties/examples/ and run first, before the generated ones: an input the
- * property's generator meets too rarely for its mutant to die on every seed (the file name gives
- * the mutant it was found under).
- */
-const pinned = (file: string): Scenario => {
-  const decoded = Schema.decodeUnknownResult(ScenarioSchema)(JSON.parse(readFileSync(`properties/examples/${file}`, "utf8")))
-  if (Result.isFailure(decoded)) throw new Error(`properties/examples/${file}: ${String(decoded.failure)}`)
-  return decoded.success
-}
+import { describeViolations, pinned, runAndRecord, scenarioArb, type ScheduleShape } from "./schedules.ts"
 
 const base: ScheduleShape = {
   nodes: 5,
