@@ -5,6 +5,7 @@ import { type ClientReply, type DurableState, epochOf, hintId, hintsHeld, localS
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import type { PersistCheck, ReplyFacts } from "./feed.ts"
+import { checkPutAcknowledged } from "./acks.ts"
 import { availOwedAnswered } from "../invariants/availability.ts"
 import { epoch1Grows } from "../invariants/epoch.ts"
 import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
@@ -189,6 +190,7 @@ export const clientReply = (d: Draft, facts: ReplyFacts): void => {
     } else {
       d.flags |= F_PUT_ACKED
       const w = facts.write
+      if (w !== undefined && c.model.checks.ack) checkPutAcknowledged(d, w, reply.key, reply.nodes)
       if (w !== undefined && (d.acked & bit(w)) === 0) {
         d.acked |= bit(w)
         d.ackersLeft = d.ackersLeft.slice()

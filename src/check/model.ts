@@ -87,6 +87,11 @@ export interface CheckChecks {
    * crashed while holding it, which the invariant's premise excludes.
    */
   readonly avail: boolean
+  /**
+   * ACK-1 and ACK-2 (acks.ts): a PutOk names W distinct replicas that held the write durably; a
+   * replica acknowledges a Replicate only once every record it persisted for it is durable.
+   */
+  readonly ack: boolean
 }
 
 export interface CheckModel {
@@ -148,7 +153,7 @@ export const KEYS_MAX = 4
 export const RING_CONFIG: RingConfig = { strategy: "tokens", tokensPerNode: 2 }
 
 const defaultChecks: CheckChecks = {
-  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true
+  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true, ack: true
 }
 
 /** What the zones preset must see: a put acknowledged and a get answered with a zone gone, hints. */
@@ -321,6 +326,39 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "zones-cut": {
     description: "as zones, but a whole zone is cut off from the other and healed",
     model: () => zonesModel("zones-cut", { ...noFaults, partitions: 1, periodic: 1 }, ZONES_SOMETIMES)
+  },
+  // Targeted presets: each sets up the one situation a class of bug needs (src/check/README.md,
+  // "Which mutants a preset catches"), small enough to exhaust in seconds.
+  "stale-ack": {
+    description: "3 nodes, N=3 R=2 W=2: one client puts twice through one node, which may crash and restart between the puts while an acknowledgement of the first is in flight (ACK-1: an earlier incarnation's ack counted)",
+    model: () => {
+      const [a] = preferenceOf(3, "k1", 3) as [string]
+      return base("stale-ack", PRESETS["stale-ack"]!.description, {
+        // The client gives up on the first put when its node restarts, then puts again through
+        // the restarted node, whose request numbers start over: a ReplicateAck of the first put,
+        // sent to the new incarnation, names the same op as the second.
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "put", key: "k1", node: a }]],
+        bounds: { ...noFaults, crashes: 1 },
+        sometimes: ["put-acknowledged", "crash-before-ack", "restart", "settled"]
+      })
+    }
+  },
+  "fallback-replaced": {
+    description: "5 nodes, N=3 R=1 W=3, 1 put: a home replica and then the fallback standing in for it crash (each rebooting at once); a silent fallback must be replaced by the next one (AVAIL-1)",
+    model: () => {
+      const [a] = preferenceOf(5, "k1", 3) as [string]
+      return base("fallback-replaced", PRESETS["fallback-replaced"]!.description, {
+        nodes: nodeNames(5),
+        // W = N: every silent replica must be replaced for the put to succeed, and with two
+        // fallbacks past N there is one for the home node and one for the fallback that failed.
+        protocol: protocol(3, 1, 3, "dvv"),
+        clients: [[{ kind: "put", key: "k1", node: a }]],
+        // One hint-scan firing: the hint the surviving fallback holds goes home within the search.
+        bounds: { ...noFaults, crashes: 2, periodic: 1 },
+        restart: "at-once",
+        sometimes: ["put-acknowledged", "hint-stored", "hint-delivered", "crash-before-ack", "restart", "settled"]
+      })
+    }
   },
   // VV-1 (spec/README.md): the suite must be able to show the paper's clocks losing a write; this preset does.
   "lost-update-vv": {
