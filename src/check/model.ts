@@ -344,15 +344,18 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     }
   },
   "fallback-replaced": {
-    description: "5 nodes, N=3 R=1 W=3, 1 put: a home replica and then the fallback standing in for it crash (each rebooting at once); a silent fallback must be replaced by the next one (AVAIL-1)",
+    description: "5 nodes, N=3 R=1 W=3, 2 puts through one node: a home replica and then the fallback standing in for it crash (each rebooting at once); a silent fallback must be replaced by the next one (AVAIL-1)",
     model: () => {
       const [a] = preferenceOf(5, "k1", 3) as [string]
       return base("fallback-replaced", PRESETS["fallback-replaced"]!.description, {
         nodes: nodeNames(5),
-        // W = N: every silent replica must be replaced for the put to succeed, and with two
+        // W = N: every silent replica must be replaced for a put to succeed, and with two
         // fallbacks past N there is one for the home node and one for the fallback that failed.
+        // Two puts: the first one's timeout marks the crashed home node down, so the second one
+        // starts with its fallback as a target (the home node not among them), and that fallback
+        // is the one that goes silent.
         protocol: protocol(3, 1, 3, "dvv"),
-        clients: [[{ kind: "put", key: "k1", node: a }]],
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "put", key: "k1", node: a }]],
         // One hint-scan firing: the hint the surviving fallback holds goes home within the search.
         bounds: { ...noFaults, crashes: 2, periodic: 1 },
         restart: "at-once",
