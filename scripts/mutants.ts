@@ -90,8 +90,11 @@ const runTests = (files: ReadonlyArray<string>, bail: boolean, name: string): Re
   const failed: Array<Failure> = []
   for (const file of json.testResults) {
     for (const test of file.assertionResults) {
-      // The simulator's violations read "DUR-1 at 120 ms: ...": name the invariant that fired.
-      const invariant = /\b([A-Z]+-\d+) at \d+ ms/.exec((test.failureMessages ?? []).join("\n"))?.[1]
+      // The simulator's violations read "DUR-1 at 120 ms: ...", the checker's presets "the checker
+      // found ACK-1: ..." (test/check/targeted.test.ts): name the invariant that fired.
+      const messages = (test.failureMessages ?? []).join("\n")
+      const match = /\b([A-Z]+-\d+) at \d+ ms|the checker found ([A-Z]+-\d+)/.exec(messages)
+      const invariant = match?.[1] ?? match?.[2]
       const timedOut = (test.failureMessages ?? []).some((m) => m.startsWith("TestTimeoutError"))
       if (test.status === "failed" && timedOut) console.error(`  timed out, not counted: ${test.fullName.slice(0, 90)}`)
       else if (test.status === "failed") failed.push({ file: file.name, name: test.fullName, invariant })
