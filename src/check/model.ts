@@ -343,6 +343,20 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       })
     }
   },
+  "dup-ack": {
+    description: "3 nodes, N=3 R=1 W=3, 1 put; one message may be duplicated: a replica's acknowledgement delivered twice must count once (ACK-1)",
+    model: () => {
+      const [a] = preferenceOf(3, "k1", 3) as [string]
+      return base("dup-ack", PRESETS["dup-ack"]!.description, {
+        // W = N, so the coordinator's own write and one replica's ack are not enough: a copy of
+        // that ack counted again would complete the quorum with a replica that never answered.
+        protocol: protocol(3, 1, 3, "dvv"),
+        clients: [[{ kind: "put", key: "k1", node: a }]],
+        bounds: { ...noFaults, dups: 1 },
+        sometimes: ["put-acknowledged", "duplicate-delivered", "settled"]
+      })
+    }
+  },
   "fallback-replaced": {
     description: "5 nodes, N=3 R=1 W=3, 2 puts through one node: a home replica and then the fallback standing in for it crash (each rebooting at once); a silent fallback must be replaced by the next one (AVAIL-1)",
     model: () => {

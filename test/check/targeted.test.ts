@@ -1,4 +1,4 @@
-// The targeted presets (stale-ack, fallback-replaced: src/check/model.ts) and the invariants the
+// The targeted presets (stale-ack, dup-ack, fallback-replaced: src/check/model.ts) and the invariants the
 // checker took from the simulator for them (ACK-1, ACK-2, DUR-2: src/check/acks.ts, quiesce.ts).
 // Each preset exhausts with no violation on the protocol as it is, and reaches the situation its
 // mutant needs (its Sometimes list); each check is shown firing on a hand-made case, so a check
@@ -44,6 +44,7 @@ describe("targeted presets: no violation on the protocol as it is, and the situa
   // judged too eagerly), and a change of the model that changes its space (the pinned counts).
   test.each([
     ["stale-ack", 1_954],
+    ["dup-ack", 45],
     ["fallback-replaced", 9_883]
   ] as const)("%s exhausts at %i states", (preset, distinct) => {
     const m = model(preset)
