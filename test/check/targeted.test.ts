@@ -10,7 +10,7 @@ import { buildModel, type CheckModel } from "../../src/check/model.ts"
 import type { Draft } from "../../src/check/draft.ts"
 import type { Action, WorldState } from "../../src/check/state.ts"
 import { apply, compile, type Compiled, describeAction, enabledActions, initialWorld, quiesce } from "../../src/check/world.ts"
-import { pendingEntry, slotOf } from "../../src/check/world-fp.ts"
+import { pendingEntry, pendingFp, slotOf } from "../../src/check/world-fp.ts"
 import { replicateId } from "../../src/invariants/acks.ts"
 import type { Finding } from "../../src/invariants/oracle.ts"
 
@@ -98,6 +98,28 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
     checkReplicaAcks(d, [], [], undefined, [ack])
     checkReplicaAcks(d, [{ ...pendingEntry(7, record), receipt: { id, first: 7 } }], [{ ...pendingEntry(7, record), receipt: { id, first: 7 } }], undefined, [ack])
     expect(findings).toEqual([])
+  })
+
+  // Catches: ACK-2 not wired into the step (feed.ts): the receipt's records not tagged, or the
+  // pending persists read after the step instead of before it. A receipt with a second record
+  // (as a node that does not replicate the key writes one hint per home node) is hand-made here:
+  // no fixed-ring execution makes one (src/check/README.md, mutant 10).
+  test("ACK-2 through the step: the first of a receipt's two records durable, the ack leaves", () => {
+    const c = compile(model("stale-ack"))
+    const received = walk(c, initialWorld(c), ["client 0 sends put", "deliver n1 -> n2: Replicate"])
+    const n2 = c.nodeIndex.get("n2")!
+    const first = received.nodes[n2]!.pending[0]!
+    expect(first.receipt?.id).toBe(replicateId("n1", 1, 0, "k1"))
+    const second = { ...pendingEntry(first.token + 1, first.record), receipt: first.receipt! }
+    const twoRecords = withSlot(received, n2, (s) => slotOf(s.stateInfo, s.diskInfo, [...s.pending, second], pendingFp([...s.pending, second]), s.timers, s.timersFp, s.starts, s.diskLost))
+    const persist = (w: WorldState) => enabledActions(c, w).find((a) => describeAction(c, w, a).startsWith("n2 persist"))!
+    const t = apply(c, twoRecords, persist(twoRecords))
+    expect(t.violation?.invariant).toBe("ACK-2")
+    expect(t.violation?.message).toContain(`before its persist ${first.token + 1} was durable (durable up to ${first.token})`)
+    // The receipt as the core made it, one record: its ack leaves once that one is durable.
+    const ok = apply(c, received, persist(received))
+    expect(ok.violation).toBeUndefined()
+    expect(ok.state.flight.some((p) => p.message._tag === "ReplicateAck")).toBe(true)
   })
 
   // Catches: DUR-2 not judged at quiescence (the checker had it off): replicas that agree on
