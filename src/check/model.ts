@@ -357,6 +357,23 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       })
     }
   },
+  "fallback-coordinator": {
+    description: "4 nodes, N=3 R=2 W=2: a client reads, then writes, through the node outside k1's preference list; two crashes, each a reboot: the node may coordinate the put itself and stand in for a home node it believes down (ACK-1: its hint names that node)",
+    model: () => {
+      const home = preferenceOf(4, "k1", 3)
+      const outside = nodeNames(4).find((node) => !home.includes(node))!
+      return base("fallback-coordinator", PRESETS["fallback-coordinator"]!.description, {
+        nodes: nodeNames(4),
+        // The get's timeout makes the outside node believe a crashed home node down; the put is
+        // forwarded to the next home node, which reboots before it claims it, so the outside node
+        // coordinates the put itself, and is the one fallback left for the node it believes down.
+        clients: [[{ kind: "get", key: "k1", node: outside }, { kind: "put", key: "k1", node: outside }]],
+        bounds: { ...noFaults, crashes: 2 },
+        restart: "at-once",
+        sometimes: ["put-acknowledged", "get-answered", "hint-stored", "crash-before-ack", "restart", "settled"]
+      })
+    }
+  },
   "fallback-replaced": {
     description: "5 nodes, N=3 R=1 W=3, 2 puts through one node: a home replica and then the fallback standing in for it crash (each rebooting at once); a silent fallback must be replaced by the next one (AVAIL-1)",
     model: () => {
