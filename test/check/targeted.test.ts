@@ -1,5 +1,6 @@
-// The targeted presets (stale-ack, dup-ack, fallback-replaced: src/check/model.ts) and the invariants the
-// checker took from the simulator for them (ACK-1, ACK-2, DUR-2: src/check/acks.ts, quiesce.ts).
+// The targeted presets (stale-ack, dup-ack, fallback-coordinator, fallback-replaced:
+// src/check/model.ts) and the invariants the checker took from the simulator for them (ACK-1,
+// ACK-2, DUR-2: src/check/acks.ts, quiesce.ts).
 // Each preset exhausts with no violation on the protocol as it is, and reaches the situation its
 // mutant needs (its Sometimes list); each check is shown firing on a hand-made case, so a check
 // that cannot fail does not pass for one. Which mutant each preset kills: src/check/README.md.
@@ -45,10 +46,11 @@ describe("targeted presets: no violation on the protocol as it is, and the situa
   test.each([
     ["stale-ack", 1_954],
     ["dup-ack", 45],
+    ["fallback-coordinator", 136_231],
     ["fallback-replaced", 9_883]
   ] as const)("%s exhausts at %i states", (preset, distinct) => {
     const m = model(preset)
-    const result = search(m, { order: "dfs", maxStates: 200_000 })
+    const result = search(m, { order: "dfs", maxStates: 400_000 })
     // Named so that `npm run mutants` reports which invariant the checker found.
     const found = result.finding?.violation
     expect(found === undefined ? "none" : `the checker found ${found.invariant}: ${found.message}`).toBe("none")
