@@ -374,6 +374,22 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
       })
     }
   },
+  "hinted-read": {
+    description: "4 nodes, N=3 R=2 W=3: a put then a get through one node while a home replica reboots; the fallback holding its hint answers the get (HINT-2: the answer holds the hint)",
+    model: () => {
+      const [a] = preferenceOf(4, "k1", 3) as [string]
+      return base("hinted-read", PRESETS["hinted-read"]!.description, {
+        nodes: nodeNames(4),
+        // W = N: the put needs the fallback once a home replica lost its Replicate to a reboot,
+        // and the get, sent while that replica is still believed down, asks the fallback too.
+        protocol: protocol(3, 2, 3, "dvv"),
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "get", key: "k1", node: a }]],
+        bounds: { ...noFaults, crashes: 1 },
+        restart: "at-once",
+        sometimes: ["put-acknowledged", "get-answered", "hint-stored", "read-of-hinted-key", "restart", "settled"]
+      })
+    }
+  },
   "fallback-replaced": {
     description: "5 nodes, N=3 R=1 W=3, 2 puts through one node: a home replica and then the fallback standing in for it crash (each rebooting at once); a silent fallback must be replaced by the next one (AVAIL-1)",
     model: () => {
