@@ -1,4 +1,4 @@
-// The targeted presets (stale-ack, dup-ack, fallback-coordinator, fallback-replaced:
+// The targeted presets (stale-ack, dup-ack, hinted-read, fallback-coordinator, fallback-replaced:
 // src/check/model.ts) and the invariants the checker took from the simulator for them (ACK-1,
 // ACK-2, DUR-2: src/check/acks.ts, quiesce.ts).
 // Each preset exhausts with no violation on the protocol as it is, and reaches the situation its
@@ -46,6 +46,7 @@ describe("targeted presets: no violation on the protocol as it is, and the situa
   test.each([
     ["stale-ack", 1_954],
     ["dup-ack", 45],
+    ["hinted-read", 490],
     ["fallback-coordinator", 136_231],
     ["fallback-replaced", 9_883]
   ] as const)("%s exhausts at %i states", (preset, distinct) => {
