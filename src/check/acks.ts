@@ -6,7 +6,7 @@ import { HashMap } from "effect"
 import { ack1StandsForW, ack2AfterDurable, type ReplicaAck, replicateId } from "../invariants/acks.ts"
 import type { AckRecords } from "../invariants/oracle.ts"
 import type { Draft } from "./draft.ts"
-import { diskKeyEvents, setEvents } from "./masks.ts"
+import { bit, diskKeyEvents, setEvents } from "./masks.ts"
 import type { PendingPersist } from "./state.ts"
 
 /** Which receipt of a Replicate caused a pending persist: its id (`replicateId`) and the first token that receipt persisted. */
@@ -14,6 +14,16 @@ export interface Receipt {
   readonly id: string
   readonly first: number
 }
+
+/** A ReplicateAck a step sends, with its `replicateId` (made once, with the cached step). */
+export interface SentAck extends ReplicaAck {
+  readonly id: string
+}
+
+/** The acknowledgement `message`, sent by `node` to `coordinator`, as ACK-2 reads it. */
+export const sentAck = (node: string, coordinator: string, message: { readonly epoch: number; readonly op: number; readonly key: string }): SentAck => ({
+  node, coordinator, epoch: message.epoch, op: message.op, key: message.key, id: replicateId(coordinator, message.epoch, message.op, message.key)
+})
 
 /** Tokens are never this high: "every record is durable" when nothing is pending. */
 const ALL_DURABLE = Number.MAX_SAFE_INTEGER
@@ -33,11 +43,13 @@ const ALL_DURABLE = Number.MAX_SAFE_INTEGER
  * (of a receipt with every record durable, or that persisted nothing) passes.
  */
 export const checkReplicaAcks = (
-  d: Draft, before: ReadonlyArray<PendingPersist>, after: ReadonlyArray<PendingPersist>, own: Receipt | undefined, acks: ReadonlyArray<ReplicaAck>
+  d: Draft, before: ReadonlyArray<PendingPersist>, after: ReadonlyArray<PendingPersist>, own: Receipt | undefined, acks: ReadonlyArray<SentAck>
 ): void => {
+  // Nothing pending came from a receipt (the common case: the ack's own record just became durable).
+  if (own === undefined && !after.some((p) => p.receipt !== undefined)) return
   const durable = before.length > 0 ? before[0]!.token - 1 : after.length > before.length ? after[before.length]!.token - 1 : ALL_DURABLE
   for (const ack of acks) {
-    const id = replicateId(ack.coordinator, ack.epoch, ack.op, ack.key)
+    const id = ack.id
     let answered = after.find((p) => p.receipt !== undefined && p.receipt.id === id && p.receipt.first <= durable)?.receipt
     if (answered === undefined && own !== undefined && own.id === id) answered = own
     if (answered === undefined) continue
@@ -59,11 +71,12 @@ export const checkReplicaAcks = (
  * versions: what a disk held is not what it holds) and while no disk was lost (the checker keeps
  * no record of when).
  */
-export const checkPutAcknowledged = (d: Draft, write: number, key: string, nodes: ReadonlyArray<string>): void => {
+export const checkPutAcknowledged = (d: Draft, write: number, key: string, nodes: ReadonlyArray<string>, named: number): void => {
   const c = d.c
   if (c.model.protocol.versions.mode !== "dvv" || d.used.diskLosses > 0) return
   const k = c.keyIndex.get(key)!
   const home = c.top[k]!
+  if (standsForItself(d, write, key, home, nodes.length, named)) return
   const records: Pick<AckRecords<number>, "recorded" | "heldDurably" | "isHome"> = {
     recorded: () => true,
     isHome: (node) => home.includes(c.nodeIndex.get(node)!),
@@ -79,4 +92,22 @@ export const checkPutAcknowledged = (d: Draft, write: number, key: string, nodes
     }
   }
   d.report(ack1StandsForW(d.oracle, records, { event: c.writes[write]!.id, key, nodes, sentAt: 0 }, c.model.protocol.w))
+}
+
+/**
+ * A sufficient condition for ACK-1 to pass, tested first so that the common case builds no
+ * records: the named nodes (`named`, a mask of node indices) are W or more distinct home nodes,
+ * each of whose own store on disk covers the write, so each stands for itself and together they
+ * are W distinct replicas. Anything else goes to the shared check, which decides.
+ */
+const standsForItself = (d: Draft, write: number, key: string, home: ReadonlyArray<number>, count: number, named: number): boolean => {
+  if (count < d.c.model.protocol.w) return false
+  let distinct = 0
+  for (let m = named; m !== 0; m &= m - 1) {
+    const i = 31 - Math.clz32(m & -m)
+    if (!home.includes(i)) return false
+    if ((d.oracle.past(key, diskKeyEvents(d.c, d.nodes[i]!.disk, key)) & bit(write)) === 0) return false
+    distinct += 1
+  }
+  return distinct === count
 }

@@ -3,9 +3,9 @@
 // through the node host's rules, replies).
 import { type ClientReply, type NodeEffect, type NodeInput, type NodeState, step, type Timer } from "../core/index.ts"
 import { armedAfter, versionsOut, type VersionOut } from "../host/index.ts"
-import { type ReplicaAck, replicateId } from "../invariants/acks.ts"
+import { replicateId } from "../invariants/acks.ts"
 import { epoch2MintsAfterDurable } from "../invariants/epoch.ts"
-import { checkReplicaAcks, type Receipt } from "./acks.ts"
+import { checkReplicaAcks, type Receipt, type SentAck, sentAck } from "./acks.ts"
 import type { Finding } from "../invariants/oracle.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { Compiled } from "./compiled.ts"
@@ -30,7 +30,7 @@ interface StepOutcome {
   /** The receipt this step is, when its input is a Replicate that made it persist (ACK-2). */
   readonly receipt: Receipt | undefined
   /** The ReplicateAcks it sends (ACK-2). */
-  readonly replicaAcks: ReadonlyArray<ReplicaAck>
+  readonly replicaAcks: ReadonlyArray<SentAck>
   readonly persistChecks: ReadonlyArray<PersistCheck>
   /**
    * The versions the step lets out (its persists, then its messages, then its replies), which
@@ -150,7 +150,7 @@ const prepareOutcome = (
   const persists: Array<PendingPersist> = []
   const persistChecks: Array<PersistCheck> = []
   const replies: Array<ReplyFacts> = []
-  const replicaAcks: Array<ReplicaAck> = []
+  const replicaAcks: Array<SentAck> = []
   let flags = 0
   for (const effect of effects) {
     switch (effect._tag) {
@@ -160,10 +160,7 @@ const prepareOutcome = (
         if (effect.message._tag === "Repair") flags |= F_REPAIR
         if (effect.message._tag === "Forward") flags |= F_FORWARDED
         if (effect.message._tag === "ReadReply") flags |= readReplyFacts(c, base.state, effect.to, effect.message, persistChecks)
-        if (effect.message._tag === "ReplicateAck") {
-          const m = effect.message
-          replicaAcks.push({ node: c.ids[node]!, coordinator: effect.to, epoch: m.epoch, op: m.op, key: m.key })
-        }
+        if (effect.message._tag === "ReplicateAck") replicaAcks.push(sentAck(c.ids[node]!, effect.to, effect.message))
         packets.push({ from: node, to, message: effect.message, fp: packetFp(node, to, effect.message) })
         break
       }

@@ -191,7 +191,7 @@ export const clientReply = (d: Draft, facts: ReplyFacts): void => {
       d.flags |= F_PUT_ACKED
       const w = facts.write
       // ACK-1: the nodes a PutOk names stand for W replicas that held the write durably.
-      if (w !== undefined && c.model.checks.ack) checkPutAcknowledged(d, w, reply.key, reply.nodes)
+      if (w !== undefined && c.model.checks.ack) checkPutAcknowledged(d, w, reply.key, reply.nodes, facts.ackers)
       if (w !== undefined && (d.acked & bit(w)) === 0) {
         d.acked |= bit(w)
         d.ackersLeft = d.ackersLeft.slice()

@@ -5,7 +5,7 @@
 // mutant needs (its Sometimes list); each check is shown firing on a hand-made case, so a check
 // that cannot fail does not pass for one. Which mutant each preset kills: src/check/README.md.
 import { describe, expect, test } from "vitest"
-import { type Receipt, checkReplicaAcks } from "../../src/check/acks.ts"
+import { type Receipt, checkReplicaAcks, sentAck } from "../../src/check/acks.ts"
 import { search } from "../../src/check/explore.ts"
 import { buildModel, type CheckModel } from "../../src/check/model.ts"
 import type { Draft } from "../../src/check/draft.ts"
@@ -86,7 +86,7 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
     const receipt: Receipt = { id, first: 3 }
     const record = { _tag: "StoreHint", intended: "n2", key: "k1", set: undefined } as never
     const tagged = (token: number) => ({ ...pendingEntry(token, record), receipt })
-    const ack = { node: "n4", coordinator: "n1", epoch: 1, op: 0, key: "k1" }
+    const ack = sentAck("n4", "n1", { epoch: 1, op: 0, key: "k1" })
     // Token 3 just became durable (the PersistDone step), token 4 of the same receipt is not.
     checkReplicaAcks(d, [tagged(4)], [tagged(4)], undefined, [ack])
     expect(findings.map((f) => f.invariant)).toEqual(["ACK-2"])
