@@ -5,7 +5,7 @@
 // an outage), coordination (server-driven against client-driven coordination: the paper's Table 2),
 // campaign (AVAIL-1 under kill -9, SIGSTOP and restarts), join (a node joining a loaded cluster),
 // zones (latency percentiles with the zones a wide-area link apart), versus-etcd (3 nodes against a
-// 3-member etcd under the same load), startup (`dynamo node` to its ready line: the install-time
+// 3-member etcd under the same load), put-timeline (a lone put's hops on the three nodes), startup (`dynamo node` to its ready line: the install-time
 // bundle against tsx), check-census (the model checker's `medium`: states per level, and where
 // they come from).
 // With no section, every section but the cluster ones runs. The model checker reports its
@@ -35,6 +35,7 @@ const sections: Record<string, ReadonlyArray<Section>> = {
   join: [{ title: "Local cluster: a node joins a loaded cluster", file: "./join.ts", run: "joinBench", heavy: true }],
   zones: [{ title: "Zones: p50/p99/p99.9 over a wide-area link, against the paper's 300 ms", file: "./zones.ts", run: "zonesBench", heavy: true }],
   "versus-etcd": [{ title: "Local cluster against a 3-member etcd, the same load, alternating runs", file: "./versus-etcd.ts", run: "versusEtcdBench", options: "versusEtcdOptionsFromArgv", heavy: true }],
+  "put-timeline": [{ title: "A lone put, hop by hop, on the nodes' clock", file: "./put-timeline.ts", run: "putTimelineBench", options: "putTimelineOptionsFromArgv", heavy: true }],
   "check-census": [{ title: "Model checker: how big medium is, and where its states come from (issue 23)", file: "./check-census.ts", run: "checkCensusBench", heavy: true }],
   startup: [{ title: "Node startup: the install-time bundle against tsx", file: "./startup.ts", run: "startupBench", heavy: true }]
 }

@@ -63,6 +63,8 @@ interface Target {
 interface Commits {
   readonly count: number
   readonly records: number
+  /** The slowest commit (write to durable) of any node since it started, in ms. */
+  readonly maxMs: number
 }
 
 const value = (tag: string) => (tag + ":").padEnd(VALUE_BYTES, "v")
@@ -153,8 +155,8 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
     },
     pids: () => cluster.nodes.map((node) => node.process?.pid),
     commits: async () => {
-      const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).commits as Commits))
-      return { count: all.reduce((sum, c) => sum + c.count, 0), records: all.reduce((sum, c) => sum + c.records, 0) }
+      const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).commits as { count: number; records: number; ms: { max: number } }))
+      return { count: all.reduce((sum, c) => sum + c.count, 0), records: all.reduce((sum, c) => sum + c.records, 0), maxMs: Math.max(...all.map((c) => c.ms.max)) }
     },
     stop: async () => {
       client.close()
@@ -238,7 +240,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   const ops = gets.length + puts.length
   const serverSeconds = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0) - server0
   const commits1 = await target.commits?.()
-  const commits = commits0 === undefined || commits1 === undefined ? undefined : { count: commits1.count - commits0.count, records: commits1.records - commits0.records }
+  const commits = commits0 === undefined || commits1 === undefined ? undefined : { count: commits1.count - commits0.count, records: commits1.records - commits0.records, maxMs: commits1.maxMs }
   const sorted = (values: Array<number>) => Float64Array.from(values).sort()
   return {
     target: target.name, ops, seconds: elapsed, errors, getErrors, gets: sorted(gets), puts: sorted(puts),
@@ -352,7 +354,8 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     const count = of.reduce((sum, m) => sum + m.commits!.count, 0)
     const records = of.reduce((sum, m) => sum + m.commits!.records, 0)
     const ops = of.reduce((sum, m) => sum + m.ops, 0)
-    return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit`
+    const slowest = Math.max(...of.map((m) => m.commits!.maxMs))
+    return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit, slowest commit ${slowest.toFixed(1)} ms`
   }
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]

@@ -229,8 +229,10 @@ const handlePeer = (handle: NodeHandle) => (request: HttpServerRequest.HttpServe
     }
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
       const reader = yield* socket.reader
+      if (handle.timings.timelineOn) raw.on("data", () => handle.timings.mark("peer data"))
       for (;;) {
         const chunks = yield* reader.pull
+        handle.timings.mark("peer chunks")
         for (const chunk of chunks) {
           const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk
           if (!splitter.push(bytes, onLine)) return "a line exceeded the size limit"

@@ -4,8 +4,8 @@
 // and real timers:
 //   - Persist: the host holds each record as pending, in emission order. At the end of a tick
 //     the pending records not yet handed to the storage are written as one transaction (group
-//     commit). One transaction is in flight at a time: when the storage syncs on another thread,
-//     what the node emits meanwhile forms the next one. When a transaction is durable,
+//     commit). Up to TRANSACTIONS_IN_FLIGHT_MAX are in flight at a time: while the storage syncs
+//     them on another thread, what the node emits beyond that forms the next one. When a transaction is durable,
 //     PersistDone(its highest token) is fed through the host, which drops the records up to it
 //     from the pending ones: PersistDone(t) always means t and every earlier record are durable.
 //   - SetTimer / CancelTimer: the host's timer table says what is armed (one timer per
@@ -29,6 +29,16 @@ import type { Timings } from "./timings.ts"
 export const REPLY_WAIT_TIMEOUTS_MAX = 4
 /** The driver's own timer (the core's timer keys are tagged names; see timerKey). */
 const REPLY_DEADLINE_TIMER = "shell/reply-deadline"
+/**
+ * Transactions handed to the storage and not yet durable, at most. One made a record emitted
+ * just after a sync began wait for that sync to end before its own could start: with a lone
+ * client whose puts go to every node in turn, the previous put's slowest replica was often still
+ * syncing when it became the next put's coordinator or replica, about 0.5 ms of the put's 1.2 (issue
+ * 19, bench/put-timeline.ts). Two let that record's sync start at once; under load, what is
+ * emitted while both sync still gathers into one transaction (group commit). The storage
+ * reports batches durable in the order written (StorageShape.write).
+ */
+export const TRANSACTIONS_IN_FLIGHT_MAX = 2
 
 export type LogLevel = "Debug" | "Info" | "Warning" | "Error"
 
@@ -136,8 +146,8 @@ export class NodeDriver {
   private node: HostNode<NodeState, StorageShape, PendingPersist>
   /** The highest token handed to the storage: pending records above it form the next transaction. */
   private submitted = -Infinity
-  /** A transaction is being made durable; at most one at a time, so batches stay in order. */
-  private writing = false
+  /** Transactions being made durable (TRANSACTIONS_IN_FLIGHT_MAX at most); the storage keeps their order. */
+  private inFlight = 0
   private onWritten: (() => void) | undefined
   private flushScheduled = false
   private readonly inputs: Array<NodeInput> = []
@@ -295,7 +305,7 @@ export class NodeDriver {
     if (this.stopped) return
     this.stopped = true
     this.io.timers.clear()
-    while (this.writing || this.unsubmitted() > 0) {
+    while (this.inFlight > 0 || this.unsubmitted() > 0) {
       const written = new Promise<void>((done) => (this.onWritten = done))
       this.flushNow()
       await written
@@ -416,6 +426,7 @@ export class NodeDriver {
 
   private readonly onImmediate = (): void => {
     this.flushScheduled = false
+    this.io.timings?.mark("tick end")
     if (!this.stopped) this.flushNow()
   }
 
@@ -426,10 +437,10 @@ export class NodeDriver {
   private flushNow(): void {
     this.io.journal?.flush()
     this.io.links.flush()
-    if (this.writing || this.unsubmitted() === 0) return
+    if (this.inFlight >= TRANSACTIONS_IN_FLIGHT_MAX || this.unsubmitted() === 0) return
     const pending = this.node.pending
     const batch = pending.slice(pending.length - this.unsubmitted())
-    this.writing = true
+    this.inFlight += 1
     this.submitted = batch[batch.length - 1]!.token
     const token = batch[batch.length - 1]!.token
     const started = performance.now()
@@ -448,8 +459,9 @@ export class NodeDriver {
 
   /** The transaction ending with `token` is durable: run what waited on it, write the next. */
   private written(token: number, started: number): void {
+    this.io.timings?.mark("durable")
     this.commitMicros.record(Math.max(1, Math.round((performance.now() - started) * 1000)))
-    this.writing = false
+    this.inFlight -= 1
     this.feedNow({ _tag: "PersistDone", token })
     const waiting = this.onWritten
     this.onWritten = undefined
@@ -458,7 +470,7 @@ export class NodeDriver {
   }
 
   private writeFailed(message: string): void {
-    this.writing = false
+    this.inFlight = 0
     this.stopped = true
     this.io.onFatal(message)
     const waiting = this.onWritten

@@ -93,6 +93,7 @@ const readBody = (request: IncomingMessage, onText: (text: string | BadRequest) 
 export const serveKv = (handle: NodeHandle, reply: ReplyContext, request: IncomingMessage, response: ServerResponse): void => {
   // Counted while active: shutdown waits for it. `close` follows the last byte, or the client leaving.
   handle.requestsActive += 1
+  handle.timings.mark("client request")
   response.once("close", () => {
     handle.requestsActive -= 1
   })
@@ -113,6 +114,7 @@ export const serveKv = (handle: NodeHandle, reply: ReplyContext, request: Incomi
     if (length > BODY_BYTES_MAX) return write(handle, response, badRequestResponse(reply, bodyTooLarge(length).message))
     readBody(request, (text) => {
       try {
+        handle.timings.mark("client body")
         if (text instanceof BadRequest) return write(handle, response, badRequestResponse(reply, text.message))
         // Timed from here: reading the body waits for the network.
         const parsing = performance.now()

@@ -18,9 +18,10 @@ export interface StorageShape {
   readonly load: () => DurableState
   /**
    * Makes `records` durable as one atomic write, applied in order after every batch written
-   * before, and calls `onDurable` once they are (or `onFailed`, naming the problem). The caller
-   * keeps at most one batch in flight and gathers what is emitted meanwhile into the next one:
-   * group commit, without stopping the node while the disk syncs.
+   * before, and calls `onDurable` once they are (or `onFailed`, naming the problem). Batches are
+   * reported durable in the order they were written. The caller keeps a few batches in flight
+   * and gathers what is emitted meanwhile into the next one: group commit, without stopping the
+   * node while the disk syncs.
    */
   readonly write: (records: ReadonlyArray<PersistRecord>, onDurable: () => void, onFailed: (message: string) => void) => void
   /** Waits for the batch in flight, then closes. */

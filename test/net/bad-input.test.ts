@@ -159,6 +159,9 @@ describe("bad input (3 nodes)", () => {
       "{\"_tag\":\"Replicate\",\"op\":\"one\",\"key\":\"k\",\"set\":{\"mode\":\"dvv\",\"entries\":[]}}\n",
       "{\"_tag\":\"Replicate\",\"op\":1,\"key\":\"k\",\"set\":{\"mode\":\"dvv\",\"entries\":[{\"node\":\"b\",\"counter\":1,\"time\":0,\"values\":[]},{\"node\":\"a\",\"counter\":1,\"time\":0,\"values\":[]}]}}\n", // not canonical
       "\u0000\u0001\u0002\n",
+      // Near misses of a put's and a get's messages: one wrong field each.
+      "{\"_tag\":\"ReplicateAck\",\"op\":1,\"epoch\":2,\"key\":\"k\",\"hintFor\":5}\n",
+      "{\"_tag\":\"ReadReply\",\"op\":1,\"epoch\":2,\"key\":\"k\",\"set\":{\"mode\":\"dvv\",\"entries\":[{\"node\":\"a\",\"counter\":0,\"time\":0,\"values\":[]}]}}\n",
       "{\"_tag\":\"Ping\"}\n" // a valid message among the garbage: answered, not dropped
     ]
     const answer = await converse(handshake("n2", fingerprint), garbage, "{\"_tag\":\"ReadReply\",\"op\":3,\"ke") // cut at close
@@ -166,9 +169,9 @@ describe("bad input (3 nodes)", () => {
 
     const status = await until("the invalid messages to be counted", async () => {
       const reply = await env.client("n1").status()
-      return reply.body.peerMessagesInvalid >= before + 7 ? reply : undefined
+      return reply.body.peerMessagesInvalid >= before + 9 ? reply : undefined
     }, 10_000)
-    expect(status.body.peerMessagesInvalid).toBe(before + 7)
+    expect(status.body.peerMessagesInvalid).toBe(before + 9)
     expect(target.stderr.join("\n")).toMatch(/dropped an undecodable peer message/)
     expect(target.stderr.join("\n")).toMatch(/truncated peer message/)
 

@@ -68,6 +68,25 @@ describe("peer wire", () => {
     }
   })
 
+  test("a near miss of a put's or get's message is refused by the Schema, or decoded by it with its extra key dropped", () => {
+    // One wrong field each (a hintFor that is a number, a fractional epoch, a zero counter, LWW versions
+    // not in canonical form, a value without its field): the Schema names the problem.
+    const refused = [
+      `{"_tag":"ReplicateAck","op":1,"epoch":2,"key":"k","hintFor":5}`,
+      `{"_tag":"Read","op":1,"epoch":1.5,"key":"k"}`,
+      `{"_tag":"Replicate","op":1,"epoch":2,"key":"k","set":{"mode":"dvv","entries":[{"node":"a","counter":0,"time":0,"values":[]}]}}`,
+      `{"_tag":"ReadReply","op":1,"epoch":2,"key":"k","set":{"mode":"lww","versions":[{"time":1,"actor":"a","value":{"_tag":"Put","value":"x"}},{"time":2,"actor":"b","value":{"_tag":"Put","value":"y"}}]}}`,
+      `{"_tag":"ReadReply","op":1,"epoch":2,"key":"k","set":{"mode":"dvv","entries":[{"node":"a","counter":1,"time":0,"values":[{"_tag":"Put"}]}]}}`
+    ]
+    for (const line of refused) {
+      const decoded = decodeLine(line)
+      expect(decoded._tag, line).toBe("Invalid")
+      if (decoded._tag === "Invalid") expect(decoded.reason, line).toMatch(/^not a peer message \(/)
+    }
+    const decoded = decodeLine(`{"_tag":"Read","op":1,"epoch":2,"key":"k","extra":true}`)
+    expect(decoded).toStrictEqual({ _tag: "Message", message: { _tag: "Read", op: 1, epoch: 2, key: "k" } })
+  })
+
   test("an unfinished line is held, and reported by its size", () => {
     const splitter = new LineSplitter()
     const lines: Array<string> = []
