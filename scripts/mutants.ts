@@ -29,8 +29,8 @@ const WORKERS_MAX = 3
  */
 const TEST_TIMEOUT_MS = 1_800_000
 /**
- * The model checker's targeted presets, pinned with no violation (src/check/README.md, "Which
- * mutants a preset catches"): run under every mutant, all of them, for the table's checker column.
+ * The model checker's targeted presets, pinned with no violation (src/check/MUTANTS.md):
+ * run under every mutant, all of them, for the table's checker column.
  * Each exhausts in about a second; the heavy presets of test/check run in the invariant phase.
  */
 const CHECKER_FILES = ["test/check/targeted.test.ts", "test/check/read-repair-preset.test.ts"]

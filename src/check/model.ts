@@ -327,8 +327,8 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     description: "as zones, but a whole zone is cut off from the other and healed",
     model: () => zonesModel("zones-cut", { ...noFaults, partitions: 1, periodic: 1 }, ZONES_SOMETIMES)
   },
-  // Targeted presets: each sets up the one situation a class of bug needs (src/check/README.md,
-  // "Which mutants a preset catches"), small enough to exhaust in seconds.
+  // Targeted presets: each sets up the one situation a class of bug needs (src/check/MUTANTS.md),
+  // small enough to exhaust in seconds.
   "stale-ack": {
     description: "3 nodes, N=3 R=2 W=2: one client puts twice through one node, which may crash and restart between the puts while an acknowledgement of the first is in flight (ACK-1: an earlier incarnation's ack counted)",
     model: () => {

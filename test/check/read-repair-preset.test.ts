@@ -2,7 +2,7 @@
 // a lost Replicate only read repair (in the search, or heal-and-quiesce's reads) can bring the
 // stale replica up to date. The default protocol converges; without read repair the same model
 // breaks CONV-1, which is what the preset is there to notice (mutant 03 of ../shared/mutants,
-// read repair that skips the stale replicas, is caught by it: src/check/README.md).
+// read repair that skips the stale replicas, is caught by it: src/check/MUTANTS.md).
 import { describe, expect, test } from "vitest"
 import { search } from "../../src/check/explore.ts"
 import { buildModel } from "../../src/check/model.ts"

@@ -3,7 +3,7 @@
 // ACK-2, DUR-2: src/check/acks.ts, quiesce.ts).
 // Each preset exhausts with no violation on the protocol as it is, and reaches the situation its
 // mutant needs (its Sometimes list); each check is shown firing on a hand-made case, so a check
-// that cannot fail does not pass for one. Which mutant each preset kills: src/check/README.md.
+// that cannot fail does not pass for one. Which mutant each preset kills: src/check/MUTANTS.md.
 import { describe, expect, test } from "vitest"
 import { type Receipt, checkReplicaAcks, sentAck } from "../../src/check/acks.ts"
 import { search } from "../../src/check/explore.ts"
@@ -106,7 +106,7 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
   // Catches: ACK-2 not wired into the step (feed.ts): the receipt's records not tagged, or the
   // pending persists read after the step instead of before it. A receipt with a second record
   // (as a node that does not replicate the key writes one hint per home node) is hand-made here:
-  // no fixed-ring execution makes one (src/check/README.md, mutant 10).
+  // no fixed-ring execution makes one (src/check/MUTANTS.md, mutant 10).
   test("ACK-2 through the step: the first of a receipt's two records durable, the ack leaves", () => {
     const c = compile(model("stale-ack"))
     const received = walk(c, initialWorld(c), ["client 0 sends put", "deliver n1 -> n2: Replicate"])
