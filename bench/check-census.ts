@@ -1,4 +1,4 @@
-// How big the model checker's `medium` is, and where its states come from (issue 23). Two
+// How big the model checker's `medium` is, and where its states come from (issue 23; the figures are in src/check/SIZE.md). Two
 // measures per model: an exhaustive depth-first count (bounded), and a bounded breadth-first
 // census giving new states per level and the kind of action that first reached each. The models:
 // a fault-free, prompt-timeout base of `medium`, the base with one source of interleavings added

@@ -28,6 +28,12 @@ const WORKERS_MAX = 3
  * found nothing, so it must not pass for a kill (timeouts are reported apart, never as kills).
  */
 const TEST_TIMEOUT_MS = 1_800_000
+/**
+ * The model checker's targeted presets, pinned with no violation (src/check/MUTANTS.md):
+ * run under every mutant, all of them, for the table's checker column.
+ * Each exhausts in about a second; the heavy presets of test/check run in the invariant phase.
+ */
+const CHECKER_FILES = ["test/check/targeted.test.ts", "test/check/read-repair-preset.test.ts"]
 /** The references: golden and paper traces, the Quint conformance driver. */
 const REFERENCE_FILES = ["test/golden.test.ts", "test/paper.test.ts", "test/conformance.test.ts"]
 /**
@@ -38,7 +44,15 @@ const isReference = (file: string, name: string): boolean =>
   /test\/(golden|paper|conformance)\.test\.ts$/.test(file) || /replayed through the core|replays? (through|step)/.test(name)
 
 interface Failure { readonly file: string; readonly name: string; readonly invariant: string | undefined }
-interface Outcome { readonly id: string; readonly description: string; readonly verdict: string; readonly by: ReadonlyArray<string>; readonly seconds: number }
+interface Outcome {
+  readonly id: string
+  readonly description: string
+  readonly verdict: string
+  readonly by: ReadonlyArray<string>
+  /** What the checker's targeted presets found: the invariants, or "not caught". */
+  readonly checker: string
+  readonly seconds: number
+}
 
 const args = process.argv.slice(2)
 const dirs: Array<string> = []
@@ -90,8 +104,11 @@ const runTests = (files: ReadonlyArray<string>, bail: boolean, name: string): Re
   const failed: Array<Failure> = []
   for (const file of json.testResults) {
     for (const test of file.assertionResults) {
-      // The simulator's violations read "DUR-1 at 120 ms: ...": name the invariant that fired.
-      const invariant = /\b([A-Z]+-\d+) at \d+ ms/.exec((test.failureMessages ?? []).join("\n"))?.[1]
+      // The simulator's violations read "DUR-1 at 120 ms: ...", the checker's presets "the checker
+      // found ACK-1: ..." (test/check/targeted.test.ts): name the invariant that fired.
+      const messages = (test.failureMessages ?? []).join("\n")
+      const match = /\b([A-Z]+-\d+) at \d+ ms|the checker found ([A-Z]+-\d+)/.exec(messages)
+      const invariant = match?.[1] ?? match?.[2]
       const timedOut = (test.failureMessages ?? []).some((m) => m.startsWith("TestTimeoutError"))
       if (test.status === "failed" && timedOut) console.error(`  timed out, not counted: ${test.fullName.slice(0, 90)}`)
       else if (test.status === "failed") failed.push({ file: file.name, name: test.fullName, invariant })
@@ -108,13 +125,15 @@ for (const id of ids) {
   const patch = candidates.find(applies)
   const description = readFileSync(patch ?? candidates[0]!, "utf8").split("\n")[0]!.replace(/^#\s*/, "")
   if (patch === undefined) {
-    outcomes.push({ id, description, verdict: "does not apply", by: candidates, seconds: 0 })
+    outcomes.push({ id, description, verdict: "does not apply", by: candidates, checker: "-", seconds: 0 })
     continue
   }
   spawnSync("git", ["apply", patch])
   const started = performance.now()
   let failed: ReadonlyArray<Failure> = []
+  let caught: ReadonlyArray<Failure> = []
   try {
+    caught = runTests(CHECKER_FILES, false, `${id}.checker`)
     failed = runTests(INVARIANT_FILES, true, `${id}.invariants`)
     // With --bail the first failure may be a replay inside properties/: look again for an invariant.
     if (failed.length > 0 && failed.every((f) => isReference(f.file, f.name))) failed = runTests(INVARIANT_FILES, false, `${id}.invariants-all`)
@@ -126,13 +145,17 @@ for (const id of ids) {
   const verdict = invariant.length > 0 ? "killed by an invariant" : failed.length > 0 ? "killed only by a reference" : "survived"
   const by = (invariant.length > 0 ? invariant : failed).map((f) => `${f.invariant === undefined ? "" : `${f.invariant} in `}${f.file.split("/").slice(-2).join("/")}: ${f.name.slice(0, 70)}`)
   const seconds = (performance.now() - started) / 1000
-  outcomes.push({ id, description, verdict, by, seconds })
+  // Only a violation counts: a mutant may also move a preset's pinned count or starve a
+  // Sometimes, which fails the test without any invariant having been broken.
+  const found = [...new Set(caught.flatMap((f) => (f.invariant === undefined ? [] : [f.invariant])))]
+  const checker = found.length > 0 ? `killed by the checker: ${found.join(", ")}` : caught.length > 0 ? "not caught (a pinned count or Sometimes moved)" : "not caught"
+  outcomes.push({ id, description, verdict, by, checker, seconds })
   console.error(`${id}: ${verdict} (${seconds.toFixed(0)} s)${by[0] === undefined ? "" : `: ${by[0]}`}`)
 }
 rmSync(scratch, { recursive: true, force: true })
 
-console.log(`| mutant | what it breaks | verdict | caught by (first) |`)
-console.log(`|---|---|---|---|`)
-for (const o of outcomes) console.log(`| ${o.id} | ${o.description} | ${o.verdict} | ${o.by[0] ?? "-"}${o.by.length > 1 ? ` (+${o.by.length - 1})` : ""} |`)
+console.log(`| mutant | what it breaks | verdict | caught by (first) | checker's targeted presets |`)
+console.log(`|---|---|---|---|---|`)
+for (const o of outcomes) console.log(`| ${o.id} | ${o.description} | ${o.verdict} | ${o.by[0] ?? "-"}${o.by.length > 1 ? ` (+${o.by.length - 1})` : ""} | ${o.checker} |`)
 const count = (verdict: string) => outcomes.filter((o) => o.verdict === verdict).length
-console.log(`\n${outcomes.length} mutants: ${count("killed by an invariant")} killed by an invariant, ${count("killed only by a reference")} only by a reference, ${count("survived")} survived, ${count("does not apply")} did not apply`)
+console.log(`\n${outcomes.length} mutants: ${count("killed by an invariant")} killed by an invariant, ${count("killed only by a reference")} only by a reference, ${count("survived")} survived, ${count("does not apply")} did not apply; ${outcomes.filter((o) => o.checker.startsWith("killed")).length} killed by the checker's targeted presets`)

@@ -80,7 +80,7 @@ export const formatRun = (checked: CheckRun): string => {
       `${number(Math.round(s.distinct / Math.max(s.seconds, 1e-9)))} states/s (${number(Math.round(s.generated / Math.max(s.seconds, 1e-9)))} generated/s)`,
     `  memory: peak rss ${mib(s.peakRssBytes)}, peak heap ${mib(s.peakHeapBytes)}, fingerprint table ${mib(s.tableBytes)}`,
     `  core steps: ${number(s.stepsComputed)} computed, ${number(s.stepsCached)} found in the transition cache (${Math.round(100 * s.stepsCached / Math.max(s.stepsComputed + s.stepsCached, 1))}%)`,
-    `  settled states judged for CONV-1/HINT-1/DEL-1: ${number(s.settled)} (${number(s.quiesced)} needed a heal-and-quiesce run)`,
+    `  settled states judged for CONV-1/HINT-1/DUR-2/DEL-1: ${number(s.settled)} (${number(s.quiesced)} needed a heal-and-quiesce run)`,
     `  sometimes: ${Object.entries(result.sometimes).map(([name, count]) => `${name} ${number(count)}`).join(", ")}`
   ]
   if (checked.vacuous.length > 0) lines.push(`  VACUOUS: never saw ${checked.vacuous.join(", ")}: the invariants may hold only because the case never arose`)
@@ -96,7 +96,7 @@ export const formatSwarm = (checked: SwarmRun, seed: number): string => {
     `preset ${model.name}: ${model.description}`,
     `  swarm: ${number(result.walks)} random walks (seed ${seed}), each under a fault budget drawn within ${describeBounds(model.bounds)}; ${result.budgets} distinct budgets`,
     `${result.outcome}: ${number(s.generated)} transitions, ${number(s.distinct)} distinct states, longest walk ${s.depth}, ${s.seconds.toFixed(2)} s`,
-    `  settled states judged for CONV-1/HINT-1/DEL-1: ${number(s.settled)} (${number(s.quiesced)} needed a heal-and-quiesce run)`,
+    `  settled states judged for CONV-1/HINT-1/DUR-2/DEL-1: ${number(s.settled)} (${number(s.quiesced)} needed a heal-and-quiesce run)`,
     `  expected sometimes (walks reaching it, times in all):`,
     ...result.expected.map((reach) => `    ${reach.name.padEnd(18)} ${number(reach.walks).padStart(9)} walks (${percent(reach.walks)}), ${number(reach.total)} times${reach.rare ? "  RARE" : ""}`),
     `  other sometimes: ${Object.entries(result.sometimes).filter(([name]) => !model.sometimes.includes(name)).map(([name, count]) => `${name} ${number(count)}`).join(", ")}`

@@ -3,7 +3,9 @@
 // through the node host's rules, replies).
 import { type ClientReply, type NodeEffect, type NodeInput, type NodeState, step, type Timer } from "../core/index.ts"
 import { armedAfter, versionsOut, type VersionOut } from "../host/index.ts"
+import { replicateId } from "../invariants/acks.ts"
 import { epoch2MintsAfterDurable } from "../invariants/epoch.ts"
+import { checkReplicaAcks, type Receipt, type SentAck, sentAck } from "./acks.ts"
 import type { Finding } from "../invariants/oracle.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { Compiled } from "./compiled.ts"
@@ -25,6 +27,10 @@ interface StepOutcome {
   readonly flags: number
   readonly timerEffects: ReadonlyArray<NodeEffect>
   readonly persists: ReadonlyArray<PendingPersist>
+  /** The receipt this step is, when its input is a Replicate that made it persist (ACK-2). */
+  readonly receipt: Receipt | undefined
+  /** The ReplicateAcks it sends (ACK-2). */
+  readonly replicaAcks: ReadonlyArray<SentAck>
   readonly persistChecks: ReadonlyArray<PersistCheck>
   /**
    * The versions the step lets out (its persists, then its messages, then its replies), which
@@ -144,6 +150,7 @@ const prepareOutcome = (
   const persists: Array<PendingPersist> = []
   const persistChecks: Array<PersistCheck> = []
   const replies: Array<ReplyFacts> = []
+  const replicaAcks: Array<SentAck> = []
   let flags = 0
   for (const effect of effects) {
     switch (effect._tag) {
@@ -153,6 +160,7 @@ const prepareOutcome = (
         if (effect.message._tag === "Repair") flags |= F_REPAIR
         if (effect.message._tag === "Forward") flags |= F_FORWARDED
         if (effect.message._tag === "ReadReply") flags |= readReplyFacts(c, base.state, effect.to, effect.message, persistChecks)
+        if (effect.message._tag === "ReplicateAck") replicaAcks.push(sentAck(c.ids[node]!, effect.to, effect.message))
         packets.push({ from: node, to, message: effect.message, fp: packetFp(node, to, effect.message) })
         break
       }
@@ -169,8 +177,16 @@ const prepareOutcome = (
         break
     }
   }
+  // ACK-2: the records a Replicate's receipt persisted carry it, to be found when an ack leaves.
+  let receipt: Receipt | undefined
+  if (input._tag === "Receive" && input.message._tag === "Replicate" && persists.length > 0) {
+    const m = input.message
+    const tagged: Receipt = { id: replicateId(input.from, m.epoch, m.op, m.key), first: persists[0]!.token }
+    receipt = tagged
+    for (let i = 0; i < persists.length; i++) persists[i] = { ...persists[i]!, receipt: tagged }
+  }
   return {
-    stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, persistChecks, replies,
+    stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, receipt, replicaAcks, persistChecks, replies,
     versionsOut: undefined,
     timersIn: undefined, timersOut: EMPTY_TIMERS, timersOutFp: EMPTY_LIST_FP,
     pendingIn: undefined, pendingOut: EMPTY_PENDING, pendingOutFp: EMPTY_LIST_FP
@@ -212,6 +228,7 @@ export const feed = (d: Draft, node: number, input: NodeInput): void => {
 export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: DiskInfo, pending: ReadonlyArray<PendingPersist>, pendingFp: Fp): void => {
   const slot = d.nodes[node]!
   const info = slot.stateInfo
+  const pendingBefore = pending
   if (info === undefined) throw new Error(`check: input ${input._tag} to ${d.c.ids[node]}, which is down`)
   if (d.rec !== undefined) d.record(node, { _tag: "Input", input })
   const outcome = stepOnce(d.c, node, info, input, d.now)
@@ -235,6 +252,7 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
     pending = outcome.pendingOut
     pendingFp = outcome.pendingOutFp
   }
+  if (outcome.replicaAcks.length > 0 && d.c.model.checks.ack) checkReplicaAcks(d, pendingBefore, pending, outcome.receipt, outcome.replicaAcks)
   d.nodes[node] = slotOf(outcome.stateInfo, diskInfo, pending, pendingFp, timers, timersFp, slot.starts, slot.diskLost)
   for (const facts of outcome.replies) clientReply(d, facts)
 }

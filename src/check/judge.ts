@@ -1,10 +1,11 @@
 // The invariants the checker judges at each persist and each reply (SIB-1, HINT-1, EPOCH-1,
-// QUORUM-1, AVAIL-1/2 and the SOMETIMES flags), from facts a step's outcome caches once.
+// QUORUM-1, AVAIL-1/2, ACK-1 through acks.ts, and the SOMETIMES flags), from facts a step's outcome caches once.
 import { HashMap, Option } from "effect"
 import { type ClientReply, type DurableState, epochOf, hintId, hintsHeld, localStore, nodeIdOf, type NodeInput, type NodeState, type PeerMessage, type PersistRecord } from "../core/index.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
 import type { PersistCheck, ReplyFacts } from "./feed.ts"
+import { checkPutAcknowledged } from "./acks.ts"
 import { availOwedAnswered } from "../invariants/availability.ts"
 import { epoch1Grows } from "../invariants/epoch.ts"
 import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
@@ -189,6 +190,8 @@ export const clientReply = (d: Draft, facts: ReplyFacts): void => {
     } else {
       d.flags |= F_PUT_ACKED
       const w = facts.write
+      // ACK-1: the nodes a PutOk names stand for W replicas that held the write durably.
+      if (w !== undefined && c.model.checks.ack) checkPutAcknowledged(d, w, reply.key, reply.nodes, facts.ackers)
       if (w !== undefined && (d.acked & bit(w)) === 0) {
         d.acked |= bit(w)
         d.ackersLeft = d.ackersLeft.slice()

@@ -87,6 +87,11 @@ export interface CheckChecks {
    * crashed while holding it, which the invariant's premise excludes.
    */
   readonly avail: boolean
+  /**
+   * ACK-1 and ACK-2 (acks.ts): a PutOk names W distinct replicas that held the write durably; a
+   * replica acknowledges a Replicate only once every record it persisted for it is durable.
+   */
+  readonly ack: boolean
 }
 
 export interface CheckModel {
@@ -148,7 +153,7 @@ export const KEYS_MAX = 4
 export const RING_CONFIG: RingConfig = { strategy: "tokens", tokensPerNode: 2 }
 
 const defaultChecks: CheckChecks = {
-  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true
+  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true, ack: true
 }
 
 /** What the zones preset must see: a put acknowledged and a get answered with a zone gone, hints. */
@@ -321,6 +326,89 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
   "zones-cut": {
     description: "as zones, but a whole zone is cut off from the other and healed",
     model: () => zonesModel("zones-cut", { ...noFaults, partitions: 1, periodic: 1 }, ZONES_SOMETIMES)
+  },
+  // Targeted presets: each sets up the one situation a class of bug needs (src/check/MUTANTS.md),
+  // small enough to exhaust in seconds.
+  "stale-ack": {
+    description: "3 nodes, N=3 R=2 W=2: one client puts twice through one node, which may crash and restart between the puts while an acknowledgement of the first is in flight (ACK-1: an earlier incarnation's ack counted)",
+    model: () => {
+      const [a] = preferenceOf(3, "k1", 3) as [string]
+      return base("stale-ack", PRESETS["stale-ack"]!.description, {
+        // The client gives up on the first put when its node restarts, then puts again through
+        // the restarted node, whose request numbers start over: a ReplicateAck of the first put,
+        // sent to the new incarnation, names the same op as the second.
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "put", key: "k1", node: a }]],
+        bounds: { ...noFaults, crashes: 1 },
+        sometimes: ["put-acknowledged", "crash-before-ack", "restart", "settled"]
+      })
+    }
+  },
+  "dup-ack": {
+    description: "3 nodes, N=3 R=1 W=3, 1 put; one message may be duplicated: a replica's acknowledgement delivered twice must count once (ACK-1)",
+    model: () => {
+      const [a] = preferenceOf(3, "k1", 3) as [string]
+      return base("dup-ack", PRESETS["dup-ack"]!.description, {
+        // W = N, so the coordinator's own write and one replica's ack are not enough: a copy of
+        // that ack counted again would complete the quorum with a replica that never answered.
+        protocol: protocol(3, 1, 3, "dvv"),
+        clients: [[{ kind: "put", key: "k1", node: a }]],
+        bounds: { ...noFaults, dups: 1 },
+        sometimes: ["put-acknowledged", "duplicate-delivered", "settled"]
+      })
+    }
+  },
+  "fallback-coordinator": {
+    description: "4 nodes, N=3 R=2 W=2: a client reads, then writes, through the node outside k1's preference list; two crashes, each a reboot: the node may coordinate the put itself and stand in for a home node it believes down (ACK-1: its hint names that node)",
+    model: () => {
+      const home = preferenceOf(4, "k1", 3)
+      const outside = nodeNames(4).find((node) => !home.includes(node))!
+      return base("fallback-coordinator", PRESETS["fallback-coordinator"]!.description, {
+        nodes: nodeNames(4),
+        // The get's timeout makes the outside node believe a crashed home node down; the put is
+        // forwarded to the next home node, which reboots before it claims it, so the outside node
+        // coordinates the put itself, and is the one fallback left for the node it believes down.
+        clients: [[{ kind: "get", key: "k1", node: outside }, { kind: "put", key: "k1", node: outside }]],
+        bounds: { ...noFaults, crashes: 2 },
+        restart: "at-once",
+        sometimes: ["put-acknowledged", "get-answered", "hint-stored", "crash-before-ack", "restart", "settled"]
+      })
+    }
+  },
+  "hinted-read": {
+    description: "4 nodes, N=3 R=2 W=3: a put then a get through one node while a home replica reboots; the fallback holding its hint answers the get (HINT-2: the answer holds the hint)",
+    model: () => {
+      const [a] = preferenceOf(4, "k1", 3) as [string]
+      return base("hinted-read", PRESETS["hinted-read"]!.description, {
+        nodes: nodeNames(4),
+        // W = N: the put needs the fallback once a home replica lost its Replicate to a reboot,
+        // and the get, sent while that replica is still believed down, asks the fallback too.
+        protocol: protocol(3, 2, 3, "dvv"),
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "get", key: "k1", node: a }]],
+        bounds: { ...noFaults, crashes: 1 },
+        restart: "at-once",
+        sometimes: ["put-acknowledged", "get-answered", "hint-stored", "read-of-hinted-key", "restart", "settled"]
+      })
+    }
+  },
+  "fallback-replaced": {
+    description: "5 nodes, N=3 R=1 W=3, 2 puts through one node: a home replica and then the fallback standing in for it crash (each rebooting at once); a silent fallback must be replaced by the next one (AVAIL-1)",
+    model: () => {
+      const [a] = preferenceOf(5, "k1", 3) as [string]
+      return base("fallback-replaced", PRESETS["fallback-replaced"]!.description, {
+        nodes: nodeNames(5),
+        // W = N: every silent replica must be replaced for a put to succeed, and with two
+        // fallbacks past N there is one for the home node and one for the fallback that failed.
+        // Two puts: the first one's timeout marks the crashed home node down, so the second one
+        // starts with its fallback as a target (the home node not among them), and that fallback
+        // is the one that goes silent.
+        protocol: protocol(3, 1, 3, "dvv"),
+        clients: [[{ kind: "put", key: "k1", node: a }, { kind: "put", key: "k1", node: a }]],
+        // One hint-scan firing: the hint the surviving fallback holds goes home within the search.
+        bounds: { ...noFaults, crashes: 2, periodic: 1 },
+        restart: "at-once",
+        sometimes: ["put-acknowledged", "hint-stored", "hint-delivered", "crash-before-ack", "restart", "settled"]
+      })
+    }
   },
   // VV-1 (spec/README.md): the suite must be able to show the paper's clocks losing a write; this preset does.
   "lost-update-vv": {

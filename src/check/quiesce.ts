@@ -93,7 +93,7 @@ export interface Quiesced {
  * Heal-and-quiesce (src/invariants/quiescence.ts) over a draft: heal the cut and crashed nodes,
  * then rounds of transitions to a fixed point (deliver everything, fire timeouts, probe suspects
  * and offer hints until nothing changes), reads of every key at R = N through its first replica;
- * then HINT-1 (none left), CONV-1, DEL-1 and DUR-1. Deterministic. A world whose replicas already
+ * then HINT-1 (none left), CONV-1, DUR-2, DEL-1 and DUR-1. Deterministic. A world whose replicas already
  * agree, with no hint, suspicion, cut or crashed node, is judged directly: reads at R = N of equal
  * replicas repair nothing.
  */
@@ -106,7 +106,7 @@ export const quiesce = (c: Compiled, w: WorldState, rec?: Recorder, force = fals
     oracle: d.oracle,
     keys: c.keys,
     readRounds: QUIESCE_READ_ROUNDS,
-    checks: { hint1: checks.hint, conv1: checks.conv, dur2: false, del1: checks.del },
+    checks: { hint1: checks.hint, conv1: checks.conv, dur2: checks.dur, del1: checks.del },
     stopped: () => d.violation !== undefined,
     report: (finding) => d.report(finding),
     alreadyQuiet: () => fast,

@@ -2,6 +2,7 @@
 // timers), packets in flight, clients with their scripts, the oracle's masks, the fault budget.
 import type { ClientReply, DurableState, NodeState, PeerMessage, PersistRecord, Timer, VClock } from "../core/index.ts"
 import type { TraceStep } from "../trace/step.ts"
+import type { Receipt } from "./acks.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { CheckBounds } from "./model.ts"
 import type { DiskInfo, NodeStateInfo } from "./world-fp.ts"
@@ -12,6 +13,8 @@ export interface PendingPersist {
   /** The record's fingerprint alone (the canonical form gives the token as an age). */
   readonly recordFp: Fp
   readonly fp: Fp
+  /** The Replicate receipt that caused it (ACK-2, acks.ts); not fingerprinted: a function of the step that emitted it. */
+  readonly receipt?: Receipt
 }
 
 /** What a node slot is made of; the fingerprints are derived (see `slotOf`). */

@@ -13,7 +13,7 @@
 // draft.ts (building a world), feed.ts (one input through the core), judge.ts (the invariants at
 // each persist and reply), holding.ts (disks and pending persists for the host's rules),
 // transitions.ts, actions.ts (what is enabled; applying it), firings.ts (periodic firings),
-// quiesce.ts (heal and quiesce, CONV-1/HINT-1/DEL-1), describe.ts.
+// quiesce.ts (heal and quiesce, CONV-1/HINT-1/DUR-2/DEL-1), describe.ts.
 export { apply, enabledActions, isSettled } from "./actions.ts"
 export { compile, type Compiled } from "./compiled.ts"
 export { describeAction } from "./describe.ts"

@@ -21,7 +21,7 @@ export interface AcknowledgedPut {
  * Catches a coordinator that counts a duplicate ack twice, an ack of an earlier incarnation, or a
  * fallback's own store as a replica.
  */
-export const ack1StandsForW = <E, P>(o: Causality<E, P>, records: AckRecords<E>, put: AcknowledgedPut, w: number): Finding | undefined => {
+export const ack1StandsForW = <E, P>(o: Causality<E, P>, records: Pick<AckRecords<E>, "recorded" | "heldDurably" | "isHome">, put: AcknowledgedPut, w: number): Finding | undefined => {
   const { event, key, nodes: names } = put
   if (!records.recorded(event)) return undefined
   const twice = names.find((node, i) => names.indexOf(node) !== i)
@@ -84,7 +84,7 @@ export const replicateId = (coordinator: string, epoch: number, op: number, key:
  * duplicate is a receipt too); that receipt's last persist must be durable. Catches a replica
  * that acknowledges on receipt, before its store record reaches the disk.
  */
-export const ack2AfterDurable = (records: AckRecords<unknown>, ack: ReplicaAck): Finding | undefined => {
+export const ack2AfterDurable = (records: Pick<AckRecords<unknown>, "receipts" | "acknowledgements" | "durableUpTo">, ack: ReplicaAck): Finding | undefined => {
   const id = replicateId(ack.coordinator, ack.epoch, ack.op, ack.key)
   const needed = records.receipts(ack.node, id)[records.acknowledgements(ack.node, id)]
   const durable = records.durableUpTo(ack.node)

@@ -112,21 +112,24 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
   {
     id: "DUR-2", kind: "eventually", checkpoints: ["quiescence"],
     statement: "after quiescence a key's current replicas hold every acknowledged write DUR-1's bound does not excuse",
-    check: "src/invariants/durability.ts", simulator: ["src/sim/world.ts"],
-    notInChecker: `its case is a key whose replicas changed: ${NO_RING_CHANGE}`, sometimes: "replicas-moved-then-quiesced"
+    // The checker's models never move a key, so its case there is a write that reached a
+    // fallback or a non-replica and must come home (the fallback-replaced preset).
+    check: "src/invariants/durability.ts", simulator: ["src/sim/world.ts"], checker: ["src/check/quiesce.ts"], sometimes: "replicas-moved-then-quiesced"
   },
   {
     id: "ACK-1", kind: "always", checkpoints: ["reply"],
     statement: "a put is acknowledged only when the nodes its reply names stand for W distinct replicas that held it durably",
-    check: "src/invariants/acks.ts", simulator: ["src/sim/step-checks.ts"],
-    notInChecker: "needs everything each disk ever held since it was last lost (a fallback deletes a delivered hint before the coordinator counts its ack); the checker's state keeps disks as they are now, and keeping their history would split equal states",
+    // The checker keeps disks as they are now, not their history (it would split equal worlds):
+    // src/check/acks.ts reads what a disk held from what it holds, erring toward passing.
+    check: "src/invariants/acks.ts", simulator: ["src/sim/step-checks.ts"], checker: ["src/check/acks.ts", "src/check/judge.ts"],
     sometimes: "put-acknowledged"
   },
   {
     id: "ACK-2", kind: "always", checkpoints: ["step"],
     statement: "a replica acknowledges a write only once every record it made it persist is durable",
-    check: "src/invariants/acks.ts", simulator: ["src/sim/step-checks.ts"],
-    notInChecker: "needs, per received Replicate, the persist token it caused; the checker's state keeps pending records, not which message each answers, and only the node's own state links them (judging from that would let it vouch for itself)",
+    // The checker tags each pending persist with the Replicate receipt that caused it (the
+    // interpreter's record, not the node's) and names the receipt an ack answers from them.
+    check: "src/invariants/acks.ts", simulator: ["src/sim/step-checks.ts"], checker: ["src/check/acks.ts", "src/check/feed.ts"],
     sometimes: "replica-acknowledged"
   },
   {

@@ -1,0 +1,143 @@
+// The targeted presets (stale-ack, dup-ack, hinted-read, fallback-coordinator, fallback-replaced:
+// src/check/model.ts) and the invariants the checker took from the simulator for them (ACK-1,
+// ACK-2, DUR-2: src/check/acks.ts, quiesce.ts).
+// Each preset exhausts with no violation on the protocol as it is, and reaches the situation its
+// mutant needs (its Sometimes list); each check is shown firing on a hand-made case, so a check
+// that cannot fail does not pass for one. Which mutant each preset kills: src/check/MUTANTS.md.
+import { describe, expect, test } from "vitest"
+import { type Receipt, checkReplicaAcks, sentAck } from "../../src/check/acks.ts"
+import { search } from "../../src/check/explore.ts"
+import { buildModel, type CheckModel } from "../../src/check/model.ts"
+import type { Draft } from "../../src/check/draft.ts"
+import type { Action, WorldState } from "../../src/check/state.ts"
+import { apply, compile, type Compiled, describeAction, enabledActions, initialWorld, quiesce } from "../../src/check/world.ts"
+import { pendingEntry, pendingFp, slotOf } from "../../src/check/world-fp.ts"
+import { replicateId } from "../../src/invariants/acks.ts"
+import type { Finding } from "../../src/invariants/oracle.ts"
+
+const model = (preset: string): CheckModel => {
+  const built = buildModel({ preset })
+  if (built._tag === "Error") throw new Error(built.message)
+  return built.model
+}
+
+/** Applies, in order, the first enabled action whose description contains each of `steps`. */
+const walk = (c: Compiled, from: WorldState, steps: ReadonlyArray<string>): WorldState => {
+  let w = from
+  for (const step of steps) {
+    const actions = enabledActions(c, w)
+    const found = actions.find((a: Action) => describeAction(c, w, a).includes(step))
+    if (found === undefined) throw new Error(`no enabled action "${step}" among: ${actions.map((a) => describeAction(c, w, a)).join("; ")}`)
+    const t = apply(c, w, found)
+    if (t.violation !== undefined) throw new Error(`${step}: ${t.violation.invariant}: ${t.violation.message}`)
+    w = t.state
+  }
+  return w
+}
+
+/** `w` with node `i`'s slot rebuilt by `edit` (a hand-made world no execution reaches). */
+const withSlot = (w: WorldState, i: number, edit: (s: WorldState["nodes"][number]) => WorldState["nodes"][number]): WorldState =>
+  ({ ...w, nodes: w.nodes.map((s, j) => (j === i ? edit(s) : s)) })
+
+describe("targeted presets: no violation on the protocol as it is, and the situation reached", () => {
+  // Catches: a preset whose situation never arises (the put after a restart, the fallback that
+  // goes silent: the Sometimes), a false ACK-1/ACK-2/DUR-2 finding on a correct run (the checks
+  // judged too eagerly), and a change of the model that changes its space (the pinned counts).
+  test.each([
+    ["stale-ack", 1_954],
+    ["dup-ack", 45],
+    ["hinted-read", 490],
+    ["fallback-coordinator", 136_231],
+    ["fallback-replaced", 9_883]
+  ] as const)("%s exhausts at %i states", (preset, distinct) => {
+    const m = model(preset)
+    const result = search(m, { order: "dfs", maxStates: 400_000 })
+    // Named so that `npm run mutants` reports which invariant the checker found.
+    const found = result.finding?.violation
+    expect(found === undefined ? "none" : `the checker found ${found.invariant}: ${found.message}`).toBe("none")
+    expect(result.outcome).toBe("exhausted")
+    expect(result.stats.distinct).toBe(distinct)
+    for (const name of m.sometimes) expect(result.sometimes[name as keyof typeof result.sometimes], name).toBeGreaterThan(0)
+  })
+})
+
+describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => {
+  // Catches: ACK-1 not judged at a PutOk, or judged from the coordinator's count rather than the
+  // disks (here the named replica's disk is wiped behind the node's back: its ack still counts).
+  test("ACK-1: a PutOk naming a node whose disk does not hold the write", () => {
+    const c = compile(model("stale-ack"))
+    const acked = walk(c, initialWorld(c), ["client 0 sends put", "deliver n1 -> n2: Replicate", "n1 persist", "n2 persist"])
+    const n2 = c.nodeIndex.get("n2")!
+    const wiped = withSlot(acked, n2, (s) => slotOf(s.stateInfo, c.cache.emptyDisk, s.pending, s.pendingFp, s.timers, s.timersFp, s.starts, s.diskLost))
+    const deliver = enabledActions(c, wiped).find((a) => describeAction(c, wiped, a).includes("deliver n2 -> n1: ReplicateAck"))!
+    const t = apply(c, wiped, deliver)
+    expect(t.violation?.invariant).toBe("ACK-1")
+    expect(t.violation?.message).toContain("naming n2, which never held it durably")
+    // The same delivery on the world as it is: no finding.
+    expect(apply(c, acked, enabledActions(c, acked).find((a) => describeAction(c, acked, a).includes("deliver n2 -> n1: ReplicateAck"))!).violation).toBeUndefined()
+  })
+
+  // Catches: an ACK-2 that does not name the receipt an ack answers as the checker's comment
+  // says (a partly durable receipt, or the step's own), or that flags a correct ack.
+  test("ACK-2: an ack while a record of its receipt is not durable; none once all are", () => {
+    const findings: Array<Finding> = []
+    const d = { violation: undefined, report: (f: Finding | undefined) => { if (f !== undefined) findings.push(f) } } as unknown as Draft
+    const id = replicateId("n1", 1, 0, "k1")
+    const receipt: Receipt = { id, first: 3 }
+    const record = { _tag: "StoreHint", intended: "n2", key: "k1", set: undefined } as never
+    const tagged = (token: number) => ({ ...pendingEntry(token, record), receipt })
+    const ack = sentAck("n4", "n1", { epoch: 1, op: 0, key: "k1" })
+    // Token 3 just became durable (the PersistDone step), token 4 of the same receipt is not.
+    checkReplicaAcks(d, [tagged(4)], [tagged(4)], undefined, [ack])
+    expect(findings.map((f) => f.invariant)).toEqual(["ACK-2"])
+    expect(findings[0]!.message).toContain("before its persist 4 was durable (durable up to 3)")
+    // Acknowledged in the very step that received it, its records pending.
+    findings.length = 0
+    checkReplicaAcks(d, [], [tagged(3), tagged(4)], receipt, [ack])
+    expect(findings.map((f) => f.invariant)).toEqual(["ACK-2"])
+    // The last record durable: nothing of the receipt pending, no finding; nor for a later
+    // receipt of the same Replicate (a duplicate) none of whose records is durable yet.
+    findings.length = 0
+    checkReplicaAcks(d, [], [], undefined, [ack])
+    checkReplicaAcks(d, [{ ...pendingEntry(7, record), receipt: { id, first: 7 } }], [{ ...pendingEntry(7, record), receipt: { id, first: 7 } }], undefined, [ack])
+    expect(findings).toEqual([])
+  })
+
+  // Catches: ACK-2 not wired into the step (feed.ts): the receipt's records not tagged, or the
+  // pending persists read after the step instead of before it. A receipt with a second record
+  // (as a node that does not replicate the key writes one hint per home node) is hand-made here:
+  // no fixed-ring execution makes one (src/check/MUTANTS.md, mutant 10).
+  test("ACK-2 through the step: the first of a receipt's two records durable, the ack leaves", () => {
+    const c = compile(model("stale-ack"))
+    const received = walk(c, initialWorld(c), ["client 0 sends put", "deliver n1 -> n2: Replicate"])
+    const n2 = c.nodeIndex.get("n2")!
+    const first = received.nodes[n2]!.pending[0]!
+    expect(first.receipt?.id).toBe(replicateId("n1", 1, 0, "k1"))
+    const second = { ...pendingEntry(first.token + 1, first.record), receipt: first.receipt! }
+    const twoRecords = withSlot(received, n2, (s) => slotOf(s.stateInfo, s.diskInfo, [...s.pending, second], pendingFp([...s.pending, second]), s.timers, s.timersFp, s.starts, s.diskLost))
+    const persist = (w: WorldState) => enabledActions(c, w).find((a) => describeAction(c, w, a).startsWith("n2 persist"))!
+    const t = apply(c, twoRecords, persist(twoRecords))
+    expect(t.violation?.invariant).toBe("ACK-2")
+    expect(t.violation?.message).toContain(`before its persist ${first.token + 1} was durable (durable up to ${first.token})`)
+    // The receipt as the core made it, one record: its ack leaves once that one is durable.
+    const ok = apply(c, received, persist(received))
+    expect(ok.violation).toBeUndefined()
+    expect(ok.state.flight.some((p) => p.message._tag === "ReplicateAck")).toBe(true)
+  })
+
+  // Catches: DUR-2 not judged at quiescence (the checker had it off): replicas that agree on
+  // having lost an acknowledged write pass CONV-1, and the disks that still hold it pass DUR-1.
+  test("DUR-2: an acknowledged write no replica holds after quiescence", () => {
+    const c = compile(model("stale-ack"))
+    const start = initialWorld(c)
+    const acked = walk(c, start, ["client 0 sends put", "deliver n1 -> n2: Replicate", "n1 persist", "n2 persist", "deliver n2 -> n1: ReplicateAck"])
+    // Every node's state forgets the write (its disk keeps it, so DUR-1 passes), and nothing is in flight.
+    let forgot: WorldState = { ...acked, flight: [] }
+    for (let i = 0; i < c.ids.length; i++) {
+      forgot = withSlot(forgot, i, (s) => slotOf(start.nodes[i]!.stateInfo, s.diskInfo, [], s.pendingFp, start.nodes[i]!.timers, start.nodes[i]!.timersFp, s.starts, s.diskLost))
+    }
+    const result = quiesce(c, forgot, undefined, true)
+    expect(result.violation?.invariant).toBe("DUR-2")
+    expect(quiesce(c, walk(c, acked, []), undefined, true).violation).toBeUndefined()
+  })
+})
