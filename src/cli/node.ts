@@ -5,7 +5,7 @@
 import { Effect, Logger, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { runNode, storageLayer } from "../net/node.ts"
-import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, type MembershipMode } from "../net/options.ts"
+import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX, type MembershipMode } from "../net/options.ts"
 import { readSecretFile } from "../net/secret.ts"
 import { parseZoneDelays } from "../net/zone-delay.ts"
 import { parseSeeds, SEED_WAIT_MS_DEFAULT } from "../net/seeds.ts"
@@ -56,7 +56,11 @@ export const nodeCommand = Command.make(
     ),
     record: Flag.String("record").pipe(Flag.withDescription("record this node's steps as a trace into FILE (journal in FILE.jsonl)"), Flag.optional),
     replicaTimeoutMs: Flag.Int("replica-timeout-ms").pipe(Flag.withDescription("wait for a silent replica before asking a fallback"), Flag.optional),
-    requestTimeoutMs: Flag.Int("request-timeout-ms").pipe(Flag.withDescription("total time a request may take"), Flag.optional)
+    requestTimeoutMs: Flag.Int("request-timeout-ms").pipe(Flag.withDescription("total time a request may take"), Flag.optional),
+    handoffKeysInFlight: Flag.Int("handoff-keys-in-flight").pipe(
+      Flag.withDescription(`keys this node sends at most at once when the ring changes (default ${SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX}): lower it to make a hand-over lighter on a loaded cluster`),
+      Flag.optional
+    )
   },
   Effect.fnUntraced(function*(flags) {
     if (Option.isSome(flags.peers) === Option.isSome(flags.seeds)) {
@@ -91,7 +95,8 @@ export const nodeCommand = Command.make(
       record: Option.getOrUndefined(flags.record),
       clock: Option.getOrUndefined(flags.clock),
       replicaTimeoutMs: Option.getOrUndefined(flags.replicaTimeoutMs),
-      requestTimeoutMs: Option.getOrUndefined(flags.requestTimeoutMs)
+      requestTimeoutMs: Option.getOrUndefined(flags.requestTimeoutMs),
+      handoffKeysInFlight: Option.getOrUndefined(flags.handoffKeysInFlight)
     })
     if (typeof options === "string") return yield* new BadArguments({ message: options })
     return yield* Effect.scoped(runNode(options)).pipe(Effect.provide(storageLayer(options)), Effect.provide(stderrLogger))

@@ -154,6 +154,8 @@ export interface NodeFlags {
   readonly record: string | undefined
   readonly replicaTimeoutMs?: number | undefined
   readonly requestTimeoutMs?: number | undefined
+  /** Keys sent at most at once in a hand-over (default SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX). */
+  readonly handoffKeysInFlight?: number | undefined
   /** The versions' clock mode (default dvv); every member must run the same one. */
   readonly clock?: ClockMode | undefined
 }
@@ -163,6 +165,9 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
   if (!NODE_ID_PATTERN.test(flags.id)) return `--id "${flags.id}" is not a valid node id (letters, digits, . _ -, at most 64)`
   if (!Number.isInteger(flags.port) || flags.port < 0 || flags.port > 65535) return `--port must be in 0..65535, got ${flags.port}`
   if (flags.data.trim() === "") return `--data must name a directory (or ${MEMORY_DATA})`
+  if (flags.handoffKeysInFlight !== undefined && (!Number.isSafeInteger(flags.handoffKeysInFlight) || flags.handoffKeysInFlight < 1)) {
+    return `--handoff-keys-in-flight must be a positive integer, got ${flags.handoffKeysInFlight}`
+  }
   const zoneProblem = flags.zone === undefined ? undefined : zoneNameProblem(flags.zone)
   if (zoneProblem !== undefined) return `--zone: ${zoneProblem}`
   const mode: MembershipMode = flags.mode ?? { _tag: "Fixed" }
@@ -190,7 +195,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     // rounds every 500 ms keep a full pass over them to a few seconds, in steps of a few ms.
     antiEntropyIntervalMs: SHELL_ANTI_ENTROPY_INTERVAL_MS,
     handoffOffersInFlightMax: SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX,
-    handoffKeysInFlightMax: SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX,
+    handoffKeysInFlightMax: flags.handoffKeysInFlight ?? SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX,
     orphansPerStepMax: SHELL_ORPHANS_PER_STEP_MAX,
     handoffResendTicks: SHELL_HANDOFF_RESEND_TICKS,
     ...(flags.replicaTimeoutMs === undefined ? {} : { replicaTimeoutMs: flags.replicaTimeoutMs }),
