@@ -386,12 +386,14 @@ describe("syncVersions, schemas and limits", () => {
     }
   )
 
-  // Catches: a context decoder without the canonical-form check (unsorted or zero entries), or
-  // one that maps "" to an error instead of the empty context of a blind put.
+  // Catches: a context decoder without the canonical-form check (unsorted or zero entries), one
+  // that maps "" to an error instead of the empty context of a blind put, or one whose error no
+  // longer says which layer (base64url, the JSON inside, the clock) is wrong.
   unitTest("SCHEMA-1 decodeContext rejects what is not a canonical clock", () => {
     const encode = (text: string) => Buffer.from(text).toString("base64url")
     expect(decodeContext("")).toEqual({ _tag: "Ok", context: [] })
-    expect(decodeContext("not base64!")._tag).toBe("Error")
+    expect(decodeContext("not base64!")).toMatchObject({ _tag: "Error", message: expect.stringMatching(/^invalid context: not base64url/) })
+    expect(decodeContext(encode("[{"))).toMatchObject({ _tag: "Error", message: expect.stringMatching(/^invalid context: not JSON inside its base64url/) })
     expect(decodeContext(encode("{}"))._tag).toBe("Error")
     expect(decodeContext(encode('[{"node":"b","counter":1,"time":0},{"node":"a","counter":1,"time":0}]'))._tag).toBe("Error")
     expect(decodeContext(encode('[{"node":"a","counter":0,"time":0}]'))._tag).toBe("Error")
