@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, test } from "vitest"
-import { runCheck } from "../../src/check/check.ts"
+import { formatRun, rareInBounded, runCheck } from "../../src/check/check.ts"
 import { counterexampleText } from "../../src/check/counterexample.ts"
 import { search } from "../../src/check/explore.ts"
 import { ANOMALY_PRESETS, buildModel, type CheckOptions } from "../../src/check/model.ts"
@@ -34,6 +34,36 @@ describe("small: the default protocol (DVV) under at most one crash and one lost
     for (const name of ["siblings", "put-acknowledged", "get-answered", "crash-before-ack", "message-lost", "read-repair", "settled"]) {
       expect(checked.result.sometimes[name as keyof typeof checked.result.sometimes], name).toBeGreaterThan(0)
     }
+    // An exhausted search judged every world: nothing to warn about, however rare an event was.
+    expect(rareInBounded(checked.model, checked.result)).toEqual([])
+    expect(formatRun(checked)).not.toContain("WARNING")
+  })
+})
+
+describe("a bounded search says what it hardly saw (issue 23)", () => {
+  // Catches: the warning dropped, or never given to a depth-first run stopped by --max-states.
+  // `medium` stopped at 100,000 states has acknowledged 2 puts in about 870,000 transitions.
+  test("medium stopped at 100,000 states: acknowledged puts, answered gets and siblings are reported rare, with --swarm named", async () => {
+    const checked = await runCheck({ preset: "medium" }, { order: "dfs", workers: 1, maxStates: 100_000 })
+    expect(checked.result.outcome).toBe("bounded")
+    const rare = rareInBounded(checked.model, checked.result).map((reach) => reach.name)
+    expect(rare).toEqual(expect.arrayContaining(["put-acknowledged", "get-answered", "siblings"]))
+    // Only expected events, and not the faults the search did spend its budget on.
+    for (const name of rare) expect(checked.model.sometimes).toContain(name)
+    expect(rare).not.toContain("crash-before-ack")
+    const report = formatRun(checked)
+    expect(report).toMatch(/WARNING: this search stopped at --max-states before exhausting the model/)
+    expect(report).toMatch(/put-acknowledged \d+ time\(s\)/)
+    expect(report).toContain("--swarm")
+  })
+
+  // Catches: every bounded run warned (the threshold compared the wrong way, or not at all):
+  // `small` stopped at 300,000 states saw each expected event on over 0.1% of its transitions.
+  test("small stopped at 300,000 states: nothing rare, no warning", async () => {
+    const checked = await runCheck({ preset: "small" }, { order: "dfs", workers: 1, maxStates: 300_000 })
+    expect(checked.result.outcome).toBe("bounded")
+    expect(rareInBounded(checked.model, checked.result)).toEqual([])
+    expect(formatRun(checked)).not.toContain("WARNING")
   })
 })
 
