@@ -79,7 +79,8 @@ export class Draft {
       pending, pending === prev.pending ? prev.pendingFp : pendingFp(pending),
       timers, timers === prev.timers ? prev.timersFp : timersFp(timers),
       patch.starts ?? prev.starts,
-      patch.diskLost ?? prev.diskLost
+      patch.diskLost ?? prev.diskLost,
+      prev.reads
     )
   }
 

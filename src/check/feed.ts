@@ -6,6 +6,7 @@ import { armedAfter, versionsOut, type VersionOut } from "../host/index.ts"
 import { replicateId } from "../invariants/acks.ts"
 import { epoch2MintsAfterDurable } from "../invariants/epoch.ts"
 import { checkReplicaAcks, type Receipt, type SentAck, sentAck } from "./acks.ts"
+import { checkGetReplies, logAfter, NO_STEP_READS, type StepReads, stepReads } from "./reads.ts"
 import type { Finding } from "../invariants/oracle.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { Compiled } from "./compiled.ts"
@@ -31,6 +32,8 @@ interface StepOutcome {
   readonly receipt: Receipt | undefined
   /** The ReplicateAcks it sends (ACK-2). */
   readonly replicaAcks: ReadonlyArray<SentAck>
+  /** The Reads it sends, the ReadReply it receives, the get replies it sends (READ-2, READ-3). */
+  readonly reads: StepReads
   readonly persistChecks: ReadonlyArray<PersistCheck>
   /**
    * The versions the step lets out (its persists, then its messages, then its replies), which
@@ -185,8 +188,9 @@ const prepareOutcome = (
     receipt = tagged
     for (let i = 0; i < persists.length; i++) persists[i] = { ...persists[i]!, receipt: tagged }
   }
+  const reads = c.model.checks.read ? stepReads(c, input, packets.map((p) => p.message), replies.map((r) => r.reply)) : NO_STEP_READS
   return {
-    stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, receipt, replicaAcks, persistChecks, replies,
+    stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, receipt, replicaAcks, reads, persistChecks, replies,
     versionsOut: undefined,
     timersIn: undefined, timersOut: EMPTY_TIMERS, timersOutFp: EMPTY_LIST_FP,
     pendingIn: undefined, pendingOut: EMPTY_PENDING, pendingOutFp: EMPTY_LIST_FP
@@ -253,7 +257,12 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
     pendingFp = outcome.pendingOutFp
   }
   if (outcome.replicaAcks.length > 0 && d.c.model.checks.ack) checkReplicaAcks(d, pendingBefore, pending, outcome.receipt, outcome.replicaAcks)
-  d.nodes[node] = slotOf(outcome.stateInfo, diskInfo, pending, pendingFp, timers, timersFp, slot.starts, slot.diskLost)
+  let reads = slot.reads
+  if (outcome.reads !== NO_STEP_READS) {
+    reads = logAfter(reads, outcome.reads)
+    if (outcome.reads.replies.length > 0) checkGetReplies(d, node, reads, outcome.reads)
+  }
+  d.nodes[node] = slotOf(outcome.stateInfo, diskInfo, pending, pendingFp, timers, timersFp, slot.starts, slot.diskLost, reads)
   for (const facts of outcome.replies) clientReply(d, facts)
 }
 

@@ -92,6 +92,11 @@ export interface CheckChecks {
    * replica acknowledges a Replicate only once every record it persisted for it is durable.
    */
   readonly ack: boolean
+  /**
+   * READ-2 and READ-3 (reads.ts): a get's reply names as answerers only its coordinator and nodes
+   * whose answer to that very get reached this incarnation, and covers what each one answered.
+   */
+  readonly read: boolean
 }
 
 export interface CheckModel {
@@ -153,7 +158,7 @@ export const KEYS_MAX = 4
 export const RING_CONFIG: RingConfig = { strategy: "tokens", tokensPerNode: 2 }
 
 const defaultChecks: CheckChecks = {
-  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true, ack: true
+  sibDrop: true, sibStoreAntichain: true, sibReplyAntichain: true, dur: true, del: true, hint: true, conv: true, quorum: false, avail: true, ack: true, read: true
 }
 
 /** What the zones preset must see: a put acknowledged and a get answered with a zone gone, hints. */
@@ -340,6 +345,21 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
         clients: [[{ kind: "put", key: "k1", node: a }, { kind: "put", key: "k1", node: a }]],
         bounds: { ...noFaults, crashes: 1 },
         sometimes: ["put-acknowledged", "crash-before-ack", "restart", "settled"]
+      })
+    }
+  },
+  "stale-read": {
+    description: "3 nodes, N=3 R=2 W=2: a put, then one client gets twice through one node, which may crash and restart between the gets while a Read of the first is in flight (READ-3: an earlier incarnation's answer counted)",
+    model: () => {
+      const [a, b] = preferenceOf(3, "k1", 3) as [string, string]
+      return base("stale-read", PRESETS["stale-read"]!.description, {
+        // The reader gives up on its first get when its node restarts, then gets again through
+        // the restarted node, whose request numbers start over: a replica answering the first
+        // get's Read after the restart sends a ReadReply naming the same op as the second get.
+        // The put (through another node) gives the answers something to hold.
+        clients: [[{ kind: "put", key: "k1", node: b }], [{ kind: "get", key: "k1", node: a }, { kind: "get", key: "k1", node: a }]],
+        bounds: { ...noFaults, crashes: 1 },
+        sometimes: ["put-acknowledged", "get-answered", "restart", "settled"]
       })
     }
   },

@@ -5,6 +5,7 @@ import type { TraceStep } from "../trace/step.ts"
 import type { Receipt } from "./acks.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { CheckBounds } from "./model.ts"
+import type { ReadLog } from "./reads.ts"
 import type { DiskInfo, NodeStateInfo } from "./world-fp.ts"
 
 export interface PendingPersist {
@@ -42,6 +43,11 @@ export interface NodeSlot extends SlotParts {
   readonly diskInfo: DiskInfo
   readonly pendingFp: Fp
   readonly timersFp: Fp
+  /**
+   * What this incarnation's Reads asked and the answers to them delivered (READ-2, READ-3:
+   * reads.ts). Not fingerprinted: src/check/README.md, "Invariants", says why.
+   */
+  readonly reads: ReadLog
   /**
    * The slot's own fingerprint, computed when a world is fingerprinted (see `slotFp`): a
    * transition often rebuilds a slot twice (a persist completes, then the node steps), and only

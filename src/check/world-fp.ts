@@ -3,6 +3,7 @@
 import { DERIVED_STATE_FIELDS, type DurableState, type NodeState, type PeerMessage, type PersistRecord, type Timer, type VClock } from "../core/index.ts"
 import { Combiner, Hasher, anyInto, stringFp, type Fp } from "./fingerprint.ts"
 import type { MemoOwner } from "./memo.ts"
+import { EMPTY_READ_LOG, type ReadLog } from "./reads.ts"
 import type { Compiled } from "./compiled.ts"
 import type { ClientSlot, NodeSlot, Packet, PendingPersist, Transition, Used, Violation, WorldState } from "./state.ts"
 
@@ -180,7 +181,7 @@ class Slot implements NodeSlot {
     readonly stateInfo: NodeStateInfo | undefined, readonly diskInfo: DiskInfo,
     readonly pending: ReadonlyArray<PendingPersist>, readonly pendingFp: Fp,
     readonly timers: ReadonlyArray<Timer>, readonly timersFp: Fp,
-    readonly starts: number, readonly diskLost: boolean
+    readonly starts: number, readonly diskLost: boolean, readonly reads: ReadLog
   ) {
     this.state = stateInfo === undefined ? undefined : stateInfo.state
     this.disk = diskInfo.disk
@@ -189,8 +190,8 @@ class Slot implements NodeSlot {
 
 export const slotOf = (
   stateInfo: NodeStateInfo | undefined, diskInfo: DiskInfo, pending: ReadonlyArray<PendingPersist>, pendingFp: Fp,
-  timers: ReadonlyArray<Timer>, timersFp: Fp, starts: number, diskLost: boolean
-): NodeSlot => new Slot(stateInfo, diskInfo, pending, pendingFp, timers, timersFp, starts, diskLost)
+  timers: ReadonlyArray<Timer>, timersFp: Fp, starts: number, diskLost: boolean, reads: ReadLog = EMPTY_READ_LOG
+): NodeSlot => new Slot(stateInfo, diskInfo, pending, pendingFp, timers, timersFp, starts, diskLost, reads)
 
 export class World implements WorldState {
   constructor(
