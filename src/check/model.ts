@@ -349,17 +349,17 @@ export const PRESETS: Readonly<Record<string, Preset>> = {
     }
   },
   "stale-read": {
-    description: "3 nodes, N=3 R=2 W=2: a put, then one client gets twice through one node, which may crash and restart between the gets while a Read of the first is in flight (READ-3: an earlier incarnation's answer counted)",
+    description: "3 nodes, N=3 R=2 W=2: one client gets twice through one node, which may crash and restart between the gets while a Read of the first is in flight (READ-3: an earlier incarnation's answer counted)",
     model: () => {
-      const [a, b] = preferenceOf(3, "k1", 3) as [string, string]
+      const [a] = preferenceOf(3, "k1", 3) as [string]
       return base("stale-read", PRESETS["stale-read"]!.description, {
         // The reader gives up on its first get when its node restarts, then gets again through
         // the restarted node, whose request numbers start over: a replica answering the first
         // get's Read after the restart sends a ReadReply naming the same op as the second get.
-        // The put (through another node) gives the answers something to hold.
-        clients: [[{ kind: "put", key: "k1", node: b }], [{ kind: "get", key: "k1", node: a }, { kind: "get", key: "k1", node: a }]],
+        // No put: READ-3 is about who answered, not what (a put made the space 330 times larger).
+        clients: [[{ kind: "get", key: "k1", node: a }, { kind: "get", key: "k1", node: a }]],
         bounds: { ...noFaults, crashes: 1 },
-        sometimes: ["put-acknowledged", "get-answered", "restart", "settled"]
+        sometimes: ["get-answered", "restart", "settled"]
       })
     }
   },

@@ -1,14 +1,15 @@
-// The targeted presets (stale-ack, dup-ack, hinted-read, fallback-coordinator, fallback-replaced:
-// src/check/model.ts) and the invariants the checker took from the simulator for them (ACK-1,
-// ACK-2, DUR-2: src/check/acks.ts, quiesce.ts).
+// The targeted presets (stale-ack, stale-read, dup-ack, hinted-read, fallback-coordinator,
+// fallback-replaced: src/check/model.ts) and the invariants the checker took from the simulator
+// for them (ACK-1, ACK-2, DUR-2, READ-2, READ-3: src/check/acks.ts, reads.ts, quiesce.ts).
 // Each preset exhausts with no violation on the protocol as it is, and reaches the situation its
 // mutant needs (its Sometimes list); each check is shown firing on a hand-made case, so a check
 // that cannot fail does not pass for one. Which mutant each preset kills: src/check/MUTANTS.md.
 import { describe, expect, test } from "vitest"
 import { type Receipt, checkReplicaAcks, sentAck } from "../../src/check/acks.ts"
+import { Draft } from "../../src/check/draft.ts"
+import { checkGetReplies, EMPTY_READ_LOG, type ReadLog, type StepReads } from "../../src/check/reads.ts"
 import { search } from "../../src/check/explore.ts"
 import { buildModel, type CheckModel } from "../../src/check/model.ts"
-import type { Draft } from "../../src/check/draft.ts"
 import type { Action, WorldState } from "../../src/check/state.ts"
 import { apply, compile, type Compiled, describeAction, enabledActions, initialWorld, quiesce } from "../../src/check/world.ts"
 import { pendingEntry, pendingFp, slotOf } from "../../src/check/world-fp.ts"
@@ -45,6 +46,7 @@ describe("targeted presets: no violation on the protocol as it is, and the situa
   // judged too eagerly), and a change of the model that changes its space (the pinned counts).
   test.each([
     ["stale-ack", 1_954],
+    ["stale-read", 655],
     ["dup-ack", 45],
     ["hinted-read", 490],
     ["fallback-coordinator", 136_231],
@@ -139,5 +141,52 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
     const result = quiesce(c, forgot, undefined, true)
     expect(result.violation?.invariant).toBe("DUR-2")
     expect(quiesce(c, walk(c, acked, []), undefined, true).violation).toBeUndefined()
+  })
+})
+
+describe("READ-2 and READ-3 in the checker fire on hand-made cases", () => {
+  // Catches: READ-3 not judged at a GetOk sent through the step (feed.ts), or judged from the
+  // coordinator's own request state (which counts the answer) rather than the read log. Here the
+  // log forgets the Read the coordinator sent (as if it were an earlier incarnation's), so the
+  // answer that completes the get is not one to this incarnation's Read, yet the reply names it.
+  test("READ-3 through the step: a reply naming a node whose answer to this incarnation's Read is not logged", () => {
+    const deliverAnswer = (m: CheckModel) => {
+      const c = compile(m)
+      const asked = walk(c, initialWorld(c), ["client 0 sends get", "deliver n1 -> n2: Read"])
+      const n1 = c.nodeIndex.get("n1")!
+      const forgot = withSlot(asked, n1, (s) => slotOf(s.stateInfo, s.diskInfo, s.pending, s.pendingFp, s.timers, s.timersFp, s.starts, s.diskLost, EMPTY_READ_LOG))
+      const step = (w: WorldState) => apply(c, w, enabledActions(c, w).find((a) => describeAction(c, w, a).includes("deliver n2 -> n1: ReadReply"))!)
+      return { asked: step(asked), forgot: step(forgot) }
+    }
+    const on = deliverAnswer(model("stale-read"))
+    expect(on.forgot.violation?.invariant).toBe("READ-3")
+    expect(on.forgot.violation?.message).toContain("naming n2, whose answer to it (op 0) never reached this incarnation of n1")
+    // The world as it is: the get answered, no finding.
+    expect(on.asked.violation).toBeUndefined()
+    expect(on.asked.state.clients[0]!.next).toBe(1)
+    // The check switched off: the same hand-made world passes, so the finding is READ-3's own.
+    const m = model("stale-read")
+    expect(deliverAnswer({ ...m, checks: { ...m.checks, read: false } }).forgot.violation).toBeUndefined()
+  })
+
+  // Catches: READ-2 not judged (or judged against the wrong node's answer): a reply naming n2
+  // that misses the write n2's logged answer held. And READ-3 on a reply naming a node that never
+  // answered. Judged directly on a world where the write exists (stale-ack, the put acknowledged).
+  test("READ-2: a reply missing what a named answerer answered; READ-3: a named node that never answered", () => {
+    const c = compile(model("stale-ack"))
+    const acked = walk(c, initialWorld(c), ["client 0 sends put", "deliver n1 -> n2: Replicate", "n1 persist", "n2 persist", "deliver n2 -> n1: ReplicateAck"])
+    const n1 = c.nodeIndex.get("n1")!
+    const write = 1 << c.writeIndex.get(c.writes[0]!.id)!
+    const log: ReadLog = { asks: [{ op: 3, key: "k1", epoch: 1 }], answers: [{ op: 3, key: "k1", from: "n2", events: write }] }
+    const judge = (nodes: ReadonlyArray<string>, events: number) => {
+      const d = new Draft(acked, c, undefined)
+      const step: StepReads = { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes, values: [], liveValues: [], events }] }
+      checkGetReplies(d, n1, log, step)
+      return d.violation
+    }
+    expect(judge(["n1", "n2"], 0)?.invariant).toBe("READ-2")
+    expect(judge(["n1", "n2"], 0)?.message).toContain(`names n2 as an answerer but misses ${c.writes[0]!.id}`)
+    expect(judge(["n1", "n2"], write)).toBeUndefined()
+    expect(judge(["n1", "n3"], write)?.invariant).toBe("READ-3")
   })
 })
