@@ -11,6 +11,7 @@ import type { Finding } from "../invariants/oracle.ts"
 import type { Fp } from "./fingerprint.ts"
 import type { Compiled } from "./compiled.ts"
 import { Draft } from "./draft.ts"
+import { diskKeyEvents } from "./masks.ts"
 import { checkPersists, clientReply, persistFacts, readReplyFacts, replyFacts } from "./judge.ts"
 import { F_FORWARDED, F_LOST, F_REPAIR, type Packet, type PendingPersist } from "./state.ts"
 import { type DiskInfo, EMPTY_LIST_FP, EMPTY_PENDING, EMPTY_TIMERS, type NodeStateInfo, nodeStateInfo, packetFp, pendingEntry, pendingFp, slotOf, timersFp } from "./world-fp.ts"
@@ -259,7 +260,7 @@ export const feedWith = (d: Draft, node: number, input: NodeInput, diskInfo: Dis
   if (outcome.replicaAcks.length > 0 && d.c.model.checks.ack) checkReplicaAcks(d, pendingBefore, pending, outcome.receipt, outcome.replicaAcks)
   let reads = slot.reads
   if (outcome.reads !== NO_STEP_READS) {
-    reads = logAfter(reads, outcome.reads)
+    reads = logAfter(reads, outcome.reads, d.c.ids[node]!, (key) => diskKeyEvents(d.c, diskInfo.disk, key))
     if (outcome.reads.replies.length > 0) checkGetReplies(d, node, reads, outcome.reads)
   }
   d.nodes[node] = slotOf(outcome.stateInfo, diskInfo, pending, pendingFp, timers, timersFp, slot.starts, slot.diskLost, reads)

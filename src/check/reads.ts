@@ -87,28 +87,37 @@ const sentGetReply = (c: Compiled, reply: Extract<ClientReply, { _tag: "GetOk" }
 })
 
 /**
- * The log after a step: its asks added, and its answer if it answers an ask of this incarnation
- * (same op and key, the epoch that ask's Reads carried). An answer of an earlier incarnation's
- * get, whose op this one may reuse, is not recorded: that is what READ-3 catches being counted.
+ * The log after a step of `self`: its asks added, and its answer if it answers an ask of this
+ * incarnation (same op and key, the epoch that ask's Reads carried). An answer of an earlier
+ * incarnation's get, whose op this one may reuse, is not recorded: that is what READ-3 catches
+ * being counted. A get's first ask also logs the coordinator's own answer, read locally in that
+ * very step (`startGet`), as what its disk's own store held for the key (`ownHeld`): a lower
+ * bound of that local view, the spec's "what its disk held when the get was sent".
  */
-export const logAfter = (log: ReadLog, step: StepReads): ReadLog => {
+export const logAfter = (log: ReadLog, step: StepReads, self: string, ownHeld: (key: string) => number): ReadLog => {
   const answer = step.answer
-  const asks = step.asks.length === 0 ? log.asks : log.asks.concat(step.asks.filter((a) => !log.asks.some((b) => b.op === a.op && b.key === a.key)))
+  const fresh = step.asks.filter((a) => !log.asks.some((b) => b.op === a.op && b.key === a.key))
+  const asks = fresh.length === 0 ? log.asks : log.asks.concat(fresh)
   const matches = answer !== undefined && asks.some((a) => a.op === answer.op && a.key === answer.key && a.epoch === answer.epoch)
-  if (asks === log.asks && !matches) return log
-  return { asks, answers: matches ? log.answers.concat({ op: answer.op, key: answer.key, from: answer.from, events: answer.events }) : log.answers }
+  if (fresh.length === 0 && !matches) return log
+  let answers = log.answers
+  for (const a of fresh) answers = answers.concat({ op: a.op, key: a.key, from: self, events: ownHeld(a.key) })
+  if (matches) answers = answers.concat({ op: answer.op, key: answer.key, from: answer.from, events: answer.events })
+  return { asks, answers }
 }
 
 /** The shared checks' view of one coordinator's log. */
 const recordsOf = (coordinator: string, key: string, log: ReadLog, ops: ReadonlyArray<number> | undefined): ReadRecords<number> => ({
   gets: (node) => (node === coordinator ? log.asks.map((a) => ({ op: a.op, key: a.key })) : []),
+  // The coordinator's own logged answer is never asked for: READ-3 lets it name itself.
   answered: (node, op, key, from) => node === coordinator && log.answers.some((a) => a.op === op && a.key === key && a.from === from),
   // READ-2: what `node` answered this get (its answers to every op the reply may answer, met:
-  // a node asked twice is held to what both answers share). Each answer is read after the get
-  // was sent and holds the node's whole local view of the key, so it covers what that node's
-  // disk held when the get was sent (unless that disk was lost since): judged against it, the
-  // check is at least as strict as the spec's, and a correct coordinator merges every answer it
-  // counts into its reply. undefined when no answer of `node` is logged (READ-3's finding).
+  // a node that answered twice, of which the core counts the first, is held to what both
+  // share). A replica's answer is read after the get was sent and holds the node's whole local
+  // view of the key, so it covers what that node's disk held then (unless that disk was lost
+  // since): judged against it, the check is at least as strict as the spec's, and a correct
+  // coordinator merges every answer it counts into its reply. The coordinator's own is its
+  // disk's own store when it took the get. undefined when no answer of `node` is logged.
   heldWhenSent: (_id, node) => {
     let held: number | undefined
     for (const a of log.answers) {

@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest"
 import { type Receipt, checkReplicaAcks, sentAck } from "../../src/check/acks.ts"
 import { Draft } from "../../src/check/draft.ts"
-import { checkGetReplies, EMPTY_READ_LOG, type ReadLog, type StepReads } from "../../src/check/reads.ts"
+import { checkGetReplies, EMPTY_READ_LOG, logAfter, type ReadLog, type StepReads } from "../../src/check/reads.ts"
 import { search } from "../../src/check/explore.ts"
 import { buildModel, type CheckModel } from "../../src/check/model.ts"
 import type { Action, WorldState } from "../../src/check/state.ts"
@@ -130,7 +130,10 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
   // Catches: DUR-2 not judged at quiescence (the checker had it off): replicas that agree on
   // having lost an acknowledged write pass CONV-1, and the disks that still hold it pass DUR-1.
   test("DUR-2: an acknowledged write no replica holds after quiescence", () => {
-    const c = compile(model("stale-ack"))
+    // READ-2 off: in this hand-made world a node's memory forgot what its disk holds, which
+    // READ-2 notices first at quiescence's reads (the coordinator's own answer is its disk's).
+    const m = model("stale-ack")
+    const c = compile({ ...m, checks: { ...m.checks, read: false } })
     const start = initialWorld(c)
     const acked = walk(c, start, ["client 0 sends put", "deliver n1 -> n2: Replicate", "n1 persist", "n2 persist", "deliver n2 -> n1: ReplicateAck"])
     // Every node's state forgets the write (its disk keeps it, so DUR-1 passes), and nothing is in flight.
@@ -188,5 +191,14 @@ describe("READ-2 and READ-3 in the checker fire on hand-made cases", () => {
     expect(judge(["n1", "n2"], 0)?.message).toContain(`names n2 as an answerer but misses ${c.writes[0]!.id}`)
     expect(judge(["n1", "n2"], write)).toBeUndefined()
     expect(judge(["n1", "n3"], write)?.invariant).toBe("READ-3")
+    // The coordinator's own answer, logged at the get's first ask from its disk: a reply naming
+    // it must cover that too. Catches logAfter dropping it (READ-2 would skip the coordinator).
+    const asked = logAfter(EMPTY_READ_LOG, { asks: [{ op: 3, key: "k1", epoch: 1 }], answer: undefined, replies: [], ops: undefined }, "n1", () => write)
+    expect(asked.answers).toEqual([{ op: 3, key: "k1", from: "n1", events: write }])
+    const d = new Draft(acked, c, undefined)
+    checkGetReplies(d, n1, asked, { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes: ["n1"], values: [], liveValues: [], events: 0 }] })
+    expect(d.violation?.message).toContain(`names n1 as an answerer but misses ${c.writes[0]!.id}`)
+    // An answer carrying another epoch (an earlier incarnation's get, the same op) is not logged.
+    expect(logAfter(asked, { asks: [], answer: { op: 3, key: "k1", epoch: 0, from: "n2", events: write }, replies: [], ops: [3] }, "n1", () => 0)).toBe(asked)
   })
 })
