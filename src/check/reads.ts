@@ -2,8 +2,9 @@
 // src/invariants/reads.ts, fed from the Reads a coordinator's current incarnation sent and the
 // answers to them delivered to it, kept on its node slot (outside the fingerprint: see README.md).
 import type { ClientReply, NodeInput, PeerMessage } from "../core/index.ts"
+import { del1ValuesAreLive } from "../invariants/convergence.ts"
 import { read2CoversAnswerers, read3AnswerersAnswered } from "../invariants/reads.ts"
-import type { ReadRecords } from "../invariants/oracle.ts"
+import type { Finding, ReadRecords } from "../invariants/oracle.ts"
 import type { Compiled } from "./compiled.ts"
 import type { Draft } from "./draft.ts"
 import { setEvents, valuesMask } from "./masks.ts"
@@ -44,6 +45,8 @@ export interface SentGetReply {
   readonly liveValues: ReadonlyArray<string>
   /** The events of its siblings. */
   readonly events: number
+  /** DEL-1 at the client (READ-2's second half): its values are exactly its live siblings; a function of the reply alone. */
+  readonly valuesLive: Finding | undefined
 }
 
 /** What one step adds to its node's read log and which get replies it sends (cached with the step). */
@@ -81,10 +84,13 @@ export const stepReads = (c: Compiled, input: NodeInput, messages: ReadonlyArray
   return { asks, answer, replies: sent, ops }
 }
 
-const sentGetReply = (c: Compiled, reply: Extract<ClientReply, { _tag: "GetOk" }>): SentGetReply => ({
-  id: reply.id, key: reply.key, nodes: reply.nodes, values: reply.values,
-  liveValues: reply.siblings.flatMap((v) => (v._tag === "Put" ? [v.value] : [])), events: valuesMask(c, reply.siblings)
-})
+const sentGetReply = (c: Compiled, reply: Extract<ClientReply, { _tag: "GetOk" }>): SentGetReply => {
+  const get = {
+    id: reply.id, key: reply.key, nodes: reply.nodes, values: reply.values,
+    liveValues: reply.siblings.flatMap((v) => (v._tag === "Put" ? [v.value] : [])), events: valuesMask(c, reply.siblings)
+  }
+  return { ...get, valuesLive: del1ValuesAreLive(get) }
+}
 
 /**
  * The log after a step of `self`: its asks added, and its answer if it answers an ask of this
@@ -129,7 +135,7 @@ const recordsOf = (coordinator: string, key: string, log: ReadLog, ops: Readonly
 })
 
 /**
- * READ-3, then READ-2, on each get reply a step of `node` sends, against its log after the step
+ * DEL-1 at the client, READ-3, then READ-2, on each get reply a step of `node` sends, against its log after the step
  * (the answer the step receives counted). READ-2 compares versions by their causal past, so it is
  * judged under DVV only (vv and lww replace a concurrent version: a reply may rightly not cover
  * an answer it merged); READ-3 names nodes, not versions, and is judged under every clock.
@@ -138,6 +144,7 @@ export const checkGetReplies = (d: Draft, node: number, log: ReadLog, step: Step
   const c = d.c
   const coordinator = c.ids[node]!
   for (const reply of step.replies) {
+    d.report(reply.valuesLive)
     const records = recordsOf(coordinator, reply.key, log, step.ops)
     d.report(read3AnswerersAnswered(records, { coordinator, id: reply.id, key: reply.key, nodes: reply.nodes, ops: step.ops }))
     if (c.model.protocol.versions.mode === "dvv") d.report(read2CoversAnswerers(d.oracle, records, reply))

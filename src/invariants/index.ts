@@ -183,21 +183,19 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
   {
     id: "DEL-1", kind: "always", checkpoints: ["reply", "quiescence"],
     statement: "a deleted value does not come back unless written again",
-    check: "src/invariants/convergence.ts", simulator: ["src/sim/world.ts", "src/sim/step-checks.ts"], checker: ["src/check/quiesce.ts"],
+    check: "src/invariants/convergence.ts", simulator: ["src/sim/world.ts", "src/sim/step-checks.ts"], checker: ["src/check/quiesce.ts", "src/check/reads.ts"],
     sometimes: "delete-then-quiesced"
   },
   {
     id: "READ-2", kind: "always", checkpoints: ["reply"],
     statement: "a get's reply covers what each answerer named held on disk when it was sent, and its values are its live siblings",
-    check: "src/invariants/reads.ts", simulator: ["src/sim/step-checks.ts"],
-    notInChecker: "needs each disk as it was when each get was sent; the checker's state keeps disks as they are now",
+    check: "src/invariants/reads.ts", simulator: ["src/sim/step-checks.ts"], checker: ["src/check/reads.ts"],
     sometimes: "get-answered"
   },
   {
     id: "READ-3", kind: "always", checkpoints: ["reply"],
     statement: "a get's reply names only its coordinator and nodes whose answer to that very get reached its current incarnation",
-    check: "src/invariants/reads.ts", simulator: ["src/sim/step-checks.ts"],
-    notInChecker: "needs the answers delivered to each incarnation of a coordinator; the checker's state has only the coordinator's own request table, which is what the invariant must not trust",
+    check: "src/invariants/reads.ts", simulator: ["src/sim/step-checks.ts"], checker: ["src/check/reads.ts"],
     sometimes: "get-answered"
   },
   {

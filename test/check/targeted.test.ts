@@ -7,7 +7,7 @@
 import { describe, expect, test } from "vitest"
 import { type Receipt, checkReplicaAcks, sentAck } from "../../src/check/acks.ts"
 import { Draft } from "../../src/check/draft.ts"
-import { checkGetReplies, EMPTY_READ_LOG, logAfter, type ReadLog, type StepReads } from "../../src/check/reads.ts"
+import { checkGetReplies, EMPTY_READ_LOG, logAfter, type ReadLog, type StepReads, stepReads } from "../../src/check/reads.ts"
 import { search } from "../../src/check/explore.ts"
 import { buildModel, type CheckModel } from "../../src/check/model.ts"
 import type { Action, WorldState } from "../../src/check/state.ts"
@@ -183,7 +183,7 @@ describe("READ-2 and READ-3 in the checker fire on hand-made cases", () => {
     const log: ReadLog = { asks: [{ op: 3, key: "k1", epoch: 1 }], answers: [{ op: 3, key: "k1", from: "n2", events: write }] }
     const judge = (nodes: ReadonlyArray<string>, events: number) => {
       const d = new Draft(acked, c, undefined)
-      const step: StepReads = { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes, values: [], liveValues: [], events }] }
+      const step: StepReads = { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes, values: [], liveValues: [], events, valuesLive: undefined }] }
       checkGetReplies(d, n1, log, step)
       return d.violation
     }
@@ -196,8 +196,13 @@ describe("READ-2 and READ-3 in the checker fire on hand-made cases", () => {
     const asked = logAfter(EMPTY_READ_LOG, { asks: [{ op: 3, key: "k1", epoch: 1 }], answer: undefined, replies: [], ops: undefined }, "n1", () => write)
     expect(asked.answers).toEqual([{ op: 3, key: "k1", from: "n1", events: write }])
     const d = new Draft(acked, c, undefined)
-    checkGetReplies(d, n1, asked, { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes: ["n1"], values: [], liveValues: [], events: 0 }] })
+    checkGetReplies(d, n1, asked, { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes: ["n1"], values: [], liveValues: [], events: 0, valuesLive: undefined }] })
     expect(d.violation?.message).toContain(`names n1 as an answerer but misses ${c.writes[0]!.id}`)
+    // DEL-1 at the client (READ-2's second half), resolved with the step: a value no live sibling holds.
+    const start = { _tag: "Start", epochFloor: 1 } as never
+    const getOk = (values: ReadonlyArray<string>) => ({ _tag: "GetOk", id: "g", key: "k1", values, siblings: [], context: "", nodes: ["n1"] }) as never
+    expect(stepReads(c, start, [], [getOk(["v"])]).replies[0]!.valuesLive?.invariant).toBe("DEL-1")
+    expect(stepReads(c, start, [], [getOk([])]).replies[0]!.valuesLive).toBeUndefined()
     // An answer carrying another epoch (an earlier incarnation's get, the same op) is not logged.
     expect(logAfter(asked, { asks: [], answer: { op: 3, key: "k1", epoch: 0, from: "n2", events: write }, replies: [], ops: [3] }, "n1", () => 0)).toBe(asked)
   })
