@@ -472,7 +472,8 @@ export const VersionSetSchema = Schema.Union([DvvVersionSetSchema, VvVersionSetS
  * decoded with the clock's Schema. The two layers around it are undone by hand before it
  * (Base64Url.decodeString, JSON.parse): composed as Schema transformations
  * (StringFromBase64Url, fromJsonString) they run as effects, and on a node between two requests
- * that cost 25-30 µs of every put with a context, against 5 for these steps (issue 19, round 6).
+ * that cost 34-45 µs of every put with a context, against 5-9 for these steps (issue 19, round 6,
+ * docs/performance.md).
  * Built once: building a decoder per call cost more than the decode itself.
  */
 const decodeContextClock = Schema.decodeUnknownResult(VClockSchema)
