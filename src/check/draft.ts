@@ -8,6 +8,7 @@ import { CheckOracle } from "./oracle.ts"
 import type { ClientSlot, NodeSlot, Packet, PendingPersist, Recorder, Used, Violation, WorldState } from "./state.ts"
 import { completePersist, restart } from "./transitions.ts"
 import { type DiskInfo, EMPTY_LIST_FP, EMPTY_PENDING, EMPTY_TIMERS, type NodeStateInfo, World, comparePackets, makeClient, pendingFp, slotOf, timersFp, worldFp } from "./world-fp.ts"
+import { EMPTY_READ_LOG } from "./reads.ts"
 
 /** A change to a node slot (see `Draft.setSlot`): a state (undefined: crashed) or disk comes with its info. */
 interface SlotPatch {
@@ -126,7 +127,7 @@ export class Draft {
 
 const emptyWorld = (c: Compiled): WorldState => {
   const world = {
-    nodes: c.ids.map(() => slotOf(undefined, c.cache.emptyDisk, EMPTY_PENDING, EMPTY_LIST_FP, EMPTY_TIMERS, EMPTY_LIST_FP, 0, false)),
+    nodes: c.ids.map(() => slotOf(undefined, c.cache.emptyDisk, EMPTY_PENDING, EMPTY_LIST_FP, EMPTY_TIMERS, EMPTY_LIST_FP, 0, false, EMPTY_READ_LOG)),
     flight: [],
     clients: c.model.clients.map(() => makeClient({
       next: 0, pending: undefined, seen: c.keys.map(() => 0), context: c.keys.map(() => emptyVClock)

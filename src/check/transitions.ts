@@ -11,6 +11,7 @@ import { bit, coverage, diskCoverage } from "./masks.ts"
 import { recoverOnce } from "./holding.ts"
 import { F_CRASH_PENDING, F_DUP, F_LOST, type PendingPersist } from "./state.ts"
 import { type DiskInfo, type NodeStateInfo, PersistDoneInput, ReceiveInput, pendingFp, slotOf, timersFp } from "./world-fp.ts"
+import { EMPTY_READ_LOG } from "./reads.ts"
 
 /** A node slot as the node host sees it: its state, disk and pending persists as the checker holds them. */
 const hostView = (d: Draft, node: number): HostNode<NodeStateInfo, DiskInfo, PendingPersist> => {
@@ -42,7 +43,8 @@ export const crash = (d: Draft, node: number, loseDisk: boolean): void => {
   if (down.lost.length > 0) d.flags |= F_CRASH_PENDING
   if (d.rec !== undefined) d.record(node, { _tag: loseDisk ? "DiskLoss" : "Crash" })
   const parts = down.node
-  d.nodes[node] = slotOf(undefined, parts.disk, parts.pending, pendingFp(parts.pending), parts.timers, timersFp(parts.timers), parts.starts, slot.diskLost || loseDisk)
+  // A crash ends the incarnation: its read log (READ-2, READ-3) goes with its memory.
+  d.nodes[node] = slotOf(undefined, parts.disk, parts.pending, pendingFp(parts.pending), parts.timers, timersFp(parts.timers), parts.starts, slot.diskLost || loseDisk, EMPTY_READ_LOG)
   // The messages in flight to it are lost.
   const flight = d.flight
   let kept = 0

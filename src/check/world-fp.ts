@@ -3,7 +3,7 @@
 import { DERIVED_STATE_FIELDS, type DurableState, type NodeState, type PeerMessage, type PersistRecord, type Timer, type VClock } from "../core/index.ts"
 import { Combiner, Hasher, anyInto, stringFp, type Fp } from "./fingerprint.ts"
 import type { MemoOwner } from "./memo.ts"
-import { EMPTY_READ_LOG, type ReadLog } from "./reads.ts"
+import type { ReadLog } from "./reads.ts"
 import type { Compiled } from "./compiled.ts"
 import type { ClientSlot, NodeSlot, Packet, PendingPersist, Transition, Used, Violation, WorldState } from "./state.ts"
 
@@ -190,7 +190,7 @@ class Slot implements NodeSlot {
 
 export const slotOf = (
   stateInfo: NodeStateInfo | undefined, diskInfo: DiskInfo, pending: ReadonlyArray<PendingPersist>, pendingFp: Fp,
-  timers: ReadonlyArray<Timer>, timersFp: Fp, starts: number, diskLost: boolean, reads: ReadLog = EMPTY_READ_LOG
+  timers: ReadonlyArray<Timer>, timersFp: Fp, starts: number, diskLost: boolean, reads: ReadLog
 ): NodeSlot => new Slot(stateInfo, diskInfo, pending, pendingFp, timers, timersFp, starts, diskLost, reads)
 
 export class World implements WorldState {

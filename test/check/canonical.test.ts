@@ -170,7 +170,7 @@ const refingerprint = (
   const slot = w.nodes[i]!
   const pending = slot.pending.map((p) => pendingEntry(token(p.token), p.record))
   const nodes = w.nodes.slice()
-  nodes[i] = slotOf(nodeStateInfo(c, state(slot.state!), undefined), slot.diskInfo, pending, pendingFp(pending), slot.timers, slot.timersFp, slot.starts, slot.diskLost)
+  nodes[i] = slotOf(nodeStateInfo(c, state(slot.state!), undefined), slot.diskInfo, pending, pendingFp(pending), slot.timers, slot.timersFp, slot.starts, slot.diskLost, slot.reads)
   const fp = worldFp(c, { ...w, nodes, ackersLeft })
   return `${fp.hi}:${fp.lo}`
 }

@@ -70,7 +70,7 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
     const c = compile(model("stale-ack"))
     const acked = walk(c, initialWorld(c), ["client 0 sends put", "deliver n1 -> n2: Replicate", "n1 persist", "n2 persist"])
     const n2 = c.nodeIndex.get("n2")!
-    const wiped = withSlot(acked, n2, (s) => slotOf(s.stateInfo, c.cache.emptyDisk, s.pending, s.pendingFp, s.timers, s.timersFp, s.starts, s.diskLost))
+    const wiped = withSlot(acked, n2, (s) => slotOf(s.stateInfo, c.cache.emptyDisk, s.pending, s.pendingFp, s.timers, s.timersFp, s.starts, s.diskLost, s.reads))
     const deliver = enabledActions(c, wiped).find((a) => describeAction(c, wiped, a).includes("deliver n2 -> n1: ReplicateAck"))!
     const t = apply(c, wiped, deliver)
     expect(t.violation?.invariant).toBe("ACK-1")
@@ -116,7 +116,7 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
     const first = received.nodes[n2]!.pending[0]!
     expect(first.receipt?.id).toBe(replicateId("n1", 1, 0, "k1"))
     const second = { ...pendingEntry(first.token + 1, first.record), receipt: first.receipt! }
-    const twoRecords = withSlot(received, n2, (s) => slotOf(s.stateInfo, s.diskInfo, [...s.pending, second], pendingFp([...s.pending, second]), s.timers, s.timersFp, s.starts, s.diskLost))
+    const twoRecords = withSlot(received, n2, (s) => slotOf(s.stateInfo, s.diskInfo, [...s.pending, second], pendingFp([...s.pending, second]), s.timers, s.timersFp, s.starts, s.diskLost, s.reads))
     const persist = (w: WorldState) => enabledActions(c, w).find((a) => describeAction(c, w, a).startsWith("n2 persist"))!
     const t = apply(c, twoRecords, persist(twoRecords))
     expect(t.violation?.invariant).toBe("ACK-2")
@@ -139,7 +139,7 @@ describe("ACK-1, ACK-2 and DUR-2 in the checker fire on hand-made cases", () => 
     // Every node's state forgets the write (its disk keeps it, so DUR-1 passes), and nothing is in flight.
     let forgot: WorldState = { ...acked, flight: [] }
     for (let i = 0; i < c.ids.length; i++) {
-      forgot = withSlot(forgot, i, (s) => slotOf(start.nodes[i]!.stateInfo, s.diskInfo, [], s.pendingFp, start.nodes[i]!.timers, start.nodes[i]!.timersFp, s.starts, s.diskLost))
+      forgot = withSlot(forgot, i, (s) => slotOf(start.nodes[i]!.stateInfo, s.diskInfo, [], s.pendingFp, start.nodes[i]!.timers, start.nodes[i]!.timersFp, s.starts, s.diskLost, start.nodes[i]!.reads))
     }
     const result = quiesce(c, forgot, undefined, true)
     expect(result.violation?.invariant).toBe("DUR-2")
