@@ -15,24 +15,42 @@ export const needsPick = (timer: Timer): boolean => timer._tag === "Gossip" || t
 
 export const NO_TIMERS: ReadonlyArray<Timer> = []
 
+/**
+ * Where `key` is or would go in `timers` (sorted by timerKey, one timer per key): its index and
+ * whether a timer of that key is there. A binary search, so a step computes a handful of keys
+ * instead of sorting the table (a node under load has one request timer per request in flight).
+ */
+const search = (timers: ReadonlyArray<Timer>, key: string): { readonly index: number; readonly found: boolean } => {
+  let low = 0
+  let high = timers.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    const at = timerKey(timers[middle]!)
+    if (at === key) return { index: middle, found: true }
+    if (at < key) low = middle + 1
+    else high = middle
+  }
+  return { index: low, found: false }
+}
+
 /** `timers` with `timer` armed (replacing an armed timer of the same key). */
 export const armTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyArray<Timer> => {
-  const key = timerKey(timer)
-  const kept = timers.filter((t) => timerKey(t) !== key)
-  kept.push(timer)
-  return kept.sort((a, b) => (timerKey(a) < timerKey(b) ? -1 : timerKey(a) > timerKey(b) ? 1 : 0))
+  const { index, found } = search(timers, timerKey(timer))
+  const next = timers.slice()
+  next.splice(index, found ? 1 : 0, timer)
+  return next
 }
 
 /** `timers` without the timer of `timer`'s key (the same array when none is armed). */
 export const disarmTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyArray<Timer> => {
-  const key = timerKey(timer)
-  return timers.some((t) => timerKey(t) === key) ? timers.filter((t) => timerKey(t) !== key) : timers
+  const { index, found } = search(timers, timerKey(timer))
+  if (!found) return timers
+  const next = timers.slice()
+  next.splice(index, 1)
+  return next
 }
 
-export const isArmed = (timers: ReadonlyArray<Timer>, timer: Timer): boolean => {
-  const key = timerKey(timer)
-  return timers.some((t) => timerKey(t) === key)
-}
+export const isArmed = (timers: ReadonlyArray<Timer>, timer: Timer): boolean => search(timers, timerKey(timer)).found
 
 /**
  * Contract rule 5: the timers armed after a step, from those armed before it. A firing disarms
