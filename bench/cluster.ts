@@ -18,6 +18,9 @@ import { pathToFileURL } from "node:url"
 import { Pool } from "undici"
 import { Client } from "dynamo-reference/client"
 import { LocalCluster } from "../src/net/cluster.ts"
+import type { WriterMode } from "../src/net/options.ts"
+
+const WRITERS: ReadonlyArray<WriterMode> = ["auto", "inline", "worker", "async"]
 import { percentile, preload, runLoad, valueOf, type RunStats, type Workload } from "./load.ts"
 import { plainTable } from "./table.ts"
 
@@ -39,8 +42,8 @@ export interface ClusterBenchOptions {
    */
   readonly routing?: Routing | "both"
   readonly sync?: "full" | "normal"
-  /** Where nodes commit: on their thread, or on a writer thread. */
-  readonly writer?: "inline" | "worker"
+  /** Where nodes commit (the node's --writer; auto, its default, picks by timing the disk). */
+  readonly writer?: WriterMode
   readonly diskLoss?: boolean
   /** Write a CPU profile of every node process into this directory (node --cpu-prof). */
   readonly profileDir?: string
@@ -58,7 +61,7 @@ const DEFAULTS = {
   configs: [[3, 2, 2], [3, 3, 1], [3, 1, 3]] as ReadonlyArray<readonly [number, number, number]>,
   routing: "both" as Routing | "both",
   sync: "full" as const,
-  writer: "inline" as "inline" | "worker",
+  writer: "auto" as WriterMode,
   diskLoss: true,
   profileDir: undefined as string | undefined,
   nodeArgs: [] as ReadonlyArray<string>
@@ -405,8 +408,8 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     process.exit(2)
   }
   const writer = flag("writer")
-  if (writer !== undefined && writer !== "inline" && writer !== "worker") {
-    console.error("--writer must be inline or worker")
+  if (writer !== undefined && !WRITERS.includes(writer as WriterMode)) {
+    console.error(`--writer must be one of ${WRITERS.join(", ")}`)
     process.exit(2)
   }
   const sync = flag("sync")

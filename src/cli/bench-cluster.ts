@@ -30,7 +30,7 @@ export const benchCommand = Command.make(
       Flag.withDefault("both")
     ),
     sync: Flag.Literals("sync", ["full", "normal"]).pipe(Flag.withDefault("full")),
-    writer: Flag.Literals("writer", ["inline", "worker"]).pipe(Flag.withDefault("inline")),
+    writer: Flag.Literals("writer", ["auto", "inline", "worker", "async"]).pipe(Flag.withDefault("auto")),
     diskLoss: Flag.Boolean("disk-loss").pipe(Flag.withDescription("also measure the loss of one node's disk"), Flag.withDefault(true)),
     profile: Flag.String("profile").pipe(Flag.withDescription("write a CPU profile of every node into DIR"), Flag.optional)
   },

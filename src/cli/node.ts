@@ -46,9 +46,9 @@ export const nodeCommand = Command.make(
       Flag.withDescription("SQLite synchronous mode: full fsyncs every commit; normal survives a process kill but not power loss"),
       Flag.withDefault("full")
     ),
-    writer: Flag.Literals("writer", ["inline", "worker", "async"]).pipe(
-      Flag.withDescription("commit on the node's thread waiting for the disk (inline), on a writer thread (worker), or on the node's thread with the fsync on Node's I/O threads (async); every one acknowledges only durable writes"),
-      Flag.withDefault("async")
+    writer: Flag.Literals("writer", ["auto", "inline", "worker", "async"]).pipe(
+      Flag.withDescription("commit on the node's thread waiting for the disk (inline), on a writer thread (worker), or on the node's thread with the fsync on Node's I/O threads (async); auto times the disk's fsync at start and takes inline when it is fast, async otherwise; every one acknowledges only durable writes"),
+      Flag.withDefault("auto")
     ),
     clock: Flag.Literals("clock", ["dvv", "vv", "lww"]).pipe(
       Flag.withDescription("versions: dotted version vectors (dvv), the paper's per-server vector clocks (vv, loses a write when one coordinator serves two puts from one context) or last-writer-wins (lww, drops concurrent writes); every member must run the same; with --seeds, the seeds' mode"),

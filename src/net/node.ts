@@ -207,7 +207,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
     driverRef = driver
     yield* Effect.promise(() => driver.whenReady())
     const recovered = driver.status()
-    log("Info", "recovered from disk", { location: storage.location, created: storage.created, keys: recovered.keys, hints: recovered.hints })
+    log("Info", "recovered from disk", { location: storage.location, writer: storage.writer ?? "memory", created: storage.created, keys: recovered.keys, hints: recovered.hints })
 
     const handle: NodeHandle = {
       options: { ...options, config },

@@ -51,10 +51,11 @@ export const ringMembersOf = (members: ReadonlyArray<PeerAddress>): ReadonlyArra
 export type SyncMode = "full" | "normal"
 /**
  * Where SQLite commits run: on the node's thread, waiting for the fsync (inline); on a writer
- * thread (worker); or on the node's thread with the WAL's fsync on Node's I/O thread pool (async).
- * See src/net/sqlite.ts.
+ * thread (worker); or on the node's thread with the WAL's fsync on Node's I/O thread pool (async);
+ * auto, the default, times the data directory's disk when the node opens it and takes inline on a
+ * disk that syncs fast, async on one that does not (src/net/sqlite.ts, chooseWriter).
  */
-export type WriterMode = "inline" | "worker" | "async"
+export type WriterMode = "auto" | "inline" | "worker" | "async"
 
 /** How a node finds its cluster: a fixed list, or seeds and gossip (README "Membership"). */
 export type MembershipMode =
@@ -220,7 +221,7 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     nGiven: flags.nGiven ?? true,
     ring: RING_CONFIG_DEFAULT,
     sync: flags.sync,
-    writer: flags.writer ?? "async",
+    writer: flags.writer ?? "auto",
     record: flags.record
   }
 }

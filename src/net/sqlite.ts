@@ -9,7 +9,7 @@
 // this thread without waiting for the disk and fsyncs the WAL on Node's I/O thread pool (see
 // openInline for why that is as durable as synchronous=FULL).
 import { DatabaseSync } from "node:sqlite"
-import { closeSync, existsSync, fdatasync, fstatSync, fsyncSync, mkdirSync, openSync, statSync } from "node:fs"
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { Worker } from "node:worker_threads"
 import { HashMap, Result, Schema } from "effect"
@@ -229,25 +229,91 @@ type WriterReply =
   | { readonly type: "failed"; readonly id: number; readonly message: string }
 
 /**
+ * The median fsync, in ms, at or under which `--writer auto` commits inline. Whether the node's
+ * thread should wait for the disk depends on how long the disk makes it wait (issue 19, measured in
+ * alternating runs on two 2-core VMs): where a 4 KiB write and fdatasync took 2-3 ms, async did
+ * 1.12x inline's operations with three nodes and 1.53x with five; where they take 0.1-0.3 ms,
+ * inline did 1.04x async's with three nodes and 1.16x with five, at 9-17% less CPU per operation
+ * and a lone put 0.1-0.15 ms sooner (docs/performance.md, seventh round). A sync that short
+ * costs less than handing it to another thread and back.
+ */
+export const AUTO_INLINE_SYNC_MS_MAX = 1
+/** Timed 4 KiB appends and fdatasyncs when the node opens its disk with `--writer auto`. */
+const SYNC_PROBES = 7
+const PROBE_FILE = "sync-probe"
+
+/**
+ * The median time, in ms, of a 4 KiB append and an fdatasync in `directory` (a WAL commit's
+ * pattern), over SYNC_PROBES tries; the probe file is removed after.
+ */
+export const probeSyncMs = (directory: string): number => {
+  const path = join(directory, PROBE_FILE)
+  const page = Buffer.alloc(4096, 0x5a)
+  const times: Array<number> = []
+  const fd = openSync(path, "w")
+  try {
+    for (let i = 0; i < SYNC_PROBES; i++) {
+      const started = performance.now()
+      writeSync(fd, page, 0, page.length, i * page.length)
+      fdatasyncSync(fd)
+      times.push(performance.now() - started)
+    }
+  } finally {
+    closeSync(fd)
+    rmSync(path, { force: true })
+  }
+  times.sort((a, b) => a - b)
+  return times[times.length >> 1]!
+}
+
+/** The writer a node runs with, and why (its log says so). */
+export interface WriterChoice {
+  readonly writer: Exclude<WriterMode, "auto">
+  readonly reason: string
+}
+
+/**
+ * `auto`: inline when the disk syncs in AUTO_INLINE_SYNC_MS_MAX or less, async otherwise; with
+ * `--sync normal` nothing waits for an fsync per commit, so inline. Any other mode is kept.
+ */
+export const chooseWriter = (directory: string, sync: SyncMode, writer: WriterMode, probe: (directory: string) => number = probeSyncMs): WriterChoice => {
+  if (writer !== "auto") return { writer, reason: `--writer ${writer}` }
+  if (sync === "normal") return { writer: "inline", reason: "auto: --sync normal syncs only at checkpoints" }
+  const ms = probe(directory)
+  const measured = `auto: the disk's fsync took ${ms.toFixed(2)} ms (median of ${SYNC_PROBES})`
+  return ms <= AUTO_INLINE_SYNC_MS_MAX
+    ? { writer: "inline", reason: `${measured}, at most ${AUTO_INLINE_SYNC_MS_MAX} ms` }
+    : { writer: "async", reason: `${measured}, over ${AUTO_INLINE_SYNC_MS_MAX} ms` }
+}
+
+/**
  * Opens (or creates) the node's database in `directory`: verifies and loads it, then commits
  * either on this thread (`inline`: each tick's records in one transaction, the node waiting while
  * the disk syncs) or on a writer thread (`worker`: the node keeps serving while the disk syncs;
  * what it emits meanwhile forms the next transaction). Rejects with StorageError naming the
  * problem when the directory belongs to another node or the file is not a sound database.
  */
-export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync: SyncMode, writer: WriterMode = "inline"): Promise<StorageShape> => {
+export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync: SyncMode, mode: WriterMode = "inline"): Promise<StorageShape> => {
   try {
     mkdirSync(directory, { recursive: true })
   } catch (error) {
     fail(`cannot create data directory ${directory}: ${describe(error)}`)
   }
+  let choice: WriterChoice
+  try {
+    choice = chooseWriter(directory, sync, mode)
+  } catch (error) {
+    return fail(`cannot time an fsync in ${directory}: ${describe(error)}`)
+  }
+  const writer = choice.writer
   const path = join(directory, DATABASE_FILE)
   if (existsSync(path) && statSync(path).size > 0) verifyExisting(path, nodeId)
   const created = initialise(path, nodeId, sync)
   const durable = loadDurable(path)
+  const writerText = `${writer} (${choice.reason})`
 
-  if (writer === "inline") return openInline(path, sync, created, durable, false)
-  if (writer === "async") return openInline(path, sync, created, durable, sync === "full")
+  if (writer === "inline") return { ...openInline(path, sync, created, durable, false), writer: writerText }
+  if (writer === "async") return { ...openInline(path, sync, created, durable, sync === "full"), writer: writerText }
   const worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { path, pragmas: pragmas(sync) } })
   const waiting = new Map<number, { readonly onDurable: () => void; readonly onFailed: (message: string) => void }>()
   let nextId = 0
@@ -294,6 +360,7 @@ export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync:
 
   return {
     location: path,
+    writer: writerText,
     created,
     load: () => durable,
     write: (records, onDurable, onFailed) => {

@@ -12,6 +12,8 @@ export class StorageError extends Schema.TaggedError<StorageError>()("StorageErr
 export interface StorageShape {
   /** Where the data lives, for logs and errors. */
   readonly location: string
+  /** How it commits, and why that way (SQLite's writer: src/net/sqlite.ts, chooseWriter); for logs. */
+  readonly writer?: string
   /** True when this open created the store: there was no disk before (first boot, or disk lost). */
   readonly created: boolean
   /** Everything the disk held when it was opened: epoch, own replicas, hints, membership. */

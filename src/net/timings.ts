@@ -4,7 +4,7 @@
 // Stages are timed on the node's one thread and do not overlap, so their sum is at most the elapsed
 // time. What no stage covers: Effect's HTTP server and fibers, Node's sockets and event loop, GC.
 // "client reply" writes the client's HTTP response to the socket (src/net/kv-listener.ts; on the
-// Effect router's path, Effect resumes the handler synchronously). "storage commit" with the default --writer inline is the whole transaction
+// Effect router's path, Effect resumes the handler synchronously). "storage commit" with --writer inline is the whole transaction
 // and the fsync the thread waits for (blocked, not using CPU); with --writer worker it is only
 // handing the batch to the writer thread.
 //

@@ -1,7 +1,7 @@
 // The disk behind a node, in isolation: SQLite holds exactly what applyRecord says a disk holds,
 // across a reopen; it refuses another node's directory; and the driver's group commit reports
 // PersistDone only for records the storage has committed, in order.
-import { mkdirSync, renameSync } from "node:fs"
+import { mkdirSync, readdirSync, renameSync } from "node:fs"
 import { DatabaseSync } from "node:sqlite"
 import { HashMap } from "effect"
 import { afterAll, describe, expect, test } from "vitest"
@@ -12,7 +12,7 @@ import { initialView } from "../../src/core/membership.ts"
 import { buildRing, RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
 import { makeTimeoutTimers, NodeDriver, REPLY_WAIT_TIMEOUTS_MAX, type Timers } from "../../src/net/driver.ts"
 import { Timings } from "../../src/net/timings.ts"
-import { DATABASE_FILE, openSqliteStorage, PAGE_BYTES, STORAGE_FORMAT } from "../../src/net/sqlite.ts"
+import { AUTO_INLINE_SYNC_MS_MAX, chooseWriter, DATABASE_FILE, openSqliteStorage, PAGE_BYTES, probeSyncMs, STORAGE_FORMAT } from "../../src/net/sqlite.ts"
 import { makeMemoryStorage, StorageError, type StorageShape } from "../../src/net/storage.ts"
 import { removeDir, sleep, tempDir } from "./harness.ts"
 
@@ -39,7 +39,7 @@ const plain = (durable: DurableState) => ({
   received: durable.received
 })
 
-describe.each(["inline", "worker", "async"] as const)("SQLite storage, %s writer", (writer) => {
+describe.each(["inline", "worker", "async", "auto"] as const)("SQLite storage, %s writer", (writer) => {
   const dir = tempDir(`storage-${writer}`)
   afterAll(() => removeDir(dir))
 
@@ -101,6 +101,54 @@ describe.each(["inline", "worker", "async"] as const)("SQLite storage, %s writer
     const reopened = await openSqliteStorage(`${dir}/b`, "n1", "full", writer)
     expect(reopened.load().epoch).toBe(3)
     await reopened.close()
+  })
+})
+
+describe("the writer --writer auto picks (issue 19)", () => {
+  const dir = tempDir("storage-auto")
+  afterAll(() => removeDir(dir))
+  const probeOf = (ms: number) => {
+    const calls: Array<string> = []
+    return { calls, probe: (directory: string) => (calls.push(directory), ms) }
+  }
+
+  // Catches: the threshold compared the wrong way (a slow disk's node waiting inline for each
+  // fsync, a fast disk's paying the hand-off to the I/O pool), or a bound other than
+  // AUTO_INLINE_SYNC_MS_MAX.
+  test("inline on a disk that syncs within the bound, async on a slower one", () => {
+    const fast = probeOf(AUTO_INLINE_SYNC_MS_MAX)
+    expect(chooseWriter(dir, "full", "auto", fast.probe)).toMatchObject({ writer: "inline", reason: expect.stringMatching(/fsync took 1\.00 ms/) })
+    expect(fast.calls).toEqual([dir])
+    expect(chooseWriter(dir, "full", "auto", probeOf(AUTO_INLINE_SYNC_MS_MAX + 0.01).probe)).toMatchObject({ writer: "async", reason: expect.stringMatching(/over 1 ms/) })
+    expect(chooseWriter(dir, "full", "auto", probeOf(0.1).probe).writer).toBe("inline")
+    expect(chooseWriter(dir, "full", "auto", probeOf(3).probe).writer).toBe("async")
+  })
+
+  // Catches: an operator's explicit --writer overridden by the probe, or --sync normal (no fsync
+  // per commit to wait for) sent to the async writer or made to pay for a probe.
+  test("an explicit writer is kept, and --sync normal is inline, neither timing the disk", () => {
+    const slow = probeOf(50)
+    for (const writer of ["inline", "worker", "async"] as const) expect(chooseWriter(dir, "full", writer, slow.probe)).toEqual({ writer, reason: `--writer ${writer}` })
+    expect(chooseWriter(dir, "normal", "auto", slow.probe).writer).toBe("inline")
+    expect(slow.calls).toEqual([])
+  })
+
+  // Catches: a probe that does not sync (a time of ~0 on any disk) or leaves its file behind.
+  test("the probe times real syncs and leaves nothing in the data directory", () => {
+    mkdirSync(`${dir}/probe`, { recursive: true })
+    const ms = probeSyncMs(`${dir}/probe`)
+    expect(ms).toBeGreaterThan(0)
+    expect(Number.isFinite(ms)).toBe(true)
+    expect(readdirSync(`${dir}/probe`)).toEqual([])
+  })
+
+  test("an opened store says which writer it runs and why", async () => {
+    const storage = await openSqliteStorage(`${dir}/named`, "n1", "full", "auto")
+    expect(storage.writer).toMatch(/^(inline|async) \(auto: the disk's fsync took [0-9.]+ ms/)
+    await storage.close()
+    const normal = await openSqliteStorage(`${dir}/normal`, "n1", "normal", "auto")
+    expect(normal.writer).toMatch(/^inline \(auto: --sync normal/)
+    await normal.close()
   })
 })
 
