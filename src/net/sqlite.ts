@@ -15,7 +15,7 @@ import { Worker } from "node:worker_threads"
 import { HashMap, Result, Schema } from "effect"
 import { type DurableState, emptyDurableState, type Hint, hintId, type MembershipView, MembershipViewSchema, type NodeId, type PersistRecord, type VersionSet, VersionSetSchema } from "../core/index.ts"
 import type { SyncMode, WriterMode } from "./options.ts"
-import { jsonEncoder } from "./plain-json.ts"
+import { setJson } from "./set-json.ts"
 import { StorageError, type StorageShape } from "./storage.ts"
 
 export const DATABASE_FILE = "dynamo.sqlite"
@@ -50,8 +50,8 @@ const SCHEMA_SQL = `
 `
 
 const decodeVersions = Schema.decodeUnknownResult(Schema.fromJsonString(VersionSetSchema))
-// Written once per replica per put: JSON.stringify alone when the schema encodes sets unchanged.
-const encodeVersions = jsonEncoder(VersionSetSchema.ast, Schema.encodeSync(VersionSetSchema))
+// Written once per replica per put: its text made once per set (set-json.ts), shared with the wire.
+const encodeVersions = setJson
 const decodeView = Schema.decodeUnknownResult(Schema.fromJsonString(MembershipViewSchema))
 const encodeView = Schema.encodeSync(Schema.fromJsonString(MembershipViewSchema))
 const decodeOffers = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Array(Schema.String)))

@@ -6,6 +6,7 @@ import { Result, Schema } from "effect"
 import { type PeerMessage, PeerMessageSchema } from "../core/index.ts"
 import { decodeAntiEntropy, encodeAntiEntropy } from "./anti-entropy-wire.ts"
 import { encodesToItself, tagOf } from "./plain-json.ts"
+import { setJson } from "./set-json.ts"
 
 export const PEER_PATH = "/peer"
 export const PEER_PROTOCOL = "dynamo-peer/1"
@@ -31,13 +32,24 @@ const PLAIN_TAGS: ReadonlySet<string> = new Set(
 )
 
 /**
+ * A message its Schema would rebuild unchanged, as JSON: its version set, if it carries one, from
+ * setJson (made once per set, whichever replica or disk it goes to), written as the last field.
+ */
+const plainJson = (message: PeerMessage): string => {
+  if (!("set" in message)) return JSON.stringify(message)
+  const { set, ...rest } = message
+  const head = JSON.stringify(rest)
+  return `${head.slice(0, -1)},"set":${setJson(set)}}`
+}
+
+/**
  * One message as a line: encoded through its Schema (ring positions become decimal strings), or,
- * for a message its Schema would rebuild unchanged, JSON.stringify alone; AntiEntropy exchange by
- * exchange (src/net/anti-entropy-wire.ts), the same bytes.
+ * for a message its Schema would rebuild unchanged, as plain JSON (plainJson); AntiEntropy
+ * exchange by exchange (src/net/anti-entropy-wire.ts), the same bytes.
  */
 export const encodeLine = (message: PeerMessage): string =>
   (PLAIN_TAGS.has(message._tag)
-    ? JSON.stringify(message)
+    ? plainJson(message)
     : message._tag === "AntiEntropy"
     ? encodeAntiEntropy(message)
     : JSON.stringify(encodeMessage(message))) + "\n"

@@ -6,6 +6,7 @@ import { PeerMessageSchema } from "../../src/core/codec.ts"
 import type { PeerMessage } from "../../src/core/messages.ts"
 import { VersionSetSchema } from "../../src/core/versions.ts"
 import { encodesToItself } from "../../src/net/plain-json.ts"
+import { SET_JSON_MEMO_MAX } from "../../src/net/set-json.ts"
 import { decodeLine, encodeLine, LineSplitter } from "../../src/net/wire.ts"
 
 const set = { mode: "dvv", entries: [{ node: "n1", counter: 2, time: 1_700_000_000_000, values: [{ _tag: "Put", value: "héllo\nworld ✓" }] }] } as const
@@ -50,6 +51,20 @@ describe("peer wire", () => {
     const encodeMessage = Schema.encodeSync(PeerMessageSchema)
     for (const message of samples) {
       expect(JSON.parse(encodeLine(message)), message._tag).toEqual(JSON.parse(JSON.stringify(encodeMessage(message))))
+    }
+  })
+
+  // Catches: a set's remembered text keyed by anything but the set itself (the key, the op), or
+  // kept past a clearing of the full table, which would send one set's versions for another's.
+  test("each message carries its own set's text, however many sets were encoded before", () => {
+    const setOf = (i: number) => ({ mode: "dvv", entries: [{ node: "n1", counter: i + 1, time: i, values: [{ _tag: "Put", value: `v${i}` }] }] }) as const
+    for (let i = 0; i < SET_JSON_MEMO_MAX * 2 + 3; i++) {
+      const sent: PeerMessage = { _tag: "Replicate", op: 1, epoch: 1, key: "same key", set: setOf(i) }
+      const again: PeerMessage = { _tag: "ReadReply", op: 2, epoch: 1, key: "same key", set: sent.set }
+      for (const message of [sent, again, sent]) {
+        const decoded = decodeLine(encodeLine(message).slice(0, -1))
+        expect(decoded._tag === "Message" && decoded.message).toEqual(message)
+      }
     }
   })
 

@@ -1,0 +1,18 @@
+// A version set's JSON text, made once per set. A put's set goes to the coordinator's disk and in
+// a Replicate to each other replica: three JSON.stringify calls over the same 1 KiB value before
+// (issue 19), and a ReadReply often sends the set the disk was just given. Sets are immutable
+// values, so the text is remembered by identity, in a bounded table (src/core/memo.ts: a full
+// table is cleared), never a second copy of every stored value.
+import { Schema } from "effect"
+import { memoised } from "../core/memo.ts"
+import { type VersionSet, VersionSetSchema } from "../core/versions.ts"
+import { jsonEncoder } from "./plain-json.ts"
+
+/** Sets whose text is remembered at a time: a tick's writes and replies, with room to spare. */
+export const SET_JSON_MEMO_MAX = 1024
+
+const encode = jsonEncoder(VersionSetSchema.ast, Schema.encodeSync(VersionSetSchema))
+const memo = new Map<VersionSet, string>()
+
+/** `set` encoded by VersionSetSchema, as JSON text. */
+export const setJson = (set: VersionSet): string => memoised(memo, set, encode, SET_JSON_MEMO_MAX)
