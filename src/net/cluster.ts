@@ -4,7 +4,6 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from "node:fs"
 import { createServer } from "node:net"
-import { availableParallelism } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -15,19 +14,6 @@ import { MEMORY_DATA } from "./options.ts"
 export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "dynamo.mjs")
 /** A node that has not printed its ready line by then failed to start. */
 export const READY_TIMEOUT_MS = 30_000
-
-/**
- * V8 flags for node processes that share a machine with as many busy processes as it has cores
- * or more (a local cluster of `nodes` and the load it serves): garbage collected on each node's own
- * thread. V8's parallel scavenges and concurrent marking hand work to helper threads, which on
- * such a machine only compete with the other nodes for the same cores: on a 2-core VM, three
- * nodes under 32 clients did 1.12x the operations at 0.88x the CPU per operation with
- * --single-threaded-gc, ahead in 3 of 3 alternating rounds (issue 19, docs/performance.md,
- * seventh round). With cores to spare, V8's default (parallel, shorter pauses) is kept. The flag
- * is a command-line one: V8 takes it only before it starts.
- */
-export const sharedMachineNodeArgs = (nodes: number, cores: number = availableParallelism()): ReadonlyArray<string> =>
-  nodes >= cores ? ["--single-threaded-gc"] : []
 /** A node still alive this long after SIGTERM is killed. */
 export const STOP_TIMEOUT_MS = 10_000
 /** What `waitConnected` reads of a node's `GET /status`: each member's state and link. */
@@ -272,8 +258,7 @@ export class LocalCluster {
         ...(options.recordDir === undefined ? [] : ["--record", join(options.recordDir, `${id}.trace.json`)]),
         ...(options.extraArgs ?? [])
       ]
-      const nodeArgs = [...sharedMachineNodeArgs(options.nodes), ...(options.nodeArgs ?? [])]
-      return new ClusterNode(id, ports[i]!, options.memory ? MEMORY_DATA : join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, nodeArgs, options.entry)
+      return new ClusterNode(id, ports[i]!, options.memory ? MEMORY_DATA : join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, options.nodeArgs, options.entry)
     })
     const cluster = new LocalCluster(nodes)
     try {
