@@ -1,11 +1,10 @@
 // A version set's JSON text, made once per set. A put's set goes to the coordinator's disk and in
 // a Replicate to each other replica: three JSON.stringify calls over the same 1 KiB value before
 // (issue 19), and a ReadReply often sends the set the disk was just given. Sets are immutable
-// values, so the text is remembered by identity, in a bounded table (src/core/memo.ts: a full
-// table is cleared), never a second copy of every stored value.
+// values, so the text is remembered by identity, in a bounded table (cleared when full, as the
+// core's memo tables are), never a second copy of every stored value.
 import { Schema } from "effect"
-import { memoised } from "../core/memo.ts"
-import { type VersionSet, VersionSetSchema } from "../core/versions.ts"
+import { type VersionSet, VersionSetSchema } from "../core/index.ts"
 import { jsonEncoder } from "./plain-json.ts"
 
 /** Sets whose text is remembered at a time: a tick's writes and replies, with room to spare. */
@@ -15,4 +14,11 @@ const encode = jsonEncoder(VersionSetSchema.ast, Schema.encodeSync(VersionSetSch
 const memo = new Map<VersionSet, string>()
 
 /** `set` encoded by VersionSetSchema, as JSON text. */
-export const setJson = (set: VersionSet): string => memoised(memo, set, encode, SET_JSON_MEMO_MAX)
+export const setJson = (set: VersionSet): string => {
+  const known = memo.get(set)
+  if (known !== undefined) return known
+  if (memo.size >= SET_JSON_MEMO_MAX) memo.clear()
+  const text = encode(set)
+  memo.set(set, text)
+  return text
+}
