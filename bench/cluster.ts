@@ -11,7 +11,7 @@
 // Run directly: `npx tsx bench/cluster.ts [--seconds 30] [--clients 32] [--routing both|any|replica]
 // [--profile DIR] [--node-args "--flag ..."]`. With --profile, every node writes a CPU profile into
 // DIR, and DIR/window-NRW.json names the 32-client run's span on the profiles' clock.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -131,6 +131,47 @@ export const cpuSecondsOf = (pid: number | undefined): number => {
     return 0
   }
 }
+
+/** A process's CPU split by mode and its context switches (summed over its threads), from /proc. */
+export interface ProcessCounters {
+  readonly userSeconds: number
+  readonly systemSeconds: number
+  readonly voluntarySwitches: number
+  readonly involuntarySwitches: number
+}
+
+const NO_COUNTERS: ProcessCounters = { userSeconds: 0, systemSeconds: 0, voluntarySwitches: 0, involuntarySwitches: 0 }
+
+/** The counters of `pid`, zero when it is gone (or /proc is not there). */
+export const countersOf = (pid: number | undefined): ProcessCounters => {
+  if (pid === undefined) return NO_COUNTERS
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    let voluntary = 0
+    let involuntary = 0
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      let status: string
+      try {
+        status = readFileSync(`/proc/${pid}/task/${thread}/status`, "utf8")
+      } catch {
+        continue // the thread ended meanwhile
+      }
+      voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+      involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
+    }
+    return { userSeconds: Number(fields[11]) / 100, systemSeconds: Number(fields[12]) / 100, voluntarySwitches: voluntary, involuntarySwitches: involuntary }
+  } catch {
+    return NO_COUNTERS
+  }
+}
+
+/** `a` + `b`, field by field (`sign` -1: a - b). */
+export const addCounters = (a: ProcessCounters, b: ProcessCounters, sign: 1 | -1 = 1): ProcessCounters => ({
+  userSeconds: a.userSeconds + sign * b.userSeconds,
+  systemSeconds: a.systemSeconds + sign * b.systemSeconds,
+  voluntarySwitches: a.voluntarySwitches + sign * b.voluntarySwitches,
+  involuntarySwitches: a.involuntarySwitches + sign * b.involuntarySwitches
+})
 
 export const clusterCpuSeconds = (cluster: LocalCluster): number => cluster.nodes.reduce((sum, node) => sum + cpuSecondsOf(node.process?.pid), 0)
 

@@ -22,7 +22,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { CONNECT_WAIT_MS, freePorts, LocalCluster } from "../src/net/cluster.ts"
-import { cpuSecondsOf, HttpClient } from "./cluster.ts"
+import { addCounters, countersOf, type ProcessCounters, HttpClient } from "./cluster.ts"
 import { startFloor, stopFloor } from "./cluster-floor.ts"
 import { positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
@@ -179,6 +179,8 @@ interface Measured {
   readonly load1: number
   /** Group commits during the run (every node), when the store reports them. */
   readonly commits: Commits | undefined
+  /** The server processes' CPU by mode and their context switches during the run. */
+  readonly server: ProcessCounters
 }
 
 const preloadKeys = async (target: Target) => {
@@ -209,7 +211,8 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   let getErrors = 0
   let sequence = 0
   const commits0 = await target.commits?.()
-  const server0 = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0)
+  const serverCounters = () => target.pids().map(countersOf).reduce((sum, counters) => addCounters(sum, counters), countersOf(undefined))
+  const server0 = serverCounters()
   const client0 = process.cpuUsage()
   const started = performance.now()
   const deadline = started + seconds * 1000
@@ -238,14 +241,15 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   const elapsed = (performance.now() - started) / 1000
   const client = process.cpuUsage(client0)
   const ops = gets.length + puts.length
-  const serverSeconds = target.pids().reduce<number>((sum, pid) => sum + cpuSecondsOf(pid), 0) - server0
+  const server = addCounters(serverCounters(), server0, -1)
+  const serverSeconds = server.userSeconds + server.systemSeconds
   const commits1 = await target.commits?.()
   const commits = commits0 === undefined || commits1 === undefined ? undefined : { count: commits1.count - commits0.count, records: commits1.records - commits0.records, maxMs: commits1.maxMs }
   const sorted = (values: Array<number>) => Float64Array.from(values).sort()
   return {
     target: target.name, ops, seconds: elapsed, errors, getErrors, gets: sorted(gets), puts: sorted(puts),
     serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!,
-    commits
+    commits, server
   }
 }
 
@@ -357,6 +361,18 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     const slowest = Math.max(...of.map((m) => m.commits!.maxMs))
     return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit, slowest commit ${slowest.toFixed(1)} ms`
   }
+  /**
+   * Where each store's server CPU went over its loaded runs: user and system time and context
+   * switches per operation (the gap to the floor is in user space or in the kernel; a thread
+   * hand-off shows as switches).
+   */
+  const split = (name: string): string => {
+    const of = results.filter((m) => m.target === name)
+    const sum = of.reduce((total, m) => addCounters(total, m.server), countersOf(undefined))
+    const ops = Math.max(1, of.reduce((total, m) => total + m.ops, 0))
+    return `${name}: per op over all runs, ${((sum.userSeconds * 1e6) / ops).toFixed(0)} µs user + ${((sum.systemSeconds * 1e6) / ops).toFixed(0)} µs system CPU, ` +
+      `${((sum.voluntarySwitches + sum.involuntarySwitches) / ops).toFixed(2)} context switches (${(sum.involuntarySwitches / ops).toFixed(2)} involuntary)`
+  }
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
@@ -370,7 +386,9 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     ...targets.filter((target) => target.name.startsWith("dynamo")).flatMap((target) => [
       `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs${grouping(target.name)}`,
       ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
-    ])
+    ]),
+    "",
+    ...targets.map((target) => split(target.name))
   ].join("\n")
 }
 
