@@ -1,14 +1,16 @@
 // A version set's JSON text, made once per set. A put's set goes to the coordinator's disk and in
 // a Replicate to each other replica: three JSON.stringify calls over the same 1 KiB value before
-// (issue 19), and a ReadReply often sends the set the disk was just given. Sets are immutable
-// values, so the text is remembered by identity, in a bounded table (cleared when full, as the
-// core's memo tables are), never a second copy of every stored value.
+// (issue 19). Sets are immutable values, so the text is remembered by identity, in a small table
+// (cleared when full, as the core's memo tables are), never a second copy of every stored value.
 import { Schema } from "effect"
 import { type VersionSet, VersionSetSchema } from "../core/index.ts"
 import { jsonEncoder } from "./plain-json.ts"
 
-/** Sets whose text is remembered at a time: a tick's writes and replies, with room to spare. */
-export const SET_JSON_MEMO_MAX = 1024
+/**
+ * Sets whose text is remembered at a time: a tick's writes, with room to spare. No more: a text
+ * kept alive longer survives scavenges, and each scavenge copies what survives (1 KiB values).
+ */
+export const SET_JSON_MEMO_MAX = 64
 
 const encode = jsonEncoder(VersionSetSchema.ast, Schema.encodeSync(VersionSetSchema))
 const memo = new Map<VersionSet, string>()
