@@ -12,7 +12,7 @@ import { availableParallelism, tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { freePorts, NODE_PROCESS_ARGS } from "../src/net/cluster.ts"
+import { freePorts } from "../src/net/cluster.ts"
 import { cpuSecondsOf, HttpClient } from "./cluster.ts"
 import { positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
@@ -36,8 +36,7 @@ export const startFloor = async (durable: boolean, count = NODES): Promise<Floor
   const dir = join(tmpdir(), `dynamo-floor-${process.pid}-${count}`)
   const processes = Array.from({ length: count }, (_, i) => {
     const peers = Array.from({ length: count - 1 }, (_, k) => String(ports[count + ((i + 1 + k) % count)]))
-    // The same Node flags as the dynamo nodes beside it (LocalCluster): what the machine allows either.
-    return spawn(process.execPath, [...NODE_PROCESS_ARGS, "--import", "tsx", FLOOR_NODE, String(i), String(ports[i]), String(ports[count + i]), durable ? join(dir, `n${i}`) : "-", ...peers],
+    return spawn(process.execPath, ["--import", "tsx", FLOOR_NODE, String(i), String(ports[i]), String(ports[count + i]), durable ? join(dir, `n${i}`) : "-", ...peers],
       { stdio: ["ignore", "pipe", "inherit"] })
   })
   await Promise.all(processes.map((child, i) => new Promise<void>((ready, fail) => {

@@ -14,17 +14,6 @@ import { MEMORY_DATA } from "./options.ts"
 export const CLI_ENTRY = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "dynamo.mjs")
 /** A node that has not printed its ready line by then failed to start. */
 export const READY_TIMEOUT_MS = 30_000
-
-/**
- * Node flags of every node process this launcher starts: semi-spaces of 4 MB for V8's young
- * generation. What survives a scavenge in a loaded node is mostly the store's freshly written
- * values, which every scavenge copies, so the pause grows with the young generation: with V8's
- * default sizes a scavenge held a loaded node's thread for 23 ms at the median and up to 70-88 ms;
- * with 4 MB, 3.3 ms and at most 16, twice as many milliseconds of scavenging in all but the same
- * throughput, and in three alternating rounds a lower p99.9 in each (issue 19, docs/performance.md,
- * seventh round). A node started by hand takes the same through NODE_OPTIONS.
- */
-export const NODE_PROCESS_ARGS: ReadonlyArray<string> = ["--max-semi-space-size=4"]
 /** A node still alive this long after SIGTERM is killed. */
 export const STOP_TIMEOUT_MS = 10_000
 /** What `waitConnected` reads of a node's `GET /status`: each member's state and link. */
@@ -269,8 +258,7 @@ export class LocalCluster {
         ...(options.recordDir === undefined ? [] : ["--record", join(options.recordDir, `${id}.trace.json`)]),
         ...(options.extraArgs ?? [])
       ]
-      const nodeArgs = [...NODE_PROCESS_ARGS, ...(options.nodeArgs ?? [])]
-      return new ClusterNode(id, ports[i]!, options.memory ? MEMORY_DATA : join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, nodeArgs, options.entry)
+      return new ClusterNode(id, ports[i]!, options.memory ? MEMORY_DATA : join(options.dataDir, id), args, options.logToFiles ? join(options.dataDir, `${id}.log`) : undefined, options.nodeArgs, options.entry)
     })
     const cluster = new LocalCluster(nodes)
     try {
