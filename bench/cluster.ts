@@ -19,10 +19,10 @@ import { Pool } from "undici"
 import { Client } from "dynamo-reference/client"
 import { LocalCluster } from "../src/net/cluster.ts"
 import type { WriterMode } from "../src/net/options.ts"
-
-const WRITERS: ReadonlyArray<WriterMode> = ["auto", "inline", "worker", "async"]
 import { percentile, preload, runLoad, valueOf, type RunStats, type Workload } from "./load.ts"
 import { plainTable } from "./table.ts"
+
+const WRITERS: ReadonlyArray<WriterMode> = ["auto", "inline", "worker", "async"]
 
 export interface ClusterBenchOptions {
   /** Seconds of the 32-client run, per configuration. */
@@ -122,15 +122,6 @@ export const untilNoHints = async (client: HttpClient, count: number, timeoutMs:
 }
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux); 0 elsewhere. */
-export const cpuSecondsOf = (pid: number | undefined): number => {
-  if (pid === undefined) return 0
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-    return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0
-  }
-}
 
 /** A process's CPU split by mode and its context switches (summed over its threads), from /proc. */
 export interface ProcessCounters {
@@ -142,11 +133,28 @@ export interface ProcessCounters {
 
 const NO_COUNTERS: ProcessCounters = { userSeconds: 0, systemSeconds: 0, voluntarySwitches: 0, involuntarySwitches: 0 }
 
+/** User and system CPU seconds of `pid` (utime, stime of /proc/PID/stat, in USER_HZ = 100 ticks). */
+const cpuTimesOf = (pid: number): { readonly user: number; readonly system: number } => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }
+}
+
+/** CPU seconds (user + system) of a process, 0 when it is gone. */
+export const cpuSecondsOf = (pid: number | undefined): number => {
+  if (pid === undefined) return 0
+  try {
+    const times = cpuTimesOf(pid)
+    return times.user + times.system
+  } catch {
+    return 0
+  }
+}
+
 /** The counters of `pid`, zero when it is gone (or /proc is not there). */
 export const countersOf = (pid: number | undefined): ProcessCounters => {
   if (pid === undefined) return NO_COUNTERS
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    const times = cpuTimesOf(pid)
     let voluntary = 0
     let involuntary = 0
     for (const thread of readdirSync(`/proc/${pid}/task`)) {
@@ -159,7 +167,7 @@ export const countersOf = (pid: number | undefined): ProcessCounters => {
       voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
       involuntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0)
     }
-    return { userSeconds: Number(fields[11]) / 100, systemSeconds: Number(fields[12]) / 100, voluntarySwitches: voluntary, involuntarySwitches: involuntary }
+    return { userSeconds: times.user, systemSeconds: times.system, voluntarySwitches: voluntary, involuntarySwitches: involuntary }
   } catch {
     return NO_COUNTERS
   }

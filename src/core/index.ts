@@ -105,3 +105,5 @@ export {
   type VersionSet
 } from "./versions.ts"
 export { empty as emptyVClock, type VClock } from "./vclock.ts"
+// bounded memo tables, for interpreters' caches of derived values too
+export { memoised } from "./memo.ts"

@@ -1,9 +1,9 @@
 // A version set's JSON text, made once per set. A put's set goes to the coordinator's disk and in
 // a Replicate to each other replica: three JSON.stringify calls over the same 1 KiB value before
-// (issue 19). Sets are immutable values, so the text is remembered by identity, in a small table
-// (cleared when full, as the core's memo tables are), never a second copy of every stored value.
+// (issue 19). Sets are immutable values, so the text is remembered by identity, in a small memo
+// table (cleared when full), never a second copy of every stored value.
 import { Schema } from "effect"
-import { type VersionSet, VersionSetSchema } from "../core/index.ts"
+import { memoised, type VersionSet, VersionSetSchema } from "../core/index.ts"
 import { jsonEncoder } from "./plain-json.ts"
 
 /**
@@ -16,11 +16,4 @@ const encode = jsonEncoder(VersionSetSchema.ast, Schema.encodeSync(VersionSetSch
 const memo = new Map<VersionSet, string>()
 
 /** `set` encoded by VersionSetSchema, as JSON text. */
-export const setJson = (set: VersionSet): string => {
-  const known = memo.get(set)
-  if (known !== undefined) return known
-  if (memo.size >= SET_JSON_MEMO_MAX) memo.clear()
-  const text = encode(set)
-  memo.set(set, text)
-  return text
-}
+export const setJson = (set: VersionSet): string => memoised(memo, set, encode, SET_JSON_MEMO_MAX)

@@ -299,6 +299,10 @@ export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync:
   } catch (error) {
     fail(`cannot create data directory ${directory}: ${describe(error)}`)
   }
+  const path = join(directory, DATABASE_FILE)
+  if (existsSync(path) && statSync(path).size > 0) verifyExisting(path, nodeId)
+  const created = initialise(path, nodeId, sync)
+  const durable = loadDurable(path)
   let choice: WriterChoice
   try {
     choice = chooseWriter(directory, sync, mode)
@@ -306,10 +310,6 @@ export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync:
     return fail(`cannot time an fsync in ${directory}: ${describe(error)}`)
   }
   const writer = choice.writer
-  const path = join(directory, DATABASE_FILE)
-  if (existsSync(path) && statSync(path).size > 0) verifyExisting(path, nodeId)
-  const created = initialise(path, nodeId, sync)
-  const durable = loadDurable(path)
   const writerText = `${writer} (${choice.reason})`
 
   if (writer === "inline") return { ...openInline(path, sync, created, durable, false), writer: writerText }
