@@ -50,8 +50,6 @@ const SCHEMA_SQL = `
 `
 
 const decodeVersions = Schema.decodeUnknownResult(Schema.fromJsonString(VersionSetSchema))
-// Written once per replica per put: its text made once per set (set-json.ts), shared with the wire.
-const encodeVersions = setJson
 const decodeView = Schema.decodeUnknownResult(Schema.fromJsonString(MembershipViewSchema))
 const encodeView = Schema.encodeSync(Schema.fromJsonString(MembershipViewSchema))
 const decodeOffers = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Array(Schema.String)))
@@ -151,9 +149,9 @@ type Operation =
 const operationOf = (record: PersistRecord): Operation => {
   switch (record._tag) {
     case "StoreKey":
-      return [0, record.key, encodeVersions(record.set)]
+      return [0, record.key, setJson(record.set)]
     case "StoreHint":
-      return [1, record.intended, record.key, encodeVersions(record.set)]
+      return [1, record.intended, record.key, setJson(record.set)]
     case "DeleteHint":
       return [2, record.intended, record.key]
     case "Epoch":
@@ -288,10 +286,13 @@ export const chooseWriter = (directory: string, sync: SyncMode, writer: WriterMo
 
 /**
  * Opens (or creates) the node's database in `directory`: verifies and loads it, then commits
- * either on this thread (`inline`: each tick's records in one transaction, the node waiting while
- * the disk syncs) or on a writer thread (`worker`: the node keeps serving while the disk syncs;
- * what it emits meanwhile forms the next transaction). Rejects with StorageError naming the
- * problem when the directory belongs to another node or the file is not a sound database.
+ * with the writer `mode` names (`auto`: chooseWriter times the disk and takes inline or async):
+ * on this thread (`inline`: each tick's records in one transaction, the node waiting while the
+ * disk syncs), on this thread with the WAL's fsync on the I/O pool (`async`), or on a writer
+ * thread (`worker`); with async and worker the node keeps serving while the disk syncs and what
+ * it emits meanwhile forms the next transaction. Rejects with StorageError naming the problem
+ * when the directory belongs to another node, the file is not a sound database, or the disk
+ * cannot be timed.
  */
 export const openSqliteStorage = async (directory: string, nodeId: NodeId, sync: SyncMode, mode: WriterMode = "inline"): Promise<StorageShape> => {
   try {
