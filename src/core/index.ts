@@ -91,6 +91,7 @@ export { availabilityBoundMs } from "./forward.ts"
 
 // versions and clocks
 export {
+  VClockSchema,
   VersionSetSchema,
   contextOf,
   decodeContext,

@@ -6,12 +6,15 @@
 // its Schema (AntiEntropyMessageSchema, the one PeerMessageSchema uses); a MerkleRoot coded once
 // is looked up instead of coded again. The bytes are those of the whole message's encoding.
 import { Result, Schema } from "effect"
+import { SchemaJITCompiler } from "effect/schema"
 import { type AntiEntropyMessage, AntiEntropyMessageSchema, type KeyRange, type PeerMessage } from "../core/index.ts"
 
 /** Decoded MerkleRoot exchanges remembered by their text; the table is emptied when full. */
 export const DECODED_ROOTS_MAX = 8192
 
 const encodeExchange = Schema.encodeSync(AntiEntropyMessageSchema)
+// Generated decoders (Effect's Schema JIT compiler), as for every peer message (wire.ts).
+SchemaJITCompiler.enable(AntiEntropyMessageSchema.ast)
 const decodeExchange = Schema.decodeUnknownResult(AntiEntropyMessageSchema)
 
 /** The last encoded MerkleRoot per range object (a tree keeps its range object for life). */

@@ -13,6 +13,7 @@ import { closeSync, existsSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, 
 import { dirname, join } from "node:path"
 import { Worker } from "node:worker_threads"
 import { HashMap, Result, Schema } from "effect"
+import { SchemaJITCompiler } from "effect/schema"
 import { type DurableState, emptyDurableState, type Hint, hintId, type MembershipView, MembershipViewSchema, type NodeId, type PersistRecord, type VersionSet, VersionSetSchema } from "../core/index.ts"
 import type { SyncMode, WriterMode } from "./options.ts"
 import { setJson } from "./set-json.ts"
@@ -49,7 +50,11 @@ const SCHEMA_SQL = `
   CREATE TABLE hints (intended TEXT NOT NULL, key TEXT NOT NULL, versions TEXT NOT NULL, PRIMARY KEY (intended, key)) WITHOUT ROWID;
 `
 
-const decodeVersions = Schema.decodeUnknownResult(Schema.fromJsonString(VersionSetSchema))
+const StoredVersionsSchema = Schema.fromJsonString(VersionSetSchema)
+// Recovery decodes every stored set: generated decoders (Effect's Schema JIT compiler), the
+// interpreter only to name what is wrong in a record they refuse.
+SchemaJITCompiler.enable(StoredVersionsSchema.ast)
+const decodeVersions = Schema.decodeUnknownResult(StoredVersionsSchema)
 const decodeView = Schema.decodeUnknownResult(Schema.fromJsonString(MembershipViewSchema))
 const encodeView = Schema.encodeSync(Schema.fromJsonString(MembershipViewSchema))
 const decodeOffers = Schema.decodeUnknownResult(Schema.fromJsonString(Schema.Array(Schema.String)))
