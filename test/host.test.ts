@@ -2,9 +2,10 @@
 // in order, and only on their PersistDone; a crash loses what is not durable; the epoch floor
 // grows across restarts even when the disk is lost; a firing disarms its timer; only Gossip and
 // AntiEntropy take a pick. Each test names the mutation of src/host/node.ts it catches.
+import { fc, test as fcTest } from "@fast-check/vitest"
 import { describe, expect, test } from "vitest"
 import { buildRing, defaultProtocolConfig, epochOf, isReady, RING_CONFIG_DEFAULT, timerKey, type Timer } from "../src/core/index.ts"
-import { armed, armTimer, completePersist, crash, feed, fireTimer, firingOf, hostedNode, loseDisk, persistUpTo, PLAIN_HOLDING, recover, recoverNode, startOf, type Holding, type HostedNode } from "../src/host/index.ts"
+import { armed, armTimer, completePersist, disarmTimer, isArmed, crash, feed, fireTimer, firingOf, hostedNode, loseDisk, persistUpTo, PLAIN_HOLDING, recover, recoverNode, startOf, type Holding, type HostedNode } from "../src/host/index.ts"
 
 const ring = buildRing([{ id: "n1" }, { id: "n2" }, { id: "n3" }], RING_CONFIG_DEFAULT)
 const config = defaultProtocolConfig
@@ -113,5 +114,28 @@ describe("src/host: the rules over any holding", () => {
     expect(made.done).toBe(2)
     expect(made.pending).toEqual([7])
     expect(persistUpTo(log, [], [3], 2).done).toBe(0)
+  })
+})
+
+describe("src/host/timers.ts: the armed-timer table", () => {
+  // Catches an off-by-one in the table's copies (a neighbour dropped or repeated, a replaced timer
+  // kept beside its successor), a search that misses the last slot, and a disarm of an absent key
+  // that drops another: after every step the table is the model's timers, one per key, sorted.
+  fcTest.prop([fc.array(fc.tuple(fc.boolean(), fc.oneof(
+    fc.record({ _tag: fc.constant("RequestTimer" as const), op: fc.integer({ min: 0, max: 12 }), round: fc.integer({ min: 0, max: 2 }) }),
+    fc.record({ _tag: fc.constant("ForwardTimer" as const), op: fc.integer({ min: 0, max: 12 }) }),
+    fc.constantFrom<Timer>({ _tag: "HintScan" }, { _tag: "Probe" }, { _tag: "Gossip" }, { _tag: "AntiEntropy" }, { _tag: "Handoff" })
+  )), { maxLength: 60 })])("arms and disarms as a map from timer key to timer would", (steps) => {
+    let table: ReadonlyArray<Timer> = []
+    const model = new Map<string, Timer>()
+    for (const [arm, timer] of steps) {
+      const before = table
+      table = arm ? armTimer(table, timer) : disarmTimer(table, timer)
+      if (arm) model.set(timerKey(timer), timer)
+      else if (!model.delete(timerKey(timer))) expect(table).toBe(before)
+      const expected = [...model.keys()].sort().map((key) => model.get(key))
+      expect(table).toEqual(expected)
+      expect(isArmed(table, timer)).toBe(arm)
+    }
   })
 })

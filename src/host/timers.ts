@@ -36,8 +36,11 @@ const search = (timers: ReadonlyArray<Timer>, key: string): { readonly index: nu
 /** `timers` with `timer` armed (replacing an armed timer of the same key). */
 export const armTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyArray<Timer> => {
   const { index, found } = search(timers, timerKey(timer))
-  const next = timers.slice()
-  next.splice(index, found ? 1 : 0, timer)
+  // One copy, made to its final length (a slice then a splice copied the table twice).
+  const next = new Array<Timer>(found ? timers.length : timers.length + 1)
+  for (let i = 0; i < index; i++) next[i] = timers[i]!
+  next[index] = timer
+  for (let i = found ? index + 1 : index, j = index + 1; i < timers.length; i++, j++) next[j] = timers[i]!
   return next
 }
 
@@ -45,8 +48,9 @@ export const armTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyAr
 export const disarmTimer = (timers: ReadonlyArray<Timer>, timer: Timer): ReadonlyArray<Timer> => {
   const { index, found } = search(timers, timerKey(timer))
   if (!found) return timers
-  const next = timers.slice()
-  next.splice(index, 1)
+  const next = new Array<Timer>(timers.length - 1)
+  for (let i = 0; i < index; i++) next[i] = timers[i]!
+  for (let i = index + 1; i < timers.length; i++) next[i - 1] = timers[i]!
   return next
 }
 
