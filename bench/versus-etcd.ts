@@ -9,13 +9,14 @@
 // After the rounds, one client alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
 // [--single-seconds 5] [--nodes 3] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
-// [--variant-tsx] [--variant-entry PATH] [--no-etcd]`: --variant adds a second dynamo cluster with those node flags
+// [--variant-tsx] [--variant-entry PATH] [--no-etcd] [--gc]`: --variant adds a second dynamo cluster with those node flags
 // (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
 // as before the install-time bundle; --variant-entry: run another build, e.g. a checkout of an
 // earlier commit's bin/dynamo.mjs, for a before/after table in one run) to the same alternating
 // rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
 // any design of one process per node) as dynamo nodes; --nodes 5 --floor --no-etcd is the 5-node
-// cluster against its floor; --no-etcd leaves etcd out.
+// cluster against its floor; --no-etcd leaves etcd out; --gc starts the dynamo nodes with
+// --trace-gc-nvp and ends with their collections (scavenge pauses, bytes promoted per op).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
@@ -23,6 +24,7 @@ import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { CONNECT_WAIT_MS, freePorts, LocalCluster } from "../src/net/cluster.ts"
 import { addCounters, countersOf, type ProcessCounters, HttpClient } from "./cluster.ts"
+import { addCollections, CollectionReader, type Collections, describeCollections, NO_COLLECTIONS } from "./gc-trace.ts"
 import { startFloor, stopFloor } from "./cluster-floor.ts"
 import { positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
@@ -45,6 +47,8 @@ const REQUEST_TIMEOUT_MS = 10_000
 /** etcd members must all answer /health within this long of starting. */
 const ETCD_START_TIMEOUT_MS = 30_000
 const ETCD_BINARY = "/usr/bin/etcd"
+/** What --gc adds to the dynamo nodes' Node flags: one line per collection, read by bench/gc-trace.ts. */
+const GC_TRACE_FLAG = "--trace-gc-nvp"
 
 /** One store under test: how to read and write a key on a node, and its processes (for CPU). */
 interface Target {
@@ -56,6 +60,8 @@ interface Target {
   readonly pids: () => ReadonlyArray<number | undefined>
   /** Group commits so far, summed over the nodes (GET /status), where the store reports them. */
   readonly commits?: () => Promise<Commits>
+  /** V8's collections in the nodes since the last call, when they print them (--gc). */
+  readonly collections?: () => Collections
   readonly stop: () => Promise<void>
 }
 
@@ -119,17 +125,18 @@ const startEtcd = async (dir: string): Promise<Target> => {
 }
 
 /** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
-const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false, entry?: string): Promise<Target> => {
+const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false, entry?: string, gc = false): Promise<Target> => {
   // The nodes inherit this process's environment: DYNAMO_NO_BUNDLE=1 runs them from the sources through tsx.
   const bundleChoice = process.env.DYNAMO_NO_BUNDLE
   if (tsx) process.env.DYNAMO_NO_BUNDLE = "1"
-  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs, entry }).finally(() => {
+  const cluster = await LocalCluster.start({ nodes, dataDir: dir, n: 3, r: 2, w: 2, extraArgs, nodeArgs: gc ? [...nodeArgs, GC_TRACE_FLAG] : nodeArgs, entry }).finally(() => {
     if (bundleChoice === undefined) delete process.env.DYNAMO_NO_BUNDLE
     else process.env.DYNAMO_NO_BUNDLE = bundleChoice
   })
   const unconnected = await cluster.waitConnected()
   if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
+  const gcReader = gc ? new CollectionReader(() => cluster.nodes.map((node) => node.stdout)) : undefined
   /** Failed puts logged so far (their status and body say which failure it was). */
   let failuresLogged = 0
   /** The context of each key's last reply, sent with its next put. */
@@ -154,6 +161,7 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
       return reply.status === 200
     },
     pids: () => cluster.nodes.map((node) => node.process?.pid),
+    ...(gcReader === undefined ? {} : { collections: () => gcReader.readSince() }),
     commits: async () => {
       const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).commits as { count: number; records: number; ms: { max: number } }))
       return { count: all.reduce((sum, c) => sum + c.count, 0), records: all.reduce((sum, c) => sum + c.records, 0), maxMs: Math.max(...all.map((c) => c.ms.max)) }
@@ -181,6 +189,8 @@ interface Measured {
   readonly commits: Commits | undefined
   /** The server processes' CPU by mode and their context switches during the run. */
   readonly server: ProcessCounters
+  /** V8's collections in the server processes during the run (--gc). */
+  readonly collections: Collections | undefined
 }
 
 const preloadKeys = async (target: Target) => {
@@ -211,6 +221,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   let getErrors = 0
   let sequence = 0
   const commits0 = await target.commits?.()
+  target.collections?.() // what came before this run (the preload, earlier runs) is not this run's
   const serverCounters = () => target.pids().map(countersOf).reduce((sum, counters) => addCounters(sum, counters), countersOf(undefined))
   const server0 = serverCounters()
   const client0 = process.cpuUsage()
@@ -249,7 +260,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   return {
     target: target.name, ops, seconds: elapsed, errors, getErrors, gets: sorted(gets), puts: sorted(puts),
     serverMicrosPerOp: (serverSeconds * 1e6) / Math.max(1, ops), clientMicrosPerOp: (client.user + client.system) / Math.max(1, ops), load1: loadavg()[0]!,
-    commits, server
+    commits, server, collections: target.collections?.()
   }
 }
 
@@ -286,6 +297,8 @@ export interface VersusEtcdOptions {
   readonly noEtcd?: boolean | undefined
   /** Add as many floor nodes (bench/floor-node.ts, SQLite FULL) as dynamo nodes: the machine's floor. */
   readonly floor?: boolean | undefined
+  /** Start the dynamo nodes with --trace-gc-nvp and report their collections over the loaded runs. */
+  readonly gc?: boolean | undefined
   readonly log?: (line: string) => void
 }
 
@@ -316,9 +329,9 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const rows: Array<Array<string>> = []
   const results: Array<Measured> = []
   try {
-    targets.push(await startDynamo(join(dir, "dynamo"), nodes))
+    targets.push(await startDynamo(join(dir, "dynamo"), nodes, [], [], false, undefined, options.gc === true))
     if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true || options.variantEntry !== undefined) {
-      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true, options.variantEntry))
+      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true, options.variantEntry, options.gc === true))
     }
     if (options.floor === true) targets.push(await floorTarget(nodes))
     if (etcd) targets.push(await startEtcd(join(dir, "etcd")))
@@ -373,6 +386,12 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     return `${name}: per op over all runs, ${((sum.userSeconds * 1e6) / ops).toFixed(0)} µs user + ${((sum.systemSeconds * 1e6) / ops).toFixed(0)} µs system CPU, ` +
       `${((sum.voluntarySwitches + sum.involuntarySwitches) / ops).toFixed(2)} context switches (${(sum.involuntarySwitches / ops).toFixed(2)} involuntary)`
   }
+  /** V8's collections in each dynamo cluster over its loaded runs (--gc). */
+  const collected = (name: string): string | undefined => {
+    const of = results.filter((m) => m.target === name && m.collections !== undefined)
+    if (of.length === 0) return undefined
+    return describeCollections(name, of.reduce((sum, m) => addCollections(sum, m.collections!), NO_COLLECTIONS), of.reduce((sum, m) => sum + m.ops, 0))
+  }
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
@@ -388,7 +407,8 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
       ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
     ]),
     "",
-    ...targets.map((target) => split(target.name))
+    ...targets.map((target) => split(target.name)),
+    ...(options.gc === true ? ["", ...targets.flatMap((target) => collected(target.name) ?? [])] : [])
   ].join("\n")
 }
 
@@ -411,7 +431,8 @@ export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
     variantTsx: process.argv.includes("--variant-tsx"),
     variantEntry: flag("variant-entry"),
     noEtcd: process.argv.includes("--no-etcd"),
-    floor: process.argv.includes("--floor")
+    floor: process.argv.includes("--floor"),
+    gc: process.argv.includes("--gc")
   }
 }
 
