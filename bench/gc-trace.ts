@@ -40,24 +40,22 @@ const fieldsOf = (line: string): ReadonlyMap<string, string> | undefined => {
   return fields
 }
 
-/** `total` with the collection of `line` added (unchanged for a line that is not one). */
-export const addCollection = (total: Collections, line: string): Collections => {
+/** The one collection a line reports, or undefined for any other line. */
+const collectionOf = (line: string): Collections | undefined => {
   const fields = fieldsOf(line)
   const gc = fields?.get("gc")
-  if (fields === undefined || gc === undefined || !(YOUNG.has(gc) || FULL.has(gc))) return total
+  if (fields === undefined || gc === undefined || !(YOUNG.has(gc) || FULL.has(gc))) return undefined
   const pause = Number(fields.get("pause") ?? 0)
-  const allocated = total.allocated + Number(fields.get("allocated") ?? 0)
-  if (YOUNG.has(gc)) {
-    return {
-      ...total,
-      scavenges: total.scavenges + 1,
-      scavengeMs: total.scavengeMs + pause,
-      scavengeMsMax: Math.max(total.scavengeMsMax, pause),
-      promoted: total.promoted + Number(fields.get("promoted") ?? 0),
-      allocated
-    }
-  }
-  return { ...total, majors: total.majors + 1, majorMs: total.majorMs + pause, allocated }
+  const allocated = Number(fields.get("allocated") ?? 0)
+  return YOUNG.has(gc)
+    ? { ...NO_COLLECTIONS, scavenges: 1, scavengeMs: pause, scavengeMsMax: pause, promoted: Number(fields.get("promoted") ?? 0), allocated }
+    : { ...NO_COLLECTIONS, majors: 1, majorMs: pause, allocated }
+}
+
+/** `total` with the collection of `line` added (unchanged for a line that is not one). */
+export const addCollection = (total: Collections, line: string): Collections => {
+  const collection = collectionOf(line)
+  return collection === undefined ? total : addCollections(total, collection)
 }
 
 /**
