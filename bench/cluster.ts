@@ -121,8 +121,6 @@ export const untilNoHints = async (client: HttpClient, count: number, timeoutMs:
   return undefined
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux); 0 elsewhere. */
-
 /** A process's CPU split by mode and its context switches (summed over its threads), from /proc. */
 export interface ProcessCounters {
   readonly userSeconds: number
@@ -131,7 +129,7 @@ export interface ProcessCounters {
   readonly involuntarySwitches: number
 }
 
-const NO_COUNTERS: ProcessCounters = { userSeconds: 0, systemSeconds: 0, voluntarySwitches: 0, involuntarySwitches: 0 }
+export const NO_COUNTERS: ProcessCounters = { userSeconds: 0, systemSeconds: 0, voluntarySwitches: 0, involuntarySwitches: 0 }
 
 /** User and system CPU seconds of `pid` (utime, stime of /proc/PID/stat, in USER_HZ = 100 ticks). */
 const cpuTimesOf = (pid: number): { readonly user: number; readonly system: number } => {

@@ -23,7 +23,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { CONNECT_WAIT_MS, freePorts, LocalCluster } from "../src/net/cluster.ts"
-import { addCounters, countersOf, type ProcessCounters, HttpClient } from "./cluster.ts"
+import { addCounters, countersOf, NO_COUNTERS, type ProcessCounters, HttpClient } from "./cluster.ts"
 import { addCollections, CollectionReader, type Collections, describeCollections, NO_COLLECTIONS } from "./gc-trace.ts"
 import { startFloor, stopFloor } from "./cluster-floor.ts"
 import { positiveNumberFlag } from "./flags.ts"
@@ -222,7 +222,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   let sequence = 0
   const commits0 = await target.commits?.()
   target.collections?.() // what came before this run (the preload, earlier runs) is not this run's
-  const serverCounters = () => target.pids().map(countersOf).reduce((sum, counters) => addCounters(sum, counters), countersOf(undefined))
+  const serverCounters = () => target.pids().map(countersOf).reduce((sum, counters) => addCounters(sum, counters), NO_COUNTERS)
   const server0 = serverCounters()
   const client0 = process.cpuUsage()
   const started = performance.now()
@@ -381,7 +381,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
    */
   const split = (name: string): string => {
     const of = results.filter((m) => m.target === name)
-    const sum = of.reduce((total, m) => addCounters(total, m.server), countersOf(undefined))
+    const sum = of.reduce((total, m) => addCounters(total, m.server), NO_COUNTERS)
     const ops = Math.max(1, of.reduce((total, m) => total + m.ops, 0))
     return `${name}: per op over all runs, ${((sum.userSeconds * 1e6) / ops).toFixed(0)} µs user + ${((sum.systemSeconds * 1e6) / ops).toFixed(0)} µs system CPU, ` +
       `${((sum.voluntarySwitches + sum.involuntarySwitches) / ops).toFixed(2)} context switches (${(sum.involuntarySwitches / ops).toFixed(2)} involuntary)`

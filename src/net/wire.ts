@@ -28,7 +28,7 @@ const encodeMessage = Schema.encodeSync(PeerMessageSchema)
 // Effect's Schema JIT compiler: decoders generated from the message schemas, 3-5 times faster
 // than the interpreter on a put's or get's messages (docs/performance.md, eighth round). A line
 // the generated decoder refuses is decoded again by the interpreter, so its error is the
-// interpreter's. Enabled before the decoder below is made: a decoder made earlier keeps its entry.
+// interpreter's. A decoder resolves its parser at its first use, so this applies to any made before.
 SchemaJITCompiler.enable(PeerMessageSchema.ast)
 const decodeMessage = Schema.decodeUnknownResult(PeerMessageSchema)
 
