@@ -26,6 +26,8 @@ export interface ScheduleShape {
   readonly dupPercent?: number
   /** Percent of messages dropped when "drop" is among the faults (the default otherwise). */
   readonly dropPercent?: number
+  /** Percent of anti-entropy firings reported busy (admission control, AE-2); default never. */
+  readonly busyPercent?: number
   readonly keys: number
   readonly clients: number
   readonly opsMax: number
@@ -111,7 +113,8 @@ export const scenarioArb = (shape: ScheduleShape): fc.Arbitrary<Scenario> =>
         ...(shape.readRepair === undefined ? {} : { readRepair: shape.readRepair }),
         ...(shape.epochFloor === undefined ? {} : { epochFloor: shape.epochFloor }),
         ...(shape.dupPercent === undefined ? {} : { dupPercent: shape.dupPercent }),
-        ...(shape.dropPercent === undefined ? {} : { dropPercent: shape.dropPercent })
+        ...(shape.dropPercent === undefined ? {} : { dropPercent: shape.dropPercent }),
+        ...(shape.busyPercent === undefined ? {} : { busyPercent: shape.busyPercent })
       }
       return { seed, options, ops, faults: [...faults.flat(), ...ringChanges].sort((a, b) => a.at - b.at) }
     })

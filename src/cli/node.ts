@@ -6,6 +6,7 @@ import { Effect, Logger, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { runNode, storageLayer } from "../net/node.ts"
 import { LISTEN_DEFAULT, MEMORY_DATA, nodeOptionsOf, SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX, type MembershipMode } from "../net/options.ts"
+import { ADMISSION_P99_MS_DEFAULT } from "../net/foreground.ts"
 import { readSecretFile } from "../net/secret.ts"
 import { parseZoneDelays } from "../net/zone-delay.ts"
 import { parseSeeds, SEED_WAIT_MS_DEFAULT } from "../net/seeds.ts"
@@ -57,6 +58,10 @@ export const nodeCommand = Command.make(
     record: Flag.String("record").pipe(Flag.withDescription("record this node's steps as a trace into FILE (journal in FILE.jsonl)"), Flag.optional),
     replicaTimeoutMs: Flag.Int("replica-timeout-ms").pipe(Flag.withDescription("wait for a silent replica before asking a fallback"), Flag.optional),
     requestTimeoutMs: Flag.Int("request-timeout-ms").pipe(Flag.withDescription("total time a request may take"), Flag.optional),
+    admissionP99Ms: Flag.Int("admission-p99-ms").pipe(
+      Flag.withDescription(`admission control (paper 6.5): anti-entropy rounds yield, a bounded number in a row, while the p99 of this node's client requests since the last round is above this many ms (default ${ADMISSION_P99_MS_DEFAULT}; 0: rounds never yield)`),
+      Flag.optional
+    ),
     handoffKeysInFlight: Flag.Int("handoff-keys-in-flight").pipe(
       Flag.withDescription(`keys this node sends at most at once when the ring changes (default ${SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX}): lower it to make a hand-over lighter on a loaded cluster`),
       Flag.optional
@@ -96,7 +101,8 @@ export const nodeCommand = Command.make(
       clock: Option.getOrUndefined(flags.clock),
       replicaTimeoutMs: Option.getOrUndefined(flags.replicaTimeoutMs),
       requestTimeoutMs: Option.getOrUndefined(flags.requestTimeoutMs),
-      handoffKeysInFlight: Option.getOrUndefined(flags.handoffKeysInFlight)
+      handoffKeysInFlight: Option.getOrUndefined(flags.handoffKeysInFlight),
+      admissionP99Ms: Option.getOrUndefined(flags.admissionP99Ms)
     })
     if (typeof options === "string") return yield* new BadArguments({ message: options })
     return yield* Effect.scoped(runNode(options)).pipe(Effect.provide(storageLayer(options)), Effect.provide(stderrLogger))

@@ -109,7 +109,22 @@ const computePlan = (state: NodeState, pick: number): RoundPlan => {
   return { pairs, next: rotating ? (start + visited) % entries.length : undefined }
 }
 
-export const antiEntropyTick = (state: NodeState, pick: number, out: Out): NodeState => {
+/**
+ * An anti-entropy firing. Admission control (section 6.5, AE-2): while the interpreter reports the
+ * foreground busy, the node skips the round, up to antiEntropyDeferralsMax firings in a row; the
+ * next runs whatever the verdict. A skipped round sends nothing and leaves the rotation where it
+ * was, so every range is still compared, at worst deferralsMax + 1 times more slowly.
+ */
+export const antiEntropyTick = (state: NodeState, pick: number, busy: boolean, out: Out): NodeState => {
+  if (busy && state.antiEntropyDeferred < state.config.antiEntropyDeferralsMax) {
+    out.push({ _tag: "SetTimer", timer: { _tag: "AntiEntropy" }, afterMs: state.config.antiEntropyIntervalMs })
+    return { ...state, antiEntropyDeferred: state.antiEntropyDeferred + 1 }
+  }
+  const ran = state.antiEntropyDeferred === 0 ? state : { ...state, antiEntropyDeferred: 0 }
+  return runRound(ran, pick, out)
+}
+
+const runRound = (state: NodeState, pick: number, out: Out): NodeState => {
   const plan = planRound(state, pick)
   const byPeer = new Map<NodeId, Array<AntiEntropyMessage>>()
   for (const { peer, tree } of plan.pairs) byPeer.set(peer, [...(byPeer.get(peer) ?? []), startExchange(tree)])

@@ -90,7 +90,7 @@ export const NodeInputSchema = Schema.Union([
   Schema.TaggedStruct("Start", { epochFloor: Schema.Int }),
   Schema.TaggedStruct("Client", { request: ClientRequestSchema }),
   Schema.TaggedStruct("Receive", { from: NodeIdSchema, message: PeerMessageSchema }),
-  Schema.TaggedStruct("TimerFired", { timer: TimerSchema, pick: Schema.optionalKey(Schema.Int) }),
+  Schema.TaggedStruct("TimerFired", { timer: TimerSchema, pick: Schema.optionalKey(Schema.Int), busy: Schema.optionalKey(Schema.Boolean) }),
   Schema.TaggedStruct("Admin", { command: AdminCommandSchema }),
   Schema.TaggedStruct("PersistDone", { token: Schema.Int }),
   Schema.TaggedStruct("PeerUnreachable", { node: NodeIdSchema }),

@@ -32,6 +32,12 @@ export const ANTI_ENTROPY_INTERVAL_MS_DEFAULT = 2_000
  */
 export const ANTI_ENTROPY_RANGES_PER_ROUND_MAX = 64
 /**
+ * Anti-entropy firings in a row a node may skip while its interpreter reports the foreground over
+ * its latency target (admission control, section 6.5); the next one runs whatever the load, so
+ * under sustained load rounds run at a quarter of their rate and never stop (AE-2).
+ */
+export const ANTI_ENTROPY_DEFERRALS_MAX_DEFAULT = 3
+/**
  * Keys a node no longer replicates after a ring change, passed on as hints per step (the rest at
  * the next hint scans). Default: all at once (the simulator's and checker's stores are small).
  */
@@ -74,6 +80,8 @@ export interface ProtocolConfig {
   readonly antiEntropy: boolean
   readonly gossipIntervalMs: number
   readonly antiEntropyIntervalMs: number
+  /** Anti-entropy firings skipped in a row at most while the foreground is busy (ANTI_ENTROPY_DEFERRALS_MAX_DEFAULT). */
+  readonly antiEntropyDeferralsMax: number
   readonly handoffIntervalMs: number
   /** Offers sent and not yet confirmed, at most (HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT). */
   readonly handoffOffersInFlightMax: number
@@ -100,6 +108,7 @@ export const defaultProtocolConfig: ProtocolConfig = {
   antiEntropy: true,
   gossipIntervalMs: GOSSIP_INTERVAL_MS_DEFAULT,
   antiEntropyIntervalMs: ANTI_ENTROPY_INTERVAL_MS_DEFAULT,
+  antiEntropyDeferralsMax: ANTI_ENTROPY_DEFERRALS_MAX_DEFAULT,
   handoffIntervalMs: HANDOFF_INTERVAL_MS_DEFAULT,
   handoffOffersInFlightMax: HANDOFF_OFFERS_IN_FLIGHT_MAX_DEFAULT,
   handoffKeysInFlightMax: HANDOFF_KEYS_IN_FLIGHT_MAX_DEFAULT,
@@ -126,6 +135,9 @@ export const validateProtocolConfig = (config: ProtocolConfig, members: number):
   }
   if (!Number.isSafeInteger(config.orphansPerStepMax) || config.orphansPerStepMax < 1) {
     return `orphansPerStepMax must be a positive integer, got ${config.orphansPerStepMax}`
+  }
+  if (!Number.isSafeInteger(config.antiEntropyDeferralsMax) || config.antiEntropyDeferralsMax < 0) {
+    return `antiEntropyDeferralsMax must be a non-negative integer, got ${config.antiEntropyDeferralsMax}`
   }
   if (!Number.isSafeInteger(config.handoffResendTicks) || config.handoffResendTicks < 1) {
     return `handoffResendTicks must be a positive integer, got ${config.handoffResendTicks}`

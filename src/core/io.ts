@@ -86,9 +86,12 @@ export type NodeInput =
   /**
    * A timer fired. `pick` is the interpreter's choice where the protocol needs one (which peer
    * to gossip with, which replica to compare trees with): a seeded draw in the simulator, every
-   * value in the model checker, a random number in the shell.
+   * value in the model checker, a random number in the shell. `busy` is the interpreter's
+   * admission verdict for background work (section 6.5), read by AntiEntropy only: its
+   * foreground requests were over their latency target lately. The core decides what a busy
+   * verdict may defer, and for how long (AE-2).
    */
-  | { readonly _tag: "TimerFired"; readonly timer: Timer; readonly pick?: number }
+  | { readonly _tag: "TimerFired"; readonly timer: Timer; readonly pick?: number; readonly busy?: boolean }
   /** An administrator's explicit membership change (section 4.8): an outage is not a departure. */
   | { readonly _tag: "Admin"; readonly command: AdminCommand }
   /** The record persisted with this token (and every earlier one) is durable. */

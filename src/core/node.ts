@@ -61,6 +61,7 @@ const volatileOf = (durable: DurableState) => ({
   nextToken: 0,
   nextOp: 0,
   antiEntropyNext: 0,
+  antiEntropyDeferred: 0,
   orphans: []
 })
 
@@ -88,7 +89,7 @@ const dispatch = (state: NodeState, input: NodeInput, now: number, out: Out): No
     case "Receive":
       return receive(markUp(state, input.from), input.from, input.message, now, out)
     case "TimerFired":
-      return timerFired(state, input.timer, input.pick ?? 0, now, out)
+      return timerFired(state, input.timer, input.pick ?? 0, input.busy === true, now, out)
     case "Admin":
       return adminCommand(state, input.command, out)
     case "PersistDone":
@@ -100,7 +101,7 @@ const dispatch = (state: NodeState, input: NodeInput, now: number, out: Out): No
   }
 }
 
-const timerFired = (state: NodeState, timer: Timer, pick: number, now: number, out: Out): NodeState => {
+const timerFired = (state: NodeState, timer: Timer, pick: number, busy: boolean, now: number, out: Out): NodeState => {
   switch (timer._tag) {
     case "RequestTimer":
       return requestTimerFired(state, timer.op, timer.round, out)
@@ -116,7 +117,7 @@ const timerFired = (state: NodeState, timer: Timer, pick: number, now: number, o
       gossipTick(state, pick, out)
       return state
     case "AntiEntropy":
-      return antiEntropyTick(state, pick, out)
+      return antiEntropyTick(state, pick, busy, out)
     case "Handoff":
       return handoffTick(state, out)
   }

@@ -152,6 +152,8 @@ export interface NodeState {
    * replicates more ranges than one round compares (ANTI_ENTROPY_RANGES_PER_ROUND_MAX); 0 otherwise.
    */
   readonly antiEntropyNext: number
+  /** Anti-entropy firings skipped in a row because the foreground was busy (AE-2); 0 after a round. */
+  readonly antiEntropyDeferred: number
   /**
    * Keys in the store this node no longer replicates and has not yet passed on as hints, sorted
    * (at most orphansPerStepMax go per step; the hint scan takes the next). Empty in the

@@ -26,10 +26,12 @@
 //    disarms it; only an armed timer fires, and firing disarms it (a periodic timer re-arms
 //    itself in the effects of its firing). Gossip and AntiEntropy take a pick (needsPick),
 //    drawn in 0..PICK_MAX-1 (timers.ts); the core reduces it to its choices, and the checker
-//    enumerates each distinct one instead of drawing.
+//    enumerates each distinct one instead of drawing. AntiEntropy may also carry `busy`
+//    (takesAdmission): the interpreter's verdict that its foreground is over its latency target
+//    (section 6.5); the core bounds what that verdict defers (AE-2).
 // 6. Failure detection is the core's: an interpreter may report an unreachable peer
 //    (PeerUnreachable); only a driver that models a global detector sets beliefs (Beliefs).
-export { PICK_MAX, NO_TIMERS, armedAfter, armTimer, disarmTimer, isArmed, needsPick } from "./timers.ts"
+export { PICK_MAX, NO_TIMERS, armedAfter, armTimer, disarmTimer, isArmed, needsPick, takesAdmission } from "./timers.ts"
 export { crashNode, MadeDurable, persistUpTo, recoverNode, type Holding, type HostNode } from "./holding.ts"
 export {
   armed,

@@ -18,7 +18,7 @@ import {
   type Timer
 } from "../core/index.ts"
 import { crashNode, type Holding, type HostNode, persistUpTo, recoverNode } from "./holding.ts"
-import { armedAfter, isArmed, needsPick, NO_TIMERS } from "./timers.ts"
+import { armedAfter, isArmed, needsPick, NO_TIMERS, takesAdmission } from "./timers.ts"
 
 /**
  * What an interpreter does to a hosted node: feed it an input, crash it, wipe its disk, rebuild
@@ -137,9 +137,15 @@ export const completePersist = (node: HostedNode, token: number, now: number): F
 export const fireTimer = (node: HostedNode, timer: Timer, pick: number | undefined, now: number): Fed =>
   feed(node, firingOf(timer, pick), now)
 
-/** The TimerFired input a firing of `timer` feeds (for interpreters that record it first). */
-export const firingOf = (timer: Timer, pick: number | undefined): NodeInput =>
-  needsPick(timer) && pick !== undefined ? { _tag: "TimerFired", timer, pick } : { _tag: "TimerFired", timer }
+/**
+ * The TimerFired input a firing of `timer` feeds (for interpreters that record it first). `busy`
+ * is carried only when true and only by background work (takesAdmission), so a trace of a node
+ * never reported busy reads as before.
+ */
+export const firingOf = (timer: Timer, pick: number | undefined, busy = false): NodeInput => {
+  const withPick: NodeInput = needsPick(timer) && pick !== undefined ? { _tag: "TimerFired", timer, pick } : { _tag: "TimerFired", timer }
+  return busy && takesAdmission(timer) ? { ...withPick, busy: true } : withPick
+}
 
 /** The node stops: its volatile state, its armed timers and every persist not yet durable are lost. */
 export const crash = (node: HostedNode): { readonly node: HostedNode; readonly lost: ReadonlyArray<PersistRecord> } => {

@@ -13,6 +13,13 @@ export const PICK_MAX = 1 << 20
 /** Timers whose firing the core resolves with a choice: a gossip peer, an anti-entropy partner. */
 export const needsPick = (timer: Timer): boolean => timer._tag === "Gossip" || timer._tag === "AntiEntropy"
 
+/**
+ * Background work an interpreter's admission verdict applies to (section 6.5): a firing of it
+ * carries `busy` when the foreground was over its latency target (the network shell measures it;
+ * the simulator and the checker never report busy).
+ */
+export const takesAdmission = (timer: Timer): boolean => timer._tag === "AntiEntropy"
+
 export const NO_TIMERS: ReadonlyArray<Timer> = []
 
 /**

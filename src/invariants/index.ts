@@ -170,6 +170,7 @@ export const INVARIANTS: ReadonlyArray<Invariant> = [
     check: "src/invariants/convergence.ts", simulator: ["src/sim/world.ts"], checker: ["src/check/quiesce.ts"], sometimes: "replicas-repaired"
   },
   law("AE-1", "within N - 1 consecutive picks a node compares each range it replicates with every other replica it does not believe down"),
+  law("AE-2", "a node skips an anti-entropy round only when reported busy, at most D firings in a row, so each range is compared within (D + 1) rotations of firings"),
   {
     id: "HINT-1", kind: "always", checkpoints: ["persist", "quiescence"],
     statement: "a hint is deleted only when its intended node's disk covers it, and none remains after quiescence",

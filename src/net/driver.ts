@@ -14,7 +14,8 @@
 //   - Reply: handed to the waiting client request.
 // It makes no protocol decision: what to store, send or answer is the core's.
 import { type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, counts, durableOf, epochOf, isReady, type MembershipView, membersOf, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type ProtocolConfig, recover, type Ring, statusOf, type Timer, timerKey } from "../core/index.ts"
-import { type Fed, feedNode, firingOf, type Holding, type HostNode, isArmed, needsPick, NO_TIMERS, PICK_MAX, type PendingPersist, recoverNode, startOf } from "../host/index.ts"
+import { type Fed, feedNode, firingOf, type Holding, type HostNode, isArmed, needsPick, NO_TIMERS, PICK_MAX, type PendingPersist, recoverNode, startOf, takesAdmission } from "../host/index.ts"
+import type { ForegroundLatency } from "./foreground.ts"
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
@@ -89,6 +90,8 @@ export interface DriverIo {
   readonly timings?: Timings
   /** The membership view changed (gossip, a join or leave): the shell updates its address book. */
   readonly onMembership?: (view: MembershipView) => void
+  /** Client requests' latencies, and the busy verdict an anti-entropy firing carries (section 6.5); absent: never busy. */
+  readonly foreground?: ForegroundLatency
 }
 
 export interface RequestOutcome {
@@ -136,7 +139,9 @@ const storageHolding = (storage: StorageShape): Holding<StorageShape, PendingPer
 
 interface Waiter {
   readonly onOutcome: (outcome: RequestOutcome | undefined) => void
-  /** When the request expires, on the monotonic clock (performance.now()): wall-clock steps move nothing. */
+  /** When the request was submitted, on the monotonic clock (performance.now()): wall-clock steps move nothing. */
+  readonly submitted: number
+  /** When the request expires, on the same clock. */
   readonly deadline: number
 }
 
@@ -217,7 +222,8 @@ export class NodeDriver {
       onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
       return
     }
-    this.waiting.set(request.id, { onOutcome, deadline: performance.now() + this.replyWaitMs })
+    const submitted = performance.now()
+    this.waiting.set(request.id, { onOutcome, submitted, deadline: submitted + this.replyWaitMs })
     this.armDeadline()
     this.feed({ _tag: "Client", request })
   }
@@ -387,8 +393,10 @@ export class NodeDriver {
           // Only an armed timer fires (contract rule 5): the host's table decides, not the real
           // timer (a cancel also clears the real one; this holds if a callback ever races it).
           if (!isArmed(this.node.timers, timer)) return
-          // The choice a timer needs is the interpreter's: a random draw here, recorded in the trace.
-          this.feed(firingOf(timer, needsPick(timer) ? Math.floor(Math.random() * PICK_MAX) : undefined))
+          // The choice a timer needs is the interpreter's: a random draw here, recorded in the
+          // trace; so is background work's admission verdict, from the foreground's latencies.
+          const busy = takesAdmission(timer) && this.io.foreground?.verdict() === true
+          this.feed(firingOf(timer, needsPick(timer) ? Math.floor(Math.random() * PICK_MAX) : undefined, busy))
         })
         return
       }
@@ -409,6 +417,7 @@ export class NodeDriver {
         this.waiting.delete(id)
         // The client's HTTP response is written from here: Effect's response path and the socket.
         const started = performance.now()
+        this.io.foreground?.observe(started - waiter.submitted)
         waiter.onOutcome({ reply: effect.reply, coordinator })
         this.io.timings?.record("client reply", started)
         return

@@ -19,6 +19,7 @@ import { clusterFingerprint, MEMORY_DATA, ringMembersOf, type NodeOptions } from
 import { openSqliteStorage } from "./sqlite.ts"
 import { layerMemory, layerOf, Storage, StorageError } from "./storage.ts"
 import { Timings } from "./timings.ts"
+import { ForegroundLatency } from "./foreground.ts"
 import { makeClockTimers } from "./timer-queue.ts"
 import { PeerLinks, type LinkEvent } from "./transport.ts"
 import { CLUSTER_NAME_NONE, PeerAdmission } from "./admission.ts"
@@ -186,6 +187,7 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
           timers: makeClockTimers(context, clock, (key, error) =>
             log("Error", "a timer's callback failed", { timer: key, error: error instanceof Error ? (error.stack ?? error.message) : String(error) })),
           timings,
+          foreground: new ForegroundLatency(options.admissionP99Ms),
           log,
           // Addresses travel in the view: every entry that has one is where its node is reached.
           onMembership: (view) => {

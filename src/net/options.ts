@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto"
 import { type ClockMode, defaultProtocolConfig, type Member, type NodeId, type ProtocolConfig, RING_CONFIG_DEFAULT, type RingConfig, validateProtocolConfig, zoneNameProblem } from "../core/index.ts"
 import type { ClusterSecret } from "./secret.ts"
+import { ADMISSION_P99_MS_DEFAULT } from "./foreground.ts"
 
 /** The network shell's anti-entropy interval (the simulator keeps the protocol default). */
 export const SHELL_ANTI_ENTROPY_INTERVAL_MS = 500
@@ -96,6 +97,8 @@ export interface NodeOptions {
   readonly writer: WriterMode
   /** Trace file (spec/traces.md) to record this node's steps into. */
   readonly record: string | undefined
+  /** The foreground p99 (ms) above which anti-entropy rounds yield (src/net/foreground.ts); undefined: never. */
+  readonly admissionP99Ms?: number | undefined
 }
 
 /** Parses `n1=127.0.0.1:7001,n2=127.0.0.1:7002` (each may end in `@ZONE`); returns the problem as a string. */
@@ -159,6 +162,8 @@ export interface NodeFlags {
   readonly handoffKeysInFlight?: number | undefined
   /** The versions' clock mode (default dvv); every member must run the same one. */
   readonly clock?: ClockMode | undefined
+  /** --admission-p99-ms (default ADMISSION_P99_MS_DEFAULT; 0: anti-entropy never yields). */
+  readonly admissionP99Ms?: number | undefined
 }
 
 /** Flags to options, or every problem found, each naming the flag. */
@@ -168,6 +173,9 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
   if (flags.data.trim() === "") return `--data must name a directory (or ${MEMORY_DATA})`
   if (flags.handoffKeysInFlight !== undefined && (!Number.isSafeInteger(flags.handoffKeysInFlight) || flags.handoffKeysInFlight < 1)) {
     return `--handoff-keys-in-flight must be a positive integer, got ${flags.handoffKeysInFlight}`
+  }
+  if (flags.admissionP99Ms !== undefined && (!Number.isSafeInteger(flags.admissionP99Ms) || flags.admissionP99Ms < 0)) {
+    return `--admission-p99-ms must be a non-negative integer (0: anti-entropy never yields), got ${flags.admissionP99Ms}`
   }
   const zoneProblem = flags.zone === undefined ? undefined : zoneNameProblem(flags.zone)
   if (zoneProblem !== undefined) return `--zone: ${zoneProblem}`
@@ -222,7 +230,8 @@ export const nodeOptionsOf = (flags: NodeFlags): NodeOptions | string => {
     ring: RING_CONFIG_DEFAULT,
     sync: flags.sync,
     writer: flags.writer ?? "auto",
-    record: flags.record
+    record: flags.record,
+    admissionP99Ms: flags.admissionP99Ms === 0 ? undefined : (flags.admissionP99Ms ?? ADMISSION_P99_MS_DEFAULT)
   }
 }
 

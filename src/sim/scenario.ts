@@ -48,6 +48,11 @@ export interface SimOptions {
   /** A message between two zones takes this long (default: the delay inside a zone). */
   readonly interZoneDelayMsMin?: number
   readonly interZoneDelayMsMax?: number
+  /**
+   * Percent of anti-entropy firings on which a node's foreground is reported over its latency
+   * target (admission control, section 6.5; AE-2 bounds what it defers). Default 0: never.
+   */
+  readonly busyPercent?: number
 }
 
 export const defaultSimOptions: SimOptions = {

@@ -1,7 +1,8 @@
 // The simulated world's parts: the events in its queue, its nodes (the node host's node plus
 // the disk's queue and incarnation), its clients, and the writes acknowledged to them.
 import { type DurableState, type NodeState, type PeerMessage, preferenceList, type Ring, servingRing, targetRingOf, type Timer, type VClock } from "../core/index.ts"
-import { hostedNode, type HostedNode } from "../host/index.ts"
+import { firingOf, hostedNode, type HostedNode, needsPick, PICK_MAX, takesAdmission } from "../host/index.ts"
+import type { Prng } from "../host/prng.ts"
 import type { ClientOp, TimedFault } from "./scenario.ts"
 import type { NodeInput } from "../core/index.ts"
 
@@ -70,4 +71,14 @@ export const homeNodes = (ring: Ring, states: ReadonlyArray<NodeState | undefine
     for (const node of preferenceList(targetRingOf(state), key, n)) homes.add(node)
   }
   return homes
+}
+
+/**
+ * A timer's firing in the simulator: a pick from the seed where it needs one, then, for background
+ * work (takesAdmission), a busy verdict drawn at `busyPercent` (section 6.5, AE-2). No draw at 0, so a
+ * scenario without it draws exactly what it drew before.
+ */
+export const simFiring = (timer: Timer, prng: Prng, busyPercent: number): NodeInput => {
+  const pick = needsPick(timer) ? prng.int(0, PICK_MAX) : undefined
+  return firingOf(timer, pick, busyPercent > 0 && takesAdmission(timer) && prng.chance(busyPercent))
 }

@@ -2,7 +2,7 @@
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
 import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
-import { crash as hostCrash, feed, firingOf, loseDisk as hostLoseDisk, needsPick, PICK_MAX, recover, startOf } from "../host/index.ts"
+import { crash as hostCrash, feed, loseDisk as hostLoseDisk, recover, startOf } from "../host/index.ts"
 import { Prng } from "../host/prng.ts"
 import { EventQueue } from "./queue.ts"
 import { Oracle } from "../trace/oracle.ts"
@@ -18,7 +18,7 @@ import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
 import { membersOrNone, storeSet } from "./events.ts"
 import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
-import { type AckedWrite, homeNodes, type SimClient, type SimEvent, SimNode } from "./world-parts.ts"
+import { type AckedWrite, homeNodes, type SimClient, type SimEvent, simFiring, SimNode } from "./world-parts.ts"
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
   ...defaultProtocolConfig,
@@ -266,7 +266,7 @@ export class World {
         if (node.timerGens.get(event.key) !== event.gen) return
         node.timerGens.delete(event.key)
         // Timers that need a choice (a gossip peer, an anti-entropy partner) get it from the seed.
-        this.input(event.node, firingOf(event.timer, needsPick(event.timer) ? this.prng.int(0, PICK_MAX) : undefined))
+        this.input(event.node, simFiring(event.timer, this.prng, this.scenario.options.busyPercent ?? 0))
         return
       }
       case "PersistComplete": {

@@ -30,7 +30,8 @@ const SimOptionsSchema = Schema.Struct({
   clientTimeoutMs: Schema.Number,
   zones: Schema.optionalKey(Schema.Int),
   interZoneDelayMsMin: Schema.optionalKey(Schema.Number),
-  interZoneDelayMsMax: Schema.optionalKey(Schema.Number)
+  interZoneDelayMsMax: Schema.optionalKey(Schema.Number),
+  busyPercent: Schema.optionalKey(Schema.Number)
 })
 
 /** The simulator's scenario (src/sim/scenario.ts checks its types are exactly these). */
@@ -76,6 +77,8 @@ const TraceConfigSchema = Schema.Struct({
   probeIntervalMs: Schema.Number,
   /** Absent: the default (the network shell runs smaller, more frequent rounds). */
   antiEntropyIntervalMs: Schema.optionalKey(Schema.Number),
+  /** Absent: the default (anti-entropy firings a busy node may skip in a row, AE-2). */
+  antiEntropyDeferralsMax: Schema.optionalKey(Schema.Int),
   /** Absent: the defaults (the network shell bounds a ring change's offers in flight). */
   handoffOffersInFlightMax: Schema.optionalKey(Schema.Int),
   handoffKeysInFlightMax: Schema.optionalKey(Schema.Int),
@@ -139,6 +142,7 @@ export const traceConfigOf = (nodes: number | ReadonlyArray<string>, ring: RingC
   hintScanIntervalMs: config.hintScanIntervalMs,
   probeIntervalMs: config.probeIntervalMs,
   ...(config.antiEntropyIntervalMs === defaultProtocolConfig.antiEntropyIntervalMs ? {} : { antiEntropyIntervalMs: config.antiEntropyIntervalMs }),
+  ...(config.antiEntropyDeferralsMax === defaultProtocolConfig.antiEntropyDeferralsMax ? {} : { antiEntropyDeferralsMax: config.antiEntropyDeferralsMax }),
   ...(config.handoffOffersInFlightMax === defaultProtocolConfig.handoffOffersInFlightMax ? {} : { handoffOffersInFlightMax: config.handoffOffersInFlightMax }),
   ...(config.handoffKeysInFlightMax === defaultProtocolConfig.handoffKeysInFlightMax ? {} : { handoffKeysInFlightMax: config.handoffKeysInFlightMax }),
   ...(config.handoffResendTicks === defaultProtocolConfig.handoffResendTicks ? {} : { handoffResendTicks: config.handoffResendTicks }),
@@ -156,6 +160,7 @@ export const protocolConfigOfTrace = (config: TraceConfig): ProtocolConfig => ({
   hintScanIntervalMs: config.hintScanIntervalMs,
   probeIntervalMs: config.probeIntervalMs,
   antiEntropyIntervalMs: config.antiEntropyIntervalMs ?? defaultProtocolConfig.antiEntropyIntervalMs,
+  antiEntropyDeferralsMax: config.antiEntropyDeferralsMax ?? defaultProtocolConfig.antiEntropyDeferralsMax,
   handoffOffersInFlightMax: config.handoffOffersInFlightMax ?? defaultProtocolConfig.handoffOffersInFlightMax,
   handoffKeysInFlightMax: config.handoffKeysInFlightMax ?? defaultProtocolConfig.handoffKeysInFlightMax,
   handoffResendTicks: config.handoffResendTicks ?? defaultProtocolConfig.handoffResendTicks,

@@ -1,0 +1,41 @@
+// Admission control's measurement (paper section 6.5): background work yields while the
+// foreground's latency percentile over a trailing window is above a target. The shell measures
+// every client request it answers, from its submission to the core to the core's reply (the
+// coordinator's work, the replicas' round trips, the commit, and the waits behind other work on
+// this thread), and gives a verdict at each anti-entropy firing on the requests answered since
+// the previous one. The core decides what a busy verdict defers, and bounds it (AE-2).
+
+/** The percentile held to the target: busy when more than 1% of the window's requests were slower. */
+export const ADMISSION_PERCENTILE = 0.99
+/**
+ * The default target for that percentile, in ms. An idle node answers in about a millisecond, so
+ * light load keeps every round; a node saturated by 32 closed-loop clients answers its p99 in
+ * 30-60 ms on a 2-core machine, and its rounds then run at the bound's rate (AE-2).
+ */
+export const ADMISSION_P99_MS_DEFAULT = 10
+
+export class ForegroundLatency {
+  private answered = 0
+  private slow = 0
+
+  /** `targetMs`: the p99 the foreground is held to; undefined never reports busy. */
+  constructor(readonly targetMs: number | undefined) {}
+
+  /** A client request answered `ms` after it was submitted. */
+  observe(ms: number): void {
+    if (this.targetMs === undefined) return
+    this.answered += 1
+    if (ms > this.targetMs) this.slow += 1
+  }
+
+  /**
+   * Whether the requests answered since the last verdict had their p99 above the target (more
+   * than 1% of them slower than it); a window with no request is not busy. Starts a new window.
+   */
+  verdict(): boolean {
+    const busy = this.slow > this.answered * (1 - ADMISSION_PERCENTILE)
+    this.answered = 0
+    this.slow = 0
+    return busy
+  }
+}
