@@ -168,6 +168,8 @@ export const statusOf = (handle: NodeHandle) => {
     requestsInFlight: status.requestsInFlight,
     persistsPending: status.persistsPending,
     commits: status.commits,
+    /** Anti-entropy's admission control (AE-2): its target, verdicts, busy verdicts, rounds skipped in a row. */
+    background: status.background,
     timings: handle.timings.snapshot(),
     peerMessagesDropped: handle.links.messagesDropped,
     peerMessagesInvalid: handle.peerMessagesInvalid

@@ -111,6 +111,19 @@ export interface DriverStatus {
   readonly persistsPending: number
   readonly timers: number
   readonly commits: CommitStats
+  readonly background: BackgroundStats
+}
+
+/**
+ * Admission control of anti-entropy (section 6.5, AE-2) since the node started: the foreground
+ * p99 it is held to (null: off), the verdicts asked at its firings, how many said busy, and
+ * how many firings in a row the core has skipped so far (at most antiEntropyDeferralsMax).
+ */
+export interface BackgroundStats {
+  readonly p99TargetMs: number | null
+  readonly verdicts: number
+  readonly busy: number
+  readonly skippedInARow: number
 }
 
 /**
@@ -289,7 +302,13 @@ export class NodeDriver {
       requestsInFlight: this.waiting.size,
       persistsPending: this.node.pending.length,
       timers: this.io.timers.size(),
-      commits: this.commitStats()
+      commits: this.commitStats(),
+      background: {
+        p99TargetMs: this.io.foreground?.targetMs ?? null,
+        verdicts: this.io.foreground?.verdicts ?? 0,
+        busy: this.io.foreground?.busyVerdicts ?? 0,
+        skippedInARow: this.state.antiEntropyDeferred
+      }
     }
   }
 

@@ -17,6 +17,9 @@ export const ADMISSION_P99_MS_DEFAULT = 10
 export class ForegroundLatency {
   private answered = 0
   private slow = 0
+  /** Verdicts given since the node started, and how many said busy (GET /status). */
+  verdicts = 0
+  busyVerdicts = 0
 
   /** `targetMs`: the p99 the foreground is held to; undefined never reports busy. */
   constructor(readonly targetMs: number | undefined) {}
@@ -36,6 +39,8 @@ export class ForegroundLatency {
     const busy = this.slow > this.answered * (1 - ADMISSION_PERCENTILE)
     this.answered = 0
     this.slow = 0
+    this.verdicts += 1
+    if (busy) this.busyVerdicts += 1
     return busy
   }
 }

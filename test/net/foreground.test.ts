@@ -31,6 +31,8 @@ describe("the foreground's verdict", () => {
     expect(meter.verdict()).toBe(false)
     meter.observe(10.5)
     expect(meter.verdict()).toBe(true)
+    // GET /status's counters: six verdicts so far, two of them busy.
+    expect([meter.verdicts, meter.busyVerdicts]).toEqual([6, 2])
   })
 
   test("a meter without a target is never busy", () => {
@@ -118,6 +120,9 @@ describe("the driver feeds the verdict to anti-entropy firings", () => {
     await writer
     await driver.stop()
     expect(answered).toBeGreaterThan(busyFirings)
+    const background = driver.status().background
+    expect(background.p99TargetMs).toBe(0)
+    expect(background.busy).toBeGreaterThanOrEqual(busyFirings - 1)
     expect(busyFirings).toBeGreaterThan(8)
     // One round in four, give or take the phase; a loaded machine may leave a window with no put
     // answered (not busy, so one more round): a few are allowed, far from every firing's round.

@@ -2,6 +2,8 @@
 // same coordinator. With dotted version vectors both writes survive as siblings (the paper's
 // per-server clocks would have lost one); a write carrying the merged context collapses them.
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
+import { ANTI_ENTROPY_DEFERRALS_MAX_DEFAULT } from "../../src/core/config.ts"
+import { ADMISSION_P99_MS_DEFAULT } from "../../src/net/foreground.ts"
 import { startCluster, until } from "./harness.ts"
 
 describe("siblings through one coordinator (3 nodes, N=3 R=2 W=2)", () => {
@@ -73,6 +75,24 @@ describe("siblings through one coordinator (3 nodes, N=3 R=2 W=2)", () => {
     expect(after.ms.p50).toBeLessThanOrEqual(after.ms.p99)
     expect(after.ms.p99).toBeLessThanOrEqual(after.ms.p999)
     expect(after.ms.p999).toBeLessThanOrEqual(after.ms.max)
+  })
+
+  // AE-2 as an operator sees it. Catches: the default target not passed to the node (null or
+  // another number), verdicts not counted at anti-entropy firings (the count never grows), busy
+  // verdicts counted beyond the verdicts, a streak of skipped rounds beyond the core's bound.
+  test("/status reports anti-entropy's admission control: its target, verdicts, busy ones, rounds skipped in a row", async () => {
+    type Background = { p99TargetMs: number | null; verdicts: number; busy: number; skippedInARow: number }
+    const read = async () => (await env.client("n3").status()).body.background as Background
+    const before = await read()
+    expect(before.p99TargetMs).toBe(ADMISSION_P99_MS_DEFAULT)
+    const after = await until("n3 to give another verdict", async () => {
+      const now = await read()
+      return now.verdicts > before.verdicts ? now : undefined
+    }, 5_000, 50)
+    expect(after.busy).toBeGreaterThanOrEqual(before.busy)
+    expect(after.busy).toBeLessThanOrEqual(after.verdicts)
+    expect(after.skippedInARow).toBeGreaterThanOrEqual(0)
+    expect(after.skippedInARow).toBeLessThanOrEqual(ANTI_ENTROPY_DEFERRALS_MAX_DEFAULT)
   })
 
   // Catches: a stage never recorded (its count does not grow with the put that passes through
