@@ -11,6 +11,11 @@ import type { NodeEffect } from "../src/core/io.ts"
 import { recover, step } from "../src/core/node.ts"
 import { buildRing, rangesHeldBy, type KeyRange } from "../src/core/ring.ts"
 import { PICK_MAX } from "../src/host/index.ts"
+import { defaultSimOptions, generateScenario } from "../src/sim/scenario.ts"
+import { replayTrace } from "../src/sim/replay.ts"
+import { traceOfReport } from "../src/sim/trace.ts"
+import { World } from "../src/sim/world.ts"
+import { decodeTrace, encodeTrace } from "../src/trace/format.ts"
 import { describeViolations, runAndRecord, scenarioArb, type ScheduleShape } from "./schedules.ts"
 
 const rangeId = (range: KeyRange): string => `${range.start}:${range.end}`
@@ -114,5 +119,25 @@ describe("AE-2 end to end: anti-entropy alone converges while every firing is re
   })
   unitTest("AE-2 end to end sometimes: anti-entropy moved keys while always busy", () => {
     expect(repaired.keys).toBeGreaterThan(0)
+  })
+})
+
+describe("AE-2 in traces: a busy verdict is an input, recorded and replayed", () => {
+  // A run whose firings are drawn busy is written as a trace, read back and replayed through the
+  // core: the same replies, the same final replicas, byte for byte. Catches: `busy` dropped by the
+  // trace's codec (replayed firings would all run their rounds and the replicas diverge from the
+  // recording), or a scenario's busyPercent lost (the re-run simulation would draw differently).
+  test("a simulated run with busy firings replays to the same observations", () => {
+    const scenario = generateScenario(7, { ...defaultSimOptions, faults: ["drop", "crash", "disk"], busyPercent: 60 }, 120)
+    const report = new World(scenario, true).run()
+    const text = encodeTrace(traceOfReport(report, "simulator"))
+    const firings = [...text.matchAll(/"busy":true/g)].length
+    expect(firings).toBeGreaterThan(0)
+    const decoded = decodeTrace(text)
+    if (decoded._tag === "Error") throw new Error(decoded.message)
+    expect(decoded.trace.scenario?.options.busyPercent).toBe(60)
+    const replayed = replayTrace(decoded.trace)
+    expect(replayed.divergence).toBeUndefined()
+    expect(encodeTrace(decoded.trace)).toBe(text)
   })
 })

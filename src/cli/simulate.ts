@@ -45,6 +45,7 @@ export const simulateCommand = Command.make(
     ),
     zones: Flag.Int("zones").pipe(Flag.withDescription("data centers: nodes spread over them round robin (n1 in z1, n2 in z2, ...); with zone-down, zone-cut faults"), Flag.withDefault(1)),
     interZoneDelay: Flag.String("inter-zone-delay").pipe(Flag.withDescription("MIN-MAX ms of a message between zones (default 20-80 with --zones > 1; 1-10 inside a zone)"), Flag.withDefault("20-80")),
+    busy: Flag.Int("busy").pipe(Flag.withDescription("percent of anti-entropy firings on which a node reports its foreground over target (admission control, AE-2: at most 3 rounds in a row are skipped)"), Flag.withDefault(0)),
     out: Flag.String("out").pipe(Flag.withDescription("write the run as a trace (spec/traces.md)"), Flag.optional)
   },
   Effect.fnUntraced(function*(flags) {
@@ -65,12 +66,14 @@ export const simulateCommand = Command.make(
     const delay = /^(\d+)-(\d+)$/.exec(flags.interZoneDelay)
     const [delayMin, delayMax] = delay === null ? [NaN, NaN] : [Number(delay[1]), Number(delay[2])]
     if (!(delayMin >= 0 && delayMax >= delayMin && delayMax <= 10_000)) problems.push(`--inter-zone-delay must be MIN-MAX in ms (0 <= MIN <= MAX <= 10000), got ${flags.interZoneDelay}`)
+    if (flags.busy < 0 || flags.busy > 100) problems.push(`--busy must be a percent in 0..100, got ${flags.busy}`)
     if (problems.length > 0) return yield* new BadArguments({ message: problems.join("; ") })
     const options = {
       ...defaultSimOptions,
       nodes: flags.nodes, spares, n: flags.n, r: flags.r, w: flags.w,
       keys: flags.keys, clients: flags.clients, clock: flags.clock, faults,
-      ...(flags.zones > 1 ? { zones: flags.zones, interZoneDelayMsMin: delayMin, interZoneDelayMsMax: delayMax } : {})
+      ...(flags.zones > 1 ? { zones: flags.zones, interZoneDelayMsMin: delayMin, interZoneDelayMsMax: delayMax } : {}),
+      ...(flags.busy > 0 ? { busyPercent: flags.busy } : {})
     }
     const scenario = generateScenario(flags.seed, options, flags.steps)
     const record = Option.isSome(flags.out)
