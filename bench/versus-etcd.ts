@@ -28,6 +28,7 @@ import { addCollections, CollectionReader, type Collections, describeCollections
 import { startFloor, stopFloor } from "./cluster-floor.ts"
 import { positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
+import { describePaired, pairRounds, type RoundFigures } from "./paired.ts"
 import { plainTable } from "./table.ts"
 
 const MEMBERS = 3
@@ -175,6 +176,8 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
 
 interface Measured {
   readonly target: string
+  /** The round it ran in (its row's run). */
+  readonly round?: number
   readonly ops: number
   readonly seconds: number
   readonly errors: number
@@ -342,7 +345,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     for (let round = 1; round <= rounds; round++) {
       for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
         log(`round ${round}: ${target.name}, ${CLIENTS} clients for ${seconds} s`)
-        const measured = await measure(target, seconds, CLIENTS, options.rate)
+        const measured = { ...(await measure(target, seconds, CLIENTS, options.rate)), round }
         results.push(measured)
         rows.push(rowOf(measured, String(round)))
       }
@@ -393,6 +396,15 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     return describeCollections(name, of.reduce((sum, m) => addCollections(sum, m.collections!), NO_COLLECTIONS), of.reduce((sum, m) => sum + m.ops, 0))
   }
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
+  /** Each store's figures per round, for the paired reading of a variant against the first cluster. */
+  const perRound = (name: string): ReadonlyArray<RoundFigures> =>
+    results.filter((m) => m.target === name && m.round !== undefined).map((m) => ({
+      round: m.round!,
+      opsPerSecond: m.ops / m.seconds,
+      cpuMicrosPerOp: m.serverMicrosPerOp,
+      p999Ms: percentile(Float64Array.from([...m.gets, ...m.puts]).sort(), 0.999)
+    }))
+  const variants = targets.filter((target, i) => i > 0 && target.name.startsWith("dynamo"))
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
     `${nodes} dynamo nodes (N=3 R=2 W=2, default flags: every write fsynced before it is acknowledged)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
@@ -406,6 +418,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
       `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs${grouping(target.name)}`,
       ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
     ]),
+    ...variants.flatMap((variant) => ["", ...describePaired(variant.name, targets[0]!.name, pairRounds(perRound(targets[0]!.name), perRound(variant.name)))]),
     "",
     ...targets.map((target) => split(target.name)),
     ...(options.gc === true ? ["", ...targets.flatMap((target) => collected(target.name) ?? [])] : [])
