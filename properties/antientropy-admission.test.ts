@@ -5,7 +5,7 @@
 // simulator, where only the bound lets anti-entropy run at all.
 import { fc, test } from "@fast-check/vitest"
 import { describe, expect, test as unitTest } from "vitest"
-import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX, defaultProtocolConfig } from "../src/core/config.ts"
+import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX, defaultProtocolConfig, validateProtocolConfig } from "../src/core/config.ts"
 import { emptyDurableState } from "../src/core/durable.ts"
 import type { NodeEffect } from "../src/core/io.ts"
 import { recover, step } from "../src/core/node.ts"
@@ -83,6 +83,16 @@ describe("AE-2 anti-entropy yields to a busy foreground, boundedly", () => {
         expect({ range, firing: i, waited: i - seen <= bound }).toEqual({ range, firing: i, waited: true })
       }
     })
+  })
+
+  // A bound that is not a whole number of firings is refused when a configuration is made (a
+  // trace's or the shell's), by the knob's name. Catches: a negative bound accepted (the check
+  // `deferred < -1` never skips, silently turning admission off), 0 refused (0 is "never skip").
+  unitTest("AE-2 antiEntropyDeferralsMax must be a non-negative integer", () => {
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(validateProtocolConfig({ ...defaultProtocolConfig, antiEntropyDeferralsMax: bad }, 3)).toBe(`antiEntropyDeferralsMax must be a non-negative integer, got ${bad}`)
+    }
+    expect(validateProtocolConfig({ ...defaultProtocolConfig, antiEntropyDeferralsMax: 0 }, 3)).toBeUndefined()
   })
 
   unitTest("AE-2 sometimes: rounds skipped, rounds forced by the bound, rotations of several rounds", () => {
