@@ -19,7 +19,7 @@ const describeInput = (input: NodeInput): string => {
     case "Receive":
       return `from ${input.from}: ${input.message._tag}${"key" in input.message ? ` ${input.message.key}` : ""}${"op" in input.message ? ` op ${input.message.op}` : ""}${input.message._tag === "Gossip" || input.message._tag === "AntiEntropy" ? ` ${input.message._tag === "Gossip" ? input.message.gossip._tag : input.message.exchanges.map((e) => e._tag).join(",")}` : ""}`
     case "TimerFired":
-      return `timer ${input.timer._tag}${"op" in input.timer ? ` op ${input.timer.op}` : ""}${input.pick === undefined ? "" : ` pick ${input.pick}`}`
+      return `timer ${input.timer._tag}${"op" in input.timer ? ` op ${input.timer.op}` : ""}${input.pick === undefined ? "" : ` pick ${input.pick}`}${input.busy === true ? " busy" : ""}`
     case "PersistDone":
       return `persist done ${input.token}`
     case "Admin":

@@ -237,7 +237,7 @@ export const stepLabel = (event: TraceEvent, durable: ReadonlyArray<PersistRecor
         case "Receive":
           return `from ${input.from}: ${messageLabel(input.message)}`
         case "TimerFired":
-          return `timer ${timerLabel(input.timer)}${input.pick === undefined ? "" : ` pick ${input.pick}`}`
+          return `timer ${timerLabel(input.timer)}${input.pick === undefined ? "" : ` pick ${input.pick}`}${input.busy === true ? " (foreground busy)" : ""}`
         case "PersistDone":
           return `persist done #${input.token}${durable.length === 0 ? "" : `: ${durable.map(recordLabel).join("; ")}`}`
         case "Admin":

@@ -205,6 +205,21 @@ describe("Quint ITF traces", () => {
   })
 })
 
+describe("admission control in the viewer (AE-2)", () => {
+  // The steps whose anti-entropy firing carried a busy verdict, and only those, say so. Catches:
+  // the verdict not shown (a skipped round then looks like a lost one), or shown on every firing.
+  test("a firing reported busy is labelled so; the others are not", () => {
+    const scenario = generateScenario(11, { ...defaultSimOptions, busyPercent: 50 }, 60)
+    const trace = traceOfReport(new World(scenario, true).run(), "simulator")
+    const model = modelOfTrace(trace, "busy.json")
+    const busy = trace.steps.flatMap((s, i) => (s.event._tag === "Input" && s.event.input._tag === "TimerFired" && s.event.input.busy === true ? [i] : []))
+    const firings = trace.steps.filter((s) => s.event._tag === "Input" && s.event.input._tag === "TimerFired" && s.event.input.timer._tag === "AntiEntropy").length
+    expect(busy.length).toBeGreaterThan(0)
+    expect(busy.length).toBeLessThan(firings)
+    expect(model.steps.flatMap((step, i) => (step.label.includes("(foreground busy)") ? [i] : []))).toEqual(busy)
+  })
+})
+
 describe("the page and bad input", () => {
   test("the same trace gives the same page, byte for byte", () => {
     const text = readFileSync("traces/anomalies/lost-update-vv.json", "utf8")
