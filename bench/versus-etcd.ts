@@ -72,6 +72,9 @@ interface Commits {
   readonly records: number
   /** The slowest commit (write to durable) of any node since it started, in ms. */
   readonly maxMs: number
+  /** Anti-entropy firings and, of them, those reported busy (AE-2), where /status reports them. */
+  readonly firings: number
+  readonly busy: number
 }
 
 const value = (tag: string) => (tag + ":").padEnd(VALUE_BYTES, "v")
@@ -164,8 +167,16 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
     pids: () => cluster.nodes.map((node) => node.process?.pid),
     ...(gcReader === undefined ? {} : { collections: () => gcReader.readSince() }),
     commits: async () => {
-      const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body).commits as { count: number; records: number; ms: { max: number } }))
-      return { count: all.reduce((sum, c) => sum + c.count, 0), records: all.reduce((sum, c) => sum + c.records, 0), maxMs: Math.max(...all.map((c) => c.ms.max)) }
+      type Status = { commits: { count: number; records: number; ms: { max: number } }; background?: { verdicts: number; busy: number } }
+      const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body) as Status))
+      return {
+        count: all.reduce((sum, s) => sum + s.commits.count, 0),
+        records: all.reduce((sum, s) => sum + s.commits.records, 0),
+        maxMs: Math.max(...all.map((s) => s.commits.ms.max)),
+        // A build from before admission control reports no verdicts: 0 of 0.
+        firings: all.reduce((sum, s) => sum + (s.background?.verdicts ?? 0), 0),
+        busy: all.reduce((sum, s) => sum + (s.background?.busy ?? 0), 0)
+      }
     },
     stop: async () => {
       client.close()
@@ -258,7 +269,10 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
   const server = addCounters(serverCounters(), server0, -1)
   const serverSeconds = server.userSeconds + server.systemSeconds
   const commits1 = await target.commits?.()
-  const commits = commits0 === undefined || commits1 === undefined ? undefined : { count: commits1.count - commits0.count, records: commits1.records - commits0.records, maxMs: commits1.maxMs }
+  const commits = commits0 === undefined || commits1 === undefined ? undefined : {
+    count: commits1.count - commits0.count, records: commits1.records - commits0.records, maxMs: commits1.maxMs,
+    firings: commits1.firings - commits0.firings, busy: commits1.busy - commits0.busy
+  }
   const sorted = (values: Array<number>) => Float64Array.from(values).sort()
   return {
     target: target.name, ops, seconds: elapsed, errors, getErrors, gets: sorted(gets), puts: sorted(puts),
@@ -375,7 +389,10 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     const records = of.reduce((sum, m) => sum + m.commits!.records, 0)
     const ops = of.reduce((sum, m) => sum + m.ops, 0)
     const slowest = Math.max(...of.map((m) => m.commits!.maxMs))
-    return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit, slowest commit ${slowest.toFixed(1)} ms`
+    const firings = of.reduce((sum, m) => sum + m.commits!.firings, 0)
+    const busy = of.reduce((sum, m) => sum + m.commits!.busy, 0)
+    return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit, slowest commit ${slowest.toFixed(1)} ms` +
+      (firings === 0 ? "" : `, anti-entropy firings reported busy ${busy} of ${firings}`)
   }
   /**
    * Where each store's server CPU went over its loaded runs: user and system time and context
