@@ -104,10 +104,10 @@ describe("AE-2 anti-entropy yields to a busy foreground, boundedly", () => {
 
 describe("AE-2 end to end: anti-entropy alone converges while every firing is reported busy", () => {
   // No read repair and no quiescence reads, so only hints and anti-entropy mend replicas (a lost
-  // disk or lost hints leave what only anti-entropy restores), and every
-  // anti-entropy firing of every node is reported busy (busyPercent 100): the rounds that run are
-  // the ones the bound forces. Catches: deferral without a bound (no round ever runs; CONV-1 and
-  // DUR-2 fail at quiescence on the first replica a drop or a cut left behind).
+  // disk or lost hints leave what only anti-entropy restores), and every anti-entropy firing of
+  // every node is reported busy (busyPercent 100): the rounds that run are the ones the bound
+  // forces. Catches: deferral without a bound (no round ever runs; CONV-1 and DUR-2 fail at
+  // quiescence on the first replica a drop, a cut or a lost disk left behind).
   const shape: ScheduleShape = {
     nodes: 5,
     keys: 2,
