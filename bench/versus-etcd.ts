@@ -9,14 +9,16 @@
 // After the rounds, one client alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
 // [--single-seconds 5] [--nodes 3] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
-// [--variant-tsx] [--variant-entry PATH] [--no-etcd] [--gc]`: --variant adds a second dynamo cluster with those node flags
+// [--variant-tsx] [--variant-entry PATH] [--no-etcd] [--gc] [--routing server|client] [--variant-routing server|client]`: --variant adds a second dynamo cluster with those node flags
 // (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
 // as before the install-time bundle; --variant-entry: run another build, e.g. a checkout of an
 // earlier commit's bin/dynamo.mjs, for a before/after table in one run) to the same alternating
 // rounds (an A/B comparison); --floor adds as many floor nodes (bench/floor-node.ts: what this machine allows
 // any design of one process per node) as dynamo nodes; --nodes 5 --floor --no-etcd is the 5-node
 // cluster against its floor; --no-etcd leaves etcd out; --gc starts the dynamo nodes with
-// --trace-gc-nvp and ends with their collections (scavenge pauses, bytes promoted per op).
+// --trace-gc-nvp and ends with their collections (scavenge pauses, bytes promoted per op);
+// --routing client sends each dynamo request to a random replica of its key (client-driven
+// coordination, bench/routing.ts) instead of the node drawn, --variant-routing the second cluster's.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
@@ -29,6 +31,7 @@ import { startFloor, stopFloor } from "./cluster-floor.ts"
 import { positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
 import { describePaired, pairRounds, type RoundFigures } from "./paired.ts"
+import { routerOf, type Routing, routingFlag } from "./routing.ts"
 import { plainTable } from "./table.ts"
 
 const MEMBERS = 3
@@ -129,7 +132,7 @@ const startEtcd = async (dir: string): Promise<Target> => {
 }
 
 /** `extraArgs`: flags for every node beyond the defaults (an A/B variant); the row names them. */
-const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false, entry?: string, gc = false): Promise<Target> => {
+const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<string> = [], nodeArgs: ReadonlyArray<string> = [], tsx = false, entry?: string, gc = false, routing: Routing = "server"): Promise<Target> => {
   // The nodes inherit this process's environment: DYNAMO_NO_BUNDLE=1 runs them from the sources through tsx.
   const bundleChoice = process.env.DYNAMO_NO_BUNDLE
   if (tsx) process.env.DYNAMO_NO_BUNDLE = "1"
@@ -140,6 +143,9 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
   const unconnected = await cluster.waitConnected()
   if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
+  // Client-driven: the node the load drew is replaced by a replica of the key (the ring read once from node 1).
+  const route = routing === "client" ? await routerOf(cluster.nodes.map((node) => node.port), JSON.parse((await client.request(0, "GET", "/status")).body)) : undefined
+  const nodeFor = (drawn: number, key: string) => route?.(key) ?? drawn
   const gcReader = gc ? new CollectionReader(() => cluster.nodes.map((node) => node.stdout)) : undefined
   /** Failed puts logged so far (their status and body say which failure it was). */
   let failuresLogged = 0
@@ -150,14 +156,15 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
     if (typeof context === "string") contexts.set(key, context)
   }
   return {
-    name: `dynamo ${nodes}${tsx ? " (tsx)" : ""}${entry === undefined ? "" : ` (${entry})`}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
+    name: `dynamo ${nodes}${routing === "client" ? " client-driven" : ""}${tsx ? " (tsx)" : ""}${entry === undefined ? "" : ` (${entry})`}${[...nodeArgs, ...extraArgs].map((arg) => ` ${arg}`).join("")}`,
     nodes,
-    get: async (node, key) => {
-      const reply = await client.request(node, "GET", `/kv/${encodeURIComponent(key)}`)
+    get: async (drawn, key) => {
+      const reply = await client.request(nodeFor(drawn, key), "GET", `/kv/${encodeURIComponent(key)}`)
       if (reply.status === 200 || reply.status === 404) remember(key, reply.body)
       return reply.status === 200 || reply.status === 404
     },
-    put: async (node, key, text) => {
+    put: async (drawn, key, text) => {
+      const node = nodeFor(drawn, key)
       const context = contexts.get(key)
       const reply = await client.request(node, "PUT", `/kv/${encodeURIComponent(key)}`, JSON.stringify(context === undefined ? { value: text } : { value: text, context }))
       if (reply.status === 200) remember(key, reply.body)
@@ -316,6 +323,15 @@ export interface VersusEtcdOptions {
   readonly floor?: boolean | undefined
   /** Start the dynamo nodes with --trace-gc-nvp and report their collections over the loaded runs. */
   readonly gc?: boolean | undefined
+  /**
+   * Where the dynamo clusters' requests go: "server" (the node drawn at random, which forwards a
+   * put it does not replicate: a load balancer in front of the nodes) or "client" (a replica of
+   * the key, as the project's client library sends them: the paper's client-driven coordination,
+   * section 6.4). Etcd and the floor always take the node drawn.
+   */
+  readonly routing?: Routing | undefined
+  /** The second dynamo cluster's routing (default: `routing`); alone, it adds that cluster (an A/B of the routing). */
+  readonly variantRouting?: Routing | undefined
   readonly log?: (line: string) => void
 }
 
@@ -346,9 +362,12 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const rows: Array<Array<string>> = []
   const results: Array<Measured> = []
   try {
-    targets.push(await startDynamo(join(dir, "dynamo"), nodes, [], [], false, undefined, options.gc === true))
-    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true || options.variantEntry !== undefined) {
-      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true, options.variantEntry, options.gc === true))
+    const routing = options.routing ?? "server"
+    const variantOnlyRouting = (options.variant ?? []).length === 0 && (options.variantNodeArgs ?? []).length === 0 && options.variantTsx !== true && options.variantEntry === undefined
+    if (variantOnlyRouting && options.variantRouting === routing) throw new Error(`--variant-routing ${routing} is the first cluster's routing too: nothing to compare`)
+    targets.push(await startDynamo(join(dir, "dynamo"), nodes, [], [], false, undefined, options.gc === true, routing))
+    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true || options.variantEntry !== undefined || options.variantRouting !== undefined) {
+      targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true, options.variantEntry, options.gc === true, options.variantRouting ?? routing))
     }
     if (options.floor === true) targets.push(await floorTarget(nodes))
     if (etcd) targets.push(await startEtcd(join(dir, "etcd")))
@@ -426,7 +445,8 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   return [
     `${nodes} dynamo nodes (N=3 R=2 W=2, default flags: every write fsynced before it is acknowledged)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
       `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
-    `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node, ${seconds} s per run,`,
+    `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node` +
+      `${[options.routing, options.variantRouting].includes("client") ? " (a client-driven dynamo cluster's: to a random replica of its key)" : ""}, ${seconds} s per run,`,
     `runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
     "",
     ...plainTable(header, rows, 2),
@@ -462,7 +482,9 @@ export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
     variantEntry: flag("variant-entry"),
     noEtcd: process.argv.includes("--no-etcd"),
     floor: process.argv.includes("--floor"),
-    gc: process.argv.includes("--gc")
+    gc: process.argv.includes("--gc"),
+    routing: routingFlag("routing"),
+    variantRouting: routingFlag("variant-routing")
   }
 }
 
