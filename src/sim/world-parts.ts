@@ -1,6 +1,7 @@
 // The simulated world's parts: the events in its queue, its nodes (the node host's node plus
-// the disk's queue and incarnation), its clients, and the writes acknowledged to them.
-import { type DurableState, type NodeState, type PeerMessage, preferenceList, type Ring, servingRing, targetRingOf, type Timer, type VClock } from "../core/index.ts"
+// the disk's queue and incarnation), its clients and the request each operation sends, and the
+// writes acknowledged to them.
+import { type ClientRequest, type DurableState, emptyVClock, type NodeState, type PeerMessage, preferenceList, type Ring, servingRing, targetRingOf, type Timer, type VClock } from "../core/index.ts"
 import { firingOf, hostedNode, type HostedNode, needsPick, PICK_MAX, takesAdmission } from "../host/index.ts"
 import type { Prng } from "../host/prng.ts"
 import type { ClientOp, TimedFault } from "./scenario.ts"
@@ -50,6 +51,23 @@ export interface SimClient {
   pending: { readonly requestId: string; readonly op: ClientOp; readonly startedAt: number } | undefined
   readonly seen: Map<string, ReadonlyArray<string>>
   readonly context: Map<string, VClock>
+}
+
+/**
+ * The request a client's next operation sends: a put's value is its request id (the oracle's
+ * event), with the context of the key's last reply; a blind put carries no context.
+ */
+export const clientRequestOf = (op: ClientOp, requestId: string, lastContext: VClock | undefined): ClientRequest => {
+  const context = op.kind === "blind" ? emptyVClock : lastContext ?? emptyVClock
+  switch (op.kind) {
+    case "get":
+      return { _tag: "Get", id: requestId, key: op.key }
+    case "put":
+    case "blind":
+      return { _tag: "Put", id: requestId, key: op.key, value: requestId, context }
+    case "delete":
+      return { _tag: "Delete", id: requestId, key: op.key, context }
+  }
 }
 
 export interface AckedWrite {

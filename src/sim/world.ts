@@ -1,7 +1,7 @@
 // The deterministic simulator (ARCHITECTURE.md): nodes running the pure core, a network with
 // delay, reordering, loss, duplication and partitions, crashes that lose volatile state, disks
 // that can be lost, and clients; all in virtual time, every choice drawn from one seeded PRNG.
-import { buildRing, type ClientReply, type ClientRequest, counts, defaultProtocolConfig, defaultVersionsConfig, emptyVClock, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
+import { buildRing, type ClientReply, counts, defaultProtocolConfig, defaultVersionsConfig, membersOf, type NodeEffect, type NodeInput, type NodeState, type PeerMessage, preferenceList, type ProtocolConfig, type Ring, servingRing, siblingValues, timerKey } from "../core/index.ts"
 import { crash as hostCrash, feed, loseDisk as hostLoseDisk, recover, startOf } from "../host/index.ts"
 import { Prng } from "../host/prng.ts"
 import { EventQueue } from "./queue.ts"
@@ -18,7 +18,7 @@ import { eventOf } from "../trace/format.ts"
 import type { TraceStep } from "../trace/step.ts"
 import { membersOrNone, storeSet } from "./events.ts"
 import { CONVERGE_MAX_MS, CONVERGE_STEP_MS, DURABILITY_CHECK_EVERY_EVENTS, EVENTS_MAX, MEMBERSHIP_SETTLE_MAX_MS, MEMBERSHIP_SETTLE_STEP_MS, type Observation, QUIESCE_READ_WAIT_MS, QUIESCE_SETTLE_MS, type SimReport, type SimStats, type Violation } from "./report.ts"
-import { type AckedWrite, homeNodes, type SimClient, type SimEvent, simFiring, SimNode } from "./world-parts.ts"
+import { type AckedWrite, clientRequestOf, homeNodes, type SimClient, type SimEvent, simFiring, SimNode } from "./world-parts.ts"
 
 export const protocolConfigOf = (scenario: Scenario): ProtocolConfig => ({
   ...defaultProtocolConfig,
@@ -518,20 +518,7 @@ export class World {
     if (op === undefined || client.pending !== undefined) return
     client.next += 1
     const requestId = `c${client.id}.${client.next}`
-    const context = op.kind === "blind" ? emptyVClock : client.context.get(op.key) ?? emptyVClock
-    let request: ClientRequest
-    switch (op.kind) {
-      case "get":
-        request = { _tag: "Get", id: requestId, key: op.key }
-        break
-      case "put":
-      case "blind":
-        request = { _tag: "Put", id: requestId, key: op.key, value: requestId, context }
-        break
-      case "delete":
-        request = { _tag: "Delete", id: requestId, key: op.key, context }
-        break
-    }
+    const request = clientRequestOf(op, requestId, client.context.get(op.key))
     // The oracle serves only the checks: a run without them (the bare-interpreter benchmark)
     // does not keep it.
     if (op.kind !== "get" && this.checkInvariants) this.oracle.record(requestId, op.key, op.kind === "blind" ? [] : client.seen.get(op.key) ?? [])
