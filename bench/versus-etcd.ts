@@ -361,6 +361,8 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const targets: Array<Target> = []
   const rows: Array<Array<string>> = []
   const results: Array<Measured> = []
+  /** Each store's one-client run, by name: a lone put's latency. */
+  const singles = new Map<string, Measured>()
   try {
     const routing = options.routing ?? "server"
     const variantOnlyRouting = (options.variant ?? []).length === 0 && (options.variantNodeArgs ?? []).length === 0 && options.variantTsx !== true && options.variantEntry === undefined
@@ -386,7 +388,9 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     if (singleSeconds > 0) {
       for (const target of targets) {
         log(`${target.name}: 1 client for ${singleSeconds} s`)
-        rows.push(rowOf(await measure(target, singleSeconds, 1), "1 client"))
+        const single = await measure(target, singleSeconds, 1)
+        singles.set(target.name, single)
+        rows.push(rowOf(single, "1 client"))
       }
     }
   } finally {
@@ -431,6 +435,15 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     if (of.length === 0) return undefined
     return describeCollections(name, of.reduce((sum, m) => addCollections(sum, m.collections!), NO_COLLECTIONS), of.reduce((sum, m) => sum + m.ops, 0))
   }
+  /** A lone put's p50 against another store's, when both ran the one-client run. */
+  const lonePut = (name: string, other: string): string => {
+    const mine = singles.get(name)
+    const theirs = singles.get(other)
+    if (mine === undefined || theirs === undefined || mine.puts.length === 0 || theirs.puts.length === 0) return ""
+    const ours = percentile(mine.puts, 0.5)
+    const ref = percentile(theirs.puts, 0.5)
+    return `, a lone put's p50 ${ms(ours)} ms against ${ms(ref)} (${(ours / ref).toFixed(2)}x)`
+  }
   const reference = targets.filter((target) => !target.name.startsWith("dynamo"))
   /** Each store's figures per round, for the paired reading of a variant against the first cluster. */
   const perRound = (name: string): ReadonlyArray<RoundFigures> =>
@@ -453,7 +466,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     "",
     ...targets.filter((target) => target.name.startsWith("dynamo")).flatMap((target) => [
       `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs${grouping(target.name)}`,
-      ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op`)
+      ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op${lonePut(target.name, other.name)}`)
     ]),
     ...variants.flatMap((variant) => ["", ...describePaired(variant.name, targets[0]!.name, pairRounds(perRound(targets[0]!.name), perRound(variant.name)))]),
     "",
