@@ -186,17 +186,15 @@ export function versionSetText(set: VersionSet): string {
   }
 }
 
-const entryTextMemo = new WeakMap<DvvEntry<Value>, string>()
-
-/** One DVV entry's text, memoised: a merge or a put keeps the entries it does not change. */
+/**
+ * One DVV entry's text, built each time it is hashed and not kept: a memo by entry held a copy of
+ * every hashed value for as long as its version lived, 1.2 KiB more heap per key of 1 KiB once
+ * anti-entropy had hashed it (issue 19, tenth round), for no measurable speed.
+ */
 const dvvEntryText = (e: DvvEntry<Value>): string => {
-  let text = entryTextMemo.get(e)
-  if (text === undefined) {
-    text = `${JSON.stringify(e.node)}:${e.counter}:${e.time}:[`
-    for (const v of e.values) text += `${valueText(v)},`
-    text += "],"
-    entryTextMemo.set(e, text)
-  }
+  let text = `${JSON.stringify(e.node)}:${e.counter}:${e.time}:[`
+  for (const v of e.values) text += `${valueText(v)},`
+  text += "],"
   return text
 }
 
