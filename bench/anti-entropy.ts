@@ -217,14 +217,10 @@ function hashingHeap(): string[] {
     return process.memoryUsage().heapUsed / 1e6
   }
   let tree = emptyTree(WHOLE_RING)
-  const store: Store = new Map()
   for (let i = 0; i < HEAP_KEYS; i++) {
-    const key = `key:${i}`
-    const stored = store.get(key)
-    const result = coordinatePut(defaultVersionsConfig, stored ?? emptyVersionSet(defaultVersionsConfig.mode), [], putValue(flat(`${i}:`.padEnd(HEAP_VALUE_BYTES, "v"))), "a", i)
+    const result = coordinatePut(defaultVersionsConfig, emptyVersionSet(defaultVersionsConfig.mode), [], putValue(flat(`${i}:`.padEnd(HEAP_VALUE_BYTES, "v"))), "a", i)
     if (result._tag !== "Ok") throw new Error("bench: sibling limit")
-    tree = updateKey(tree, key, stored, result.set)
-    store.set(key, result.set)
+    tree = updateKey(tree, `key:${i}`, undefined, result.set)
   }
   const before = heapMb()
   root(tree)

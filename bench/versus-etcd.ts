@@ -144,7 +144,7 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
   if (unconnected.length > 0) console.error(`dynamo ${nodes}: links still not open after ${CONNECT_WAIT_MS} ms: ${unconnected.join(", ")}`)
   const client = new HttpClient(cluster.nodes.map((node) => node.port), CLIENTS, REQUEST_TIMEOUT_MS)
   // Client-driven: the node the load drew is replaced by a replica of the key (the ring read once from node 1).
-  const route = routing === "client" ? await routerOf(cluster.nodes.map((node) => node.port), JSON.parse((await client.request(0, "GET", "/status")).body)) : undefined
+  const route = routing === "client" ? routerOf(cluster.nodes.map((node) => node.port), JSON.parse((await client.request(0, "GET", "/status")).body)) : undefined
   const nodeFor = (drawn: number, key: string) => route?.(key) ?? drawn
   const gcReader = gc ? new CollectionReader(() => cluster.nodes.map((node) => node.stdout)) : undefined
   /** Failed puts logged so far (their status and body say which failure it was). */
@@ -365,10 +365,10 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const singles = new Map<string, Measured>()
   try {
     const routing = options.routing ?? "server"
-    const variantOnlyRouting = (options.variant ?? []).length === 0 && (options.variantNodeArgs ?? []).length === 0 && options.variantTsx !== true && options.variantEntry === undefined
-    if (variantOnlyRouting && options.variantRouting === routing) throw new Error(`--variant-routing ${routing} is the first cluster's routing too: nothing to compare`)
+    const variantBuild = (options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true || options.variantEntry !== undefined
+    if (!variantBuild && options.variantRouting === routing) throw new Error(`--variant-routing ${routing} is the first cluster's routing too: nothing to compare`)
     targets.push(await startDynamo(join(dir, "dynamo"), nodes, [], [], false, undefined, options.gc === true, routing))
-    if ((options.variant ?? []).length > 0 || (options.variantNodeArgs ?? []).length > 0 || options.variantTsx === true || options.variantEntry !== undefined || options.variantRouting !== undefined) {
+    if (variantBuild || options.variantRouting !== undefined) {
       targets.push(await startDynamo(join(dir, "dynamo-b"), nodes, options.variant ?? [], options.variantNodeArgs ?? [], options.variantTsx === true, options.variantEntry, options.gc === true, options.variantRouting ?? routing))
     }
     if (options.floor === true) targets.push(await floorTarget(nodes))
