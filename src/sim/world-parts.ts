@@ -1,11 +1,10 @@
 // The simulated world's parts: the events in its queue, its nodes (the node host's node plus
 // the disk's queue and incarnation), its clients and the request each operation sends, and the
 // writes acknowledged to them.
-import { type ClientRequest, type DurableState, emptyVClock, type NodeState, type PeerMessage, preferenceList, type Ring, servingRing, targetRingOf, type Timer, type VClock } from "../core/index.ts"
+import { type ClientRequest, type DurableState, emptyVClock, type NodeInput, type NodeState, type PeerMessage, preferenceList, type Ring, servingRing, targetRingOf, type Timer, type VClock } from "../core/index.ts"
 import { firingOf, hostedNode, type HostedNode, needsPick, PICK_MAX, takesAdmission } from "../host/index.ts"
 import type { Prng } from "../host/prng.ts"
 import type { ClientOp, TimedFault } from "./scenario.ts"
-import type { NodeInput } from "../core/index.ts"
 
 export type SimEvent =
   /** `incarnation` is the sender's: a sender that crashes loses what it had not yet put on the wire. */
