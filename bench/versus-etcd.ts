@@ -19,6 +19,8 @@
 // --trace-gc-nvp and ends with their collections (scavenge pauses, bytes promoted per op);
 // --routing client sends each dynamo request to a random replica of its key (client-driven
 // coordination, bench/routing.ts) instead of the node drawn, --variant-routing the second cluster's.
+// The output ends, for each dynamo cluster, with the issue's targets judged against the etcd and
+// floor of the same run (bench/targets.ts): each met or not, with its figure.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { existsSync, mkdirSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
@@ -33,6 +35,7 @@ import { percentile } from "./load.ts"
 import { describePaired, pairRounds, type RoundFigures } from "./paired.ts"
 import { routerOf, type Routing, routingFlag } from "./routing.ts"
 import { plainTable } from "./table.ts"
+import { describeVerdicts, judgeTargets, type StoreFigures } from "./targets.ts"
 
 const MEMBERS = 3
 const CLIENTS = 32
@@ -454,6 +457,24 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
       p999Ms: p999Of(m)
     }))
   const variants = targets.filter((target, i) => i > 0 && target.name.startsWith("dynamo"))
+  /** A store's figures for the targets' verdict (bench/targets.ts). */
+  const figuresOf = (name: string): StoreFigures => {
+    const single = singles.get(name)
+    return {
+      name,
+      opsPerSecond: total(name),
+      cpuMicrosPerOp: cpu(name),
+      p999ByRound: new Map(perRound(name).map((figures) => [figures.round, figures.p999Ms])),
+      errors: results.filter((m) => m.target === name).reduce((sum, m) => sum + m.errors, 0),
+      lonePutP50Ms: single === undefined || single.puts.length === 0 ? undefined : percentile(single.puts, 0.5)
+    }
+  }
+  const etcdStore = targets.find((target) => target.name === "etcd")
+  const floorStore = targets.find((target) => target.name.startsWith("floor"))
+  const verdicts = (name: string): ReadonlyArray<string> => {
+    const lines = describeVerdicts(name, judgeTargets(nodes, figuresOf(name), etcdStore && figuresOf(etcdStore.name), floorStore && figuresOf(floorStore.name)))
+    return lines.length === 0 ? [] : ["", ...lines]
+  }
   const header = ["run", "store", "ops/s", "get p50", "get p99", "get p99.9", "put p50", "put p99", "put p99.9", "p99.9", "errors", "CPU µs/op server+client", "load1"]
   return [
     `${nodes} dynamo nodes (N=3 R=2 W=2, default flags: every write fsynced before it is acknowledged)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
@@ -468,6 +489,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
       `${target.name}: ${total(target.name).toFixed(0)} ops/s, ${cpu(target.name).toFixed(0)} µs of server CPU per op over all runs${grouping(target.name)}`,
       ...reference.map((other) => `  against ${other.name}: ${(total(target.name) / total(other.name)).toFixed(2)}x the ops/s, ${(cpu(target.name) / cpu(other.name)).toFixed(2)}x the CPU per op${lonePut(target.name, other.name)}`)
     ]),
+    ...targets.filter((target) => target.name.startsWith("dynamo")).flatMap((target) => verdicts(target.name)),
     ...variants.flatMap((variant) => ["", ...describePaired(variant.name, targets[0]!.name, pairRounds(perRound(targets[0]!.name), perRound(variant.name)))]),
     "",
     ...targets.map((target) => split(target.name)),
