@@ -151,7 +151,8 @@ const storageHolding = (storage: StorageShape): Holding<StorageShape, PendingPer
 })
 
 interface Waiter {
-  readonly onOutcome: (outcome: RequestOutcome | undefined) => void
+  /** Dropped (set to undefined) once taken: see takeWaiter. */
+  onOutcome: ((outcome: RequestOutcome | undefined) => void) | undefined
   /** When the request was submitted, on the monotonic clock (performance.now()): wall-clock steps move nothing. */
   readonly submitted: number
   /** When the request expires, on the same clock. */
@@ -256,9 +257,9 @@ export class NodeDriver {
     try {
       for (const [id, waiter] of this.waiting) {
         if (waiter.deadline > now) break
-        this.waiting.delete(id)
+        const onOutcome = this.takeWaiter(id)
         this.io.log("Error", "the core did not answer a client request in time", { request: id })
-        waiter.onOutcome(undefined)
+        onOutcome?.(undefined)
       }
     } finally {
       this.armDeadline()
@@ -267,7 +268,23 @@ export class NodeDriver {
 
   /** The client gave up (connection closed): its reply, when it comes, is dropped. */
   abandon(id: ClientRequestId): void {
+    this.takeWaiter(id)
+  }
+
+  /**
+   * Removes a waiter and returns its callback, leaving the removed entry empty. A JS Map's table
+   * that has reached the old generation keeps, once rehashed, pointers to entries deleted since;
+   * the young-generation collector treats them as live until the next full collection, so a
+   * callback left in a removed entry would carry its request's objects (HTTP request and
+   * response, the parsed body) into the old generation (issue 19, eleventh round).
+   */
+  private takeWaiter(id: ClientRequestId): Waiter["onOutcome"] {
+    const waiter = this.waiting.get(id)
+    if (waiter === undefined) return undefined
     this.waiting.delete(id)
+    const onOutcome = waiter.onOutcome
+    waiter.onOutcome = undefined
+    return onOutcome
   }
 
   /** A decoded message from a peer. */
@@ -389,9 +406,7 @@ export class NodeDriver {
   }
 
   private failClient(request: ClientRequest): void {
-    const waiter = this.waiting.get(request.id)
-    this.waiting.delete(request.id)
-    waiter?.onOutcome({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
+    this.takeWaiter(request.id)?.({ reply: { _tag: "Failed", id: request.id, key: request.key, error: "NotReady", acks: 0, nodes: [] }, coordinator: this.id })
   }
 
   private perform(effect: NodeEffect, now: number): void {
@@ -433,11 +448,12 @@ export class NodeDriver {
         const coordinator = effect.coordinator ?? this.id
         const waiter = this.waiting.get(id)
         if (waiter === undefined) return
-        this.waiting.delete(id)
+        const submitted = waiter.submitted
+        const onOutcome = this.takeWaiter(id)
         // The client's HTTP response is written from here: Effect's response path and the socket.
         const started = performance.now()
-        this.io.foreground?.observe(started - waiter.submitted)
-        waiter.onOutcome({ reply: effect.reply, coordinator })
+        this.io.foreground?.observe(started - submitted)
+        onOutcome?.({ reply: effect.reply, coordinator })
         this.io.timings?.record("client reply", started)
         return
       }

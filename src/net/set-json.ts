@@ -3,7 +3,7 @@
 // (issue 19). Sets are immutable values, so the text is remembered by identity, in a small memo
 // table (cleared when full), never a second copy of every stored value.
 import { Schema } from "effect"
-import { memoised, type VersionSet, VersionSetSchema } from "../core/index.ts"
+import { type VersionSet, VersionSetSchema } from "../core/index.ts"
 import { jsonEncoder } from "./plain-json.ts"
 
 /**
@@ -13,7 +13,21 @@ import { jsonEncoder } from "./plain-json.ts"
 export const SET_JSON_MEMO_MAX = 64
 
 const encode = jsonEncoder(VersionSetSchema.ast, Schema.encodeSync(VersionSetSchema))
-const memo = new Map<VersionSet, string>()
+
+// A ring of the last sets and their texts, searched by identity, overwritten in place. Not a
+// JS Map: a Map's table, once in the old generation, is replaced on each clear or rehash and the
+// replaced table keeps pointing at its texts, which the young-generation collector then treats
+// as live and copies into the old generation (issue 19, eleventh round).
+const sets: Array<VersionSet | undefined> = new Array(SET_JSON_MEMO_MAX).fill(undefined)
+const texts: Array<string> = new Array(SET_JSON_MEMO_MAX).fill("")
+let next = 0
 
 /** `set` encoded by VersionSetSchema, as JSON text. */
-export const setJson = (set: VersionSet): string => memoised(memo, set, encode, SET_JSON_MEMO_MAX)
+export const setJson = (set: VersionSet): string => {
+  for (let i = 0; i < SET_JSON_MEMO_MAX; i++) if (sets[i] === set) return texts[i]!
+  const text = encode(set)
+  sets[next] = set
+  texts[next] = text
+  next = (next + 1) % SET_JSON_MEMO_MAX
+  return text
+}

@@ -71,7 +71,17 @@ class Heap {
 /** Timers keyed by name on `clock`; fibers are forked with `context`; `onError` hears a callback that threw. */
 export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Clock, onError: (key: string, error: unknown) => void): Timers => {
   const now = () => Number(clock.monotonicTimeNanosUnsafe()) / 1e6
-  const live = new Map<string, { readonly seq: number; readonly fire: () => void }>()
+  // An entry's `fire` is dropped when it leaves the table (see forget): a rehashed table in the
+  // old generation would otherwise keep the callback, and what it holds, alive until a full GC.
+  const live = new Map<string, { readonly seq: number; fire: (() => void) | undefined }>()
+  const forget = (key: string): (() => void) | undefined => {
+    const entry = live.get(key)
+    if (entry === undefined) return undefined
+    live.delete(key)
+    const fire = entry.fire
+    entry.fire = undefined
+    return fire
+  }
   const heap = new Heap()
   let seq = 0
   let sleeper: { readonly deadline: number; readonly fiber: Fiber.Fiber<void> } | undefined
@@ -89,9 +99,9 @@ export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Cl
         heap.pop()
         const timer = live.get(next.key)
         if (timer === undefined || timer.seq !== next.seq) continue // cancelled or replaced
-        live.delete(next.key)
+        const fire = forget(next.key)
         try {
-          timer.fire()
+          fire?.()
         } catch (error) {
           onError(next.key, error)
         }
@@ -119,18 +129,20 @@ export const makeClockTimers = (context: Context.Context<never>, clock: Clock.Cl
   return {
     set: (key, afterMs, fire) => {
       seq += 1
+      const replaced = live.get(key)
+      if (replaced !== undefined) replaced.fire = undefined
       live.set(key, { seq, fire })
       heap.push({ deadline: now() + Math.max(0, afterMs), seq, key })
       arm()
     },
     cancel: (key) => {
-      live.delete(key)
+      forget(key)
     },
     size: () => live.size,
     clear: () => {
       sleeper?.fiber.interruptUnsafe()
       sleeper = undefined
-      live.clear()
+      for (const key of [...live.keys()]) forget(key)
       heap.clear()
     }
   }

@@ -55,7 +55,8 @@ describe("peer wire", () => {
   })
 
   // Catches: a set's remembered text keyed by anything but the set itself (the key, the op), or
-  // kept past a clearing of the full table, which would send one set's versions for another's.
+  // a ring slot's text not the text of the set in the same slot (written at another index, or
+  // kept once the slot was overwritten), which would send one set's versions for another's.
   test("each message carries its own set's text, however many sets were encoded before", () => {
     const setOf = (i: number) => ({ mode: "dvv", entries: [{ node: "n1", counter: i + 1, time: i, values: [{ _tag: "Put", value: `v${i}` }] }] }) as const
     for (let i = 0; i < SET_JSON_MEMO_MAX * 2 + 3; i++) {
