@@ -241,6 +241,17 @@ function innerOf(children: ReadonlyArray<Subtree | undefined>): Inner | undefine
 
 /** `node` with `slot` holding `child` (undefined: emptied); undefined when nothing is left. */
 function withChild(node: Inner | undefined, slot: number, child: Subtree | undefined): Inner | undefined {
+  // A write to a key already in the tree replaces one child and keeps every slot: the slots
+  // array is shared, not copied (a write's path outlives young-generation collections, so each
+  // array it copies is one more for the old generation to hold; issue 19, eleventh round).
+  if (node !== undefined && child !== undefined) {
+    const at = node.slots.indexOf(slot)
+    if (at >= 0) {
+      const children = node.children.slice()
+      children[at] = child
+      return new Inner(node.slots, children)
+    }
+  }
   const slots = node === undefined ? [] : node.slots.slice()
   const children = node === undefined ? [] : node.children.slice()
   let i = 0
@@ -349,13 +360,17 @@ function updateLeaf(leaf: Leaf | undefined, key: string, oldSet: VersionSet | un
   // Paired with the read path's check in entriesOf: the tree and the store never disagree.
   assert(sameSet(key, found >= 0 ? sets[found] : undefined, oldSet),
     () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+  if (found >= 0 && newSet !== undefined) {
+    // The key stays: its keys array is shared, only the sets are copied (as withChild's slots).
+    const nextSets = sets.slice()
+    nextSets[found] = newSet
+    return new Leaf(keys, nextSets)
+  }
   const nextKeys = keys.slice()
   const nextSets = sets.slice()
-  if (found >= 0 && newSet === undefined) {
+  if (found >= 0) {
     nextKeys.splice(found, 1)
     nextSets.splice(found, 1)
-  } else if (found >= 0) {
-    nextSets[found] = newSet!
   } else if (newSet !== undefined) {
     nextKeys.splice(-found - 1, 0, key)
     nextSets.splice(-found - 1, 0, newSet)
