@@ -6,6 +6,16 @@
 import { readdirSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { setFlagsFromString } from "node:v8"
+
+// A node (`dynamo node`) runs with V8's allocation-site pretenuring off, set here before any of
+// its code runs. Pretenuring allocates straight into the old generation at sites whose objects
+// mostly survived, and a node's sites mix long-lived objects (stored versions, tree paths) with
+// temporaries (merged answers, copied tables): the temporaries then fill the old generation and
+// keep young objects alive through scavenges. Off, two A/Bs of 3 and 4 rounds gave 1.07x and
+// 1.05x the operations at 0.93x and 0.95x the CPU, a lower p99.9 in 6 rounds of 7 (issue 19,
+// docs/performance.md, eleventh round).
+if (process.argv[2] === "node") setFlagsFromString("--no-allocation-site-pretenuring")
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const bundle = join(root, "dist", "dynamo.mjs")
