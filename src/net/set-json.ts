@@ -24,7 +24,11 @@ let next = 0
 
 /** `set` encoded by VersionSetSchema, as JSON text. */
 export const setJson = (set: VersionSet): string => {
-  for (let i = 0; i < SET_JSON_MEMO_MAX; i++) if (sets[i] === set) return texts[i]!
+  // Newest first: a put's set is asked for again within its tick (the Replicates, then the disk).
+  for (let back = 1; back <= SET_JSON_MEMO_MAX; back++) {
+    const i = (next - back + SET_JSON_MEMO_MAX) % SET_JSON_MEMO_MAX
+    if (sets[i] === set) return texts[i]!
+  }
   const text = encode(set)
   sets[next] = set
   texts[next] = text
