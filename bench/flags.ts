@@ -14,3 +14,16 @@ export const positiveNumberFlag = (name: string, what: string): number | undefin
   }
   return value
 }
+
+/** As positiveNumberFlag, where 0 is allowed too (a phase turned off). */
+export const nonNegativeNumberFlag = (name: string, what: string): number | undefined => {
+  const index = process.argv.indexOf(`--${name}`)
+  if (index === -1) return undefined
+  const text = process.argv[index + 1]
+  const value = Number(text)
+  if (text === undefined || text.trim() === "" || !(value >= 0)) {
+    console.error(`--${name} must be ${what}`)
+    process.exit(2)
+  }
+  return value
+}

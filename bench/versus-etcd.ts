@@ -6,9 +6,11 @@
 // random node or member, for 15 s per run; runs alternate (dynamo, etcd, dynamo, etcd, ...) so a
 // change in what else the machine runs falls on both. Dynamo puts carry the context of the key's
 // last reply (a read-modify-write client); etcd puts are plain puts (last writer wins).
-// After the rounds, one client alone for 5 s against each store (the latency of a lone request).
+// Before the first round, 5 s of the same load per store, not measured (--warmup-seconds: a Node
+// process needs some seconds of a load to reach its steady state). After the rounds, one client
+// alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
-// [--single-seconds 5] [--nodes 3] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
+// [--single-seconds 5] [--warmup-seconds 5] [--nodes 3] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
 // [--variant-tsx] [--variant-entry PATH] [--no-etcd] [--gc] [--routing server|client] [--variant-routing server|client]`: --variant adds a second dynamo cluster with those node flags
 // (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
 // as before the install-time bundle; --variant-entry: run another build, e.g. a checkout of an
@@ -30,7 +32,7 @@ import { CONNECT_WAIT_MS, freePorts, LocalCluster } from "../src/net/cluster.ts"
 import { addCounters, countersOf, NO_COUNTERS, type ProcessCounters, HttpClient } from "./cluster.ts"
 import { addCollections, CollectionReader, type Collections, describeCollections, NO_COLLECTIONS } from "./gc-trace.ts"
 import { startFloor, stopFloor } from "./cluster-floor.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { nonNegativeNumberFlag, positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
 import { describePaired, pairRounds, type RoundFigures } from "./paired.ts"
 import { routerOf, type Routing, routingFlag } from "./routing.ts"
@@ -47,6 +49,12 @@ const SECONDS = 15
 const ROUNDS = 2
 /** The one-client run per store after the rounds: the latency of a request alone. */
 const SINGLE_SECONDS = 5
+/**
+ * Unmeasured load per store before the first round. A Node process reaches its steady state only
+ * after some seconds of a load (its code optimised for it, its heap sized): without this, the
+ * first round was the dynamo cluster's slowest in the tail in every run of the eleventh round.
+ */
+const WARMUP_SECONDS = 5
 const PRELOAD_ATTEMPTS_MAX = 5
 const PRELOAD_RETRY_MS = 200
 /** A request slower than this counts as an error. */
@@ -308,6 +316,8 @@ export interface VersusEtcdOptions {
   readonly rounds?: number | undefined
   /** Seconds of the one-client run per store, after the rounds (0: none). */
   readonly singleSeconds?: number | undefined
+  /** Seconds of unmeasured load per store before the first round (0: none). */
+  readonly warmupSeconds?: number | undefined
   /** Dynamo nodes (and floor nodes): 3 by default. */
   readonly nodes?: number | undefined
   /** Node flags of a second dynamo cluster measured in the same rounds (an A/B comparison), e.g. ["--writer", "worker"]. */
@@ -354,6 +364,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const seconds = options.seconds ?? SECONDS
   const rounds = options.rounds ?? ROUNDS
   const singleSeconds = options.singleSeconds ?? SINGLE_SECONDS
+  const warmupSeconds = options.warmupSeconds ?? WARMUP_SECONDS
   const nodes = options.nodes ?? MEMBERS
   const etcd = options.noEtcd !== true
   const log = options.log ?? ((line: string) => console.error(line))
@@ -379,6 +390,12 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     for (const target of targets) {
       log(`${target.name}: preloading ${KEYS} keys`)
       await preloadKeys(target)
+    }
+    if (warmupSeconds > 0) {
+      for (const target of targets) {
+        log(`${target.name}: warming up, ${CLIENTS} clients for ${warmupSeconds} s (not measured)`)
+        await measure(target, warmupSeconds, CLIENTS, options.rate)
+      }
     }
     for (let round = 1; round <= rounds; round++) {
       for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
@@ -481,7 +498,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
       `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
     `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node` +
       `${[options.routing, options.variantRouting].includes("client") ? " (a client-driven dynamo cluster's: to a random replica of its key)" : ""}, ${seconds} s per run,`,
-    `runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
+    `${warmupSeconds > 0 ? `after ${warmupSeconds} s of the same load per store, not measured; ` : ""}runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
     "",
     ...plainTable(header, rows, 2),
     "",
@@ -509,6 +526,7 @@ export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
     seconds: positiveNumberFlag("seconds", "a positive number"),
     rounds: positiveNumberFlag("rounds", "a positive number"),
     singleSeconds: single === undefined ? undefined : Number(single),
+    warmupSeconds: nonNegativeNumberFlag("warmup-seconds", "a number of seconds, 0 or more"),
     nodes: positiveNumberFlag("nodes", "a positive number"),
     rate: positiveNumberFlag("rate", "a positive number of operations per second"),
     variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
