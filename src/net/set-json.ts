@@ -1,7 +1,7 @@
 // A version set's JSON text, made once per set. A put's set goes to the coordinator's disk and in
 // a Replicate to each other replica: three JSON.stringify calls over the same 1 KiB value before
-// (issue 19). Sets are immutable values, so the text is remembered by identity, in a small memo
-// table (cleared when full), never a second copy of every stored value.
+// (issue 19). Sets are immutable values, so the text is remembered by identity, in a small ring
+// of the last sets (below), never a second copy of every stored value.
 import { Schema } from "effect"
 import { type VersionSet, VersionSetSchema } from "../core/index.ts"
 import { jsonEncoder } from "./plain-json.ts"
