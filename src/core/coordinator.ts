@@ -182,7 +182,8 @@ export const placeVersion = (
     set,
     targets,
     acked: [],
-    replied: false
+    replied: false,
+    round: 0
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
   return withRequest(next, op, put)
@@ -232,7 +233,7 @@ export const putAcknowledged = (state: NodeState, op: OpId, key: string | undefi
     replied = true
   }
   if (copies < state.config.n) return withRequest(state, op, { ...request, acked, replied })
-  cancelTimers(state, op, out)
+  cancelTimer(request, out)
   return withRequest(state, op, undefined)
 }
 
@@ -251,10 +252,9 @@ const replicaSlots = (targets: ReadonlyArray<Target>, acked: ReadonlyArray<NodeI
   return slots.size
 }
 
-const cancelTimers = (state: NodeState, op: OpId, out: Out): void => {
-  for (let round = 0; round <= finalRound(state.config); round++) {
-    out.push({ _tag: "CancelTimer", timer: { _tag: "RequestTimer", op, round } })
-  }
+/** A finished request's armed timer round: the only one (cancelling every round cost a finished request four host table searches). */
+const cancelTimer = (request: Request, out: Out): void => {
+  out.push({ _tag: "CancelTimer", timer: { _tag: "RequestTimer", op: request.op, round: request.round } })
 }
 
 /** Coordinate a get: ask the first N healthy nodes, answering locally without a message. */
@@ -280,7 +280,8 @@ export const startGet = (
     r: request.r ?? state.config.r,
     targets,
     answers: [],
-    replied: false
+    replied: false,
+    round: 0
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
   let next = withRequest({ ...state, nextOp: op + 1 }, op, get)
@@ -318,7 +319,7 @@ export const readAnswered = (state: NodeState, op: OpId, key: string, from: Node
     next = { ...next, replied: true }
   }
   if (next.answers.length < next.targets.length) return withRequest(state, op, next)
-  cancelTimers(state, op, out)
+  cancelTimer(request, out)
   return readRepair(withRequest(state, op, undefined), next, out)
 }
 
@@ -369,7 +370,7 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
       timer: { _tag: "RequestTimer", op, round: nextRound },
       afterMs: nextRound === last ? state.config.requestTimeoutMs - elapsedMs : state.config.replicaTimeoutMs
     })
-    return withRequest(next, op, { ...request, ...pending, targets } as Request)
+    return withRequest(next, op, { ...request, ...pending, targets, round: nextRound } as Request)
   }
   let next = markDown(state, silent.map((t) => t.node))
   next = withRequest(next, op, undefined)

@@ -40,6 +40,8 @@ export interface PutRequest {
    * the write reaches N nodes (section 4.6), not only the W the client waited for.
    */
   readonly replied: boolean
+  /** The timer round armed for it (one at a time: each round's firing arms the next). */
+  readonly round: number
 }
 
 export interface GetRequest {
@@ -52,6 +54,8 @@ export interface GetRequest {
   readonly targets: ReadonlyArray<Target>
   readonly answers: ReadonlyArray<{ readonly node: NodeId; readonly set: VersionSet }>
   readonly replied: boolean
+  /** The timer round armed for it (one at a time: each round's firing arms the next). */
+  readonly round: number
 }
 
 export type Request = PutRequest | GetRequest
