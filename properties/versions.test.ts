@@ -370,6 +370,35 @@ describe("syncVersions, schemas and limits", () => {
     expect(liveValues(syncVersions(cfg, y, x))).toEqual(winner)
   })
 
+  // A dvv merge equal to one side hands that side back, the same object (the network shell encodes
+  // a set once per object, so a coordinator storing what it minted and a replica storing a newer
+  // set it received write no second text). "Equal" is by dots: same node, counter, time and number
+  // of values. Two mints of one node in the same millisecond differ only in counter, and a later
+  // merge of equal dots only in time, which the histories above never produce (their times all
+  // differ). Catches: sameDots without its counter check (the older side comes back: v1 for v2),
+  // without its time check (the earlier time survives), without its count of values, and the
+  // shortcut dropped (a new object for a merge equal to one side).
+  unitTest("SYNC-1 dvv: a merge equal to one side is that very side, and only a merge of the same dots is", () => {
+    const cfg = dvv.cfg
+    const set = (counter: number, time: number, values: ReadonlyArray<string>): VersionSet =>
+      ({ mode: "dvv", entries: [{ node: "A", counter, time, values: values.map(putValue) }] })
+    const older = set(1, 5, ["v1"])
+    const newer = set(2, 5, ["v2"])
+    expect(syncVersions(cfg, older, newer)).toBe(newer)
+    expect(syncVersions(cfg, newer, older)).toBe(newer)
+    const early = set(3, 6, ["v3"])
+    const late = set(3, 7, ["v3"])
+    expect(json(syncVersions(cfg, early, late))).toBe(json(late))
+    expect(json(syncVersions(cfg, late, early))).toBe(json(late))
+    const both = set(4, 8, ["v4", "v3"])
+    const one = set(4, 8, ["v4"])
+    expect(json(syncVersions(cfg, both, one))).toBe(json(one))
+    expect(json(syncVersions(cfg, one, both))).toBe(json(one))
+    // A merge of two concurrent sides is neither side.
+    const other: VersionSet = { mode: "dvv", entries: [{ node: "B", counter: 1, time: 5, values: [putValue("w1")] }] }
+    expect(liveValues(syncVersions(cfg, newer, other))).toEqual(["v2", "w1"])
+  })
+
   // Last-writer-wins (the anomaly mode, kept so the checker can show the writes it loses) still
   // owes replicas one rule: of two versions, every replica keeps the same one, whichever side
   // merges, also on a tie of times. SYNC-1 above draws no lww history, and lww times rarely tie, so

@@ -89,7 +89,27 @@ export function sync<V>(a: DvvSet<V>, b: DvvSet<V>): DvvSet<V> {
   }
   while (i < a.length) result.push(a[i++]!)
   while (j < b.length) result.push(b[j++]!)
+  // The merge is one side unchanged when that side covers the other (a replica receiving a newer
+  // set, a coordinator storing what it minted): hand that side back, so callers keep its identity
+  // (the network shell encodes a set once per object: docs/performance.md, twelfth round).
+  if (sameDots(result, b)) return b
+  if (sameDots(result, a)) return a
   return result
+}
+
+/**
+ * Whether two entry lists hold the same dots: entry by entry the same node, counter, time and
+ * number of values. An entry holds the dots just below its counter, and a dot names one value:
+ * the rule sync itself goes by, which keeps one copy of a dot both sides hold.
+ */
+const sameDots = <V>(x: ReadonlyArray<DvvEntry<V>>, y: DvvSet<V>): boolean => {
+  if (x.length !== y.length) return false
+  for (let k = 0; k < x.length; k++) {
+    const p = x[k]!
+    const q = y[k]!
+    if (p !== q && (p.node !== q.node || p.counter !== q.counter || p.time !== q.time || p.values.length !== q.values.length)) return false
+  }
+  return true
 }
 
 /** The causal context of the set: what a get hands the client, to be passed back with its put. */

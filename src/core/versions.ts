@@ -332,8 +332,11 @@ function coordinateInMode(
 /** Merge of two sets in one mode (the mode of the non-empty one). */
 function syncSets(mode: ClockMode, a: VersionSet, b: VersionSet): VersionSet {
   if (mode === "dvv") {
-    const entries = Dvv.sync(inMode("dvv", a).entries, inMode("dvv", b).entries)
-    return entries.length === 0 ? emptyDvv : { mode: "dvv", entries }
+    const left = inMode("dvv", a)
+    const right = inMode("dvv", b)
+    const entries = Dvv.sync(left.entries, right.entries)
+    // One side unchanged is that side itself (Dvv.sync hands back its entries): same identity.
+    return entries.length === 0 ? emptyDvv : entries === right.entries ? right : entries === left.entries ? left : { mode: "dvv", entries }
   }
   if (mode === "lww") {
     const left = inMode("lww", a)
