@@ -205,7 +205,7 @@ const HEAP_VALUE_BYTES = 1024
 /**
  * The heap a tree's hashing keeps: one tree of HEAP_KEYS keys with 1 KiB values, the heap
  * measured after a full collection before and after its root is computed (every key hashed, as
- * an exchange does). What stays is the hashes cached on the tree's nodes and memoised per set;
+ * an exchange does). What stays is the hashes cached on the tree's nodes (no memo per set);
  * a copy of each value kept with its hashed text would show here as about a value per key.
  */
 function hashingHeap(): string[] {
