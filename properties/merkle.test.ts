@@ -78,7 +78,7 @@ function leafOracle(tree: MerkleTree, store: Store, bucket: number): bigint {
   return hash
 }
 
-const sometimes = { multiKeyBuckets: 0, drops: 0, differing: 0, bothSidesChanged: 0, vv: 0 }
+const sometimes = { multiKeyBuckets: 0, drops: 0, differing: 0, bothSidesChanged: 0, vv: 0, grewToNodes: 0, shrankToList: 0 }
 
 type Operation =
   | { readonly _tag: "Write"; readonly key: number; readonly remove: boolean }
@@ -104,6 +104,7 @@ describe("CONV-1 Merkle tree maintenance", () => {
       let tree = emptyTree(range, shape)
       operations.forEach((operation, step) => {
         const key = keys[operation.key % keys.length]!
+        const wasList = tree.flat !== undefined
         switch (operation._tag) {
           case "Write":
             tree = apply(store, tree, key, write(cfg, store, key, "n1", step + 1, operation.remove))
@@ -117,6 +118,9 @@ describe("CONV-1 Merkle tree maintenance", () => {
             tree = apply(store, tree, key, store.get(key))
             break
         }
+        // A tree of more than FLAT_KEYS_MAX keys is nodes, of fewer a list (merkle-flat.ts).
+        if (wasList && tree.flat === undefined) sometimes.grewToNodes += 1
+        if (!wasList && tree.flat !== undefined) sometimes.shrankToList += 1
       })
       const scratch = buildTree(range, store, shape)
       expect(tree).toEqual(scratch)
@@ -302,8 +306,10 @@ describe("CONV-1 Merkle exchange", () => {
   })
 
   // Sometimes: the properties above met the cases they are about.
-  unitTest("CONV-1 sometimes: multi-key buckets, drops, differing pairs, both sides changed, both modes", () => {
+  unitTest("CONV-1 sometimes: multi-key buckets, drops, differing pairs, both sides changed, both modes, both forms of a tree", () => {
     expect(sometimes.multiKeyBuckets).toBeGreaterThan(0)
+    expect(sometimes.grewToNodes).toBeGreaterThan(0)
+    expect(sometimes.shrankToList).toBeGreaterThan(0)
     expect(sometimes.drops).toBeGreaterThan(0)
     expect(sometimes.differing).toBeGreaterThan(0)
     expect(sometimes.bothSidesChanged).toBeGreaterThan(0)

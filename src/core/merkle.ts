@@ -4,14 +4,14 @@
 // in O(depth) and never rebuilt, except when the ranges themselves change (the paper's weakness).
 // Hashing is lazy: a write only copies its path; a node's hash is computed when an exchange asks
 // for it and cached, so many writes between two exchanges cost one rehash of each touched path.
-// This file is the trees; the exchange is merkle-exchange.ts, its messages' wire form
-// merkle-wire.ts, and a two-replica driver for tests and benchmarks merkle-diff.ts.
-import { md5Hex } from "./hash.ts"
+// This file is the trees; a key's hash is merkle-hash.ts, a tree of a few keys kept as a list
+// merkle-flat.ts, the exchange merkle-exchange.ts, its messages' wire form merkle-wire.ts, and a
+// two-replica driver for tests and benchmarks merkle-diff.ts.
+import { EMPTY_HASH, keyVersionHash } from "./merkle-hash.ts"
+import { findFlat, FLAT_KEYS_MAX, FlatEntry, type FlatList, flatChildrenHashes, flatHash, withFlat } from "./merkle-flat.ts"
 import { memoised, tableOf } from "./memo.ts"
 import { positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
-import type { DvvEntry } from "./dvv.ts"
-import type { VClock } from "./vclock.ts"
-import { isEmptySet, type Value, type VersionSet } from "./versions.ts"
+import { isEmptySet, type VersionSet } from "./versions.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Shape and limits.
@@ -28,8 +28,7 @@ export const MERKLE_LEAF_HASHES_PER_REPLY_MAX = 4096
 export const MERKLE_SYNC_KEYS_MAX = 1024
 /** Exchanges the `diff` driver runs before it gives up (each one syncs at most MERKLE_SYNC_KEYS_MAX keys). */
 export const DIFF_EXCHANGES_MAX = 1024
-/** The hash of an empty subtree, an empty leaf, and a key without versions. */
-export const EMPTY_HASH = 0n
+export { EMPTY_HASH, keyVersionHash, versionSetText } from "./merkle-hash.ts"
 export const HASH_MAX = (1n << 128n) - 1n
 const SHAPE_FANOUT_BITS_MAX = 8
 const SHAPE_LEAF_BITS_MAX = 24
@@ -105,7 +104,10 @@ type Subtree = Inner | Leaf
 export interface MerkleTree {
   readonly range: KeyRange
   readonly shape: MerkleShape
+  /** The nodes of a tree of more than FLAT_KEYS_MAX keys; undefined for a smaller one. */
   readonly root: Subtree | undefined
+  /** The keys of a tree of at most FLAT_KEYS_MAX keys, as a list (merkle-flat.ts); undefined for a larger one. */
+  readonly flat: FlatList | undefined
   /** Keys with a non-empty version set in the tree. */
   readonly keyCount: number
 }
@@ -140,71 +142,6 @@ function checkShape(shape: MerkleShape): void {
     () => `fanoutBits ${shape.fanoutBits} outside 1..${SHAPE_FANOUT_BITS_MAX}`)
   assert(Number.isInteger(shape.depth) && shape.depth >= 1 && shape.fanoutBits * shape.depth <= SHAPE_LEAF_BITS_MAX,
     () => `depth ${shape.depth}: at most 2^${SHAPE_LEAF_BITS_MAX} leaves`)
-}
-
-const md5Bigint = (text: string): bigint => BigInt(`0x${md5Hex(text)}`)
-
-/**
- * The 128-bit hash of a key and its versions: MD5 of the canonical JSON of [key, set]; EMPTY_HASH
- * for an empty set (a key never written and a key with no versions look the same, as in
- * sameVersions). The key is inside the hashed text, so two keys with equal sets never cancel in
- * a leaf's XOR.
- */
-export function keyVersionHash(key: string, set: VersionSet | undefined): bigint {
-  if (set === undefined || isEmptySet(set)) return EMPTY_HASH
-  // Not memoised per set: a leaf caches its hash, so a key's set is hashed again only when its
-  // leaf changed since the last exchange, and with the shell's 1,024 ranges a leaf holds about
-  // one key up to millions of keys per node. A WeakMap memo by set (there until issue 19's
-  // twelfth round) held an ephemeron per stored set, which made every full collection walk them
-  // (mark-compact pauses 190 against 48 ms over a run, the p99.9 0.82x without it), and saved no
-  // measurable CPU. No memo by text either: looking a few hundred characters up costs more than
-  // their MD5.
-  return md5Bigint(`${JSON.stringify(key)}|${versionSetText(set)}`)
-}
-
-/**
- * A version set as text with every field written in a fixed order, so equal sets give equal text
- * whatever order a constructor or a decoder wrote their fields in (two replicas holding the same
- * versions must hash alike, or anti-entropy would never quiesce). Strings are JSON-quoted, so
- * the text is unambiguous. Far cheaper than sorting the keys of generic JSON on every write.
- */
-export function versionSetText(set: VersionSet): string {
-  // Plain loops and concatenation: this runs for every new set an exchange hashes.
-  let text: string
-  switch (set.mode) {
-    case "dvv":
-      text = "dvv["
-      for (const e of set.entries) text += dvvEntryText(e)
-      return `${text}]`
-    case "vv":
-      text = "vv["
-      for (const s of set.siblings) text += `{${clockText(s.clock)}}${valueText(s.value)},`
-      return `${text}]`
-    case "lww":
-      text = "lww["
-      for (const v of set.versions) text += `${v.time}:${JSON.stringify(v.actor)}:${valueText(v.value)},`
-      return `${text}]`
-  }
-}
-
-/**
- * One DVV entry's text, built each time it is hashed and not kept: a memo by entry held a copy of
- * every hashed value for as long as its version lived, 1.2 KiB more heap per key of 1 KiB once
- * anti-entropy had hashed it (issue 19, tenth round), for no measurable speed.
- */
-const dvvEntryText = (e: DvvEntry<Value>): string => {
-  let text = `${JSON.stringify(e.node)}:${e.counter}:${e.time}:[`
-  for (const v of e.values) text += `${valueText(v)},`
-  text += "],"
-  return text
-}
-
-const valueText = (v: Value): string => (v._tag === "Put" ? `P${JSON.stringify(v.value)}` : `T${JSON.stringify(v.id)}`)
-
-const clockText = (c: VClock): string => {
-  let text = ""
-  for (const e of c) text += `${JSON.stringify(e.node)}:${e.counter}:${e.time},`
-  return text
 }
 
 /** An inner node's hash: the XOR of its children's (see Leaf). */
@@ -319,7 +256,7 @@ export function emptyTree(range: KeyRange, shape: MerkleShape = MERKLE_SHAPE_DEF
   checkShape(shape)
   assert(range.start >= 0n && range.start < RING_POSITIONS && range.end >= 0n && range.end < RING_POSITIONS,
     "range ends on the ring")
-  return { range, shape, root: undefined, keyCount: 0 }
+  return { range, shape, root: undefined, flat: [], keyCount: 0 }
 }
 
 /** Index of `key` in sorted `keys`, or -(insertion point) - 1. */
@@ -392,8 +329,8 @@ function updatePath(
 
 /**
  * The tree after a write of `key` from `oldSet` to `newSet` (undefined or empty: no versions):
- * one leaf and its ancestors are copied, the rest is shared; nothing is hashed until an exchange
- * asks. Call it on every store write. Throws when `oldSet` is not what the tree holds for the
+ * a small tree's list is copied, a larger one's leaf and its ancestors, and the rest is shared;
+ * nothing is hashed until an exchange asks. Call it on every store write. Throws when `oldSet` is not what the tree holds for the
  * key: the tree missed an earlier write.
  */
 export function updateKey(
@@ -408,9 +345,52 @@ export function updateKey(
       () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
     return tree
   }
-  const root = updatePath(tree.shape, tree.root, 0, bucket, key, before, after)
   const keyCount = tree.keyCount + (before === undefined ? 1 : 0) - (after === undefined ? 1 : 0)
-  return { ...tree, root, keyCount }
+  if (tree.flat !== undefined) {
+    const found = findFlat(tree.flat, bucket, key)
+    assert(sameSet(key, found >= 0 ? tree.flat[found]!.set : undefined, before),
+      () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+    const flat = withFlat(tree.flat, found, bucket, key, after)
+    return keyCount <= FLAT_KEYS_MAX ? { ...tree, flat, keyCount } : { ...tree, root: nodesOf(tree.shape, flat), flat: undefined, keyCount }
+  }
+  const root = updatePath(tree.shape, tree.root, 0, bucket, key, before, after)
+  // One representation per key count, so a tree updated write by write equals one built at once.
+  return keyCount <= FLAT_KEYS_MAX ? { ...tree, root: undefined, flat: flatOf(tree.shape, root), keyCount } : { ...tree, root, keyCount }
+}
+
+/** The nodes holding `items`, sorted by bucket and then by key (as a FlatList is). */
+function nodesOf(shape: MerkleShape, items: ReadonlyArray<{ readonly bucket: number; readonly key: string; readonly set: VersionSet }>): Subtree | undefined {
+  const build = (level: number, from: number, to: number): Subtree | undefined => {
+    if (from === to) return undefined
+    // items[from, to) all lie under one node of `level`; at the leaf level, in one bucket.
+    if (level === shape.depth) return leafOf(items.slice(from, to).map((item) => item.key), items.slice(from, to).map((item) => item.set))
+    const children: Array<Subtree | undefined> = []
+    let cursor = from
+    for (let slot = 0; slot < fanoutOf(shape); slot++) {
+      let end = cursor
+      while (end < to && digit(shape, items[end]!.bucket, level + 1) === slot) end += 1
+      children.push(build(level + 1, cursor, end))
+      cursor = end
+    }
+    assert(cursor === to, "every bucket placed under its parent")
+    return innerOf(children)
+  }
+  return build(0, 0, items.length)
+}
+
+/** The list of the keys under `root`, in bucket order (a tree that shrank to FLAT_KEYS_MAX keys). */
+function flatOf(shape: MerkleShape, root: Subtree | undefined): FlatList {
+  const list: Array<FlatEntry> = []
+  const walk = (node: Subtree | undefined, index: number): void => {
+    if (node === undefined) return
+    if (node._tag === "Leaf") {
+      node.keys.forEach((key, i) => list.push(new FlatEntry(index, key, node.sets[i]!)))
+      return
+    }
+    node.slots.forEach((slot, i) => walk(node.children[i], (index << shape.fanoutBits) | slot))
+  }
+  walk(root, 0)
+  return list
 }
 
 /**
@@ -421,41 +401,18 @@ export function buildTree(
   range: KeyRange, entries: Iterable<readonly [string, VersionSet]>, shape: MerkleShape = MERKLE_SHAPE_DEFAULT
 ): MerkleTree {
   const tree = emptyTree(range, shape)
-  const byBucket = new Map<number, Array<KeyedSet>>()
-  let keyCount = 0
-  for (const [key, set] of entries) {
-    if (!nonEmpty(set)) continue
-    const bucket = bucketOf(tree, key)
-    let items = byBucket.get(bucket)
-    if (items === undefined) byBucket.set(bucket, (items = []))
-    items.push({ key, set })
-    keyCount += 1
-  }
-  const buckets = [...byBucket.keys()].sort((a, b) => a - b)
-  const build = (level: number, index: number, from: number, to: number): Subtree | undefined => {
-    if (from === to) return undefined
-    if (level === shape.depth) {
-      const items = byBucket.get(buckets[from]!)!.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      items.forEach((item, i) => assert(i === 0 || items[i - 1]!.key !== item.key, () => `key ${item.key} given twice`))
-      return leafOf(items.map((item) => item.key), items.map((item) => item.set))
-    }
-    // buckets[from, to) all lie under (level, index); split them by the next digit.
-    const children: Array<Subtree | undefined> = []
-    let cursor = from
-    for (let slot = 0; slot < fanoutOf(shape); slot++) {
-      let end = cursor
-      while (end < to && digit(shape, buckets[end]!, level + 1) === slot) end += 1
-      children.push(build(level + 1, index * fanoutOf(shape) + slot, cursor, end))
-      cursor = end
-    }
-    assert(cursor === to, "every bucket placed under its parent")
-    return innerOf(children)
-  }
-  return { ...tree, root: build(0, 0, 0, buckets.length), keyCount }
+  const items: Array<{ readonly bucket: number; readonly key: string; readonly set: VersionSet }> = []
+  for (const [key, set] of entries) if (nonEmpty(set)) items.push({ bucket: bucketOf(tree, key), key, set })
+  items.sort((a, b) => a.bucket - b.bucket || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  items.forEach((item, i) => assert(i === 0 || items[i - 1]!.key !== item.key, () => `key ${item.key} given twice`))
+  return items.length <= FLAT_KEYS_MAX
+    ? { ...tree, flat: items.map((item) => new FlatEntry(item.bucket, item.key, item.set)), keyCount: items.length }
+    : { ...tree, root: nodesOf(shape, items), flat: undefined, keyCount: items.length }
 }
 
 /** The root hash: equal roots, equal replicas of the range (up to a 2^-128 collision). */
 export function root(tree: MerkleTree): bigint {
+  if (tree.flat !== undefined) return flatHash(tree.flat, tree.shape.fanoutBits * tree.shape.depth, 0)
   return hashOf(tree.root)
 }
 
@@ -476,12 +433,18 @@ function nodeAt(tree: MerkleTree, level: number, index: number): Subtree | undef
 
 /** The hash of node `index` at `level` (0 is the root; level shape.depth holds the leaf buckets). */
 export function nodeHash(tree: MerkleTree, level: number, index: number): bigint {
-  return hashOf(nodeAt(tree, level, index))
+  if (tree.flat === undefined) return hashOf(nodeAt(tree, level, index))
+  checkNode(tree.shape, level, index)
+  return flatHash(tree.flat, tree.shape.fanoutBits * (tree.shape.depth - level), index)
 }
 
 /** The hashes of the children of node `index` at `level` (< depth), in slot order. */
 export function childrenHashes(tree: MerkleTree, level: number, index: number): ReadonlyArray<bigint> {
   assert(level < tree.shape.depth, "leaves have no children")
+  if (tree.flat !== undefined) {
+    checkNode(tree.shape, level, index)
+    return flatChildrenHashes(tree.flat, tree.shape.fanoutBits * (tree.shape.depth - level), index, tree.shape.fanoutBits)
+  }
   const node = nodeAt(tree, level, index)
   if (node === undefined) return new Array<bigint>(fanoutOf(tree.shape)).fill(EMPTY_HASH)
   assert(node._tag === "Inner", "an inner node above the leaves")
@@ -492,6 +455,10 @@ export function childrenHashes(tree: MerkleTree, level: number, index: number): 
 
 /** The (key, hash) pairs of a leaf bucket, sorted by key. */
 export function bucketEntries(tree: MerkleTree, bucket: number): ReadonlyArray<KeyHash> {
+  if (tree.flat !== undefined) {
+    checkNode(tree.shape, tree.shape.depth, bucket)
+    return tree.flat.filter((entry) => entry.bucket === bucket).map((entry) => ({ key: entry.key, hash: entry.hash }))
+  }
   const leaf = nodeAt(tree, tree.shape.depth, bucket)
   if (leaf === undefined) return []
   assert(leaf._tag === "Leaf", "a leaf at the leaf level")
@@ -500,6 +467,7 @@ export function bucketEntries(tree: MerkleTree, bucket: number): ReadonlyArray<K
 
 /** Every key the tree holds, bucket by bucket (each bucket's keys sorted): no scan of the store. */
 export function treeKeys(tree: MerkleTree): ReadonlyArray<string> {
+  if (tree.flat !== undefined) return tree.flat.map((entry) => entry.key)
   const keys: Array<string> = []
   const walk = (node: Subtree | undefined): void => {
     if (node === undefined) return
@@ -515,6 +483,10 @@ export function treeKeys(tree: MerkleTree): ReadonlyArray<string> {
 
 /** The set the tree holds for a key, undefined when none. */
 export function leafSetOfKey(tree: MerkleTree, bucket: number, key: string): VersionSet | undefined {
+  if (tree.flat !== undefined) {
+    const found = findFlat(tree.flat, bucket, key)
+    return found >= 0 ? tree.flat[found]!.set : undefined
+  }
   const leaf = nodeAt(tree, tree.shape.depth, bucket)
   if (leaf === undefined) return undefined
   assert(leaf._tag === "Leaf", "a leaf at the leaf level")
