@@ -279,6 +279,10 @@ function leafOf(keys: ReadonlyArray<string>, sets: ReadonlyArray<VersionSet>): L
 
 export const nonEmpty = (set: VersionSet | undefined): set is VersionSet => set !== undefined && !isEmptySet(set)
 
+/** The failed check's message when a tree does not hold the old set a write names (built only then). */
+const missedWrite = (key: string) => (): string =>
+  `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`
+
 /**
  * Whether the tree's set for a key is the caller's old set: the same object on the write path
  * (the store and the tree share sets), else equal hashes (a set rebuilt from disk or a message).
@@ -295,7 +299,7 @@ function updateLeaf(leaf: Leaf | undefined, key: string, oldSet: VersionSet | un
   const found = searchKeys(keys, key)
   // Paired with the read path's check in entriesOf: the tree and the store never disagree.
   assert(sameSet(key, found >= 0 ? sets[found] : undefined, oldSet),
-    () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+    missedWrite(key))
   if (found >= 0 && newSet !== undefined) {
     // The key stays: its keys array is shared, only the sets are copied (as withChild's slots).
     const nextSets = sets.slice()
@@ -330,8 +334,8 @@ function updatePath(
 /**
  * The tree after a write of `key` from `oldSet` to `newSet` (undefined or empty: no versions):
  * a small tree's list is copied, a larger one's leaf and its ancestors, and the rest is shared;
- * nothing is hashed until an exchange asks. Call it on every store write. Throws when `oldSet` is not what the tree holds for the
- * key: the tree missed an earlier write.
+ * nothing is hashed until an exchange asks. Call it on every store write. Throws when `oldSet`
+ * is not what the tree holds for the key: the tree missed an earlier write.
  */
 export function updateKey(
   tree: MerkleTree, key: string, oldSet: VersionSet | undefined, newSet: VersionSet | undefined
@@ -342,14 +346,14 @@ export function updateKey(
   if (before === after) {
     // Still check the tree agrees with the caller's old set.
     assert(sameSet(key, leafSetOfKey(tree, bucket, key), before),
-      () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+      missedWrite(key))
     return tree
   }
   const keyCount = tree.keyCount + (before === undefined ? 1 : 0) - (after === undefined ? 1 : 0)
   if (tree.flat !== undefined) {
     const found = findFlat(tree.flat, bucket, key)
     assert(sameSet(key, found >= 0 ? tree.flat[found]!.set : undefined, before),
-      () => `key ${JSON.stringify(key)}: the tree holds another version than the old set given; a write missed the tree`)
+      missedWrite(key))
     const flat = withFlat(tree.flat, found, bucket, key, after)
     return keyCount <= FLAT_KEYS_MAX ? { ...tree, flat, keyCount } : { ...tree, root: nodesOf(tree.shape, flat), flat: undefined, keyCount }
   }
@@ -358,8 +362,11 @@ export function updateKey(
   return keyCount <= FLAT_KEYS_MAX ? { ...tree, root: undefined, flat: flatOf(tree.shape, root), keyCount } : { ...tree, root, keyCount }
 }
 
+/** A key, its set and its leaf bucket: a FlatEntry's fields, before it is one. */
+type BucketedSet = Pick<FlatEntry, "bucket" | "key" | "set">
+
 /** The nodes holding `items`, sorted by bucket and then by key (as a FlatList is). */
-function nodesOf(shape: MerkleShape, items: ReadonlyArray<{ readonly bucket: number; readonly key: string; readonly set: VersionSet }>): Subtree | undefined {
+function nodesOf(shape: MerkleShape, items: ReadonlyArray<BucketedSet>): Subtree | undefined {
   const build = (level: number, from: number, to: number): Subtree | undefined => {
     if (from === to) return undefined
     // items[from, to) all lie under one node of `level`; at the leaf level, in one bucket.
@@ -401,7 +408,7 @@ export function buildTree(
   range: KeyRange, entries: Iterable<readonly [string, VersionSet]>, shape: MerkleShape = MERKLE_SHAPE_DEFAULT
 ): MerkleTree {
   const tree = emptyTree(range, shape)
-  const items: Array<{ readonly bucket: number; readonly key: string; readonly set: VersionSet }> = []
+  const items: Array<BucketedSet> = []
   for (const [key, set] of entries) if (nonEmpty(set)) items.push({ bucket: bucketOf(tree, key), key, set })
   items.sort((a, b) => a.bucket - b.bucket || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   items.forEach((item, i) => assert(i === 0 || items[i - 1]!.key !== item.key, () => `key ${item.key} given twice`))
