@@ -6,7 +6,7 @@
 // array. The list is the same tree: a node's hash at any level is the XOR of its keys' hashes (the
 // XOR of its children's), so every hash an exchange asks for is computed from the list, alike.
 
-import { keyVersionHash } from "./merkle-hash.ts"
+import { EMPTY_HASH, keyVersionHash } from "./merkle-hash.ts"
 import type { VersionSet } from "./versions.ts"
 
 /** Keys a tree may hold as a list; one more and it becomes nodes (and back below it). */
@@ -57,7 +57,7 @@ export function withFlat(list: FlatList, found: number, bucket: number, key: str
 
 /** The XOR of the hashes of the entries whose bucket, shifted right by `shift`, is `index`: one node's hash. */
 export function flatHash(list: FlatList, shift: number, index: number): bigint {
-  let hash = 0n
+  let hash = EMPTY_HASH
   for (const entry of list) if (entry.bucket >>> shift === index) hash ^= entry.hash
   return hash
 }
@@ -68,7 +68,7 @@ export function flatHash(list: FlatList, shift: number, index: number): bigint {
  */
 export function flatChildrenHashes(list: FlatList, shift: number, index: number, fanoutBits: number): ReadonlyArray<bigint> {
   const fanout = 1 << fanoutBits
-  const hashes = new Array<bigint>(fanout).fill(0n)
+  const hashes = new Array<bigint>(fanout).fill(EMPTY_HASH)
   const childShift = shift - fanoutBits
   for (const entry of list) {
     if (entry.bucket >>> shift !== index) continue

@@ -19,13 +19,13 @@ const md5Bigint = (text: string): bigint => BigInt(`0x${md5Hex(text)}`)
  */
 export function keyVersionHash(key: string, set: VersionSet | undefined): bigint {
   if (set === undefined || isEmptySet(set)) return EMPTY_HASH
-  // Not memoised per set: a leaf caches its hash, so a key's set is hashed again only when its
-  // leaf changed since the last exchange, and with the shell's 1,024 ranges a leaf holds about
-  // one key up to millions of keys per node. A WeakMap memo by set (there until issue 19's
-  // twelfth round) held an ephemeron per stored set, which made every full collection walk them
-  // (mark-compact pauses 190 against 48 ms over a run, the p99.9 0.82x without it), and saved no
-  // measurable CPU. No memo by text either: looking a few hundred characters up costs more than
-  // their MD5.
+  // Not memoised per set: a leaf (or a small tree's list entry) caches its hash, so a set is
+  // hashed again only when its leaf changed since the last exchange, and with the shell's 1,024
+  // ranges a leaf holds about one key up to millions of keys per node. A WeakMap memo by set
+  // (there until issue 19's twelfth round) held an ephemeron per stored set, which made every
+  // full collection walk them (mark-compact pauses 190 against 48 ms over a run, the p99.9 0.82x
+  // without it), and saved no measurable CPU. No memo by text either: looking a few hundred
+  // characters up costs more than their MD5.
   return md5Bigint(`${JSON.stringify(key)}|${versionSetText(set)}`)
 }
 
