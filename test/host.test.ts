@@ -4,7 +4,7 @@
 // AntiEntropy take a pick. Each test names the mutation of src/host/node.ts it catches.
 import { fc, test as fcTest } from "@fast-check/vitest"
 import { describe, expect, test } from "vitest"
-import { buildRing, defaultProtocolConfig, epochOf, isReady, RING_CONFIG_DEFAULT, timerKey, type Timer } from "../src/core/index.ts"
+import { buildRing, defaultProtocolConfig, epochOf, isReady, RING_CONFIG_DEFAULT, compareTimerKey, timerKey, type Timer } from "../src/core/index.ts"
 import { armed, armTimer, completePersist, disarmTimer, isArmed, crash, feed, fireTimer, firingOf, hostedNode, loseDisk, persistUpTo, PLAIN_HOLDING, recover, recoverNode, startOf, type Holding, type HostedNode } from "../src/host/index.ts"
 
 const ring = buildRing([{ id: "n1" }, { id: "n2" }, { id: "n3" }], RING_CONFIG_DEFAULT)
@@ -137,5 +137,25 @@ describe("src/host/timers.ts: the armed-timer table", () => {
       expect(table).toEqual(expected)
       expect(isArmed(table, timer)).toBe(arm)
     }
+  })
+
+  // The search compares a timer with a key without building the timer's key (compareTimerKey).
+  // Catches a comparator that orders numbers instead of their digits ("request:12:0" before
+  // "request:2:0"), that treats a key ending inside the timer's key as equal or as after it, or
+  // that ignores the round: its sign must be that of comparing timerKey(timer) as a string.
+  const timerArb = fc.oneof(
+    fc.record({ _tag: fc.constant("RequestTimer" as const), op: fc.nat(), round: fc.nat({ max: 12 }) }),
+    fc.record({ _tag: fc.constant("ForwardTimer" as const), op: fc.nat() }),
+    fc.constantFrom<Timer>({ _tag: "HintScan" }, { _tag: "Probe" }, { _tag: "Gossip" }, { _tag: "AntiEntropy" }, { _tag: "Handoff" })
+  )
+  const keyArb = fc.oneof(
+    timerArb.map(timerKey),
+    timerArb.chain((timer) => fc.nat({ max: timerKey(timer).length }).map((cut) => timerKey(timer).slice(0, cut))),
+    timerArb.map((timer) => `${timerKey(timer)}0`),
+    fc.string()
+  )
+  fcTest.prop([timerArb, keyArb])("compares a timer with a key as their keys compare", (timer, key) => {
+    const own = timerKey(timer)
+    expect(Math.sign(compareTimerKey(timer, key))).toBe(own === key ? 0 : own < key ? -1 : 1)
   })
 })

@@ -35,6 +35,7 @@ export { defaultProtocolConfig, validateProtocolConfig, type ProtocolConfig } fr
 export {
   failedWriteOutcome,
   timerKey,
+  compareTimerKey,
   type AdminCommand,
   type ClientReply,
   type ClientRequest,

@@ -147,3 +147,35 @@ export const timerKey = (timer: Timer): string => {
       return "handoff"
   }
 }
+
+/**
+ * How `timerKey(timer)` orders against `key` as strings do (negative: before it, 0: equal,
+ * positive: after it), without building the timer's key: a host's table is searched by key on
+ * every request, and a request timer's key was a new string at each probe of the search.
+ */
+export const compareTimerKey = (timer: Timer, key: string): number => {
+  switch (timer._tag) {
+    case "RequestTimer":
+      return compareParts(key, "request:", String(timer.op), ":", String(timer.round))
+    case "ForwardTimer":
+      return compareParts(key, "forward:", String(timer.op), "", "")
+    default: {
+      const own = timerKey(timer)
+      return own === key ? 0 : own < key ? -1 : 1
+    }
+  }
+}
+
+/** `a + b + c + d` against `key`, code unit by code unit (the order of `<` on strings). */
+const compareParts = (key: string, a: string, b: string, c: string, d: string): number => {
+  let at = 0
+  for (let part = 0; part < 4; part++) {
+    const piece = part === 0 ? a : part === 1 ? b : part === 2 ? c : d
+    for (let i = 0; i < piece.length; i++, at++) {
+      if (at === key.length) return 1 // key is a proper prefix of ours
+      const difference = piece.charCodeAt(i) - key.charCodeAt(at)
+      if (difference !== 0) return difference
+    }
+  }
+  return at === key.length ? 0 : -1
+}

@@ -1,6 +1,6 @@
 // The timers a hosted node has armed, and the picks a firing takes. One table, kept sorted by
 // timerKey so that equal tables are equal arrays (the checker fingerprints them as they are).
-import { type NodeEffect, type NodeInput, timerKey, type Timer } from "../core/index.ts"
+import { compareTimerKey, type NodeEffect, type NodeInput, timerKey, type Timer } from "../core/index.ts"
 
 /**
  * Picks for the timers that need one (see needsPick) are drawn from 0..PICK_MAX-1: the simulator
@@ -24,17 +24,18 @@ export const NO_TIMERS: ReadonlyArray<Timer> = []
 
 /**
  * Where `key` is or would go in `timers` (sorted by timerKey, one timer per key): its index and
- * whether a timer of that key is there. A binary search, so a step computes a handful of keys
- * instead of sorting the table (a node under load has one request timer per request in flight).
+ * whether a timer of that key is there. A binary search comparing each timer with the key in
+ * place (compareTimerKey): a probe builds no string, and a node under load has one request timer
+ * per request in flight.
  */
 const search = (timers: ReadonlyArray<Timer>, key: string): { readonly index: number; readonly found: boolean } => {
   let low = 0
   let high = timers.length
   while (low < high) {
     const middle = (low + high) >>> 1
-    const at = timerKey(timers[middle]!)
-    if (at === key) return { index: middle, found: true }
-    if (at < key) low = middle + 1
+    const order = compareTimerKey(timers[middle]!, key)
+    if (order === 0) return { index: middle, found: true }
+    if (order < 0) low = middle + 1
     else high = middle
   }
   return { index: low, found: false }
