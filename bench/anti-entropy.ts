@@ -124,7 +124,7 @@ async function antiEntropyTables(): Promise<string[]> {
   }
   return [
     `Anti-entropy, one range, tree fan-out ${1 << shape.fanoutBits}, depth ${shape.depth} (${leafCount(shape)} leaf buckets);`,
-    `tree kept up to date on every write: ${updateUs.toFixed(1)} µs per write (one MD5 of the key's set, one per inner node on its path).`,
+    `tree kept up to date on every write: ${updateUs.toFixed(1)} µs per write (no hashing: the key's leaf and the nodes on its path are replaced, their hashes computed when an exchange first asks for them).`,
     "hashes = root + children hashes + (key, hash) pairs of differing buckets; sets sent = version sets, both directions.",
     `Expected: messages <= 2D + 4 = ${2 * shape.depth + 4} per exchange; hashes <= 1 + F*D*k + k*n/L; sets = 2k. A naive exchange ships n hashes.`,
     ...table(header, rows.map(costCells)),
