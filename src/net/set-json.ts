@@ -30,8 +30,16 @@ export const setJson = (set: VersionSet): string => {
     if (sets[i] === set) return texts[i]!
   }
   const text = encode(set)
+  rememberSetJson(set, text)
+  return text
+}
+
+/**
+ * `text` is `set` as JSON: a set a peer sent, decoded from that text by VersionSetSchema (the
+ * wire, src/net/wire.ts). Its receiver's disk then writes the text it was sent, not a new one.
+ */
+export const rememberSetJson = (set: VersionSet, text: string): void => {
   sets[next] = set
   texts[next] = text
   next = (next + 1) % SET_JSON_MEMO_MAX
-  return text
 }

@@ -1,16 +1,21 @@
 // The peer wire: a node opens one connection to each peer (an HTTP/1.1 upgrade on the peer's
-// client port, so a node has one address) and writes its messages to it as JSON lines, one
-// PeerMessage per line. The receiver decodes every line with PeerMessageSchema; a line that does
+// client port, so a node has one address) and writes its messages to it as lines, one
+// PeerMessage per line: JSON, except that a message carrying a version set is written as its
+// other fields' JSON, a tab, and the set's JSON (a tab never occurs in JSON text outside its
+// whitespace, which the writer emits none of). The receiver then holds the set's exact text: a
+// replica stores the text it was sent instead of encoding the set again (docs/performance.md,
+// thirteenth round). The receiver decodes every line with PeerMessageSchema; a line that does
 // not decode (garbage, truncated) is logged and dropped, and the stream goes on.
 import { Result, Schema } from "effect"
 import { SchemaJITCompiler } from "effect/schema"
 import { type PeerMessage, PeerMessageSchema } from "../core/index.ts"
 import { decodeAntiEntropy, encodeAntiEntropy } from "./anti-entropy-wire.ts"
 import { encodesToItself, tagOf } from "./plain-json.ts"
-import { setJson } from "./set-json.ts"
+import { rememberSetJson, setJson } from "./set-json.ts"
 
 export const PEER_PATH = "/peer"
-export const PEER_PROTOCOL = "dynamo-peer/1"
+/** Version 2: a set travels after a tab (above); version 1 peers are refused at the upgrade. */
+export const PEER_PROTOCOL = "dynamo-peer/2"
 export const HEADER_FROM = "x-dynamo-from"
 export const HEADER_CLUSTER = "x-dynamo-cluster"
 /** The handshake's other headers: who connects from where, to whom, and its proof of the secret. */
@@ -54,15 +59,40 @@ const PLAIN_TAGS: ReadonlySet<string> = new Set(
   PeerMessageSchema.members.filter((member) => encodesToItself(member.ast)).map((member) => tagOf(member.ast) ?? "")
 )
 
+/** The separator of a line's set from its other fields (see the header). */
+const SET_SEPARATOR = "\t"
+
 /**
- * A message its Schema would rebuild unchanged, as JSON: its version set, if it carries one, from
- * setJson (made once per set, whichever replica or disk it goes to), written as the last field.
+ * A message its Schema would rebuild unchanged, as JSON: its version set, if it carries one, after
+ * a tab, from setJson (made once per set, whichever replica or disk it goes to).
  */
 const plainJson = (message: PeerMessage): string => {
   if (!("set" in message)) return JSON.stringify(message)
   const { set, ...rest } = message
-  const head = JSON.stringify(rest)
-  return `${head.slice(0, -1)},"set":${setJson(set)}}`
+  return `${JSON.stringify(rest)}${SET_SEPARATOR}${setJson(set)}`
+}
+
+/** A line whose parts are JSON but not a message's fields and its set. */
+class LineFramingError extends Error {}
+
+/** Messages whose receiver stores the set they carry: their set's text is kept for its disk. */
+const STORED_SET_TAGS: ReadonlySet<string> = new Set(["Replicate", "Repair", "HintDeliver"])
+
+/**
+ * A line's JSON value and, for a line with a set after a tab, the set's text (the value then
+ * carries the parsed set as its `set`, the field it would have been in one JSON object). Throws
+ * what JSON.parse throws, or a LineFramingError when the fields before the tab are not an object.
+ */
+export const parseLine = (line: string): { readonly json: unknown; readonly setText: string | undefined } => {
+  const separator = line.indexOf(SET_SEPARATOR)
+  if (separator === -1) return { json: JSON.parse(line), setText: undefined }
+  const head: unknown = JSON.parse(line.slice(0, separator))
+  if (typeof head !== "object" || head === null || Array.isArray(head) || "set" in head) {
+    throw new LineFramingError("the fields before the tab are not a JSON object without a set")
+  }
+  const setText = line.slice(separator + 1)
+  ;(head as Record<string, unknown>)["set"] = JSON.parse(setText)
+  return { json: head, setText }
 }
 
 /**
@@ -84,10 +114,12 @@ export type Decoded =
 /** Decodes one line: JSON, then PeerMessageSchema (AntiEntropy: its exchanges' Schema, one by one). Never throws. */
 export const decodeLine = (line: string): Decoded => {
   let json: unknown
+  let setText: string | undefined
   try {
-    json = JSON.parse(line)
+    ;({ json, setText } = parseLine(line))
   } catch (error) {
-    return { _tag: "Invalid", reason: `not JSON (${(error as Error).message})` }
+    const what = error instanceof LineFramingError ? "not a message and its set" : "not JSON"
+    return { _tag: "Invalid", reason: `${what} (${(error as Error).message})` }
   }
   if (typeof json === "object" && json !== null && (json as Record<string, unknown>)["_tag"] === "AntiEntropy") {
     const result = decodeAntiEntropy(json as Record<string, unknown>)
@@ -98,7 +130,13 @@ export const decodeLine = (line: string): Decoded => {
   const member = typeof json === "object" && json !== null ? decodeByTag.get(String((json as Record<string, unknown>)["_tag"])) : undefined
   if (member !== undefined) {
     const decoded = member(json)
-    if (Result.isSuccess(decoded)) return { _tag: "Message", message: decoded.success }
+    if (Result.isSuccess(decoded)) {
+      const message = decoded.success
+      // The set its receiver will store is the decoded one; its text decodes to it, as a stored
+      // row is decoded at recovery (fields the Schema drops, if a peer sent any, stay inert there).
+      if (setText !== undefined && "set" in message && STORED_SET_TAGS.has(message._tag)) rememberSetJson(message.set, setText)
+      return { _tag: "Message", message }
+    }
   }
   const decoded = decodeMessage(json)
   return Result.isSuccess(decoded)

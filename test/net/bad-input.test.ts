@@ -12,6 +12,7 @@ import { defaultProtocolConfig } from "../../src/core/config.ts"
 import { RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
 import { CLI_ENTRY, freePorts } from "../../src/net/cluster.ts"
 import { clusterFingerprint } from "../../src/net/options.ts"
+import { PEER_PROTOCOL } from "../../src/net/wire.ts"
 import { DATABASE_FILE } from "../../src/net/sqlite.ts"
 import { removeDir, startCluster, tempDir, until } from "./harness.ts"
 
@@ -126,8 +127,8 @@ describe("bad input (3 nodes)", () => {
     const fingerprint = clusterFingerprint({ members, ring: RING_CONFIG_DEFAULT, config: defaultProtocolConfig, mode: { _tag: "Fixed" } })
     const before = (await env.client("n1").status()).body.peerMessagesInvalid as number
 
-    const handshake = (from: string, cluster: string) =>
-      `GET /peer HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: dynamo-peer/1\r\nx-dynamo-from: ${from}\r\nx-dynamo-cluster: ${cluster}\r\n\r\n`
+    const handshake = (from: string, cluster: string, protocol = PEER_PROTOCOL) =>
+      `GET /peer HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: ${protocol}\r\nx-dynamo-from: ${from}\r\nx-dynamo-cluster: ${cluster}\r\n\r\n`
     const converse = (request: string, lines: ReadonlyArray<string>, tail: string) =>
       new Promise<string>((done, fail) => {
         const socket = connect({ host: "127.0.0.1", port: target.port })
@@ -151,6 +152,10 @@ describe("bad input (3 nodes)", () => {
     // A stranger and a node with another configuration are refused at the handshake.
     expect(await converse(handshake("mallory", fingerprint), [], "")).toMatch(/^HTTP\/1\.1 403/)
     expect(await converse(handshake("n2", "0000000000000000"), [], "")).toMatch(/^HTTP\/1\.1 409/)
+    // A peer of the earlier wire (one JSON object per line, sets inline) is refused, naming the version.
+    const older = await converse(handshake("n2", fingerprint, "dynamo-peer/1"), [], "")
+    expect(older).toMatch(/^HTTP\/1\.1 426/)
+    expect(older).toContain(PEER_PROTOCOL)
 
     const garbage = [
       "this is not json\n",
@@ -162,6 +167,10 @@ describe("bad input (3 nodes)", () => {
       // Near misses of a put's and a get's messages: one wrong field each.
       "{\"_tag\":\"ReplicateAck\",\"op\":1,\"epoch\":2,\"key\":\"k\",\"hintFor\":5}\n",
       "{\"_tag\":\"ReadReply\",\"op\":1,\"epoch\":2,\"key\":\"k\",\"set\":{\"mode\":\"dvv\",\"entries\":[{\"node\":\"a\",\"counter\":0,\"time\":0,\"values\":[]}]}}\n",
+      // A set after a tab (the wire's framing) that is not JSON, and fields before it that are not an object or carry a set.
+      "{\"_tag\":\"Replicate\",\"op\":1,\"epoch\":2,\"key\":\"k\"}\t{\"mode\":\"dvv\",\"entries\":\n",
+      "[1]\t{\"mode\":\"dvv\",\"entries\":[]}\n",
+      "{\"_tag\":\"Replicate\",\"op\":1,\"epoch\":2,\"key\":\"k\",\"set\":{}}\t{\"mode\":\"dvv\",\"entries\":[]}\n",
       "{\"_tag\":\"Ping\"}\n" // a valid message among the garbage: answered, not dropped
     ]
     const answer = await converse(handshake("n2", fingerprint), garbage, "{\"_tag\":\"ReadReply\",\"op\":3,\"ke") // cut at close
@@ -169,9 +178,9 @@ describe("bad input (3 nodes)", () => {
 
     const status = await until("the invalid messages to be counted", async () => {
       const reply = await env.client("n1").status()
-      return reply.body.peerMessagesInvalid >= before + 9 ? reply : undefined
+      return reply.body.peerMessagesInvalid >= before + 12 ? reply : undefined
     }, 10_000)
-    expect(status.body.peerMessagesInvalid).toBe(before + 9)
+    expect(status.body.peerMessagesInvalid).toBe(before + 12)
     expect(target.stderr.join("\n")).toMatch(/dropped an undecodable peer message/)
     expect(target.stderr.join("\n")).toMatch(/truncated peer message/)
 

@@ -12,7 +12,7 @@ import { describe, expect, test } from "vitest"
 import { PeerMessageSchema } from "../../src/core/codec.ts"
 import { foundingView, join as joinView } from "../../src/core/membership.ts"
 import type { PeerMessage } from "../../src/core/messages.ts"
-import { decodeLine, encodeLine } from "../../src/net/wire.ts"
+import { decodeLine, encodeLine, parseLine } from "../../src/net/wire.ts"
 
 const dvv = { mode: "dvv", entries: [{ node: "n1", counter: 2, time: 1_700_000_000_000, values: [{ _tag: "Put", value: "v" }, { _tag: "Tombstone", id: "t1" }] }, { node: "n2", counter: 1, time: 5, values: [] }] } as const
 const vv = { mode: "vv", siblings: [{ clock: [{ node: "n1", counter: 1, time: 3 }], value: { _tag: "Put", value: "x" } }] } as const
@@ -46,7 +46,8 @@ const messages: ReadonlyArray<PeerMessage> = [
     ]
   }
 ]
-const encoded: ReadonlyArray<unknown> = messages.map((message) => JSON.parse(encodeLine(message)))
+// A line as one JSON value (a set, if any, joined back to its message: parseLine): the edits apply to it.
+const encoded: ReadonlyArray<unknown> = messages.map((message) => parseLine(encodeLine(message).slice(0, -1)).json)
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 

@@ -6,8 +6,8 @@ import { PeerMessageSchema } from "../../src/core/codec.ts"
 import type { PeerMessage } from "../../src/core/messages.ts"
 import { VersionSetSchema } from "../../src/core/versions.ts"
 import { encodesToItself } from "../../src/net/plain-json.ts"
-import { SET_JSON_MEMO_MAX } from "../../src/net/set-json.ts"
-import { decodeLine, encodeLine, LineSplitter } from "../../src/net/wire.ts"
+import { SET_JSON_MEMO_MAX, setJson } from "../../src/net/set-json.ts"
+import { decodeLine, encodeLine, LineSplitter, parseLine } from "../../src/net/wire.ts"
 
 const set = { mode: "dvv", entries: [{ node: "n1", counter: 2, time: 1_700_000_000_000, values: [{ _tag: "Put", value: "héllo\nworld ✓" }] }] } as const
 
@@ -50,7 +50,24 @@ describe("peer wire", () => {
   test("a line written with JSON.stringify alone is the line the Schema encoder writes", () => {
     const encodeMessage = Schema.encodeSync(PeerMessageSchema)
     for (const message of samples) {
-      expect(JSON.parse(encodeLine(message)), message._tag).toEqual(JSON.parse(JSON.stringify(encodeMessage(message))))
+      expect(parseLine(encodeLine(message).slice(0, -1)).json, message._tag).toEqual(JSON.parse(JSON.stringify(encodeMessage(message))))
+    }
+  })
+
+  // Catches: a replica's disk writing a text of its own for a set it was sent (the text not
+  // remembered), remembering it for a message whose receiver does not store it (a read's answer),
+  // or remembering another text than the set's (the whole line, the fields before the tab). The
+  // peer's text here has spaces our encoder never writes, so which text the disk gets shows.
+  test("a replica's disk gets the set's text as the peer sent it, which decodes to the set it stores", () => {
+    const decodeStored = Schema.decodeUnknownSync(Schema.fromJsonString(VersionSetSchema))
+    const text = `{ "mode": "dvv", "entries": [ { "node": "n1", "counter": 3, "time": 9, "values": [ { "_tag": "Put", "value": "v" } ] } ] }`
+    const head = (tag: string) => JSON.stringify(tag === "Repair" || tag === "HintDeliver" ? { _tag: tag, key: "k" } : { _tag: tag, op: 1, epoch: 2, key: "k" })
+    for (const [tag, stored] of [["Replicate", true], ["Repair", true], ["HintDeliver", true], ["ReadReply", false], ["HintAck", false]] as const) {
+      const decoded = decodeLine(`${head(tag)}\t${text}`)
+      if (decoded._tag !== "Message" || !("set" in decoded.message)) throw new Error(`${tag}: ${JSON.stringify(decoded)}`)
+      const set = decoded.message.set
+      expect(setJson(set), tag).toBe(stored ? text : JSON.stringify(set))
+      expect(decodeStored(setJson(set)), tag).toEqual(set)
     }
   })
 
@@ -81,6 +98,17 @@ describe("peer wire", () => {
   test("garbage, wrong shapes and non-canonical sets are reported, not thrown", () => {
     for (const line of ["", "nope", "{", "[]", "{\"_tag\":\"Ping\"", "{\"_tag\":\"Replicate\",\"op\":1.5,\"key\":\"k\",\"set\":{\"mode\":\"dvv\",\"entries\":[]}}", "{\"_tag\":\"Read\",\"op\":1}"]) {
       expect(decodeLine(line)._tag, line).toBe("Invalid")
+    }
+    // The framing: a set after a tab that is not JSON; fields before it that are not an object, or that carry a set too.
+    const framed = {
+      "{\"_tag\":\"Repair\",\"key\":\"k\"}\t{\"mode\":": /^not JSON \(/,
+      "[]\t{\"mode\":\"dvv\",\"entries\":[]}": /^not a message and its set \(/,
+      "{\"_tag\":\"Repair\",\"key\":\"k\",\"set\":{}}\t{\"mode\":\"dvv\",\"entries\":[]}": /^not a message and its set \(/,
+      "{\"_tag\":\"Repair\",\"key\":\"k\"}\t{\"mode\":\"dvv\",\"entries\":[{\"node\":\"a\",\"counter\":0,\"time\":0,\"values\":[]}]}": /^not a peer message \(/
+    }
+    for (const [line, reason] of Object.entries(framed)) {
+      const decoded = decodeLine(line)
+      expect(decoded._tag === "Invalid" && decoded.reason, line).toMatch(reason)
     }
   })
 
