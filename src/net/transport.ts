@@ -1,5 +1,5 @@
 // Outgoing peer links: one TCP connection per peer, opened with an HTTP upgrade on the peer's
-// port, carrying JSON lines (src/net/wire.ts). Messages emitted during a tick are written with
+// port, carrying one message per line (src/net/wire.ts). Messages emitted during a tick are written with
 // one write per peer at the end of the tick. The network may lose messages and the protocol
 // copes, so a link never blocks the node: while a peer is unreachable its messages are dropped,
 // and a connection whose peer stopped reading (SIGSTOP) keeps at most a bounded backlog.
