@@ -8,6 +8,7 @@ const describeMessage = (message: PeerMessage): string => {
   if ("key" in message) parts.push(message.key)
   if ("op" in message) parts.push(`op ${message.op}`)
   if ("hintFor" in message && message.hintFor !== undefined) parts.push(`(hint for ${message.hintFor})`)
+  if (message._tag === "ReadReply" && message.set === undefined) parts.push("(the coordinator's versions)")
   return parts.join(" ")
 }
 

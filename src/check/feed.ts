@@ -61,6 +61,8 @@ interface StepOutcome {
 export type PersistCheck =
   | { readonly _tag: "StoreKey"; readonly node: string; readonly key: string; readonly held: number; readonly needed: number }
   | { readonly _tag: "ReadReply"; readonly node: string; readonly to: string; readonly key: string; readonly held: number; readonly answered: number }
+  /** An answer without a set: it holds what the coordinator `to` held when it asked (found in its read log). */
+  | { readonly _tag: "ReadSame"; readonly node: string; readonly to: string; readonly key: string; readonly op: number; readonly epoch: number; readonly held: number }
   | { readonly _tag: "DeleteHint"; readonly intended: string; readonly intendedIndex: number; readonly key: string; readonly events: number }
   /** A finding of the step alone (EPOCH-1 at a start), reported in every world the step happens in. */
   | { readonly _tag: "Finding"; readonly finding: Finding }
@@ -189,7 +191,7 @@ const prepareOutcome = (
     receipt = tagged
     for (let i = 0; i < persists.length; i++) persists[i] = { ...persists[i]!, receipt: tagged }
   }
-  const reads = c.model.checks.read ? stepReads(c, input, packets.map((p) => p.message), replies.map((r) => r.reply)) : NO_STEP_READS
+  const reads = c.model.checks.read ? stepReads(c, base.state, input, packets.map((p) => p.message), replies.map((r) => r.reply)) : NO_STEP_READS
   return {
     stateInfo: state === base.state ? base : nodeStateInfo(c, state, base), packets, flags, timerEffects, persists, receipt, replicaAcks, reads, persistChecks, replies,
     versionsOut: undefined,

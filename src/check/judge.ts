@@ -12,7 +12,7 @@ import { hint1DeletedOnlyWhenHeld } from "../invariants/hints.ts"
 import { hint2AnswerHoldsAll } from "../invariants/reads.ts"
 import { quorum1ReadSeesAcknowledged } from "../invariants/quorum.ts"
 import { sib1ListedConcurrent, sib1NoneDropped, sib1StoredConcurrent } from "../invariants/siblings.ts"
-import { bit, diskKeyEvents, setEvents, storeSetOf, valuesMask } from "./masks.ts"
+import { bit, diskKeyEvents, heldEvents, setEvents, storeSetOf, valuesMask } from "./masks.ts"
 import { F_FAILED, F_GET_AFTER_ACK, F_GET_OK, F_HINT_DELIVERED, F_HINT_STORED, F_PUT_ACKED, F_READ_OF_HINTED_KEY, F_RESTART, F_SIBLINGS, type PendingRequest } from "./state.ts"
 
 const incomingEvents = (c: Compiled, input: NodeInput, key: string): number => {
@@ -75,14 +75,15 @@ export const persistFacts = (c: Compiled, before: NodeState, input: NodeInput, r
  * every held event itself covers them in any world: nothing to judge, nothing cached.
  */
 export const readReplyFacts = (c: Compiled, before: NodeState, to: string, reply: Extract<PeerMessage, { _tag: "ReadReply" }>, checks: Array<PersistCheck>): number => {
-  const answered = setEvents(c, reply.set).all
-  let held = setEvents(c, storeSetOf(c, localStore(before), reply.key)).all
-  let flags = 0
-  for (const hint of HashMap.values(hintsHeld(before))) {
-    if (hint.key !== reply.key) continue
-    held |= setEvents(c, hint.set).all
-    flags = F_READ_OF_HINTED_KEY
+  const held = heldEvents(c, before, reply.key)
+  const flags = HashMap.some(hintsHeld(before), (hint) => hint.key === reply.key) ? F_READ_OF_HINTED_KEY : 0
+  // An answer without a set is what the coordinator held when it asked: judged in the world,
+  // against the coordinator's read log.
+  if (reply.set === undefined) {
+    if (held !== 0) checks.push({ _tag: "ReadSame", node: nodeIdOf(before), to, key: reply.key, op: reply.op, epoch: reply.epoch, held })
+    return flags
   }
+  const answered = setEvents(c, reply.set).all
   if ((held & ~answered) !== 0) checks.push({ _tag: "ReadReply", node: nodeIdOf(before), to, key: reply.key, held, answered })
   return flags
 }
@@ -106,6 +107,14 @@ export const checkPersists = (d: Draft, node: number, ownDisk: DurableState, per
       case "ReadReply":
         d.report(hint2AnswerHoldsAll(d.oracle, check))
         break
+      case "ReadSame": {
+        // The coordinator's log of this incarnation's asks (kept when READ-2/3 are judged): an
+        // answer to a get it holds no ask of is dropped there, and holds nothing.
+        const to = c.nodeIndex.get(check.to)
+        const ask = to === undefined ? undefined : d.nodes[to]!.reads.asks.find((a) => a.op === check.op && a.key === check.key && a.epoch === check.epoch)
+        if (ask !== undefined) d.report(hint2AnswerHoldsAll(d.oracle, { node: check.node, to: check.to, key: check.key, held: check.held, answered: ask.own }))
+        break
+      }
       case "DeleteHint": {
         const intended = d.nodes[check.intendedIndex]!
         if (intended.diskLost) break

@@ -2,7 +2,7 @@
 // causal past is what its client had read, never what the clocks say): the events a version set,
 // a disk or a reply holds.
 import { HashMap, Option } from "effect"
-import { type DurableState, emptyVersionSet, siblingValues, type Value, type VersionSet } from "../core/index.ts"
+import { type DurableState, emptyVersionSet, hintsHeld, localStore, type NodeState, siblingValues, type Value, type VersionSet } from "../core/index.ts"
 import { eventOf } from "../trace/format.ts"
 import type { Compiled } from "./compiled.ts"
 import type { DiskInfo } from "./world-fp.ts"
@@ -55,6 +55,13 @@ export const eventNames = (c: Compiled, mask: number): string => {
 
 export const storeSetOf = (c: Compiled, store: HashMap.HashMap<string, VersionSet>, key: string): VersionSet =>
   Option.getOrElse(HashMap.get(store, key), () => emptyVersionSet(c.model.protocol.versions.mode))
+
+/** The events a node holds for `key`: its own store's and its hints' for other nodes. */
+export const heldEvents = (c: Compiled, state: NodeState, key: string): number => {
+  let held = setEvents(c, storeSetOf(c, localStore(state), key)).all
+  for (const hint of HashMap.values(hintsHeld(state))) if (hint.key === key) held |= setEvents(c, hint.set).all
+  return held
+}
 
 /**
  * What a disk covers: every event in the past of an event it holds, any key, hints included.

@@ -1,19 +1,23 @@
 // READ-2 and READ-3 (spec/README.md; the paper's section 4.5) in the checker: the shared checks of
 // src/invariants/reads.ts, fed from the Reads a coordinator's current incarnation sent and the
 // answers to them delivered to it, kept on its node slot (outside the fingerprint: see README.md).
-import type { ClientReply, NodeInput, PeerMessage } from "../core/index.ts"
+import type { ClientReply, NodeInput, NodeState, PeerMessage } from "../core/index.ts"
 import { del1ValuesAreLive } from "../invariants/convergence.ts"
 import { read2CoversAnswerers, read3AnswerersAnswered } from "../invariants/reads.ts"
 import type { Finding, ReadRecords } from "../invariants/oracle.ts"
 import type { Compiled } from "./compiled.ts"
 import type { Draft } from "./draft.ts"
-import { setEvents, valuesMask } from "./masks.ts"
+import { heldEvents, setEvents, valuesMask } from "./masks.ts"
 
-/** A get a coordinator asked replicas about: the op, key and epoch its Reads carried. */
+/**
+ * A get a coordinator asked replicas about: the op, key and epoch its Reads carried, and the
+ * events of its local view of the key when it asked (what an answer without a set holds).
+ */
 export interface ReadAsk {
   readonly op: number
   readonly key: string
   readonly epoch: number
+  readonly own: number
 }
 
 /** An answer delivered to the coordinator for one of its asks: who answered, and the events of its answer. */
@@ -53,8 +57,8 @@ export interface SentGetReply {
 export interface StepReads {
   /** The gets its Reads ask about (one per op and key, however many replicas are asked). */
   readonly asks: ReadonlyArray<ReadAsk>
-  /** The ReadReply it receives, if its input is one. */
-  readonly answer: (ReadAnswered & { readonly epoch: number }) | undefined
+  /** The ReadReply it receives, if its input is one; `events` undefined for an answer without a set (the ask's `own`). */
+  readonly answer: (Omit<ReadAnswered, "events"> & { readonly epoch: number; readonly events: number | undefined }) | undefined
   readonly replies: ReadonlyArray<SentGetReply>
   /** The ops of the gets its replies may answer (READ-3's `ops`): undefined when the input names none. */
   readonly ops: ReadonlyArray<number> | undefined
@@ -62,12 +66,14 @@ export interface StepReads {
 
 export const NO_STEP_READS: StepReads = { asks: [], answer: undefined, replies: [], ops: undefined }
 
-/** A step's read facts from its input and its effects' messages and replies; NO_STEP_READS when it has none. */
-export const stepReads = (c: Compiled, input: NodeInput, messages: ReadonlyArray<PeerMessage>, replies: ReadonlyArray<ClientReply>): StepReads => {
+/** A step's read facts from the node's state before it, its input, and its effects' messages and replies; NO_STEP_READS when it has none. */
+export const stepReads = (c: Compiled, before: NodeState, input: NodeInput, messages: ReadonlyArray<PeerMessage>, replies: ReadonlyArray<ClientReply>): StepReads => {
   const asks: Array<ReadAsk> = []
   const sent: Array<SentGetReply> = []
   for (const m of messages) {
-    if (m._tag === "Read" && !asks.some((a) => a.op === m.op && a.key === m.key && a.epoch === m.epoch)) asks.push({ op: m.op, key: m.key, epoch: m.epoch })
+    if (m._tag === "Read" && !asks.some((a) => a.op === m.op && a.key === m.key && a.epoch === m.epoch)) {
+      asks.push({ op: m.op, key: m.key, epoch: m.epoch, own: heldEvents(c, before, m.key) })
+    }
   }
   // A forwarder passing on its coordinator's reply vouches for nothing itself (as the simulator).
   const forwarding = input._tag === "Receive" && input.message._tag === "ForwardReply"
@@ -77,7 +83,7 @@ export const stepReads = (c: Compiled, input: NodeInput, messages: ReadonlyArray
   }
   const m = input._tag === "Receive" ? input.message : undefined
   const answer = m?._tag === "ReadReply" && input._tag === "Receive"
-    ? { op: m.op, key: m.key, epoch: m.epoch, from: input.from, events: setEvents(c, m.set).all }
+    ? { op: m.op, key: m.key, epoch: m.epoch, from: input.from, events: m.set === undefined ? undefined : setEvents(c, m.set).all }
     : undefined
   if (asks.length === 0 && answer === undefined && sent.length === 0) return NO_STEP_READS
   const ops = answer !== undefined ? [answer.op] : input._tag === "TimerFired" && input.timer._tag === "RequestTimer" ? [input.timer.op] : undefined
@@ -104,11 +110,12 @@ export const logAfter = (log: ReadLog, step: StepReads, self: string, ownHeld: (
   const answer = step.answer
   const fresh = step.asks.filter((a) => !log.asks.some((b) => b.op === a.op && b.key === a.key))
   const asks = fresh.length === 0 ? log.asks : log.asks.concat(fresh)
-  const matches = answer !== undefined && asks.some((a) => a.op === answer.op && a.key === answer.key && a.epoch === answer.epoch)
-  if (fresh.length === 0 && !matches) return log
+  const ask = answer === undefined ? undefined : asks.find((a) => a.op === answer.op && a.key === answer.key && a.epoch === answer.epoch)
+  if (fresh.length === 0 && ask === undefined) return log
   let answers = log.answers
   for (const a of fresh) answers = answers.concat({ op: a.op, key: a.key, from: self, events: ownHeld(a.key) })
-  if (matches) answers = answers.concat({ op: answer.op, key: answer.key, from: answer.from, events: answer.events })
+  // An answer without a set holds what the coordinator held when it asked.
+  if (ask !== undefined) answers = answers.concat({ op: answer!.op, key: answer!.key, from: answer!.from, events: answer!.events ?? ask.own })
   return { asks, answers }
 }
 

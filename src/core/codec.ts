@@ -39,8 +39,8 @@ export const ClientReplySchema = Schema.Union([
 export const PeerMessageSchema = Schema.Union([
   Schema.TaggedStruct("Replicate", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),
   Schema.TaggedStruct("ReplicateAck", { op: OpSchema, epoch: Schema.Int, key: Schema.String, hintFor: Schema.optionalKey(NodeIdSchema) }),
-  Schema.TaggedStruct("Read", { op: OpSchema, epoch: Schema.Int, key: Schema.String }),
-  Schema.TaggedStruct("ReadReply", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: VersionSetSchema }),
+  Schema.TaggedStruct("Read", { op: OpSchema, epoch: Schema.Int, key: Schema.String, digest: Schema.optionalKey(Schema.String) }),
+  Schema.TaggedStruct("ReadReply", { op: OpSchema, epoch: Schema.Int, key: Schema.String, set: Schema.optionalKey(VersionSetSchema) }),
   Schema.TaggedStruct("Repair", { key: Schema.String, set: VersionSetSchema, hintFor: Schema.optionalKey(NodeIdSchema) }),
   Schema.TaggedStruct("Forward", { op: OpSchema, epoch: Schema.Int, request: ClientRequestSchema }),
   Schema.TaggedStruct("ForwardClaim", { op: OpSchema, epoch: Schema.Int }),

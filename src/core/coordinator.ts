@@ -8,7 +8,7 @@ import type { OpId } from "./messages.ts"
 import { extendedPreferenceList, fallbacksFor, type NodeId } from "./ring.ts"
 import { localView, storeVersions } from "./replica.ts"
 import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Request, type Target } from "./state.ts"
-import { contextOf, coordinatePut, covers, liveValues, siblingValues, syncVersions, type Value, type VersionSet } from "./versions.ts"
+import { contextOf, coordinatePut, covers, liveValues, siblingValues, syncVersions, versionsDigest, type Value, type VersionSet } from "./versions.ts"
 
 /**
  * The last timer round of a request, fired at the request timeout: it gives up. Every earlier
@@ -199,8 +199,8 @@ const askReplica = (state: NodeState, op: OpId, key: string, set: VersionSet, ta
   return state
 }
 
-const askRead = (state: NodeState, op: OpId, key: string, target: Target): NodeEffect =>
-  ({ _tag: "Send", to: target.node, message: { _tag: "Read", op, epoch: state.epoch, key } })
+const askRead = (state: NodeState, op: OpId, key: string, digest: string | undefined, target: Target): NodeEffect =>
+  ({ _tag: "Send", to: target.node, message: digest === undefined ? { _tag: "Read", op, epoch: state.epoch, key } : { _tag: "Read", op, epoch: state.epoch, key, digest } })
 
 const ownAck = (op: OpId, hintFor: NodeId | undefined) =>
   hintFor === undefined ? ({ _tag: "OwnAck", op } as const) : ({ _tag: "OwnAck", op, hintFor } as const)
@@ -270,7 +270,11 @@ export const startGet = (
   }
   const op = state.nextOp
   const targets = chooseTargets(state, request.key)
-  for (const target of targets) if (target.node !== state.id) out.push(askRead(state, op, request.key, target))
+  // The Reads name the versions this node holds, so a replica holding the same answers without
+  // them (a get's answers are mostly the same versions: docs/performance.md, fourteenth round).
+  const own = localView(state, request.key)
+  const digest = versionsDigest(own)
+  for (const target of targets) if (target.node !== state.id) out.push(askRead(state, op, request.key, digest, target))
   const get: GetRequest = {
     _tag: "Get",
     op,
@@ -281,13 +285,13 @@ export const startGet = (
     targets,
     answers: [],
     replied: false,
-    round: 0
+    round: 0,
+    own,
+    digest
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
   let next = withRequest({ ...state, nextOp: op + 1 }, op, get)
-  if (targets.some((t) => t.node === state.id)) {
-    next = readAnswered(next, op, request.key, state.id, localView(state, request.key), out)
-  }
+  if (targets.some((t) => t.node === state.id)) next = readAnswered(next, op, request.key, state.id, own, out)
   return next
 }
 
@@ -299,11 +303,17 @@ const mergeAnswers = (state: NodeState, request: GetRequest): VersionSet => {
   return merged ?? localView(state, request.key)
 }
 
-/** A replica answered a read. Reply after R answers; read-repair once every target answered. */
-export const readAnswered = (state: NodeState, op: OpId, key: string, from: NodeId, set: VersionSet, out: Out): NodeState => {
+/**
+ * A replica answered a read. Reply after R answers; read-repair once every target answered. An
+ * answer without a set holds what this node held when it took the get (the digest its Reads
+ * carried); one to a get whose Reads carried no digest is a peer's garbage, dropped.
+ */
+export const readAnswered = (state: NodeState, op: OpId, key: string, from: NodeId, answered: VersionSet | undefined, out: Out): NodeState => {
   const request = requestOf(state, op)
   if (request === undefined || request._tag !== "Get" || key !== request.key) return state
   if (!request.targets.some((t) => t.node === from) || request.answers.some((a) => a.node === from)) return state
+  const set = answered ?? (request.digest === undefined ? undefined : request.own)
+  if (set === undefined) return state
   let next: GetRequest = { ...request, answers: [...request.answers, { node: from, set }] }
   if (!next.replied && next.answers.length >= next.r) {
     const merged = mergeAnswers(state, next)
@@ -356,7 +366,7 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
     const { added, redesignated } = replaceSilent(next, request, silent, round === 0 ? silent.length : Infinity)
     for (const target of [...added, ...redesignated]) {
       if (request._tag === "Put") next = askReplica(next, op, request.key, request.set, target, out)
-      else out.push(askRead(state, op, request.key, target))
+      else out.push(askRead(state, op, request.key, request.digest, target))
     }
     // A re-designated fallback's earlier acknowledgement stood for the home node it no longer stands for.
     const moved = new Map(redesignated.map((t) => [t.node, t]))

@@ -20,9 +20,17 @@ export type PeerMessage =
   | { readonly _tag: "Replicate"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly set: VersionSet; readonly hintFor?: NodeId }
   /** Replica -> coordinator, sent only once the replica's copy is durable; `hintFor` echoes the Replicate's. */
   | { readonly _tag: "ReplicateAck"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly hintFor?: NodeId }
-  /** Coordinator -> replica: send me your sibling set for `key`. */
-  | { readonly _tag: "Read"; readonly op: OpId; readonly epoch: number; readonly key: string }
-  | { readonly _tag: "ReadReply"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly set: VersionSet }
+  /**
+   * Coordinator -> replica: send me your sibling set for `key`. `digest` (versions.ts
+   * `versionsDigest`) names the versions the coordinator held when it took the get, when they
+   * can be named exactly (DVV).
+   */
+  | { readonly _tag: "Read"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly digest?: string }
+  /**
+   * Replica -> coordinator: its whole local view of `key` (hints included, HINT-2); without a
+   * `set` when that view's digest is the one the Read carried: the coordinator's own versions.
+   */
+  | { readonly _tag: "ReadReply"; readonly op: OpId; readonly epoch: number; readonly key: string; readonly set?: VersionSet }
   /** Read repair (section 5): a replica that answered stale receives the merged set. No ack. */
   | { readonly _tag: "Repair"; readonly key: string; readonly set: VersionSet; readonly hintFor?: NodeId }
   /** A node outside the key's top N hands the client request to a node inside it. */

@@ -17,6 +17,7 @@ import { antiEntropyTick, receiveAntiEntropy } from "./antientropy.ts"
 import { handoffAcknowledged, handoffBatchDurable, handoffPulled, handoffRecorded, handoffTick, receiveHandoff, sendPendingOffers } from "./handoff.ts"
 import { emptyRecent } from "./recent.ts"
 import { localView, persist, storeVersions } from "./replica.ts"
+import { versionsDigest } from "./versions.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 
 export interface StepResult {
@@ -165,9 +166,15 @@ const receive = (state: NodeState, from: NodeId, message: PeerMessage, now: numb
       // An answer to a previous incarnation's request: its op number may have been reused.
       if (message.epoch !== state.epoch) return state
       return putAcknowledged(state, message.op, message.key, from, message.hintFor, out)
-    case "Read":
-      out.push({ _tag: "Send", to: from, message: { _tag: "ReadReply", op: message.op, epoch: message.epoch, key: message.key, set: localView(state, message.key) } })
+    case "Read": {
+      const view = localView(state, message.key)
+      // The coordinator holds exactly these versions already: say so instead of sending them.
+      const reply = message.digest !== undefined && message.digest === versionsDigest(view)
+        ? { _tag: "ReadReply", op: message.op, epoch: message.epoch, key: message.key } as const
+        : { _tag: "ReadReply", op: message.op, epoch: message.epoch, key: message.key, set: view } as const
+      out.push({ _tag: "Send", to: from, message: reply })
       return state
+    }
     case "ReadReply":
       if (message.epoch !== state.epoch) return state
       return readAnswered(state, message.op, message.key, from, message.set, out)

@@ -119,6 +119,16 @@ export function siblingCount(set: VersionSet): number {
   }
 }
 
+/**
+ * What a Read carries so that a replica holding the same versions can answer without them
+ * (docs/performance.md, fourteenth round): the set's dots under DVV, where equal dots mean equal
+ * versions. undefined under vv and lww, where they do not: two puts through one coordinator
+ * from one context get equal vv clocks, and replicas may keep different ones of the two.
+ */
+export function versionsDigest(set: VersionSet): string | undefined {
+  return set.mode === "dvv" ? Dvv.dotsDigest(set.entries) : undefined
+}
+
 /** Both sets hold the same versions (an empty set equals the empty set of any other mode). */
 export function sameVersions(a: VersionSet, b: VersionSet): boolean {
   if (a === b) return true

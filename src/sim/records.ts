@@ -22,8 +22,11 @@ interface Incarnation {
   readonly copiesHeld: Map<string, Array<{ readonly batch: number; readonly batches: number }>>
   readonly copiesWaiting: Map<string, Array<{ readonly batch: number; readonly batches: number; readonly token: number }>>
   readonly confirmations: Map<string, number>
-  /** Per op: the get whose Reads this incarnation sent, and who answered them. */
-  readonly gets: Map<number, { readonly key: string; readonly epoch: number; readonly answered: Set<string> }>
+  /**
+   * Per op: the get whose Reads this incarnation sent, who answered them, and the events of the
+   * node's local view of the key when it first sent them (what an answer without a set holds).
+   */
+  readonly gets: Map<number, { readonly key: string; readonly epoch: number; readonly answered: Set<string>; readonly own: ReadonlyArray<string> }>
   epochInFlight: { readonly epoch: number; readonly actor: string; readonly token: number } | undefined
 }
 
@@ -137,11 +140,20 @@ export class SimRecords implements AckRecords<Events>, ReadRecords<Events>, Leav
     confirmations.set(id, (confirmations.get(id) ?? 0) + 1)
   }
 
-  /** `node` sent Reads for its get `op` of `key` in `epoch` (a new get, or a replacement: the same get again). */
-  askedRead(node: string, op: number, key: string, epoch: number): void {
+  /**
+   * `node` sent Reads for its get `op` of `key` in `epoch` (a new get, or a replacement: the same
+   * get again), holding `own` for the key (read before the step) when it sent them.
+   */
+  askedRead(node: string, op: number, key: string, epoch: number, own: ReadonlyArray<string>): void {
     const gets = this.of(node).gets
     const known = gets.get(op)
-    if (known === undefined || known.key !== key || known.epoch !== epoch) gets.set(op, { key, epoch, answered: new Set() })
+    if (known === undefined || known.key !== key || known.epoch !== epoch) gets.set(op, { key, epoch, answered: new Set(), own })
+  }
+
+  /** What `node` held for the key when it first sent the Reads of get `op` of `key` in `epoch`; undefined for a get it never asked about in this incarnation. */
+  heldWhenAsked(node: string, op: number, key: string, epoch: number): ReadonlyArray<string> | undefined {
+    const known = this.of(node).gets.get(op)
+    return known !== undefined && known.key === key && known.epoch === epoch ? known.own : undefined
   }
 
   /** `node` received `from`'s ReadReply to op `op` of `key` in `epoch`. */

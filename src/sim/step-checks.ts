@@ -23,6 +23,14 @@ import { eventsOf, ownEvents } from "./events.ts"
 import type { SimOracle } from "./oracle.ts"
 import { SimRecords } from "./records.ts"
 
+/** The events `state` holds for `key`: its own store's and its hints' for other nodes. */
+const heldEvents = (state: NodeState, key: string): ReadonlyArray<string> => {
+  const own = localView(state, key)
+  const held = [...(own === undefined ? [] : eventsOf(own))]
+  for (const hint of HashMap.values(hintsHeld(state))) if (hint.key === key) held.push(...eventsOf(hint.set))
+  return held
+}
+
 const statusOf = (state: NodeState, node: string) => membersOf(state).find((e) => e.id === node)?.status
 
 /** The ring change's moves under `view`, with `state`'s ring configuration and N (LEAVE-1, JOIN-1). */
@@ -84,12 +92,13 @@ export class StepChecks {
         if (finding !== undefined) return finding
         records.confirmedBatch(node, `${effect.to}|${m.offer}`)
       } else if (m._tag === "Read") {
-        records.askedRead(node, m.op, m.key, m.epoch)
+        records.askedRead(node, m.op, m.key, m.epoch, heldEvents(before, m.key))
       } else if (m._tag === "ReadReply") {
-        const own = localView(before, m.key)
-        const held = [...(own === undefined ? [] : eventsOf(own))]
-        for (const hint of HashMap.values(hintsHeld(before))) if (hint.key === m.key) held.push(...eventsOf(hint.set))
-        finding = hint2AnswerHoldsAll(this.causality, { node, to: effect.to, key: m.key, held, answered: eventsOf(m.set) })
+        const held = heldEvents(before, m.key)
+        // An answer without a set holds what the coordinator held when it sent its Reads; one to a
+        // get the coordinator's incarnation never asked about is dropped there, so holds nothing.
+        const answered = m.set !== undefined ? eventsOf(m.set) : records.heldWhenAsked(effect.to, m.op, m.key, m.epoch)
+        if (answered !== undefined) finding = hint2AnswerHoldsAll(this.causality, { node, to: effect.to, key: m.key, held, answered })
         if (finding !== undefined) return finding
       } else if (m._tag === "Handoff") {
         records.handedOff(node, moveId(effect.to, m.range.start, m.range.end), now, m.batch, m.entries.map((e) => ({ key: e.key, events: eventsOf(e.set) })))

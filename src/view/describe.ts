@@ -70,8 +70,10 @@ export const writesOfReply = (reply: ClientReply): ReadonlyArray<string> =>
 
 export const writesOfMessage = (message: PeerMessage): ReadonlyArray<string> => {
   switch (message._tag) {
-    case "Replicate":
     case "ReadReply":
+      // Without a set: the coordinator's own versions, named by the Read's digest.
+      return message.set === undefined ? [] : writesOfSet(message.set)
+    case "Replicate":
     case "Repair":
     case "HintDeliver":
     case "HintAck":
@@ -176,7 +178,8 @@ export const messageLabel = (message: PeerMessage): string => {
   const detail = message._tag === "Gossip" ? ` ${message.gossip._tag}`
     : message._tag === "AntiEntropy" ? ` ${message.exchanges.map((e) => e._tag).join(",")}` : ""
   const hintFor = (message._tag === "Replicate" || message._tag === "Repair") && message.hintFor !== undefined ? ` hint for ${message.hintFor}` : ""
-  return `${message._tag}${detail}${keys.length === 0 ? "" : ` ${keys.slice(0, 3).join(",")}${keys.length > 3 ? ",…" : ""}`}${op}${hintFor}${carried(writesOfMessage(message))}`
+  const same = message._tag === "ReadReply" && message.set === undefined ? " (the coordinator's versions)" : ""
+  return `${message._tag}${detail}${keys.length === 0 ? "" : ` ${keys.slice(0, 3).join(",")}${keys.length > 3 ? ",…" : ""}`}${op}${hintFor}${same}${carried(writesOfMessage(message))}`
 }
 
 const requestLabel = (request: ClientRequest): string => {

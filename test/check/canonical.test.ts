@@ -17,7 +17,7 @@ import type { NodeState } from "../../src/core/index.ts"
 import { DERIVED_STATE_FIELDS } from "../../src/core/index.ts"
 
 /** `small`'s state count with both reductions on (the defaults): README, "Canonical form". */
-const SMALL_STATES_CANONICAL = 1_092_420
+const SMALL_STATES_CANONICAL = 1_105_148
 
 /** Plain text of any value the world holds: maps as sorted entries, bigints as text. */
 const text = (value: unknown): string => {

@@ -180,7 +180,7 @@ describe("READ-2 and READ-3 in the checker fire on hand-made cases", () => {
     const acked = walk(c, initialWorld(c), ["client 0 sends put", "deliver n1 -> n2: Replicate", "n1 persist", "n2 persist", "deliver n2 -> n1: ReplicateAck"])
     const n1 = c.nodeIndex.get("n1")!
     const write = 1 << c.writeIndex.get(c.writes[0]!.id)!
-    const log: ReadLog = { asks: [{ op: 3, key: "k1", epoch: 1 }], answers: [{ op: 3, key: "k1", from: "n2", events: write }] }
+    const log: ReadLog = { asks: [{ op: 3, key: "k1", epoch: 1, own: 0 }], answers: [{ op: 3, key: "k1", from: "n2", events: write }] }
     const judge = (nodes: ReadonlyArray<string>, events: number) => {
       const d = new Draft(acked, c, undefined)
       const step: StepReads = { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes, values: [], liveValues: [], events, valuesLive: undefined }] }
@@ -193,7 +193,7 @@ describe("READ-2 and READ-3 in the checker fire on hand-made cases", () => {
     expect(judge(["n1", "n3"], write)?.invariant).toBe("READ-3")
     // The coordinator's own answer, logged at the get's first ask from its disk: a reply naming
     // it must cover that too. Catches logAfter dropping it (READ-2 would skip the coordinator).
-    const asked = logAfter(EMPTY_READ_LOG, { asks: [{ op: 3, key: "k1", epoch: 1 }], answer: undefined, replies: [], ops: undefined }, "n1", () => write)
+    const asked = logAfter(EMPTY_READ_LOG, { asks: [{ op: 3, key: "k1", epoch: 1, own: write }], answer: undefined, replies: [], ops: undefined }, "n1", () => write)
     expect(asked.answers).toEqual([{ op: 3, key: "k1", from: "n1", events: write }])
     const d = new Draft(acked, c, undefined)
     checkGetReplies(d, n1, asked, { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes: ["n1"], values: [], liveValues: [], events: 0, valuesLive: undefined }] })
@@ -201,9 +201,18 @@ describe("READ-2 and READ-3 in the checker fire on hand-made cases", () => {
     // DEL-1 at the client (READ-2's second half), resolved with the step: a value no live sibling holds.
     const start = { _tag: "Start", epochFloor: 1 } as never
     const getOk = (values: ReadonlyArray<string>) => ({ _tag: "GetOk", id: "g", key: "k1", values, siblings: [], context: "", nodes: ["n1"] }) as never
-    expect(stepReads(c, start, [], [getOk(["v"])]).replies[0]!.valuesLive?.invariant).toBe("DEL-1")
-    expect(stepReads(c, start, [], [getOk([])]).replies[0]!.valuesLive).toBeUndefined()
+    const before = acked.nodes[n1]!.stateInfo!.state
+    expect(stepReads(c, before, start, [], [getOk(["v"])]).replies[0]!.valuesLive?.invariant).toBe("DEL-1")
+    expect(stepReads(c, before, start, [], [getOk([])]).replies[0]!.valuesLive).toBeUndefined()
     // An answer carrying another epoch (an earlier incarnation's get, the same op) is not logged.
     expect(logAfter(asked, { asks: [], answer: { op: 3, key: "k1", epoch: 0, from: "n2", events: write }, replies: [], ops: [3] }, "n1", () => 0)).toBe(asked)
+    // An answer without a set holds what the coordinator held when it asked (the ask's own
+    // events): a reply naming n2 must cover them. Catches logAfter logging such an answer as
+    // holding nothing (READ-2 would then pass a reply that dropped the coordinator's versions).
+    const same = logAfter(asked, { asks: [], answer: { op: 3, key: "k1", epoch: 1, from: "n2", events: undefined }, replies: [], ops: [3] }, "n1", () => 0)
+    expect(same.answers).toContainEqual({ op: 3, key: "k1", from: "n2", events: write })
+    const d2 = new Draft(acked, c, undefined)
+    checkGetReplies(d2, n1, same, { asks: [], answer: undefined, ops: [3], replies: [{ id: "g", key: "k1", nodes: ["n2"], values: [], liveValues: [], events: 0, valuesLive: undefined }] })
+    expect(d2.violation?.message).toContain(`names n2 as an answerer but misses ${c.writes[0]!.id}`)
   })
 })
