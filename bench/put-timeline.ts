@@ -11,7 +11,7 @@ import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { LocalCluster } from "../src/net/cluster.ts"
 import { HttpClient } from "./cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const PUTS = 300
@@ -128,6 +128,7 @@ export const putTimelineBench = async (options: { readonly puts?: number | undef
 
 /** The flags, from the command line (`--puts N`, `--entry PATH`). */
 export const putTimelineOptionsFromArgv = (): { readonly puts: number | undefined; readonly entry: string | undefined } => {
+  onlyKnownFlags(["puts", "entry"], [])
   const entryAt = process.argv.indexOf("--entry")
   return { puts: positiveNumberFlag("puts", "a positive number"), entry: entryAt === -1 ? undefined : process.argv[entryAt + 1] }
 }

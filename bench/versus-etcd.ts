@@ -32,7 +32,7 @@ import { CONNECT_WAIT_MS, freePorts, LocalCluster } from "../src/net/cluster.ts"
 import { addCounters, countersOf, NO_COUNTERS, type ProcessCounters, HttpClient } from "./cluster.ts"
 import { addCollections, CollectionReader, type Collections, describeCollections, NO_COLLECTIONS } from "./gc-trace.ts"
 import { startFloor, stopFloor } from "./cluster-floor.ts"
-import { nonNegativeNumberFlag, positiveNumberFlag } from "./flags.ts"
+import { nonNegativeNumberFlag, onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
 import { describePaired, pairRounds, type RoundFigures } from "./paired.ts"
 import { routerOf, type Routing, routingFlag } from "./routing.ts"
@@ -521,6 +521,10 @@ const flag = (name: string): string | undefined => {
 
 /** The options given on the command line (`npm run bench -- versus-etcd --floor ...` passes them here too). */
 export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
+  onlyKnownFlags(
+    ["seconds", "rounds", "single-seconds", "warmup-seconds", "nodes", "rate", "variant", "variant-node-args", "variant-entry", "routing", "variant-routing"],
+    ["variant-tsx", "no-etcd", "floor", "gc"]
+  )
   const single = flag("single-seconds")
   return {
     seconds: positiveNumberFlag("seconds", "a positive number"),
