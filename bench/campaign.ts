@@ -14,7 +14,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { LocalCluster } from "../src/net/cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const NODES = 5
@@ -137,6 +137,7 @@ export async function campaignBench(options: { readonly rounds?: number | undefi
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
+  onlyKnownFlags(["rounds", "round-seconds"], [])
   const rounds = positiveNumberFlag("rounds", "a positive number of rounds")
   const roundSeconds = positiveNumberFlag("round-seconds", "a positive number of seconds")
   console.log(await campaignBench({ rounds, roundSeconds }))

@@ -14,7 +14,7 @@ import { census, type Census } from "../src/check/census.ts"
 import { search } from "../src/check/explore.ts"
 import { buildModel, type CheckOptions } from "../src/check/model.ts"
 import { splits } from "../src/check/splits.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 
 /** Distinct states at which a depth-first count stops. */
 const COUNT_STATES_DEFAULT = 20_000_000
@@ -131,4 +131,7 @@ export async function checkCensusBench(): Promise<string> {
   return [...out, "", ...details].join("\n")
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) console.log(await checkCensusBench())
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  onlyKnownFlags(["splits", "states", "census"], [])
+  console.log(await checkCensusBench())
+}

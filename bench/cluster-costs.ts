@@ -14,6 +14,7 @@ import { pathToFileURL } from "node:url"
 import { LocalCluster } from "../src/net/cluster.ts"
 import { clusterCpuSeconds, HttpClient, worstCommits } from "./cluster.ts"
 import { plainTable } from "./table.ts"
+import { onlyKnownFlags } from "./flags.ts"
 
 interface Setup {
   readonly name: string
@@ -99,6 +100,7 @@ export async function clusterCostsBench(options: { readonly seconds?: number } =
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onlyKnownFlags(["seconds"], [])
   const index = process.argv.indexOf("--seconds")
   console.log(await clusterCostsBench(index === -1 ? {} : { seconds: Number(process.argv[index + 1]) }))
 }

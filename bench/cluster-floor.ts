@@ -14,7 +14,7 @@ import { createInterface } from "node:readline"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { freePorts } from "../src/net/cluster.ts"
 import { cpuSecondsOf, HttpClient } from "./cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const NODES = 5
@@ -142,5 +142,6 @@ export async function clusterFloorBench(options: { readonly seconds?: number | u
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onlyKnownFlags(["seconds"], [])
   console.log(await clusterFloorBench({ seconds: positiveNumberFlag("seconds", "a positive number") }))
 }

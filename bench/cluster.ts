@@ -21,6 +21,7 @@ import { LocalCluster } from "../src/net/cluster.ts"
 import type { WriterMode } from "../src/net/options.ts"
 import { percentile, preload, runLoad, valueOf, type RunStats, type Workload } from "./load.ts"
 import { plainTable } from "./table.ts"
+import { onlyKnownFlags } from "./flags.ts"
 
 const WRITERS: ReadonlyArray<WriterMode> = ["auto", "inline", "worker", "async"]
 
@@ -447,6 +448,7 @@ const flag = (name: string): string | undefined => {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onlyKnownFlags(["seconds", "single-seconds", "clients", "configs", "routing", "writer", "sync", "profile", "node-args"], ["no-disk-loss"])
   const number = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)))
   const configs = flag("configs")?.split(";").map((text) => text.split(",").map(Number) as unknown as readonly [number, number, number])
   const routing = flag("routing")

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url"
 import { Client, type Coordination } from "dynamo-reference/client"
 import { LocalCluster } from "../src/net/cluster.ts"
 import { HttpClient, readTimings } from "./cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { mean, percentile, preload, runLoad, type RunStats, type Workload } from "./load.ts"
 import { plainTable } from "./table.ts"
 
@@ -147,6 +147,7 @@ export async function coordinationBench(options: CoordinationBenchOptions = {}):
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onlyKnownFlags(["seconds", "rounds", "clients"], [])
   console.log(await coordinationBench({
     seconds: positiveNumberFlag("seconds", "a positive number of seconds"),
     rounds: positiveNumberFlag("rounds", "a positive whole number of rounds"),

@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url"
 import { HINTS_PER_SCAN_MAX } from "../src/core/config.ts"
 import { LocalCluster } from "../src/net/cluster.ts"
 import { hintsHeld, HttpClient, untilNoHints } from "./cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const NODES = 5
@@ -89,5 +89,6 @@ export async function handoffBench(options: { readonly downSeconds?: number | un
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onlyKnownFlags(["down"], [])
   console.log(await handoffBench({ downSeconds: positiveNumberFlag("down", "a positive number of seconds") }))
 }

@@ -14,7 +14,7 @@ import { SHELL_HANDOFF_KEYS_IN_FLIGHT_MAX, SHELL_HANDOFF_OFFERS_IN_FLIGHT_MAX } 
 import { ClusterNode, freePorts, LocalCluster } from "../src/net/cluster.ts"
 import { ensureSecretFile } from "../src/net/secret.ts"
 import { HttpClient } from "./cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const NODES = 4
@@ -167,5 +167,6 @@ const until = async (check: () => Promise<boolean>, timeoutMs: number): Promise<
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onlyKnownFlags(["keys"], [])
   console.log(await joinBench({ keys: positiveNumberFlag("keys", "a positive number of keys") }))
 }

@@ -10,7 +10,7 @@ import { loadavg } from "node:os"
 import { pathToFileURL } from "node:url"
 import { CLI_ENTRY } from "../src/net/cluster.ts"
 import { cpuSecondsOf } from "./cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { plainTable } from "./table.ts"
 
 const READY_TIMEOUT_MS = 60_000
@@ -74,5 +74,6 @@ export async function startupBench(options: { readonly runs?: number | undefined
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  onlyKnownFlags(["runs"], [])
   console.log(await startupBench({ runs: positiveNumberFlag("runs", "a positive number") }))
 }

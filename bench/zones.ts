@@ -15,7 +15,7 @@ import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { ClusterNode, freePorts } from "../src/net/cluster.ts"
-import { positiveNumberFlag } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 import { percentile } from "./load.ts"
 import { plainTable } from "./table.ts"
 
@@ -131,5 +131,6 @@ export async function zonesBench(options: { readonly requests?: number; readonly
 
 const entry = process.argv[1]
 if (entry !== undefined && import.meta.url === pathToFileURL(entry).href) {
+  onlyKnownFlags(["requests", "concurrency"], [])
   console.log(await zonesBench())
 }
