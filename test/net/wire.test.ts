@@ -17,6 +17,9 @@ const samples: ReadonlyArray<PeerMessage> = [
   { _tag: "ReplicateAck", op: 7, epoch: 3, key: "k/1" },
   { _tag: "Read", op: 9, epoch: 3, key: "ключ" },
   { _tag: "ReadReply", op: 9, epoch: 3, key: "ключ", set: { mode: "dvv", entries: [] } },
+  // A Read naming the coordinator's versions, and the answer of a replica holding exactly them.
+  { _tag: "Read", op: 10, epoch: 3, key: "ключ", digest: "2:n1,2,5,1;" },
+  { _tag: "ReadReply", op: 10, epoch: 3, key: "ключ" },
   { _tag: "Repair", key: "k", set },
   { _tag: "Forward", op: 1, epoch: 3, request: { _tag: "Put", id: "n1:5:1", key: "k", value: "v", context: [{ node: "n2", counter: 1, time: 5 }], w: 2 } },
   { _tag: "ForwardReply", op: 1, epoch: 3, reply: { _tag: "Failed", id: "n1:5:1", key: "k", error: "QuorumTimeout", acks: 1, nodes: ["n2"] } },
@@ -118,6 +121,8 @@ describe("peer wire", () => {
     const refused = [
       `{"_tag":"ReplicateAck","op":1,"epoch":2,"key":"k","hintFor":5}`,
       `{"_tag":"Read","op":1,"epoch":1.5,"key":"k"}`,
+      `{"_tag":"Read","op":1,"epoch":2,"key":"k","digest":5}`,
+      `{"_tag":"ReadReply","op":1,"epoch":2,"key":"k","set":null}`,
       `{"_tag":"Replicate","op":1,"epoch":2,"key":"k","set":{"mode":"dvv","entries":[{"node":"a","counter":0,"time":0,"values":[]}]}}`,
       `{"_tag":"ReadReply","op":1,"epoch":2,"key":"k","set":{"mode":"lww","versions":[{"time":1,"actor":"a","value":{"_tag":"Put","value":"x"}},{"time":2,"actor":"b","value":{"_tag":"Put","value":"y"}}]}}`,
       `{"_tag":"ReadReply","op":1,"epoch":2,"key":"k","set":{"mode":"dvv","entries":[{"node":"a","counter":1,"time":0,"values":[{"_tag":"Put"}]}]}}`
