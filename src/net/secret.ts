@@ -63,6 +63,9 @@ export interface HandshakeClaim {
 
 const mac = (key: Buffer, text: string): string => createHmac("sha256", key).update(text).digest("hex")
 
+// "dynamo-peer/1 request" and "dynamo-peer/1 answer" below name what a MAC signs (a claim, an
+// answer), so neither can stand for the other; they are not the wire's version, which the
+// upgrade header carries (wire.ts PEER_PROTOCOL), and stay as they are when it changes.
 const claimText = (claim: HandshakeClaim): string =>
   ["dynamo-peer/1 request", claim.from, claim.address, claim.cluster, claim.to, String(claim.timestampMs), claim.nonce].join("\n")
 
