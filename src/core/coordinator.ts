@@ -286,8 +286,7 @@ export const startGet = (
     answers: [],
     replied: false,
     round: 0,
-    own,
-    digest
+    own
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "RequestTimer", op, round: 0 }, afterMs: state.config.replicaTimeoutMs })
   let next = withRequest({ ...state, nextOp: op + 1 }, op, get)
@@ -312,7 +311,7 @@ export const readAnswered = (state: NodeState, op: OpId, key: string, from: Node
   const request = requestOf(state, op)
   if (request === undefined || request._tag !== "Get" || key !== request.key) return state
   if (!request.targets.some((t) => t.node === from) || request.answers.some((a) => a.node === from)) return state
-  const set = answered ?? (request.digest === undefined ? undefined : request.own)
+  const set = answered ?? (versionsDigest(request.own) === undefined ? undefined : request.own)
   if (set === undefined) return state
   let next: GetRequest = { ...request, answers: [...request.answers, { node: from, set }] }
   if (!next.replied && next.answers.length >= next.r) {
@@ -366,7 +365,7 @@ export const requestTimerFired = (state: NodeState, op: OpId, round: number, out
     const { added, redesignated } = replaceSilent(next, request, silent, round === 0 ? silent.length : Infinity)
     for (const target of [...added, ...redesignated]) {
       if (request._tag === "Put") next = askReplica(next, op, request.key, request.set, target, out)
-      else out.push(askRead(state, op, request.key, request.digest, target))
+      else out.push(askRead(state, op, request.key, versionsDigest(request.own), target))
     }
     // A re-designated fallback's earlier acknowledgement stood for the home node it no longer stands for.
     const moved = new Map(redesignated.map((t) => [t.node, t]))

@@ -56,10 +56,11 @@ export interface GetRequest {
   readonly replied: boolean
   /** The timer round armed for it (one at a time: each round's firing arms the next). */
   readonly round: number
-  /** This node's local view of the key when it took the get: what an answer without a set holds. */
+  /**
+   * This node's local view of the key when it took the get: its Reads carry its digest
+   * (versions.ts `versionsDigest`), and an answer without a set holds it.
+   */
   readonly own: VersionSet
-  /** The digest of `own` its Reads carry (versions.ts), if it has one. */
-  readonly digest: string | undefined
 }
 
 export type Request = PutRequest | GetRequest
