@@ -10,7 +10,7 @@
 // process needs some seconds of a load to reach its steady state). After the rounds, one client
 // alone for 5 s against each store (the latency of a lone request).
 // Run: `npm run bench -- versus-etcd` or `npx tsx bench/versus-etcd.ts [--seconds 15] [--rounds 2]
-// [--single-seconds 5] [--warmup-seconds 5] [--nodes 3] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
+// [--single-seconds 5] [--warmup-seconds 5] [--nodes 3] [--value-bytes 1024] [--rate OPS] [--variant "--writer worker"] [--variant-node-args "..."] [--floor]
 // [--variant-tsx] [--variant-entry PATH] [--no-etcd] [--gc] [--routing server|client] [--variant-routing server|client]`: --variant adds a second dynamo cluster with those node flags
 // (--variant-node-args: flags of its Node binary; --variant-tsx: run from the sources through tsx,
 // as before the install-time bundle; --variant-entry: run another build, e.g. a checkout of an
@@ -91,7 +91,7 @@ interface Commits {
   readonly busy: number
 }
 
-const value = (tag: string) => (tag + ":").padEnd(VALUE_BYTES, "v")
+const value = (tag: string, bytes: number) => (tag + ":").padEnd(bytes, "v")
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64")
 
 /** Installs Debian's etcd-server when there is no etcd binary, saying so. */
@@ -225,13 +225,13 @@ interface Measured {
   readonly collections: Collections | undefined
 }
 
-const preloadKeys = async (target: Target) => {
+const preloadKeys = async (target: Target, valueBytes: number) => {
   let next = 0
   await Promise.all(Array.from({ length: CLIENTS }, async () => {
     for (let i = next++; i < KEYS; i = next++) {
       let attempt = 0
       // Under a loaded machine a write can time out at a node; the preload only needs every key written once.
-      while (!(await target.put((i + attempt) % target.nodes, `key:${i}`, value(`pre${i}`)).catch(() => false))) {
+      while (!(await target.put((i + attempt) % target.nodes, `key:${i}`, value(`pre${i}`, valueBytes)).catch(() => false))) {
         if (++attempt >= PRELOAD_ATTEMPTS_MAX) throw new Error(`${target.name}: preloading key:${i} failed ${PRELOAD_ATTEMPTS_MAX} times`)
         await new Promise((done) => setTimeout(done, PRELOAD_RETRY_MS))
       }
@@ -246,7 +246,7 @@ const preloadKeys = async (target: Target) => {
  * (a closed loop's CPU per op falls as its throughput rises: fuller ticks, larger group commits).
  * Latencies are then from each request's send, not from its slot.
  */
-const measure = async (target: Target, seconds: number, clients: number, rate?: number): Promise<Measured> => {
+const measure = async (target: Target, seconds: number, clients: number, valueBytes: number, rate?: number): Promise<Measured> => {
   const gets: Array<number> = []
   const puts: Array<number> = []
   let errors = 0
@@ -272,7 +272,7 @@ const measure = async (target: Target, seconds: number, clients: number, rate?: 
       const node = Math.floor(Math.random() * target.nodes)
       const isPut = Math.random() < 0.5
       const t0 = performance.now()
-      const ok = await (isPut ? target.put(node, key, value(`c${sequence++}`)) : target.get(node, key)).catch(() => false)
+      const ok = await (isPut ? target.put(node, key, value(`c${sequence++}`, valueBytes)) : target.get(node, key)).catch(() => false)
       if (!ok) {
         errors += 1
         if (!isPut) getErrors += 1
@@ -318,6 +318,8 @@ export interface VersusEtcdOptions {
   readonly singleSeconds?: number | undefined
   /** Seconds of unmeasured load per store before the first round (0: none). */
   readonly warmupSeconds?: number | undefined
+  /** Bytes per value (1,024 by default, the issue's load). */
+  readonly valueBytes?: number | undefined
   /** Dynamo nodes (and floor nodes): 3 by default. */
   readonly nodes?: number | undefined
   /** Node flags of a second dynamo cluster measured in the same rounds (an A/B comparison), e.g. ["--writer", "worker"]. */
@@ -366,6 +368,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const singleSeconds = options.singleSeconds ?? SINGLE_SECONDS
   const warmupSeconds = options.warmupSeconds ?? WARMUP_SECONDS
   const nodes = options.nodes ?? MEMBERS
+  const valueBytes = options.valueBytes ?? VALUE_BYTES
   const etcd = options.noEtcd !== true
   const log = options.log ?? ((line: string) => console.error(line))
   if (etcd) ensureEtcd(log)
@@ -389,18 +392,18 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     if (etcd) targets.push(await startEtcd(join(dir, "etcd")))
     for (const target of targets) {
       log(`${target.name}: preloading ${KEYS} keys`)
-      await preloadKeys(target)
+      await preloadKeys(target, valueBytes)
     }
     if (warmupSeconds > 0) {
       for (const target of targets) {
         log(`${target.name}: warming up, ${CLIENTS} clients for ${warmupSeconds} s (not measured)`)
-        await measure(target, warmupSeconds, CLIENTS, options.rate)
+        await measure(target, warmupSeconds, CLIENTS, valueBytes, options.rate)
       }
     }
     for (let round = 1; round <= rounds; round++) {
       for (const target of round % 2 === 1 ? targets : [...targets].reverse()) {
         log(`round ${round}: ${target.name}, ${CLIENTS} clients for ${seconds} s`)
-        const measured = { ...(await measure(target, seconds, CLIENTS, options.rate)), round }
+        const measured = { ...(await measure(target, seconds, CLIENTS, valueBytes, options.rate)), round }
         results.push(measured)
         rows.push(rowOf(measured, String(round)))
       }
@@ -408,7 +411,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     if (singleSeconds > 0) {
       for (const target of targets) {
         log(`${target.name}: 1 client for ${singleSeconds} s`)
-        const single = await measure(target, singleSeconds, 1)
+        const single = await measure(target, singleSeconds, 1, valueBytes)
         singles.set(target.name, single)
         rows.push(rowOf(single, "1 client"))
       }
@@ -489,6 +492,8 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   const etcdStore = targets.find((target) => target.name === "etcd")
   const floorStore = targets.find((target) => target.name.startsWith("floor"))
   const verdicts = (name: string): ReadonlyArray<string> => {
+    // The issue's targets are for its load: 1,024-byte values.
+    if (valueBytes !== VALUE_BYTES) return []
     const lines = describeVerdicts(name, judgeTargets(nodes, figuresOf(name), etcdStore && figuresOf(etcdStore.name), floorStore && figuresOf(floorStore.name)))
     return lines.length === 0 ? [] : ["", ...lines]
   }
@@ -496,7 +501,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
   return [
     `${nodes} dynamo nodes (N=3 R=2 W=2, default flags: every write fsynced before it is acknowledged)${options.floor === true ? `, ${nodes} floor nodes (bench/floor-node.ts, SQLite FULL)` : ""}` +
       `${etcd ? `, ${MEMBERS} etcd members (${ETCD_BINARY}, serializable gets)` : ""}, on 127.0.0.1;`,
-    `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${VALUE_BYTES}-byte values, each request to a random node` +
+    `${CLIENTS} ${options.rate === undefined ? "closed-loop clients" : `clients offering ${options.rate} ops/s in all`}, 50% get / 50% put over ${KEYS} keys, ${valueBytes}-byte values, each request to a random node` +
       `${[options.routing, options.variantRouting].includes("client") ? " (a client-driven dynamo cluster's: to a random replica of its key)" : ""}, ${seconds} s per run,`,
     `${warmupSeconds > 0 ? `after ${warmupSeconds} s of the same load per store, not measured; ` : ""}runs alternating${singleSeconds > 0 ? `, then 1 client for ${singleSeconds} s each` : ""}; latencies in ms; ${availableParallelism()} CPUs; load1: the machine's 1-minute load average after the run.`,
     "",
@@ -522,7 +527,7 @@ const flag = (name: string): string | undefined => {
 /** The options given on the command line (`npm run bench -- versus-etcd --floor ...` passes them here too). */
 export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
   onlyKnownFlags(
-    ["seconds", "rounds", "single-seconds", "warmup-seconds", "nodes", "rate", "variant", "variant-node-args", "variant-entry", "routing", "variant-routing"],
+    ["seconds", "rounds", "single-seconds", "warmup-seconds", "nodes", "value-bytes", "rate", "variant", "variant-node-args", "variant-entry", "routing", "variant-routing"],
     ["variant-tsx", "no-etcd", "floor", "gc"]
   )
   const single = flag("single-seconds")
@@ -532,6 +537,7 @@ export const versusEtcdOptionsFromArgv = (): VersusEtcdOptions => {
     singleSeconds: single === undefined ? undefined : Number(single),
     warmupSeconds: nonNegativeNumberFlag("warmup-seconds", "a number of seconds, 0 or more"),
     nodes: positiveNumberFlag("nodes", "a positive number"),
+    valueBytes: positiveNumberFlag("value-bytes", "a positive number of bytes"),
     rate: positiveNumberFlag("rate", "a positive number of operations per second"),
     variant: flag("variant")?.split(" ").filter((arg) => arg !== ""),
     variantNodeArgs: flag("variant-node-args")?.split(" ").filter((arg) => arg !== ""),
