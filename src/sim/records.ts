@@ -142,12 +142,13 @@ export class SimRecords implements AckRecords<Events>, ReadRecords<Events>, Leav
 
   /**
    * `node` sent Reads for its get `op` of `key` in `epoch` (a new get, or a replacement: the same
-   * get again), holding `own` for the key (read before the step) when it sent them.
+   * get again), holding `own()` for the key (read before the step) when it first sent them:
+   * asked only then, not for every Read of the get.
    */
-  askedRead(node: string, op: number, key: string, epoch: number, own: ReadonlyArray<string>): void {
+  askedRead(node: string, op: number, key: string, epoch: number, own: () => ReadonlyArray<string>): void {
     const gets = this.of(node).gets
     const known = gets.get(op)
-    if (known === undefined || known.key !== key || known.epoch !== epoch) gets.set(op, { key, epoch, answered: new Set(), own })
+    if (known === undefined || known.key !== key || known.epoch !== epoch) gets.set(op, { key, epoch, answered: new Set(), own: own() })
   }
 
   /** What `node` held for the key when it first sent the Reads of get `op` of `key` in `epoch`; undefined for a get it never asked about in this incarnation. */

@@ -92,7 +92,7 @@ export class StepChecks {
         if (finding !== undefined) return finding
         records.confirmedBatch(node, `${effect.to}|${m.offer}`)
       } else if (m._tag === "Read") {
-        records.askedRead(node, m.op, m.key, m.epoch, heldEvents(before, m.key))
+        records.askedRead(node, m.op, m.key, m.epoch, () => heldEvents(before, m.key))
       } else if (m._tag === "ReadReply") {
         const held = heldEvents(before, m.key)
         // An answer without a set holds what the coordinator held when it sent its Reads; one to a
