@@ -2,8 +2,9 @@
 // (src/host/: feedNode, recoverNode, persistUpTo under the contract of src/host/index.ts), one
 // input at a time, as the simulator does in virtual time; it keeps its own asynchronous storage
 // and real timers:
-//   - Persist: the host holds each record as pending, in emission order. At the end of a tick
-//     the pending records not yet handed to the storage are written as one transaction (group
+//   - Persist: the host holds each record as pending, in emission order. At the end of the tick
+//     after the one that emitted them (GROUP_COMMIT_TICKS), or at once when GROUP_COMMIT_RECORDS
+//     are pending, the records not yet handed to the storage are written as one transaction (group
 //     commit). Up to TRANSACTIONS_IN_FLIGHT_MAX are in flight at a time: while the storage syncs
 //     them on another thread, what the node emits beyond that forms the next one. When a transaction is durable,
 //     PersistDone(its highest token) is fed through the host, which drops the records up to it
@@ -40,6 +41,19 @@ const REPLY_DEADLINE_TIMER = "shell/reply-deadline"
  * reports batches durable in the order written (StorageShape.write).
  */
 export const TRANSACTIONS_IN_FLIGHT_MAX = 2
+/**
+ * Ticks a transaction gathers records for (group commit). With one, every tick that emitted a
+ * record committed it at its end: under the 32-client load a three-node cluster's nodes spent
+ * about half their time blocked in the commit's sync (0.27 commits per operation of about 1.1
+ * ms), so each node's thread, not the machine's cores, was the bottleneck. With two, a tick's
+ * records wait for the next tick's before their commit starts (the next tick runs at once when
+ * nothing else is ready, so a lone put waits a turn of the event loop, tens of µs): 0.21 commits
+ * per operation, 7.1 records each instead of 5.7 (issue 19, docs/performance.md, fifteenth round).
+ * Nothing is acknowledged earlier: a record still counts only once its transaction is durable.
+ */
+export const GROUP_COMMIT_TICKS = 2
+/** Records pending that are committed at the end of their tick, gathering for no more ticks. */
+export const GROUP_COMMIT_RECORDS = 16
 
 export type LogLevel = "Debug" | "Info" | "Warning" | "Error"
 
@@ -168,6 +182,8 @@ export class NodeDriver {
   /** Transactions being made durable (TRANSACTIONS_IN_FLIGHT_MAX at most); the storage keeps their order. */
   private inFlight = 0
   private onWritten: (() => void) | undefined
+  /** Ticks that ended with records pending since the last transaction began (GROUP_COMMIT_TICKS). */
+  private ticksGathered = 0
   private flushScheduled = false
   private readonly inputs: Array<NodeInput> = []
   private stepping = false
@@ -475,13 +491,25 @@ export class NodeDriver {
   }
 
   /**
-   * Journal first (every input that may reach the disk is recorded), then the sends, then, if no
-   * transaction is in flight, one transaction for every pending record.
+   * Journal first (every input that may reach the disk is recorded), then the sends, then, if
+   * fewer than TRANSACTIONS_IN_FLIGHT_MAX transactions are in flight and the pending records
+   * have gathered long enough (GROUP_COMMIT_TICKS, GROUP_COMMIT_RECORDS), one transaction for
+   * every pending record. A stopping node commits at once.
    */
   private flushNow(): void {
     this.io.journal?.flush()
     this.io.links.flush()
-    if (this.inFlight >= TRANSACTIONS_IN_FLIGHT_MAX || this.unsubmitted() === 0) return
+    if (this.inFlight >= TRANSACTIONS_IN_FLIGHT_MAX) return
+    const unsubmitted = this.unsubmitted()
+    if (unsubmitted === 0) return
+    if (!this.stopped && unsubmitted < GROUP_COMMIT_RECORDS && this.ticksGathered + 1 < GROUP_COMMIT_TICKS) {
+      // Gather: the records wait for the next tick's, which is scheduled now so that no further
+      // input is needed for them to be committed.
+      this.ticksGathered += 1
+      this.scheduleFlush()
+      return
+    }
+    this.ticksGathered = 0
     const pending = this.node.pending
     const batch = pending.slice(pending.length - this.unsubmitted())
     this.inFlight += 1

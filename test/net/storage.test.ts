@@ -10,7 +10,7 @@ import { applyRecord, emptyDurableState, type DurableState } from "../../src/cor
 import type { PersistRecord } from "../../src/core/io.ts"
 import { initialView } from "../../src/core/membership.ts"
 import { buildRing, RING_CONFIG_DEFAULT } from "../../src/core/ring.ts"
-import { makeTimeoutTimers, NodeDriver, REPLY_WAIT_TIMEOUTS_MAX, type Timers } from "../../src/net/driver.ts"
+import { GROUP_COMMIT_RECORDS, GROUP_COMMIT_TICKS, makeTimeoutTimers, NodeDriver, REPLY_WAIT_TIMEOUTS_MAX, type Timers } from "../../src/net/driver.ts"
 import { Timings } from "../../src/net/timings.ts"
 import { AUTO_INLINE_SYNC_MS_MAX, chooseWriter, DATABASE_FILE, openSqliteStorage, PAGE_BYTES, probeSyncMs, STORAGE_FORMAT } from "../../src/net/sqlite.ts"
 import { makeMemoryStorage, StorageError, type StorageShape } from "../../src/net/storage.ts"
@@ -212,6 +212,68 @@ describe("the driver's group commit", () => {
     const disk = plain(memory.current())
     const state = plain(driver.durable())
     expect([disk.epoch, disk.store, disk.hints]).toEqual([state.epoch, state.store, state.hints])
+    await driver.stop()
+  })
+
+  // Catches, each by one of its checks: a driver that commits every tick's records at its end
+  // (GROUP_COMMIT_TICKS ignored: two transactions below), one whose gathering waits for further
+  // input to end (the lone put is never committed, so its reply never comes), and one that holds
+  // back a batch of GROUP_COMMIT_RECORDS too (nothing committed at the end of its tick).
+  test("records of two consecutive ticks form one transaction; a full batch and a lone record are not held back", async () => {
+    expect(GROUP_COMMIT_TICKS).toBe(2)
+    const committed: Array<{ readonly turn: number; readonly keys: ReadonlyArray<string> }> = []
+    let turn = 0
+    const memory = makeMemoryStorage("n1")
+    const storage: StorageShape = {
+      ...memory,
+      write: (batch, onDurable, onFailed) => {
+        const keys = batch.flatMap((record) => (record._tag === "StoreKey" ? [record.key] : []))
+        if (keys.length > 0) committed.push({ turn, keys })
+        memory.write(batch, onDurable, onFailed)
+      }
+    }
+    const config = { ...defaultProtocolConfig, n: 1, r: 1, w: 1, seeds: ["n1"] }
+    const driver = new NodeDriver("n1", config, buildRing([{ id: "n1" }], RING_CONFIG_DEFAULT), {
+      storage,
+      links: { send: () => {}, flush: () => {} },
+      journal: undefined,
+      now: Date.now,
+      timers: makeTimeoutTimers(),
+      log: () => {},
+      onFatal: (message) => { throw new Error(message) }
+    }, 1_000)
+    await driver.whenReady()
+    /** Resolves at the end of the current turn of the event loop (after the driver's own tick end). */
+    const endOfTurn = () => new Promise<void>((done) => setImmediate(() => {
+      turn += 1
+      done()
+    }))
+    const put = (key: string) => new Promise<string>((done) => driver.submit({ _tag: "Put", id: key, key, value: "v", context: [] }, (outcome) => done(outcome?.reply._tag ?? "expired")))
+
+    // A put in one turn and another in the next: one transaction, at the end of the second.
+    const first = put("a")
+    await endOfTurn()
+    const second = put("b")
+    expect(await Promise.all([first, second])).toEqual(["PutOk", "PutOk"])
+    expect(committed).toEqual([{ turn: 1, keys: ["a", "b"] }])
+
+    // A full batch is committed at the end of the turn that emitted it.
+    committed.length = 0
+    const keys = Array.from({ length: GROUP_COMMIT_RECORDS }, (_, i) => `full${i}`)
+    const full = Promise.all(keys.map(put))
+    const emittedAt = turn
+    await endOfTurn()
+    expect(committed).toEqual([{ turn: emittedAt, keys }])
+    expect(new Set(await full)).toEqual(new Set(["PutOk"]))
+
+    // A lone put with nothing after it is committed all the same, a turn later.
+    committed.length = 0
+    const lone = put("lone")
+    const loneAt = turn
+    await endOfTurn()
+    await endOfTurn()
+    expect(committed).toEqual([{ turn: loneAt + 1, keys: ["lone"] }])
+    expect(await lone).toBe("PutOk")
     await driver.stop()
   })
 
