@@ -292,7 +292,7 @@ export const chooseWriter = (directory: string, sync: SyncMode, writer: WriterMo
 /**
  * Opens (or creates) the node's database in `directory`: verifies and loads it, then commits
  * with the writer `mode` names (`auto`: chooseWriter times the disk and takes inline or async):
- * on this thread (`inline`: each tick's records in one transaction, the node waiting while the
+ * on this thread (`inline`: each batch the driver gathers in one transaction, the node waiting while the
  * disk syncs), on this thread with the WAL's fsync on the I/O pool (`async`), or on a writer
  * thread (`worker`); with async and worker the node keeps serving while the disk syncs and what
  * it emits meanwhile forms the next transaction. Rejects with StorageError naming the problem

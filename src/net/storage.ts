@@ -1,6 +1,7 @@
 // The disk a node writes through: a small interface with two implementations, in memory (tests)
 // and SQLite (src/net/sqlite.ts). The interpreter applies Persist records in the order emitted,
-// a tick's records in one transaction (group commit), and reports them durable only after.
+// the records of two ticks in one transaction (group commit, src/net/driver.ts), and reports them
+// durable only after.
 import { Context, Effect, Layer, Schema } from "effect"
 import { applyRecord, type DurableState, emptyDurableState, type NodeId, type PersistRecord } from "../core/index.ts"
 
