@@ -4,8 +4,8 @@
 // and real timers:
 //   - Persist: the host holds each record as pending, in emission order. At the end of the tick
 //     after the one that emitted them (GROUP_COMMIT_TICKS), or at once when GROUP_COMMIT_RECORDS
-//     are pending, the records not yet handed to the storage are written as one transaction (group
-//     commit). Up to TRANSACTIONS_IN_FLIGHT_MAX are in flight at a time: while the storage syncs
+//     are pending or the tick handled a single input, the records not yet handed to the storage
+//     are written as one transaction (group commit). Up to TRANSACTIONS_IN_FLIGHT_MAX are in flight at a time: while the storage syncs
 //     them on another thread, what the node emits beyond that forms the next one. When a transaction is durable,
 //     PersistDone(its highest token) is fed through the host, which drops the records up to it
 //     from the pending ones: PersistDone(t) always means t and every earlier record are durable.
@@ -47,8 +47,9 @@ export const TRANSACTIONS_IN_FLIGHT_MAX = 2
  * about half their time blocked in the commit's sync (0.27 commits per operation of about 1.1
  * ms), so each node's thread, not the machine's cores, was the bottleneck. With two, a tick's
  * records wait for the next tick's before their commit starts (the next tick runs at once when
- * nothing else is ready, so a lone put waits a turn of the event loop, tens of µs): 0.21 commits
- * per operation, 7.1 records each instead of 5.7 (issue 19, docs/performance.md, fifteenth round).
+ * nothing else is ready): 0.21 commits per operation, 7.1 records each instead of 5.7 (issue 19,
+ * docs/performance.md, fifteenth round). A tick that handled a single input commits at its end:
+ * on an idle node (a lone client) waiting would gather nothing and cost the put a turn.
  * Nothing is acknowledged earlier: a record still counts only once its transaction is durable.
  */
 export const GROUP_COMMIT_TICKS = 2
@@ -184,6 +185,8 @@ export class NodeDriver {
   private onWritten: (() => void) | undefined
   /** Ticks that ended with records pending since the last transaction began (GROUP_COMMIT_TICKS). */
   private ticksGathered = 0
+  /** Inputs fed since the last end of a tick: one alone says the node is idle, and nothing gathers. */
+  private tickInputs = 0
   private flushScheduled = false
   private readonly inputs: Array<NodeInput> = []
   private stepping = false
@@ -383,6 +386,7 @@ export class NodeDriver {
   /** Inputs are stepped one at a time, in arrival order, never re-entrantly. */
   private feed(input: NodeInput): void {
     if (this.stopped) return
+    this.tickInputs += 1
     this.inputs.push(input)
     if (this.stepping) return
     this.stepping = true
@@ -494,15 +498,18 @@ export class NodeDriver {
    * Journal first (every input that may reach the disk is recorded), then the sends, then, if
    * fewer than TRANSACTIONS_IN_FLIGHT_MAX transactions are in flight and the pending records
    * have gathered long enough (GROUP_COMMIT_TICKS, GROUP_COMMIT_RECORDS), one transaction for
-   * every pending record. A stopping node commits at once.
+   * every pending record. A tick of one input (an idle node: a lone client's put, a timer) and a
+   * stopping node commit at once.
    */
   private flushNow(): void {
     this.io.journal?.flush()
     this.io.links.flush()
     if (this.inFlight >= TRANSACTIONS_IN_FLIGHT_MAX) return
     const unsubmitted = this.unsubmitted()
+    const inputs = this.tickInputs
+    this.tickInputs = 0
     if (unsubmitted === 0) return
-    if (!this.stopped && unsubmitted < GROUP_COMMIT_RECORDS && this.ticksGathered + 1 < GROUP_COMMIT_TICKS) {
+    if (!this.stopped && inputs > 1 && unsubmitted < GROUP_COMMIT_RECORDS && this.ticksGathered + 1 < GROUP_COMMIT_TICKS) {
       // Gather: the records wait for the next tick's, which is scheduled now so that no further
       // input is needed for them to be committed.
       this.ticksGathered += 1

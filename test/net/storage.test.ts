@@ -216,10 +216,11 @@ describe("the driver's group commit", () => {
   })
 
   // Catches, each by one of its checks: a driver that commits every tick's records at its end
-  // (GROUP_COMMIT_TICKS ignored: two transactions below), one whose gathering waits for further
-  // input to end (the lone put is never committed, so its reply never comes), and one that holds
-  // back a batch of GROUP_COMMIT_RECORDS too (nothing committed at the end of its tick).
-  test("records of two consecutive ticks form one transaction; a full batch and a lone record are not held back", async () => {
+  // (GROUP_COMMIT_TICKS ignored: two transactions in the first case), one whose gathering waits
+  // for further input to end (the second case's puts are never committed, so no reply comes),
+  // one that holds back a batch of GROUP_COMMIT_RECORDS (nothing committed at the end of its
+  // tick), and one that makes a lone put wait a turn too (committed a turn late).
+  test("records of consecutive ticks form one transaction; a full batch, a lone put and a last tick are not held back", async () => {
     expect(GROUP_COMMIT_TICKS).toBe(2)
     const committed: Array<{ readonly turn: number; readonly keys: ReadonlyArray<string> }> = []
     let turn = 0
@@ -250,29 +251,38 @@ describe("the driver's group commit", () => {
     }))
     const put = (key: string) => new Promise<string>((done) => driver.submit({ _tag: "Put", id: key, key, value: "v", context: [] }, (outcome) => done(outcome?.reply._tag ?? "expired")))
 
-    // A put in one turn and another in the next: one transaction, at the end of the second.
-    const first = put("a")
+    // Two puts in one turn and one in the next: one transaction, at the end of the second.
+    const first = [put("a"), put("b")]
+    const firstAt = turn
     await endOfTurn()
-    const second = put("b")
-    expect(await Promise.all([first, second])).toEqual(["PutOk", "PutOk"])
-    expect(committed).toEqual([{ turn: 1, keys: ["a", "b"] }])
+    const second = put("c")
+    expect(await Promise.all([...first, second])).toEqual(["PutOk", "PutOk", "PutOk"])
+    expect(committed).toEqual([{ turn: firstAt + 1, keys: ["a", "b", "c"] }])
+
+    // Two puts with nothing after them: committed all the same, a turn later.
+    committed.length = 0
+    const last = [put("d"), put("e")]
+    const lastAt = turn
+    await endOfTurn()
+    await endOfTurn()
+    expect(committed).toEqual([{ turn: lastAt + 1, keys: ["d", "e"] }])
+    expect(await Promise.all(last)).toEqual(["PutOk", "PutOk"])
 
     // A full batch is committed at the end of the turn that emitted it.
     committed.length = 0
     const keys = Array.from({ length: GROUP_COMMIT_RECORDS }, (_, i) => `full${i}`)
     const full = Promise.all(keys.map(put))
-    const emittedAt = turn
+    const fullAt = turn
     await endOfTurn()
-    expect(committed).toEqual([{ turn: emittedAt, keys }])
+    expect(committed).toEqual([{ turn: fullAt, keys }])
     expect(new Set(await full)).toEqual(new Set(["PutOk"]))
 
-    // A lone put with nothing after it is committed all the same, a turn later.
+    // A lone put (an idle node) is committed at the end of its own turn.
     committed.length = 0
     const lone = put("lone")
     const loneAt = turn
     await endOfTurn()
-    await endOfTurn()
-    expect(committed).toEqual([{ turn: loneAt + 1, keys: ["lone"] }])
+    expect(committed).toEqual([{ turn: loneAt, keys: ["lone"] }])
     expect(await lone).toBe("PutOk")
     await driver.stop()
   })
