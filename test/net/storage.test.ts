@@ -168,10 +168,10 @@ describe("SQLite storage, async writer", () => {
   })
 })
 
-/** Node n1 of a ring of `members` nodes, in memory, whose peers never answer (nothing is sent). */
-const lonePeerlessDriver = (config: typeof defaultProtocolConfig, members: number, timers: Timers, timings?: Timings): NodeDriver =>
+/** Node n1 of a ring of `members` nodes, in memory unless `storage` is given, whose peers never answer (nothing is sent). */
+const lonePeerlessDriver = (config: typeof defaultProtocolConfig, members: number, timers: Timers, timings?: Timings, storage: StorageShape = makeMemoryStorage("n1")): NodeDriver =>
   new NodeDriver("n1", config, buildRing(Array.from({ length: members }, (_, i) => ({ id: `n${i + 1}` })), RING_CONFIG_DEFAULT), {
-    storage: makeMemoryStorage("n1"),
+    storage,
     links: { send: () => {}, flush: () => {} },
     journal: undefined,
     now: Date.now,
@@ -186,18 +186,8 @@ describe("the driver's group commit", () => {
     const committed: Array<ReadonlyArray<PersistRecord>> = []
     const memory = makeMemoryStorage("n1")
     const storage: StorageShape = { ...memory, write: (batch, onDurable, onFailed) => { committed.push(batch); memory.write(batch, onDurable, onFailed) } }
-    const sent: Array<string> = []
-    const members = [{ id: "n1" }]
     const config = { ...defaultProtocolConfig, n: 1, r: 1, w: 1, seeds: ["n1"] }
-    const driver = new NodeDriver("n1", config, buildRing(members, RING_CONFIG_DEFAULT), {
-      storage,
-      links: { send: (to, message) => sent.push(`${to}:${message._tag}`), flush: () => {} },
-      journal: undefined,
-      now: Date.now,
-      timers: makeTimeoutTimers(),
-      log: () => {},
-      onFatal: (message) => { throw new Error(message) }
-    }, 1_000)
+    const driver = lonePeerlessDriver(config, 1, makeTimeoutTimers(), undefined, storage)
     expect(driver.status().ready).toBe(false)
     await sleep(5)
     expect(driver.status().ready).toBe(true)
@@ -234,15 +224,7 @@ describe("the driver's group commit", () => {
       }
     }
     const config = { ...defaultProtocolConfig, n: 1, r: 1, w: 1, seeds: ["n1"] }
-    const driver = new NodeDriver("n1", config, buildRing([{ id: "n1" }], RING_CONFIG_DEFAULT), {
-      storage,
-      links: { send: () => {}, flush: () => {} },
-      journal: undefined,
-      now: Date.now,
-      timers: makeTimeoutTimers(),
-      log: () => {},
-      onFatal: (message) => { throw new Error(message) }
-    }, 1_000)
+    const driver = lonePeerlessDriver(config, 1, makeTimeoutTimers(), undefined, storage)
     await driver.whenReady()
     /** Resolves at the end of the current turn of the event loop (after the driver's own tick end). */
     const endOfTurn = () => new Promise<void>((done) => setImmediate(() => {
