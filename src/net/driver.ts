@@ -5,8 +5,9 @@
 //   - Persist: the host holds each record as pending, in emission order. At the end of the tick
 //     after the one that emitted them (GROUP_COMMIT_TICKS), or at once when GROUP_COMMIT_RECORDS
 //     are pending or the tick handled a single input, the records not yet handed to the storage
-//     are written as one transaction (group commit). Up to TRANSACTIONS_IN_FLIGHT_MAX are in flight at a time: while the storage syncs
-//     them on another thread, what the node emits beyond that forms the next one. When a transaction is durable,
+//     are written as one transaction (group commit). Up to TRANSACTIONS_IN_FLIGHT_MAX are in
+//     flight at a time: while the storage syncs them on another thread, what the node emits
+//     beyond that forms the next one. When a transaction is durable,
 //     PersistDone(its highest token) is fed through the host, which drops the records up to it
 //     from the pending ones: PersistDone(t) always means t and every earlier record are durable.
 //   - SetTimer / CancelTimer: the host's timer table says what is armed (one timer per
@@ -185,7 +186,7 @@ export class NodeDriver {
   private onWritten: (() => void) | undefined
   /** Ticks that ended with records pending since the last transaction began (GROUP_COMMIT_TICKS). */
   private ticksGathered = 0
-  /** Inputs fed since the last end of a tick: one alone says the node is idle, and nothing gathers. */
+  /** Inputs fed since the last flush: one alone says the node is idle, and nothing gathers. */
   private tickInputs = 0
   private flushScheduled = false
   private readonly inputs: Array<NodeInput> = []
@@ -504,10 +505,10 @@ export class NodeDriver {
   private flushNow(): void {
     this.io.journal?.flush()
     this.io.links.flush()
-    if (this.inFlight >= TRANSACTIONS_IN_FLIGHT_MAX) return
-    const unsubmitted = this.unsubmitted()
     const inputs = this.tickInputs
     this.tickInputs = 0
+    if (this.inFlight >= TRANSACTIONS_IN_FLIGHT_MAX) return
+    const unsubmitted = this.unsubmitted()
     if (unsubmitted === 0) return
     if (!this.stopped && inputs > 1 && unsubmitted < GROUP_COMMIT_RECORDS && this.ticksGathered + 1 < GROUP_COMMIT_TICKS) {
       // Gather: the records wait for the next tick's, which is scheduled now so that no further
@@ -518,7 +519,7 @@ export class NodeDriver {
     }
     this.ticksGathered = 0
     const pending = this.node.pending
-    const batch = pending.slice(pending.length - this.unsubmitted())
+    const batch = pending.slice(pending.length - unsubmitted)
     this.inFlight += 1
     this.submitted = batch[batch.length - 1]!.token
     const token = batch[batch.length - 1]!.token
