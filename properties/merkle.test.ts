@@ -91,6 +91,39 @@ const operationArb: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Rewrite" as const), key: fc.nat() }) }
 )
 
+/**
+ * A set of one DVV entry (node n1 at counter 3, so up to three values), built directly: the key
+ * hash reads the set's fields, whatever made them, and only the values differ between two.
+ */
+const oneEntrySet = (values: ReadonlyArray<string>): VersionSet => ({
+  mode: "dvv",
+  entries: [{ node: "n1", counter: 3, time: 7, values: values.map((value) => putValue(value)) }]
+})
+
+/** Values over the characters the key hash's text is built of, and lone surrogates. */
+const hashTextValueArb = fc.array(fc.constantFrom("x", ",", ":", "P", "J", "1", "4", "[", "]", "\"", "\ud800", "\udfff", "\ufffd", "é"), { maxLength: 6 })
+  .map((chars) => chars.join(""))
+
+describe("CONV-1 key hashes tell sets apart", () => {
+  // Two replicas whose sets differ must hash differently, or anti-entropy leaves them apart for
+  // good. The oracle is the values themselves, not the hash's text. Catches a value written
+  // without its length (["x", "y"] and ["x,Py"] would read alike) and one written raw when it
+  // holds a lone surrogate (the digest reads UTF-8, where each becomes U+FFFD).
+  test.prop([fc.array(hashTextValueArb, { minLength: 1, maxLength: 3 }), fc.array(hashTextValueArb, { minLength: 1, maxLength: 3 })], runs)(
+    "sets of different values hash differently; equal ones alike",
+    (a, b) => {
+      const same = JSON.stringify(a) === JSON.stringify(b) && a.length === b.length
+      expect(keyVersionHash("k", oneEntrySet(a)) === keyVersionHash("k", oneEntrySet(b))).toBe(same)
+    }
+  )
+
+  unitTest("the cases the property is for", () => {
+    expect(keyVersionHash("k", oneEntrySet(["x", "y"]))).not.toBe(keyVersionHash("k", oneEntrySet(["x,Py"])))
+    expect(keyVersionHash("k", oneEntrySet(["\ud800"]))).not.toBe(keyVersionHash("k", oneEntrySet(["\udfff"])))
+    expect(keyVersionHash("k", oneEntrySet(["\ud800"]))).not.toBe(keyVersionHash("k", oneEntrySet(["\ufffd"])))
+  })
+})
+
 describe("CONV-1 Merkle tree maintenance", () => {
   // Mutation caught: a write that does not reach the tree (updateKey returning the tree as it
   // was, or not copying the path to its leaf); a leaf that keeps the key's old set; a drop

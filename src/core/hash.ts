@@ -1,5 +1,6 @@
 // MD5 for the ring (paper 4.2: "Dynamo applies a MD5 hash on the key to generate a 128-bit
-// identifier"). The only platform function the pure core uses: deterministic, no I/O, no clock.
+// identifier"), and SHA-256 for the Merkle trees' key hashes. The only platform function the
+// pure core uses: deterministic, no I/O, no clock.
 import { hash } from "node:crypto"
 
 /** Bits in an MD5 digest, and so in a ring position. */
@@ -17,6 +18,16 @@ export function md5Hex(text: string): string {
  */
 export function keyPosition(key: string): bigint {
   return BigInt(`0x${md5Hex(key)}`)
+}
+
+/**
+ * The first 128 bits of the SHA-256 of `text` (UTF-8), as an unsigned big-endian integer: a
+ * Merkle leaf's key hash (merkle-hash.ts). Not MD5: the paper fixes MD5 for ring positions only,
+ * and on a key's text of about a kilobyte SHA-256 costs about half of MD5 here (1.0 against 1.8
+ * µs: the processor's SHA extensions); every version anti-entropy compares is hashed once.
+ */
+export function digest128(text: string): bigint {
+  return BigInt(`0x${hash("sha256", text, "hex").slice(0, 32)}`)
 }
 
 /** The first 32 bits of the MD5 of `text`, as an unsigned integer: a seed for cheap mixing. */

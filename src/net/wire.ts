@@ -14,8 +14,12 @@ import { encodesToItself, tagOf } from "./plain-json.ts"
 import { rememberSetJson, setJson } from "./set-json.ts"
 
 export const PEER_PATH = "/peer"
-/** Version 2: a set travels after a tab (above); version 1 peers are refused at the upgrade. */
-export const PEER_PROTOCOL = "dynamo-peer/2"
+/**
+ * Version 3: the Merkle trees' key hashes are SHA-256 of a length-prefixed text (src/core/merkle-hash.ts);
+ * version 2 (MD5) peers would find every tree different. Version 2 brought a set after a tab
+ * (above). Earlier versions are refused at the upgrade.
+ */
+export const PEER_PROTOCOL = "dynamo-peer/3"
 export const HEADER_FROM = "x-dynamo-from"
 export const HEADER_CLUSTER = "x-dynamo-cluster"
 /** The handshake's other headers: who connects from where, to whom, and its proof of the secret. */

@@ -152,10 +152,12 @@ describe("bad input (3 nodes)", () => {
     // A stranger and a node with another configuration are refused at the handshake.
     expect(await converse(handshake("mallory", fingerprint), [], "")).toMatch(/^HTTP\/1\.1 403/)
     expect(await converse(handshake("n2", "0000000000000000"), [], "")).toMatch(/^HTTP\/1\.1 409/)
-    // A peer of the earlier wire (one JSON object per line, sets inline) is refused, naming the version.
-    const older = await converse(handshake("n2", fingerprint, "dynamo-peer/1"), [], "")
-    expect(older).toMatch(/^HTTP\/1\.1 426/)
-    expect(older).toContain(PEER_PROTOCOL)
+    // A peer of an earlier wire (one JSON object per line, sets inline; MD5 key hashes) is refused, naming the version.
+    for (const earlier of ["dynamo-peer/1", "dynamo-peer/2"]) {
+      const older = await converse(handshake("n2", fingerprint, earlier), [], "")
+      expect(older).toMatch(/^HTTP\/1\.1 426/)
+      expect(older).toContain(PEER_PROTOCOL)
+    }
 
     const garbage = [
       "this is not json\n",
