@@ -24,7 +24,7 @@ export function keyVersionHash(key: string, set: VersionSet | undefined): bigint
   // (there until issue 19's twelfth round) held an ephemeron per stored set, which made every
   // full collection walk them (mark-compact pauses 190 against 48 ms over a run, the p99.9 0.82x
   // without it), and saved no measurable CPU. No memo by text either: looking a few hundred
-  // characters up costs more than their MD5.
+  // characters up costs more than their digest.
   return digest128(`${JSON.stringify(key)}|${versionSetText(set)}`)
 }
 

@@ -74,7 +74,7 @@ class Inner {
 
 /**
  * A leaf bucket. Its hash is the XOR of its keys' 128-bit hashes, and an inner node's the XOR of
- * its children's: every node's hash is the XOR of the MD5s of the (key, versions) below it. As
+ * its children's: every node's hash is the XOR of the key hashes (merkle-hash.ts) of the (key, versions) below it. As
  * in Cassandra's trees, the inputs are a strong hash and all hashing inside the tree is XOR: no
  * MD5 per inner node, and no order to respect, since a key's bucket is fixed by its position.
  * Safe enough here: XOR's classic failure, equal items cancelling, cannot happen because a tree
