@@ -8,7 +8,7 @@ import type { OpId } from "./messages.ts"
 import { extendedPreferenceList, fallbacksFor, type NodeId } from "./ring.ts"
 import { localView, storeVersions } from "./replica.ts"
 import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Request, type Target } from "./state.ts"
-import { contextOf, coordinatePut, covers, liveValues, siblingValues, syncVersions, versionsDigest, type Value, type VersionSet } from "./versions.ts"
+import { contextOf, coordinatePut, covers, hasDigest, liveValues, siblingValues, syncVersions, versionsDigest, type Value, type VersionSet } from "./versions.ts"
 
 /**
  * The last timer round of a request, fired at the request timeout: it gives up. Every earlier
@@ -311,7 +311,8 @@ export const readAnswered = (state: NodeState, op: OpId, key: string, from: Node
   const request = requestOf(state, op)
   if (request === undefined || request._tag !== "Get" || key !== request.key) return state
   if (!request.targets.some((t) => t.node === from) || request.answers.some((a) => a.node === from)) return state
-  const set = answered ?? (versionsDigest(request.own) === undefined ? undefined : request.own)
+  // A set-less answer says "the versions your Read named", which only a digested Read did.
+  const set = answered ?? (hasDigest(request.own) ? request.own : undefined)
   if (set === undefined) return state
   let next: GetRequest = { ...request, answers: [...request.answers, { node: from, set }] }
   if (!next.replied && next.answers.length >= next.r) {

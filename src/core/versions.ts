@@ -126,7 +126,12 @@ export function siblingCount(set: VersionSet): number {
  * from one context get equal vv clocks, and replicas may keep different ones of the two.
  */
 export function versionsDigest(set: VersionSet): string | undefined {
-  return set.mode === "dvv" ? Dvv.dotsDigest(set.entries) : undefined
+  return hasDigest(set) ? Dvv.dotsDigest(set.entries) : undefined
+}
+
+/** Whether versionsDigest names `set`'s versions (without building the digest). */
+export function hasDigest(set: VersionSet): set is Extract<VersionSet, { readonly mode: "dvv" }> {
+  return set.mode === "dvv"
 }
 
 /** Both sets hold the same versions (an empty set equals the empty set of any other mode). */
