@@ -14,7 +14,7 @@ import { pathToFileURL } from "node:url"
 import { LocalCluster } from "../src/net/cluster.ts"
 import { clusterCpuSeconds, HttpClient, worstCommits } from "./cluster.ts"
 import { plainTable } from "./table.ts"
-import { onlyKnownFlags } from "./flags.ts"
+import { onlyKnownFlags, positiveNumberFlag } from "./flags.ts"
 
 interface Setup {
   readonly name: string
@@ -101,6 +101,6 @@ export async function clusterCostsBench(options: { readonly seconds?: number } =
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   onlyKnownFlags(["seconds"], [])
-  const index = process.argv.indexOf("--seconds")
-  console.log(await clusterCostsBench(index === -1 ? {} : { seconds: Number(process.argv[index + 1]) }))
+  const seconds = positiveNumberFlag("seconds", "a positive number of seconds")
+  console.log(await clusterCostsBench(seconds === undefined ? {} : { seconds }))
 }
