@@ -11,8 +11,8 @@ import { isEmptySet, type Value, type VersionSet } from "./versions.ts"
 export const EMPTY_HASH = 0n
 
 /**
- * The 128-bit hash of a key and its versions: the digest of the key and the set's canonical text; EMPTY_HASH
- * for an empty set (a key never written and a key with no versions look the same, as in
+ * The 128-bit hash of a key and its versions: digest128 of the key and the set's canonical text;
+ * EMPTY_HASH for an empty set (a key never written and a key with no versions look the same, as in
  * sameVersions). The key is inside the hashed text, so two keys with equal sets never cancel in
  * a leaf's XOR.
  */

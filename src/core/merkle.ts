@@ -74,12 +74,12 @@ class Inner {
 
 /**
  * A leaf bucket. Its hash is the XOR of its keys' 128-bit hashes, and an inner node's the XOR of
- * its children's: every node's hash is the XOR of the key hashes (merkle-hash.ts) of the (key, versions) below it. As
+ * its children's: every node's hash is the XOR of the key hashes (merkle-hash.ts) below it. As
  * in Cassandra's trees, the inputs are a strong hash and all hashing inside the tree is XOR: no
- * MD5 per inner node, and no order to respect, since a key's bucket is fixed by its position.
+ * digest per inner node, and no order to respect, since a key's bucket is fixed by its position.
  * Safe enough here: XOR's classic failure, equal items cancelling, cannot happen because a tree
  * holds each key once and the key is inside each hashed text; two replicas' subtrees then collide
- * only if the XOR of their differing keys' MD5s is zero, about 2^-128 for data not crafted for
+ * only if the XOR of their differing keys' hashes is zero, about 2^-128 for data not crafted for
  * it. Crafting it needs control of the whole hashed set, server-assigned dots included, and would
  * only delay a repair (read repair and the next write still reach the key), never corrupt data.
  */
