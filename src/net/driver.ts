@@ -434,7 +434,8 @@ export class NodeDriver {
     switch (effect._tag) {
       case "Send":
         if (effect.to === this.id) {
-          // The core does not address itself today; if it ever does, loop back on a later tick.
+          // A get whose replicas stay silent may ask this node itself, when it is the next in the
+          // key's extended preference list (coordinator.ts requestTimerFired): loop back on a later tick.
           const message = effect.message
           setImmediate(() => this.receive(this.id, message))
         } else {
