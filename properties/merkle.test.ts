@@ -6,7 +6,11 @@ import { fc, test } from "@fast-check/vitest"
 import { HashMap, Result, Schema } from "effect"
 import { describe, expect, test as unitTest } from "vitest"
 import { AntiEntropyMessageSchema } from "../src/core/merkle-wire.ts"
-import { bucketOf, buildTree, emptyTree, keyVersionHash, leafCount, MERKLE_SHAPE_DEFAULT, nodeHash, root, updateKey, type MerkleShape, type MerkleTree } from "../src/core/merkle.ts"
+import {
+  bucketOf, buildTree, emptyTree, keyVersionHash, leafCount, MERKLE_SHAPE_DEFAULT, nodeHash, refreshTree, root, trackKey, treeKeys, updateKey, type MerkleShape,
+  type MerkleTree
+} from "../src/core/merkle.ts"
+import { antiEntropyInSync } from "../src/core/antientropy.ts"
 import { diff } from "../src/core/merkle-diff.ts"
 import { onAntiEntropy, startExchange, type AntiEntropyMessage } from "../src/core/merkle-exchange.ts"
 import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX, defaultProtocolConfig } from "../src/core/config.ts"
@@ -169,6 +173,47 @@ describe("CONV-1 Merkle tree maintenance", () => {
       expect(root(tree) === 0n).toBe(store.size === 0)
     }
   )
+
+  // A node keeps its trees with trackKey (only keys entering or leaving change a tree) and reads
+  // every hash through refreshTree. Mutations caught: trackKey ignoring an insert (the refreshed
+  // tree lacks the key) or a removal (refreshTree throws: the key is not in the store);
+  // refreshTree keeping an older set in a list or in a leaf (the trees differ); refreshTree
+  // copying a tree none of whose sets changed (the last check: the cached hashes would be lost).
+  test.prop([fc.constantFrom(...configs), fc.constantFrom(...shapes), rangeArb, fc.array(operationArb, { maxLength: OPERATIONS_MAX, size: "max" })], runs)(
+    "CONV-1 a tree kept by trackKey and read through refreshTree equals the tree built from scratch",
+    (cfg, shape, range, operations) => {
+      const keys = keysIn(range)
+      fc.pre(keys.length > 0)
+      const store: Store = new Map()
+      let tree = emptyTree(range, shape)
+      const get = (key: string) => store.get(key)
+      operations.forEach((operation, step) => {
+        const key = keys[operation.key % keys.length]!
+        const old = store.get(key)
+        const next = operation._tag === "Write" ? write(cfg, store, key, "n1", step + 1, operation.remove) : operation._tag === "Drop" ? undefined : old
+        if (next === undefined) store.delete(key)
+        else store.set(key, next)
+        tree = trackKey(tree, key, old, next)
+        // The keys are exact at every step, whatever the sets.
+        expect(new Set(treeKeys(tree))).toEqual(new Set(store.keys()))
+        if (step % 7 === 6) tree = refreshTree(tree, get)
+      })
+      const fresh = refreshTree(tree, get)
+      expect(fresh).toEqual(buildTree(range, store, shape))
+      expect(root(fresh)).toBe(root(buildTree(range, store, shape)))
+      expect(refreshTree(fresh, get)).toBe(fresh)
+    }
+  )
+
+  // Mutation caught: trackKey that trusts its caller (no check), so a key that entered the store
+  // without reaching the tree is never compared.
+  unitTest("CONV-1 trackKey fails loudly when the tree missed a key", () => {
+    const cfg = defaultVersionsConfig
+    const store: Store = new Map()
+    const first = write(cfg, store, "cart", "n1", 1, false)
+    store.set("cart", first)
+    expect(() => trackKey(emptyTree({ start: 0n, end: 0n }), "cart", first, undefined)).toThrow(/a write missed the tree/)
+  })
 
   // Mutation caught: updateKey that trusts its caller's old set (no check), so a write that missed
   // the tree goes unnoticed until anti-entropy ships keys forever.
@@ -432,4 +477,61 @@ describe("CONV-1 an anti-entropy exchange repairs both replicas", () => {
     const holds = (id: string, key: string) => HashMap.has(nodes.get(id)!.store, key)
     expect([holds("n1", "only-n1"), holds("n1", "only-n2"), holds("n2", "only-n1"), holds("n2", "only-n2")]).toEqual([true, true, true, true])
   })
+})
+
+describe("CONV-1 anti-entropy compares the store's sets, not the older ones its trees kept", () => {
+  // A node's trees do not follow overwrites (merkle.ts trackKey): a key both replicas hold, then
+  // overwritten on n1 alone, leaves both trees as they were. An exchange must read the sets
+  // through refreshTree on both sides, or the roots agree and the new version never travels.
+  // Mutations caught: the initiator's trees not refreshed (computePlan), the responder's not
+  // (receiveAntiEntropy), and the checker's in-sync test on unrefreshed trees (antiEntropyInSync).
+  const members = [{ id: "n1" }, { id: "n2" }]
+  const ring = buildRing(members, { strategy: "partitions", partitions: 8 })
+  const config = { ...defaultProtocolConfig, n: 2, w: 1, r: 1, seeds: ["n1", "n2"] }
+  type State = ReturnType<typeof recover>
+  const boot = (id: string): State => {
+    let state = recover(id, config, ring, emptyDurableState)
+    const started = step(state, { _tag: "Start", epochFloor: 1 }, 0)
+    state = started.state
+    for (const effect of started.effects) if (effect._tag === "Persist") state = step(state, { _tag: "PersistDone", token: effect.token }, 0).state
+    return state
+  }
+  const put = (state: State, value: string, context: ReturnType<typeof contextOf>) =>
+    step(state, { _tag: "Client", request: { _tag: "Put", id: `put-${value}`, key: "k", value, context } }, 1)
+  /** Runs `starter`'s anti-entropy round and delivers its messages until none is left. */
+  const round = (nodes: Map<string, State>, starter: string) => {
+    let pending: Array<{ readonly from: string; readonly to: string; readonly message: PeerMessage }> = []
+    const run = (id: string, input: Parameters<typeof step>[1]) => {
+      const result = step(nodes.get(id)!, input, 2)
+      nodes.set(id, result.state)
+      for (const effect of result.effects) if (effect._tag === "Send" && effect.message._tag === "AntiEntropy") pending.push({ from: id, to: effect.to, message: effect.message })
+    }
+    run(starter, { _tag: "TimerFired", timer: { _tag: "AntiEntropy" }, pick: 0 })
+    for (let hops = 0; pending.length > 0; hops++) {
+      expect(hops).toBeLessThan(64)
+      const batch = pending
+      pending = []
+      for (const { from, to, message } of batch) run(to, { _tag: "Receive", from, message })
+    }
+  }
+  const values = (state: State) => {
+    const set = HashMap.get(state.store, "k")
+    return set._tag === "None" || set.value.mode !== "dvv" ? [] : set.value.entries.flatMap((entry) => entry.values.map((value) => (value._tag === "Put" ? value.value : "")))
+  }
+  for (const starter of ["n1", "n2"]) {
+    unitTest(`an overwrite on n1 reaches n2 in a round started by ${starter}`, () => {
+      const first = put(boot("n1"), "first", [])
+      const nodes = new Map([["n1", first.state], ["n2", boot("n2")]])
+      round(nodes, "n1")
+      expect(values(nodes.get("n2")!)).toEqual(["first"])
+      const held = HashMap.get(nodes.get("n1")!.store, "k")
+      if (held._tag === "None") throw new Error("n1 holds its own put")
+      nodes.set("n1", put(nodes.get("n1")!, "second", contextOf(held.value)).state)
+      expect(values(nodes.get("n1")!)).toEqual(["second"])
+      expect(antiEntropyInSync(nodes.get(starter)!, 0, (id) => nodes.get(id))).toBe(false)
+      round(nodes, starter)
+      expect(values(nodes.get("n2")!)).toEqual(["second"])
+      expect(antiEntropyInSync(nodes.get(starter)!, 0, (id) => nodes.get(id))).toBe(true)
+    })
+  }
 })

@@ -11,7 +11,7 @@ import { ANTI_ENTROPY_RANGES_PER_ROUND_MAX } from "./config.ts"
 import { isDown } from "./detector.ts"
 import { memoised, tableOf } from "./memo.ts"
 import { onAntiEntropy, openingHash, rootInSync, startExchange, type AntiEntropyMessage } from "./merkle-exchange.ts"
-import type { MerkleTree } from "./merkle.ts"
+import { type MerkleTree, refreshTree } from "./merkle.ts"
 import { preferenceListForPosition, type NodeId } from "./ring.ts"
 import { rangeKey, storeVersions } from "./replica.ts"
 import type { NodeState, Out } from "./state.ts"
@@ -47,8 +47,8 @@ interface RangeEntry {
 const rangeEntries = new WeakMap<NodeState["trees"], { readonly id: NodeId; readonly ring: NodeState["ring"]; readonly n: number; readonly entries: ReadonlyArray<RangeEntry> }>()
 
 /**
- * The last entries made for a node under a ring (and N): every write replaces the trees map but
- * keeps its ranges, so the next one re-points these entries at the new trees instead of sorting
+ * The last entries made for a node under a ring (and N): a write that adds or removes a key, and
+ * a round that keeps refreshed trees, replace the trees map but keep its ranges, so the next one re-points these entries at the new trees instead of sorting
  * the ranges and asking the ring for every range's replicas again (about a thousand ranges with
  * the shell's partitions: milliseconds per anti-entropy round, on the node's thread).
  */
@@ -93,6 +93,25 @@ const computeEntries = (state: NodeState): ReadonlyArray<RangeEntry> => {
   }))
 }
 
+/**
+ * `tree` with the store's sets: a node's trees keep exact keys but, after overwrites, older sets
+ * (merkle.ts trackKey), so every hash an exchange reads is taken from a tree refreshed here.
+ */
+const freshTree = (state: NodeState, tree: MerkleTree): MerkleTree =>
+  refreshTree(tree, (key) => Option.getOrUndefined(HashMap.get(state.store, key)))
+
+/**
+ * `state` keeping the refreshed trees it compared, so that their cached hashes serve the next
+ * exchange of a range not written since (an idle node rehashes nothing).
+ */
+const keepTrees = (state: NodeState, refreshed: ReadonlyArray<{ readonly key: string; readonly tree: MerkleTree }>): NodeState => {
+  let trees = state.trees
+  for (const { key, tree } of refreshed) {
+    if (Option.getOrUndefined(HashMap.get(trees, key)) !== tree) trees = HashMap.set(trees, key, tree)
+  }
+  return trees === state.trees ? state : { ...state, trees }
+}
+
 const computePlan = (state: NodeState, pick: number): RoundPlan => {
   const pairs: Array<{ readonly peer: NodeId; readonly tree: MerkleTree; readonly key: string }> = []
   if (!state.config.antiEntropy) return { pairs, next: undefined }
@@ -104,7 +123,7 @@ const computePlan = (state: NodeState, pick: number): RoundPlan => {
     const entry = entries[(start + visited) % entries.length]!
     const peers = state.down.length === 0 ? entry.others : entry.others.filter((node) => !isDown(state, node))
     if (peers.length === 0) continue
-    pairs.push({ peer: peers[pick % peers.length]!, tree: entry.tree, key: entry.key })
+    pairs.push({ peer: peers[pick % peers.length]!, tree: freshTree(state, entry.tree), key: entry.key })
   }
   return { pairs, next: rotating ? (start + visited) % entries.length : undefined }
 }
@@ -132,7 +151,8 @@ const runRound = (state: NodeState, pick: number, out: Out): NodeState => {
     out.push({ _tag: "Send", to: peer, message: { _tag: "AntiEntropy", exchanges: byPeer.get(peer)! } })
   }
   out.push({ _tag: "SetTimer", timer: { _tag: "AntiEntropy" }, afterMs: state.config.antiEntropyIntervalMs })
-  return plan.next === undefined ? state : { ...state, antiEntropyNext: plan.next }
+  const kept = keepTrees(state, plan.pairs)
+  return plan.next === undefined ? kept : { ...kept, antiEntropyNext: plan.next }
 }
 
 /**
@@ -146,8 +166,9 @@ const runRound = (state: NodeState, pick: number, out: Out): NodeState => {
 export const antiEntropyInSync = (state: NodeState, pick: number, peerState: (peer: NodeId) => NodeState | undefined): boolean =>
   planRound(state, pick).pairs.every(({ peer, tree, key }) => {
     const other = peerState(peer)
-    const theirs = other === undefined ? undefined : treeIndexOf(other).get(key)
-    return theirs === undefined || rootInSync(theirs, openingHash(tree))
+    if (other === undefined) return true
+    const theirs = treeIndexOf(other).get(key)
+    return theirs === undefined || rootInSync(freshTree(other, theirs), openingHash(tree))
   })
 
 /** A node's trees by range key as a plain Map, made once per trees map (shared by many states). */
@@ -164,8 +185,11 @@ export const receiveAntiEntropy = (state: NodeState, from: NodeId, exchanges: Re
   let next = state
   const replies: Array<AntiEntropyMessage> = []
   for (const message of exchanges.slice(0, ANTI_ENTROPY_RANGES_PER_ROUND_MAX)) {
-    const tree = Option.getOrUndefined(HashMap.get(next.trees, rangeKey(message.range)))
-    if (tree === undefined) continue
+    const treeKey = rangeKey(message.range)
+    const held = Option.getOrUndefined(HashMap.get(next.trees, treeKey))
+    if (held === undefined) continue
+    const tree = freshTree(next, held)
+    if (tree !== held) next = keepTrees(next, [{ key: treeKey, tree }])
     const current = next
     const step = onAntiEntropy({ tree, get: (key) => Option.getOrUndefined(HashMap.get(current.store, key)) }, message)
     for (const { key, set } of step.incoming) next = storeVersions(next, key, set, undefined, undefined, out, "own")

@@ -55,6 +55,24 @@ export function withFlat(list: FlatList, found: number, bucket: number, key: str
   return next
 }
 
+/**
+ * `list` with each entry's set replaced by `get`'s for its key (merkle.ts refreshTree), entries
+ * whose set is the same object kept with their cached hashes; `list` itself when none changed.
+ * `missing` is called (and must throw) for a key `get` has no versions for.
+ */
+export function refreshFlat(list: FlatList, get: (key: string) => VersionSet | undefined, missing: (key: string) => never): FlatList {
+  let next: Array<FlatEntry> | undefined
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i]!
+    const set = get(entry.key)
+    if (set === undefined) missing(entry.key)
+    if (set === entry.set) continue
+    next ??= list.slice()
+    next[i] = new FlatEntry(entry.bucket, entry.key, set)
+  }
+  return next ?? list
+}
+
 /** The XOR of the hashes of the entries whose bucket, shifted right by `shift`, is `index`: one node's hash. */
 export function flatHash(list: FlatList, shift: number, index: number): bigint {
   let hash = EMPTY_HASH

@@ -1,14 +1,16 @@
 // Anti-entropy with Merkle trees (paper 4.7): one tree per key range a node hosts. Two replicas of
 // a range compare roots, descend only into differing children, then swap the keys of the differing
-// leaves and merge them with syncVersions (never an overwrite). The tree is updated on every write
-// in O(depth) and never rebuilt, except when the ranges themselves change (the paper's weakness).
-// Hashing is lazy: a write only copies its path; a node's hash is computed when an exchange asks
-// for it and cached, so many writes between two exchanges cost one rehash of each touched path.
+// leaves and merge them with syncVersions (never an overwrite). updateKey changes a tree in
+// O(depth) and it is never rebuilt, except when the ranges themselves change (the paper's
+// weakness). A node goes further (trackKey): only a key entering or leaving a tree changes it,
+// and anti-entropy takes the store's sets into a tree just before comparing it (refreshTree).
+// Hashing is lazy: a node's hash is computed when an exchange asks for it and cached, so many
+// writes between two exchanges cost one rehash of each changed key.
 // This file is the trees; a key's hash is merkle-hash.ts, a tree of a few keys kept as a list
 // merkle-flat.ts, the exchange merkle-exchange.ts, its messages' wire form merkle-wire.ts, and a
 // two-replica driver for tests and benchmarks merkle-diff.ts.
 import { EMPTY_HASH, keyVersionHash } from "./merkle-hash.ts"
-import { findFlat, FLAT_KEYS_MAX, FlatEntry, type FlatList, flatChildrenHashes, flatHash, withFlat } from "./merkle-flat.ts"
+import { findFlat, FLAT_KEYS_MAX, FlatEntry, type FlatList, flatChildrenHashes, flatHash, refreshFlat, withFlat } from "./merkle-flat.ts"
 import { memoised, tableOf } from "./memo.ts"
 import { positionOfKey, RING_POSITIONS, rangeContains, type KeyRange } from "./ring.ts"
 import { isEmptySet, type VersionSet } from "./versions.ts"
@@ -233,8 +235,8 @@ const bucketMemo = new WeakMap<KeyRange, Map<string, number>>()
 
 /**
  * The leaf bucket of a key (it must lie in the tree's range). Memoised per range object (a tree
- * keeps its range through every update) for the default shape, which nodes use: every write
- * asks, and the bigint arithmetic is not free. Other shapes (tests, benchmarks) compute it.
+ * keeps its range through every update) for the default shape, which nodes use: every key
+ * entering a tree asks, and the bigint arithmetic is not free. Other shapes (tests, benchmarks) compute it.
  */
 export function bucketOf(tree: MerkleTree, key: string): number {
   if (tree.shape !== MERKLE_SHAPE_DEFAULT) return bucketOfPosition(tree, positionOfKey(key))
@@ -360,6 +362,68 @@ export function updateKey(
   const root = updatePath(tree.shape, tree.root, 0, bucket, key, before, after)
   // One representation per key count, so a tree updated write by write equals one built at once.
   return keyCount <= FLAT_KEYS_MAX ? { ...tree, root: undefined, flat: flatOf(tree.shape, root), keyCount } : { ...tree, root, keyCount }
+}
+
+/**
+ * A node's upkeep of a tree on a store write (replica.ts), cheaper than updateKey: only a key
+ * entering or leaving the tree changes it. An overwrite, a write to a key the tree holds, leaves
+ * the tree as it was, holding an older set of the key, and costs nothing: the tree's keys are
+ * exact, its sets may be stale, and every hash is read through refreshTree, which takes the
+ * store's sets first. Under load every key of a range is written many times between two
+ * exchanges of it, and the per-write copy of its list and of the trees map was a tenth of a
+ * node's CPU (issue 19, seventeenth round). Throws when the tree and the caller disagree on
+ * whether the key is there: the tree missed a write.
+ */
+export function trackKey(
+  tree: MerkleTree, key: string, oldSet: VersionSet | undefined, newSet: VersionSet | undefined
+): MerkleTree {
+  const before = nonEmpty(oldSet)
+  const after = nonEmpty(newSet)
+  if (before && after) return tree
+  const held = leafSetOfKey(tree, bucketOf(tree, key), key)
+  assert((held !== undefined) === before, missedWrite(key))
+  return before ? updateKey(tree, key, held, undefined) : after ? updateKey(tree, key, undefined, newSet) : tree
+}
+
+/**
+ * The tree with every key's set taken from `get` (the store), so its hashes are the store's: the
+ * tree itself when none changed, else new entries and leaves only where a set did (the others
+ * keep their cached hashes). Throws when `get` has no versions for a key the tree holds.
+ */
+export function refreshTree(tree: MerkleTree, get: (key: string) => VersionSet | undefined): MerkleTree {
+  const current = (key: string): VersionSet | undefined => {
+    const set = get(key)
+    return nonEmpty(set) ? set : undefined
+  }
+  const missing = (key: string): never => {
+    throw new Error(`merkle: key ${JSON.stringify(key)} is in the tree but not in the store; a write missed the tree`)
+  }
+  if (tree.flat !== undefined) {
+    const flat = refreshFlat(tree.flat, current, missing)
+    return flat === tree.flat ? tree : { ...tree, flat }
+  }
+  const walk = (node: Subtree): Subtree => {
+    if (node._tag === "Leaf") {
+      let sets: Array<VersionSet> | undefined
+      for (let i = 0; i < node.keys.length; i++) {
+        const set = current(node.keys[i]!) ?? missing(node.keys[i]!)
+        if (set === node.sets[i]) continue
+        sets ??= node.sets.slice()
+        sets[i] = set
+      }
+      return sets === undefined ? node : new Leaf(node.keys, sets)
+    }
+    let children: Array<Subtree> | undefined
+    for (let i = 0; i < node.children.length; i++) {
+      const child = walk(node.children[i]!)
+      if (child === node.children[i]) continue
+      children ??= node.children.slice()
+      children[i] = child
+    }
+    return children === undefined ? node : new Inner(node.slots, children)
+  }
+  const root = tree.root === undefined ? undefined : walk(tree.root)
+  return root === tree.root ? tree : { ...tree, root }
 }
 
 /** A key, its set and its leaf bucket: a FlatEntry's fields, before it is one. */

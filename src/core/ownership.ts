@@ -26,7 +26,7 @@ export const startingView = (persisted: MembershipView, bootstrap: Ring, learned
 /**
  * One Merkle tree per token range `self` replicates, built from the store (recovery, ring change).
  * `kept`: the trees before a ring change; a range this node held before and still holds keeps its
- * tree (it has followed every write since), so only the ranges it gains are built, not every
+ * tree (it has followed every key added or removed since; anti-entropy refreshes its sets), so only the ranges it gains are built, not every
  * key's hash again (on a real node, seconds of one step per ring change).
  */
 export const buildTrees = (

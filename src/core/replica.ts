@@ -1,11 +1,13 @@
 // The local store of a replica (sections 4.5, 4.6): merge what arrives with DVV sync, persist
 // it, and acknowledge only once the persist is durable. Hints live apart from the node's data.
-// Every write to the store goes through `storeVersions`, which also updates the Merkle tree of
-// the key's range (section 4.7): the trees are maintained incrementally, never rebuilt per write.
+// Every write to the store goes through `storeVersions`, which also keeps the Merkle tree of the
+// key's range (section 4.7) holding exactly the store's keys: a key entering or leaving changes
+// the tree, an overwrite does not (merkle.ts trackKey; anti-entropy refreshes a tree's sets from
+// the store before it reads a hash).
 import { HashMap, Option } from "effect"
 import { hintId } from "./durable.ts"
 import type { PersistRecord } from "./io.ts"
-import { updateKey } from "./merkle.ts"
+import { nonEmpty, trackKey } from "./merkle.ts"
 import { memoised, tableOf } from "./memo.ts"
 import { keyRange, preferenceList, type KeyRange, type NodeId, type Ring } from "./ring.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
@@ -94,12 +96,17 @@ const storeHint = (state: NodeState, key: string, incoming: VersionSet, hintFor:
   return persist(next, { _tag: "StoreHint", intended: hintFor, key, set }, then, out)
 }
 
+/** The trees once `key` goes from `before` to `after`: the same map for an overwrite (trackKey). */
+const treesAfter = (state: NodeState, key: string, before: VersionSet | undefined, after: VersionSet): NodeState["trees"] => {
+  if (nonEmpty(before) && nonEmpty(after)) return state.trees
+  const treeKey = treeKeyOf(state.ring, key)
+  const tree = Option.getOrUndefined(HashMap.get(state.trees, treeKey))
+  return tree === undefined ? state.trees : HashMap.set(state.trees, treeKey, trackKey(tree, key, before, after))
+}
+
 const storeOwn = (state: NodeState, key: string, incoming: VersionSet, then: Continuation | undefined, out: Out): NodeState => {
   const before = Option.getOrUndefined(HashMap.get(state.store, key))
   const set = syncVersions(state.config.versions, before ?? emptyVersionSet(state.config.versions.mode), incoming)
-  const treeKey = treeKeyOf(state.ring, key)
-  const tree = Option.getOrUndefined(HashMap.get(state.trees, treeKey))
-  const trees = tree === undefined ? state.trees : HashMap.set(state.trees, treeKey, updateKey(tree, key, before, set))
-  const next = { ...state, store: HashMap.set(state.store, key, set), trees }
+  const next = { ...state, store: HashMap.set(state.store, key, set), trees: treesAfter(state, key, before, set) }
   return persist(next, { _tag: "StoreKey", key, set }, then, out)
 }

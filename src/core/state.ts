@@ -129,7 +129,9 @@ export interface NodeState {
   readonly targetRing: Ring
   /**
    * One Merkle tree per token range this node replicates, keyed by rangeKey (section 4.7). A
-   * persistent map: a write replaces one tree without copying the hundreds of others.
+   * persistent map: a key added or removed replaces one tree without copying the hundreds of
+   * others. A tree holds exactly the store's keys of its range; after overwrites, older sets of
+   * them, taken from the store before any hash is read (merkle.ts trackKey, refreshTree).
    */
   readonly trees: HashMap.HashMap<string, MerkleTree>
   // volatile
