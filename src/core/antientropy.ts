@@ -33,53 +33,27 @@ const plans = new WeakMap<NodeState, Map<number, RoundPlan>>()
 const planRound = (state: NodeState, pick: number): RoundPlan =>
   memoised(tableOf(plans, state), pick, () => computePlan(state, pick))
 
-/** A node's trees in ring order, each with its range key and its other home replicas. */
+/** A range a node replicates, in ring order: its key in the node's trees and its other home replicas. */
 interface RangeEntry {
-  readonly tree: MerkleTree
   readonly key: string
   readonly others: ReadonlyArray<NodeId>
 }
 
 /**
- * The entries of a node's trees, made once per trees map (trees are immutable and shared by the
- * many states that did not change them), for the ring and N they were made with.
- */
-const rangeEntries = new WeakMap<NodeState["trees"], { readonly id: NodeId; readonly ring: NodeState["ring"]; readonly n: number; readonly entries: ReadonlyArray<RangeEntry> }>()
-
-/**
- * The last entries made for a node under a ring (and N): a write that adds or removes a key, and
- * a round that keeps refreshed trees, replace the trees map but keep its ranges, so the next one re-points these entries at the new trees instead of sorting
- * the ranges and asking the ring for every range's replicas again (about a thousand ranges with
- * the shell's partitions: milliseconds per anti-entropy round, on the node's thread).
+ * A node's ranges by ring (and node, and N): the trees are built for exactly the ranges a ring
+ * gives a node (ownership.ts buildTrees), so the list changes only with the ring, not with the
+ * trees' contents. Sorting about a thousand ranges and asking the ring for each one's replicas
+ * takes milliseconds on the node's thread: once per ring, not once per round.
  */
 const entriesByRing = new WeakMap<NodeState["ring"], Map<NodeId, { readonly n: number; readonly entries: ReadonlyArray<RangeEntry> }>>()
 
 const entriesOf = (state: NodeState): ReadonlyArray<RangeEntry> => {
-  const cached = rangeEntries.get(state.trees)
-  if (cached !== undefined && cached.id === state.id && cached.ring === state.ring && cached.n === state.config.n) return cached.entries
-  const entries = repointed(state) ?? computeEntries(state)
-  rangeEntries.set(state.trees, { id: state.id, ring: state.ring, n: state.config.n, entries })
   const byNode = entriesByRing.get(state.ring) ?? new Map()
+  const cached = byNode.get(state.id)
+  if (cached !== undefined && cached.n === state.config.n && cached.entries.length === HashMap.size(state.trees)) return cached.entries
+  const entries = computeEntries(state)
   byNode.set(state.id, { n: state.config.n, entries })
   entriesByRing.set(state.ring, byNode)
-  return entries
-}
-
-/**
- * The entries of the same ring, node and N with each tree replaced by the one of the same range
- * in `state.trees`; undefined unless the trees map holds exactly those ranges (as many trees, and
- * every range found), so the result is what computeEntries would make: same ranges, same order,
- * same replicas.
- */
-const repointed = (state: NodeState): ReadonlyArray<RangeEntry> | undefined => {
-  const last = entriesByRing.get(state.ring)?.get(state.id)
-  if (last === undefined || last.n !== state.config.n || last.entries.length !== HashMap.size(state.trees)) return undefined
-  const entries: Array<RangeEntry> = []
-  for (const entry of last.entries) {
-    const tree = Option.getOrUndefined(HashMap.get(state.trees, entry.key))
-    if (tree === undefined) return undefined
-    entries.push(tree === entry.tree ? entry : { tree, key: entry.key, others: entry.others })
-  }
   return entries
 }
 
@@ -87,7 +61,6 @@ const computeEntries = (state: NodeState): ReadonlyArray<RangeEntry> => {
   // In ring order, so a round is the same whatever the map's internal order.
   const trees = Array.from(HashMap.values(state.trees)).sort((a, b) => (a.range.end < b.range.end ? -1 : a.range.end > b.range.end ? 1 : 0))
   return trees.map((tree) => ({
-    tree,
     key: rangeKey(tree.range),
     others: preferenceListForPosition(state.ring, tree.range.end, state.config.n).filter((node) => node !== state.id)
   }))
@@ -123,7 +96,9 @@ const computePlan = (state: NodeState, pick: number): RoundPlan => {
     const entry = entries[(start + visited) % entries.length]!
     const peers = state.down.length === 0 ? entry.others : entry.others.filter((node) => !isDown(state, node))
     if (peers.length === 0) continue
-    pairs.push({ peer: peers[pick % peers.length]!, tree: freshTree(state, entry.tree), key: entry.key })
+    const tree = Option.getOrUndefined(HashMap.get(state.trees, entry.key))
+    if (tree === undefined) continue
+    pairs.push({ peer: peers[pick % peers.length]!, tree: freshTree(state, tree), key: entry.key })
   }
   return { pairs, next: rotating ? (start + visited) % entries.length : undefined }
 }
