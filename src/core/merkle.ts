@@ -236,7 +236,8 @@ const bucketMemo = new WeakMap<KeyRange, Map<string, number>>()
 /**
  * The leaf bucket of a key (it must lie in the tree's range). Memoised per range object (a tree
  * keeps its range through every update) for the default shape, which nodes use: every key
- * entering a tree asks, and the bigint arithmetic is not free. Other shapes (tests, benchmarks) compute it.
+ * entering a tree asks, and the bigint arithmetic is not free. Other shapes (tests,
+ * benchmarks) compute it.
  */
 export function bucketOf(tree: MerkleTree, key: string): number {
   if (tree.shape !== MERKLE_SHAPE_DEFAULT) return bucketOfPosition(tree, positionOfKey(key))
@@ -369,10 +370,10 @@ export function updateKey(
  * entering or leaving the tree changes it. An overwrite, a write to a key the tree holds, leaves
  * the tree as it was, holding an older set of the key, and costs nothing: the tree's keys are
  * exact, its sets may be stale, and every hash is read through refreshTree, which takes the
- * store's sets first. Under load every key of a range is written many times between two
- * exchanges of it, and the per-write copy of its list and of the trees map was a tenth of a
- * node's CPU (issue 19, seventeenth round). Throws when the tree and the caller disagree on
- * whether the key is there: the tree missed a write.
+ * store's sets first. Under load a key is written several times between two exchanges of its
+ * range, and the per-write copy of its list and of the trees map was most of what a build
+ * without trees saved (a tenth of a node's CPU; issue 19, seventeenth round). Throws when the
+ * tree and the caller disagree on whether the key is there: the tree missed a write.
  */
 export function trackKey(
   tree: MerkleTree, key: string, oldSet: VersionSet | undefined, newSet: VersionSet | undefined
