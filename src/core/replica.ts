@@ -101,7 +101,9 @@ const treesAfter = (state: NodeState, key: string, before: VersionSet | undefine
   if (nonEmpty(before) && nonEmpty(after)) return state.trees
   const treeKey = treeKeyOf(state.ring, key)
   const tree = Option.getOrUndefined(HashMap.get(state.trees, treeKey))
-  return tree === undefined ? state.trees : HashMap.set(state.trees, treeKey, trackKey(tree, key, before, after))
+  if (tree === undefined) return state.trees
+  const tracked = trackKey(tree, key, before, after)
+  return tracked === tree ? state.trees : HashMap.set(state.trees, treeKey, tracked)
 }
 
 const storeOwn = (state: NodeState, key: string, incoming: VersionSet, then: Continuation | undefined, out: Out): NodeState => {
