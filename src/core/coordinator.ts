@@ -5,7 +5,7 @@ import { HashMap, Option } from "effect"
 import { markDown, isDown } from "./detector.ts"
 import type { ClientReply, ClientRequest, NodeEffect } from "./io.ts"
 import type { OpId } from "./messages.ts"
-import { extendedPreferenceList, fallbacksFor, type NodeId } from "./ring.ts"
+import { extendedPreferenceList, fallbacksFor, type NodeId, preferenceListView } from "./ring.ts"
 import { localView, storeVersions } from "./replica.ts"
 import { actorOf, type GetRequest, type NodeState, type Out, type PutRequest, type ReplyRoute, type Request, type Target } from "./state.ts"
 import { contextOf, coordinatePut, covers, hasDigest, liveValues, siblingValues, syncVersions, versionsDigest, type Value, type VersionSet } from "./versions.ts"
@@ -28,6 +28,9 @@ export const finalRound = (config: Pick<NodeState["config"], "requestTimeoutMs" 
  */
 export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Target> => {
   const n = state.config.n
+  const top = preferenceListView(state.ring, key, n)
+  // The common case, every top-N node believed up: the top N themselves, no fallback to look for.
+  if (state.down.length === 0 || !top.some((node) => isDown(state, node))) return top.map((node) => ({ node }))
   const extended = extendedPreferenceList(state.ring, key, n)
   const taken = new Set<NodeId>()
   const targets: Array<Target> = []

@@ -64,6 +64,7 @@ export {
   fallbacksFor,
   keyRange,
   preferenceList,
+  preferenceListView,
   zoneNameProblem,
   zoneOf,
   zonesOf,

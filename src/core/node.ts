@@ -9,7 +9,7 @@ import type { DurableState } from "./durable.ts"
 import { hintAcknowledged, receiveHint, scanHints } from "./hints.ts"
 import type { ClientRequest, NodeEffect, NodeInput, Timer } from "./io.ts"
 import type { PeerMessage } from "./messages.ts"
-import { preferenceList, type NodeId, type Ring } from "./ring.ts"
+import { preferenceListView, type NodeId, type Ring } from "./ring.ts"
 import { ringOf, targetRingOf, type MembershipView } from "./membership.ts"
 import { buildTrees, completeMembershipChange, handOffOrphans, passOnOrphans, plannedOffersAfterRestart, startingView } from "./ownership.ts"
 import { adminCommand, gossipTick, receiveGossip } from "./gossip.ts"
@@ -148,7 +148,7 @@ const start = (state: NodeState, epochFloor: number, out: Out): NodeState => {
  */
 const clientRequest = (state: NodeState, request: ClientRequest, now: number, out: Out): NodeState => {
   if (request._tag === "Get") return coordinate(state, request, { _tag: "Local" }, now, out)
-  const top = preferenceList(state.ring, request.key, state.config.n)
+  const top = preferenceListView(state.ring, request.key, state.config.n)
   if (!top.includes(state.id)) {
     const to = top.find((node) => !state.down.includes(node))
     if (to !== undefined) return forward(state, request, to, out)

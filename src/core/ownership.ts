@@ -7,7 +7,7 @@ import { buildTree, type MerkleTree } from "./merkle.ts"
 import {
   completeJoin, completeLeave, emptyView, entryOf, gossipPeers, startGossip, initialView, reconcile, ringOf, targetRingOf, transferPlan, viewDigest, type MembershipView
 } from "./membership.ts"
-import { keyRange, preferenceList, rangesHeldBy, RING_POSITIONS, tokenRanges, type KeyRange, type NodeId, type Ring, type RingConfig } from "./ring.ts"
+import { keyRange, preferenceListView, rangesHeldBy, RING_POSITIONS, tokenRanges, type KeyRange, type NodeId, type Ring, type RingConfig } from "./ring.ts"
 import { persist, rangeKey, replicates, storeVersions } from "./replica.ts"
 import type { NodeState, Offer, Out } from "./state.ts"
 import { tableOf } from "./memo.ts"
@@ -145,7 +145,7 @@ export const passOnOrphans = (state: NodeState, out: Out): NodeState => {
   for (const key of now) {
     const set = Option.getOrUndefined(HashMap.get(next.store, key))
     if (set === undefined || replicates(next, key)) continue
-    for (const owner of preferenceList(next.ring, key, next.config.n)) {
+    for (const owner of preferenceListView(next.ring, key, next.config.n)) {
       if (owner !== next.id) next = storeVersions(next, key, set, owner, undefined, out)
     }
   }

@@ -9,7 +9,7 @@ import { hintId } from "./durable.ts"
 import type { PersistRecord } from "./io.ts"
 import { nonEmpty, trackKey } from "./merkle.ts"
 import { memoised, tableOf } from "./memo.ts"
-import { keyRange, preferenceList, type KeyRange, type NodeId, type Ring } from "./ring.ts"
+import { keyRange, preferenceListView, type KeyRange, type NodeId, type Ring } from "./ring.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 import { emptyVersionSet, syncVersions, type VersionSet } from "./versions.ts"
 
@@ -52,7 +52,7 @@ export const localView = (state: NodeState, key: string): VersionSet => {
 
 /** Is this node one of the key's N replicas in the ring that serves requests? */
 export const replicates = (state: NodeState, key: string): boolean =>
-  preferenceList(state.ring, key, state.config.n).includes(state.id)
+  preferenceListView(state.ring, key, state.config.n).includes(state.id)
 
 /** How a write reaches the store: as a replica, or as the node that must keep it regardless. */
 export type Placement =
@@ -78,7 +78,7 @@ export const storeVersions = (
   if (placement === "replica" && !replicates(state, key)) {
     // A stale coordinator, or a hint whose node has since lost the range: pass it on to the
     // key's replicas in the current ring, through hinted handoff, so nothing stays stranded here.
-    const owners = preferenceList(state.ring, key, state.config.n).filter((node) => node !== state.id)
+    const owners = preferenceListView(state.ring, key, state.config.n).filter((node) => node !== state.id)
     let next = state
     owners.forEach((owner, i) => {
       next = storeHint(next, key, incoming, owner, i === owners.length - 1 ? then : undefined, out)

@@ -468,15 +468,33 @@ export function preferenceListForPosition(ring: Ring, position: bigint, n: numbe
  * has several zones, nodes of a zone already chosen that would keep the list from spanning them.
  */
 export function preferenceList(ring: Ring, key: string, n: number): NodeId[] {
-  // Every request asks, several times; the walk is memoised per ring, key and n (a copy is
-  // returned, so a caller may keep or change it).
-  const byN = tableOf(listMemo, ring)
+  // A copy, so a caller may keep or change it.
+  return preferenceListView(ring, key, n).slice()
+}
+
+/**
+ * preferenceList itself, not a copy: the memoised list, which the caller must not change. Every
+ * request asks for its key's list several times (the coordinator, each replica, the get's
+ * targets), so the walk is memoised per ring, n and key, and the hot paths read it without copying.
+ */
+export function preferenceListView(ring: Ring, key: string, n: number): ReadonlyArray<NodeId> {
+  let byN: Map<number, Map<string, ReadonlyArray<NodeId>>>
+  if (ring === lastListRing) byN = lastListTables
+  else {
+    // Rings change rarely (a membership change): the last one's tables are kept at hand, not
+    // looked up in the WeakMap on every call.
+    byN = tableOf(listMemo, ring)
+    lastListRing = ring
+    lastListTables = byN
+  }
   let byKey = byN.get(n)
   if (byKey === undefined) byN.set(n, (byKey = new Map()))
-  return memoised(byKey, key, () => preferenceListForPosition(ring, positionOfKey(key), n)).slice()
+  return memoised(byKey, key, () => preferenceListForPosition(ring, positionOfKey(key), n))
 }
 
 const listMemo = new WeakMap<Ring, Map<number, Map<string, ReadonlyArray<NodeId>>>>()
+let lastListRing: Ring | undefined
+let lastListTables: Map<number, Map<string, ReadonlyArray<NodeId>>> = new Map()
 
 /**
  * The list a coordinator passes over failed nodes with (sloppy quorum, 4.6): the top n, then
@@ -484,9 +502,9 @@ const listMemo = new WeakMap<Ring, Map<number, Map<string, ReadonlyArray<NodeId>
  * preferenceList(ring, key, n).
  */
 export function extendedPreferenceList(ring: Ring, key: string, n: number): NodeId[] {
-  const top = preferenceList(ring, key, n)
-  const walk = preferenceList(ring, key, ring.nodes.length)
-  if (indexOf(ring).zoneCount === 1) return walk
+  const walk = preferenceListView(ring, key, ring.nodes.length)
+  if (indexOf(ring).zoneCount === 1) return walk.slice()
+  const top = preferenceListView(ring, key, n)
   return [...top, ...walk.filter((node) => !top.includes(node))]
 }
 
