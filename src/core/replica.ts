@@ -8,7 +8,7 @@ import { HashMap, Option } from "effect"
 import { hintId } from "./durable.ts"
 import type { PersistRecord } from "./io.ts"
 import { nonEmpty, trackKey } from "./merkle.ts"
-import { memoised, tableOf } from "./memo.ts"
+import { memoised, TablesByOwner } from "./memo.ts"
 import { keyRange, preferenceListView, type KeyRange, type NodeId, type Ring } from "./ring.ts"
 import type { Continuation, NodeState, Out } from "./state.ts"
 import { emptyVersionSet, syncVersions, type VersionSet } from "./versions.ts"
@@ -27,14 +27,14 @@ export const persist = (state: NodeState, record: PersistRecord, then: Continuat
 /** The map key of a range's Merkle tree. */
 export const rangeKey = (range: KeyRange): string => `${range.start}:${range.end}`
 
-const treeKeyMemo = new WeakMap<Ring, Map<string, string>>()
+const treeKeyMemo = new TablesByOwner<Ring, string, string>()
 
 /**
  * The tree key of the range holding `key` in `ring`, memoised per ring (rings are immutable and
  * replaced on every change): every store write asks, and the bigint-to-text is not free.
  */
 const treeKeyOf = (ring: Ring, key: string): string => {
-  return memoised(tableOf(treeKeyMemo, ring), key, () => rangeKey(keyRange(ring, key)))
+  return memoised(treeKeyMemo.of(ring), key, () => rangeKey(keyRange(ring, key)))
 }
 
 export const ownSet = (state: NodeState, key: string): VersionSet =>

@@ -3,7 +3,7 @@
 // change moves. Paper 4.2 (partitioning, virtual nodes), 4.3 (replication), 4.6 (data centers:
 // a preference list spans them), 6.2 (strategies 1, 3).
 import { HASH_BITS, hash32, keyPosition } from "./hash.ts"
-import { memoised, tableOf } from "./memo.ts"
+import { memoised, TablesByOwner } from "./memo.ts"
 
 export type NodeId = string
 
@@ -467,34 +467,20 @@ export function preferenceListForPosition(ring: Ring, position: bigint, n: numbe
  * from the key's MD5 position, skipping further tokens of nodes already chosen and, when the ring
  * has several zones, nodes of a zone already chosen that would keep the list from spanning them.
  */
-export function preferenceList(ring: Ring, key: string, n: number): NodeId[] {
-  // A copy, so a caller may keep or change it.
-  return preferenceListView(ring, key, n).slice()
-}
+export const preferenceList = (ring: Ring, key: string, n: number): NodeId[] => preferenceListView(ring, key, n).slice()
 
 /**
- * preferenceList itself, not a copy: the memoised list, which the caller must not change. Every
- * request asks for its key's list several times (the coordinator, each replica, the get's
- * targets), so the walk is memoised per ring, n and key, and the hot paths read it without copying.
+ * preferenceList, memoised per ring, n and key (every request asks several times), as the memo's
+ * own array: the hot paths read it without a copy, and must not change it.
  */
 export function preferenceListView(ring: Ring, key: string, n: number): ReadonlyArray<NodeId> {
-  let byN: Map<number, Map<string, ReadonlyArray<NodeId>>>
-  if (ring === lastListRing) byN = lastListTables
-  else {
-    // Rings change rarely (a membership change): the last one's tables are kept at hand, not
-    // looked up in the WeakMap on every call.
-    byN = tableOf(listMemo, ring)
-    lastListRing = ring
-    lastListTables = byN
-  }
+  const byN = listMemo.of(ring)
   let byKey = byN.get(n)
   if (byKey === undefined) byN.set(n, (byKey = new Map()))
   return memoised(byKey, key, () => preferenceListForPosition(ring, positionOfKey(key), n))
 }
 
-const listMemo = new WeakMap<Ring, Map<number, Map<string, ReadonlyArray<NodeId>>>>()
-let lastListRing: Ring | undefined
-let lastListTables: Map<number, Map<string, ReadonlyArray<NodeId>>> = new Map()
+const listMemo = new TablesByOwner<Ring, number, Map<string, ReadonlyArray<NodeId>>>()
 
 /**
  * The list a coordinator passes over failed nodes with (sloppy quorum, 4.6): the top n, then
