@@ -11,7 +11,7 @@ export const ADMISSION_PERCENTILE = 0.99
  * The default target for that percentile, in ms. An idle node answers in about a millisecond, so
  * light load keeps every round. When this was set, a node saturated by 32 closed-loop clients on
  * a 2-core machine answered its p99 in 30-60 ms and its rounds ran at the bound's rate (AE-2);
- * since the nodes got faster its p99 sits near the target, and 58-66% of its verdicts say busy
+ * since the nodes got faster its p99 sits near the target, and 58-79% of its verdicts say busy
  * (issue 19, eighteenth round).
  */
 export const ADMISSION_P99_MS_DEFAULT = 10
