@@ -25,9 +25,8 @@ export function tableOf<O extends object, K, V>(tables: WeakMap<O, Map<K, V>>, o
 /**
  * Tables per owner (a ring: an immutable object that changes only with the membership), with the
  * last owner's table at hand. Every request asks for its key's preference list several times,
- * each time through the ring's table: a WeakMap lookup per call cost a few percent of a loaded
- * node's CPU (issue 19, eighteenth round), a comparison with the last owner nearly nothing. The
- * last owner is held strongly until another takes its place: one ring.
+ * each time through the ring's table: a comparison with the last owner instead of a WeakMap
+ * lookup per call. The last owner is held strongly until another takes its place: one ring.
  */
 export class TablesByOwner<O extends object, K, V> {
   private readonly tables = new WeakMap<O, Map<K, V>>()
