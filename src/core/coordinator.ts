@@ -28,13 +28,10 @@ export const finalRound = (config: Pick<NodeState["config"], "requestTimeoutMs" 
  */
 export const chooseTargets = (state: NodeState, key: string): ReadonlyArray<Target> => {
   const n = state.config.n
-  const top = preferenceListView(state.ring, key, n)
-  // The common case, every top-N node believed up: the top N themselves, no fallback to look for.
-  if (state.down.length === 0 || !top.some((node) => isDown(state, node))) return top.map((node) => ({ node }))
-  const extended = extendedPreferenceList(state.ring, key, n)
   const taken = new Set<NodeId>()
   const targets: Array<Target> = []
-  for (const node of extended.slice(0, n)) {
+  // The top N (the extended list's first N): only a node believed down sends us past them.
+  for (const node of preferenceListView(state.ring, key, n)) {
     if (!isDown(state, node)) {
       targets.push({ node })
       continue
