@@ -11,6 +11,7 @@
 // With no section, every section but the cluster ones runs. The model checker reports its
 // own figures: `npx dynamo check --preset small [--workers 1|2]`.
 import { existsSync } from "node:fs"
+import { buildBundle, bundleIsFresh } from "../scripts/build.mjs"
 
 /**
  * `options`: the module's export that reads the section's flags from the command line (flags
@@ -55,6 +56,18 @@ const flagless = chosen.filter((name) => sections[name]!.some((s) => s.options =
 if (hasFlags && flagless.length > 0) {
   console.error(`bench section(s) ${flagless.join(", ")} take no flags here; run bench/<file>.ts directly with its flags`)
   process.exit(2)
+}
+
+// The cluster benches start their nodes through bin/dynamo.mjs, which runs the install-time bundle
+// only while it is newer than every source file, and the sources through tsx otherwise: a bench
+// run after an edit would measure tsx under the bundle's name. Rebuilt first, and said so.
+if (!bundleIsFresh()) {
+  try {
+    await buildBundle()
+    console.log("rebuilt dist/dynamo.mjs: src/ had changed since it was built\n")
+  } catch (error) {
+    console.log(`could not rebuild dist/dynamo.mjs (${error instanceof Error ? error.message.split("\n")[0] : String(error)}): nodes run from the sources through tsx\n`)
+  }
 }
 
 for (const name of chosen) {

@@ -4,7 +4,7 @@
 // source file, and falls back to the TypeScript sources through tsx otherwise. The bundle starts
 // in well under a second where tsx compiled the sources at every start (issue 19).
 // Plain JavaScript, so it runs on the Node npm put on PATH with nothing compiled first.
-import { mkdirSync, renameSync, rmSync } from "node:fs"
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { dirname, join, relative, sep } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -29,6 +29,35 @@ const sourceUrls = (outfile) => ({
     })
   }
 })
+
+/** The newest modification time among the files the bundle is built from (ms), or Infinity on error. */
+const newestSource = (checkout) => {
+  try {
+    let newest = statSync(join(checkout, "package-lock.json")).mtimeMs
+    for (const entry of readdirSync(join(checkout, "src"), { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs)
+    }
+    return newest
+  } catch {
+    return Infinity
+  }
+}
+
+/**
+ * Whether `checkout`'s dist/dynamo.mjs is newer than every file under its src/ and its lockfile
+ * (this checkout's unless a test names another): bin/dynamo.mjs
+ * runs the bundle only then (else the sources through tsx), and the benches rebuild it first
+ * otherwise, so that what they measure is the bundle they name.
+ */
+export const bundleIsFresh = (checkout = root) => {
+  let bundleTime
+  try {
+    bundleTime = statSync(join(checkout, "dist", "dynamo.mjs")).mtimeMs
+  } catch {
+    return false
+  }
+  return bundleTime > newestSource(checkout)
+}
 
 /** Bundles the CLI into `outfile` (dist/dynamo.mjs unless a test asks for another place). */
 export const buildBundle = async (outfile = BUNDLE) => {

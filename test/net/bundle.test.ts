@@ -2,11 +2,12 @@
 // temporary directory, it must still find the files its modules locate beside their sources
 // (import.meta.url): the trace viewer's assets, the CLI entry a cluster spawns, the spec.
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bundleIsFresh } from "../../scripts/build.mjs"
 
 const ROOT = resolve(import.meta.dirname, "..", "..")
 const BUILD_TIMEOUT_MS = 60_000
@@ -43,5 +44,33 @@ describe("the install-time bundle", () => {
     const fromBundle = relative(dirname(bundle), source).split(sep).join("/")
     expect(readFileSync(bundle, "utf8")).toContain(`new URL(${JSON.stringify(fromBundle)}, import.meta.url)`)
     expect(fileURLToPath(new URL(fromBundle, pathToFileURL(bundle)))).toBe(source)
+  })
+})
+
+// bin/dynamo.mjs runs the bundle only while it is fresh, and `npm run bench` rebuilds it first
+// otherwise. Catches: a check that looks at the lockfile only (an edited source would run a stale
+// bundle), at the top of src/ only (an edited module below it likewise), or that calls a missing
+// bundle fresh.
+describe("whether the bundle is fresh", () => {
+  const checkout = mkdtempSync(join(tmpdir(), "dynamo-fresh-"))
+  afterAll(() => rmSync(checkout, { recursive: true, force: true }))
+  const at = (path: string, seconds: number) => {
+    mkdirSync(dirname(join(checkout, path)), { recursive: true })
+    writeFileSync(join(checkout, path), "")
+    utimesSync(join(checkout, path), seconds, seconds)
+  }
+
+  it("is newer than the lockfile and every file under src/, however deep", () => {
+    at("package-lock.json", 1_000)
+    at("src/cli/main.ts", 1_000)
+    expect(bundleIsFresh(checkout)).toBe(false) // no bundle
+    at("dist/dynamo.mjs", 2_000)
+    expect(bundleIsFresh(checkout)).toBe(true)
+    at("src/core/deep/module.ts", 3_000)
+    expect(bundleIsFresh(checkout)).toBe(false)
+    at("dist/dynamo.mjs", 4_000)
+    expect(bundleIsFresh(checkout)).toBe(true)
+    at("package-lock.json", 5_000)
+    expect(bundleIsFresh(checkout)).toBe(false)
   })
 })
