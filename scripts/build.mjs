@@ -10,7 +10,9 @@ import { dirname, join, relative, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-export const BUNDLE = join(root, "dist", "dynamo.mjs")
+/** Where a checkout's bundle lives. */
+const bundleIn = (checkout) => join(checkout, "dist", "dynamo.mjs")
+export const BUNDLE = bundleIn(root)
 
 /**
  * Modules that find files beside themselves (`new URL("./assets/...", import.meta.url)`, a worker
@@ -52,7 +54,7 @@ const newestSource = (checkout) => {
 export const bundleIsFresh = (checkout = root) => {
   let bundleTime
   try {
-    bundleTime = statSync(join(checkout, "dist", "dynamo.mjs")).mtimeMs
+    bundleTime = statSync(bundleIn(checkout)).mtimeMs
   } catch {
     return false
   }
