@@ -46,10 +46,10 @@ const newestSource = (checkout) => {
 }
 
 /**
- * Whether `checkout`'s dist/dynamo.mjs is newer than every file under its src/ and its lockfile
- * (this checkout's unless a test names another): bin/dynamo.mjs
- * runs the bundle only then (else the sources through tsx), and the benches rebuild it first
- * otherwise, so that what they measure is the bundle they name.
+ * Whether `checkout`'s dist/dynamo.mjs (this checkout's unless a test names another) is newer than
+ * every file under its src/ and its lockfile: bin/dynamo.mjs runs the bundle only then (else the
+ * sources through tsx), and the benches rebuild it first otherwise, so that what they measure is
+ * the bundle they name.
  */
 export const bundleIsFresh = (checkout = root) => {
   let bundleTime
