@@ -441,16 +441,17 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
       (firings === 0 ? "" : `, anti-entropy firings reported busy ${busy} of ${firings}`)
   }
   /**
-   * Where each store's server CPU went over its loaded runs: user and system time and context
-   * switches per operation (the gap to the floor is in user space or in the kernel; a thread
-   * hand-off shows as switches).
+   * Where each store's server CPU went over its loaded runs: user and system time, context
+   * switches and minor page faults per operation (the gap to the floor is in user space or in the
+   * kernel; a thread hand-off shows as switches; a page the kernel must zero, as a fault).
    */
   const split = (name: string): string => {
     const of = results.filter((m) => m.target === name)
     const sum = of.reduce((total, m) => addCounters(total, m.server), NO_COUNTERS)
     const ops = Math.max(1, of.reduce((total, m) => total + m.ops, 0))
     return `${name}: per op over all runs, ${((sum.userSeconds * 1e6) / ops).toFixed(0)} µs user + ${((sum.systemSeconds * 1e6) / ops).toFixed(0)} µs system CPU, ` +
-      `${((sum.voluntarySwitches + sum.involuntarySwitches) / ops).toFixed(2)} context switches (${(sum.involuntarySwitches / ops).toFixed(2)} involuntary)`
+      `${((sum.voluntarySwitches + sum.involuntarySwitches) / ops).toFixed(2)} context switches (${(sum.involuntarySwitches / ops).toFixed(2)} involuntary), ` +
+      `${(sum.minorFaults / ops).toFixed(2)} minor page faults`
   }
   /** V8's collections in each dynamo cluster over its loaded runs (--gc). */
   const collected = (name: string): string | undefined => {
