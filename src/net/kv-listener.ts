@@ -8,6 +8,8 @@ import type { NodeHandle } from "./api.ts"
 import type { RequestOutcome } from "./driver.ts"
 import { badRequestResponse, internalErrorResponse, type KvResponse, noReplyResponse, type ReplyContext, replyResponse, shuttingDownResponse } from "./kv-reply.ts"
 import { BadRequest, BODY_BYTES_MAX, bodyTooLarge, type KvRequest, parseGet, parseWriteBody, parseWriteTarget } from "./kv-request.ts"
+import { Buffer } from "node:buffer"
+import { performance } from "node:perf_hooks"
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -47,13 +49,12 @@ const defect = (handle: NodeHandle, reply: ReplyContext, request: IncomingMessag
   }
 }
 
-/** Feeds the request to the core; the response is written when the core replies (or gives up). */
-const coordinate = (handle: NodeHandle, reply: ReplyContext, request: IncomingMessage, response: ServerResponse, parsed: KvRequest): void => {
+/**
+ * Feeds the request to the core; the response is written when the core replies (or gives up).
+ * Returns the request's id in the driver (serveKv's close listener abandons it).
+ */
+const coordinate = (handle: NodeHandle, reply: ReplyContext, request: IncomingMessage, response: ServerResponse, parsed: KvRequest): string => {
   const id = handle.driver.nextRequestId()
-  // The client gave up (connection closed): the reply, when it comes, is dropped.
-  response.once("close", () => {
-    if (!response.writableEnded) handle.driver.abandon(id)
-  })
   handle.driver.submit({ ...parsed, id }, (outcome: RequestOutcome | undefined) => {
     // Called from inside the driver's step: nothing thrown here may reach it.
     try {
@@ -62,6 +63,7 @@ const coordinate = (handle: NodeHandle, reply: ReplyContext, request: IncomingMe
       defect(handle, reply, request, response, error)
     }
   })
+  return id
 }
 
 /** Reads the body, at most BODY_BYTES_MAX bytes, as UTF-8 text. */
@@ -91,11 +93,15 @@ const readBody = (request: IncomingMessage, onText: (text: string | BadRequest) 
 
 /** Serves one /kv request (isKvRequest). */
 export const serveKv = (handle: NodeHandle, reply: ReplyContext, request: IncomingMessage, response: ServerResponse): void => {
-  // Counted while active: shutdown waits for it. `close` follows the last byte, or the client leaving.
+  // Counted while active: shutdown waits for it. `close` follows the last byte, or the client
+  // leaving: then a request the core has not answered is abandoned (its reply will be dropped).
+  // One listener per request for both (a listener costs its closure and the emitter's upkeep).
   handle.requestsActive += 1
   handle.timings.mark("client request")
+  let submitted: string | undefined
   response.once("close", () => {
     handle.requestsActive -= 1
+    if (submitted !== undefined && !response.writableEnded) handle.driver.abandon(submitted)
   })
   try {
     if (handle.draining) return write(handle, response, shuttingDownResponse(reply))
@@ -105,7 +111,8 @@ export const serveKv = (handle: NodeHandle, reply: ReplyContext, request: Incomi
       const parsed = parseGet(url, reply.n)
       if (parsed instanceof BadRequest) return write(handle, response, badRequestResponse(reply, parsed.message))
       handle.timings.record("client parse", parsing)
-      return coordinate(handle, reply, request, response, parsed)
+      submitted = coordinate(handle, reply, request, response, parsed)
+      return
     }
     const kind = request.method === "PUT" ? "Put" : "Delete"
     const target = parseWriteTarget(url, reply.n)
@@ -121,7 +128,7 @@ export const serveKv = (handle: NodeHandle, reply: ReplyContext, request: Incomi
         const parsed = parseWriteBody(kind, target, text)
         if (parsed instanceof BadRequest) return write(handle, response, badRequestResponse(reply, parsed.message))
         handle.timings.record("client parse", parsing)
-        coordinate(handle, reply, request, response, parsed)
+        submitted = coordinate(handle, reply, request, response, parsed)
       } catch (error) {
         defect(handle, reply, request, response, error)
       }
