@@ -20,6 +20,9 @@ import { replyContextOf } from "./kv-listener.ts"
 import { badRequestResponse, HEADER_COORDINATOR, HEADER_NODES, type KvResponse, noReplyResponse, replyResponse, shuttingDownResponse } from "./kv-reply.ts"
 import { BadRequest, BODY_BYTES_MAX, bodyTooLarge, type KvRequest, parseGet, parseKey, parseWriteBody, parseWriteTarget } from "./kv-request.ts"
 import type { Socket as NetSocket } from "node:net"
+import { Buffer } from "node:buffer"
+import { performance } from "node:perf_hooks"
+import process from "node:process"
 
 /** Undecodable peer lines logged per connection before the rest are only counted. */
 const INVALID_LINES_LOGGED_MAX = 10

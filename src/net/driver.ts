@@ -18,7 +18,7 @@
 import { type AdminCommand, type ClientReply, type ClientRequest, type ClientRequestId, counts, durableOf, epochOf, isReady, type MembershipView, membersOf, type NodeEffect, type NodeId, type NodeInput, type NodeState, type PeerMessage, type ProtocolConfig, recover, type Ring, statusOf, type Timer, timerKey } from "../core/index.ts"
 import { type Fed, feedNode, firingOf, type Holding, type HostNode, isArmed, needsPick, NO_TIMERS, PICK_MAX, type PendingPersist, recoverNode, startOf, takesAdmission } from "../host/index.ts"
 import type { ForegroundLatency } from "./foreground.ts"
-import { createHistogram, type RecordableHistogram } from "node:perf_hooks"
+import { createHistogram, performance, type RecordableHistogram } from "node:perf_hooks"
 import type { Journal } from "./journal.ts"
 import type { StorageShape } from "./storage.ts"
 import type { Timings } from "./timings.ts"

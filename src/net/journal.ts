@@ -13,6 +13,7 @@ import { Schema } from "effect"
 import { type ClientReply, ClientReplySchema, type NodeId, NodeInputSchema } from "../core/index.ts"
 import { TRACE_FORMAT, TRACE_VERSION, decodeTrace, type Trace, type TraceConfig } from "../trace/format.ts"
 import type { TraceEvent } from "../trace/step.ts"
+import { Buffer } from "node:buffer"
 
 export const JOURNAL_SUFFIX = ".jsonl"
 const JOURNAL_FORMAT = "dynamo-shell-journal"

@@ -5,6 +5,7 @@
 import { Result, Schema, SchemaIssue } from "effect"
 import { SchemaJITCompiler } from "effect/schema"
 import { type ClientRequest, decodeContext, VClockSchema } from "../core/index.ts"
+import { Buffer } from "node:buffer"
 
 /** Keys are UTF-8 strings of at most this many bytes. */
 export const KEY_BYTES_MAX = 1024

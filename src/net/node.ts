@@ -25,6 +25,7 @@ import { PeerLinks, type LinkEvent } from "./transport.ts"
 import { CLUSTER_NAME_NONE, PeerAdmission } from "./admission.ts"
 import { leaveStatusOf, RingStatusView } from "./ring-status.ts"
 import { discover, isSelf } from "./seeds.ts"
+import process from "node:process"
 
 /** How long a shutdown waits for in-flight client requests, beyond two request timeouts. */
 export const SHUTDOWN_GRACE_MS = 500

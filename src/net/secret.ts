@@ -6,6 +6,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { Result, Schema } from "effect"
+import { Buffer } from "node:buffer"
 
 /** A handshake whose timestamp is further than this from the receiver's clock is refused. */
 export const AUTH_CLOCK_SKEW_MS_MAX = 60_000

@@ -18,6 +18,9 @@ import { type DurableState, emptyDurableState, type Hint, hintId, type Membershi
 import type { SyncMode, WriterMode } from "./options.ts"
 import { setJson } from "./set-json.ts"
 import { StorageError, type StorageShape } from "./storage.ts"
+import { Buffer } from "node:buffer"
+import { performance } from "node:perf_hooks"
+import process from "node:process"
 
 export const DATABASE_FILE = "dynamo.sqlite"
 /** SQLite's page cache per node, in KiB (negative cache_size): the hot part of the store stays in memory. */

@@ -13,6 +13,8 @@
 // one put's timeline, hop by hop). Off by default: the hot path then pays one undefined check.
 import { appendFileSync } from "node:fs"
 import type { NodeInput } from "../core/index.ts"
+import { performance } from "node:perf_hooks"
+import process from "node:process"
 
 /** How often a timeline's buffered lines are appended to its file. */
 const TIMELINE_FLUSH_MS = 200

@@ -14,6 +14,8 @@ import type { Timings } from "./timings.ts"
 import {
   encodeLine, HEADER_ADDRESS, HEADER_AUTH, HEADER_CLUSTER, HEADER_CLUSTER_NAME, HEADER_FROM, HEADER_NONCE, HEADER_TIME, HEADER_TO, PEER_PATH, PEER_PROTOCOL
 } from "./wire.ts"
+import { Buffer } from "node:buffer"
+import { performance } from "node:perf_hooks"
 
 /** Bytes queued while a connection opens; past it, messages are dropped. */
 export const CONNECTING_QUEUE_BYTES_MAX = 4 * 1024 * 1024

@@ -12,6 +12,7 @@ import { type PeerMessage, PeerMessageSchema } from "../core/index.ts"
 import { decodeAntiEntropy, encodeAntiEntropy } from "./anti-entropy-wire.ts"
 import { encodesToItself, tagOf } from "./plain-json.ts"
 import { rememberSetJson, setJson } from "./set-json.ts"
+import { Buffer } from "node:buffer"
 
 export const PEER_PATH = "/peer"
 /**
