@@ -233,16 +233,46 @@ const handlePeer = (handle: NodeHandle) => (request: HttpServerRequest.HttpServe
       }
     }
     const outcome = yield* Effect.scoped(Effect.gen(function*() {
-      const reader = yield* socket.reader
+      // Acquiring the reader opens the upgraded stream (it answers 101, puts back the bytes that
+      // came with the upgrade) and pauses it; the bytes are then read here, from the socket's
+      // `readable` events, rather than by a pull per chunk through a fiber: the pulls cost about
+      // 2% of a loaded node's CPU (docs/performance.md, nineteenth round), as the outgoing links
+      // (src/net/transport.ts) write to theirs directly. The reader's own listeners do nothing
+      // while no pull waits. The connection's life (the scope, interruption on close) stays here.
+      yield* socket.reader
       if (handle.timings.timelineOn) raw.on("data", () => handle.timings.mark("peer data"))
-      for (;;) {
-        const chunks = yield* reader.pull
-        handle.timings.mark("peer chunks")
-        for (const chunk of chunks) {
-          const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk
-          if (!splitter.push(bytes, onLine)) return "a line exceeded the size limit"
+      return yield* Effect.callback<string>((resume) => {
+        let ended = false
+        const finish = (reason: string) => {
+          if (ended) return
+          ended = true
+          detach()
+          resume(Effect.succeed(reason))
         }
-      }
+        const onReadable = () => {
+          handle.timings.mark("peer chunks")
+          for (let chunk: Buffer | string | null = raw.read(); chunk !== null; chunk = raw.read()) {
+            const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk
+            if (!splitter.push(bytes, onLine)) return finish("a line exceeded the size limit")
+          }
+        }
+        const onEnd = () => finish("the peer ended the stream")
+        const onError = (error: Error) => finish(error.message)
+        const onClose = () => finish("the connection closed")
+        const detach = () => {
+          raw.off("readable", onReadable)
+          raw.off("end", onEnd)
+          raw.off("error", onError)
+          raw.off("close", onClose)
+        }
+        raw.on("readable", onReadable)
+        raw.on("end", onEnd)
+        raw.on("error", onError)
+        raw.on("close", onClose)
+        // Bytes buffered before the listener (the upgrade's own, or a fast peer's) are read now.
+        onReadable()
+        return Effect.sync(detach)
+      })
     })).pipe(Effect.catch((error) => Effect.succeed(error.message)), Effect.ensuring(Effect.sync(() => handle.incomingPeers.delete(raw))))
     if (splitter.pendingBytes > 0) {
       invalid += 1
