@@ -89,6 +89,11 @@ interface Commits {
   /** Anti-entropy firings and, of them, those reported busy (AE-2), where /status reports them. */
   readonly firings: number
   readonly busy: number
+  /**
+   * The nodes' writers by kind ("inline": 5), from /status's `writer` (`--writer auto` picks one
+   * per node when it starts: a cluster whose nodes picked differently is not the same store).
+   */
+  readonly writers: string
 }
 
 const value = (tag: string, bytes: number) => (tag + ":").padEnd(bytes, "v")
@@ -185,9 +190,16 @@ const startDynamo = async (dir: string, nodes: number, extraArgs: ReadonlyArray<
     pids: () => cluster.nodes.map((node) => node.process?.pid),
     ...(gcReader === undefined ? {} : { collections: () => gcReader.readSince() }),
     commits: async () => {
-      type Status = { commits: { count: number; records: number; ms: { max: number } }; background?: { verdicts: number; busy: number } }
+      type Status = { commits: { count: number; records: number; ms: { max: number } }; background?: { verdicts: number; busy: number }; writer?: string }
       const all = await Promise.all(cluster.nodes.map(async (_, i) => JSON.parse((await client.request(i, "GET", "/status")).body) as Status))
+      const kinds = new Map<string, number>()
+      // A build from before /status named its writer: "unknown".
+      for (const s of all) {
+        const kind = s.writer?.split(" ")[0] ?? "unknown"
+        kinds.set(kind, (kinds.get(kind) ?? 0) + 1)
+      }
       return {
+        writers: [...kinds].sort(([a], [b]) => (a < b ? -1 : 1)).map(([kind, n]) => `${n} ${kind}`).join(", "),
         count: all.reduce((sum, s) => sum + s.commits.count, 0),
         records: all.reduce((sum, s) => sum + s.commits.records, 0),
         maxMs: Math.max(...all.map((s) => s.commits.ms.max)),
@@ -289,7 +301,7 @@ const measure = async (target: Target, seconds: number, clients: number, valueBy
   const commits1 = await target.commits?.()
   const commits = commits0 === undefined || commits1 === undefined ? undefined : {
     count: commits1.count - commits0.count, records: commits1.records - commits0.records, maxMs: commits1.maxMs,
-    firings: commits1.firings - commits0.firings, busy: commits1.busy - commits0.busy
+    firings: commits1.firings - commits0.firings, busy: commits1.busy - commits0.busy, writers: commits1.writers
   }
   const sorted = (values: Array<number>) => Float64Array.from(values).sort()
   return {
@@ -438,7 +450,7 @@ export async function versusEtcdBench(options: VersusEtcdOptions = {}): Promise<
     const firings = of.reduce((sum, m) => sum + m.commits!.firings, 0)
     const busy = of.reduce((sum, m) => sum + m.commits!.busy, 0)
     return of.length === 0 ? "" : `, ${(count / Math.max(1, ops)).toFixed(2)} commits per op, ${(records / Math.max(1, count)).toFixed(1)} records per commit, slowest commit ${slowest.toFixed(1)} ms` +
-      (firings === 0 ? "" : `, anti-entropy firings reported busy ${busy} of ${firings}`)
+      (firings === 0 ? "" : `, anti-entropy firings reported busy ${busy} of ${firings}`) + `, writers: ${of[of.length - 1]!.commits!.writers}`
   }
   /**
    * Where each store's server CPU went over its loaded runs: user and system time, context

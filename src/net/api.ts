@@ -49,6 +49,8 @@ export interface NodeHandle {
   /** Client requests inside a handler (shutdown waits for them). */
   requestsActive: number
   peerMessagesInvalid: number
+  /** How the node commits and why (src/net/sqlite.ts chooseWriter), "memory" without a disk; GET /status. */
+  readonly writer: string
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string>) =>
@@ -170,6 +172,7 @@ export const statusOf = (handle: NodeHandle) => {
     hints: status.hints,
     requestsInFlight: status.requestsInFlight,
     persistsPending: status.persistsPending,
+    writer: handle.writer,
     commits: status.commits,
     /** Anti-entropy's admission control (AE-2): its target, verdicts, busy verdicts, rounds skipped in a row. */
     background: status.background,

@@ -224,7 +224,8 @@ export const runNode = (options: NodeOptions, onReady: (line: string) => Effect.
       log,
       draining: false,
       requestsActive: 0,
-      peerMessagesInvalid: 0
+      peerMessagesInvalid: 0,
+      writer: storage.writer ?? "memory"
     }
     const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS })
     const clientSockets = new Set<NetSocket>()

@@ -142,6 +142,19 @@ describe("the writer --writer auto picks (issue 19)", () => {
     expect(readdirSync(`${dir}/probe`)).toEqual([])
   })
 
+  // Catches: the median (or the mean) again, which a node starting beside others reads as a slow
+  // disk whenever its thread waited for a core during a probe.
+  test("the probe takes its fastest sync: waiting for a core only ever adds", () => {
+    mkdirSync(`${dir}/fastest`, { recursive: true })
+    // Each probe reads the clock twice; the middle one waited 5 ms for a core, most waited 2.
+    const durations = [2, 2, 0.25, 2, 2, 5, 2]
+    let clock = 0
+    let reads = 0
+    const now = () => (reads++ % 2 === 0 ? clock : (clock += durations[(reads - 2) / 2]!))
+    expect(probeSyncMs(`${dir}/fastest`, now)).toBe(0.25)
+    expect(reads).toBe(2 * durations.length)
+  })
+
   test("an opened store says which writer it runs and why", async () => {
     const storage = await openSqliteStorage(`${dir}/named`, "n1", "full", "auto")
     expect(storage.writer).toMatch(/^(inline|async) \(auto: the disk's fsync took [0-9.]+ ms/)
