@@ -72,7 +72,9 @@ const SET_SEPARATOR = "\t"
  * a tab, from setJson (made once per set, whichever replica or disk it goes to).
  */
 const plainJson = (message: PeerMessage): string => {
-  if (!("set" in message)) return JSON.stringify(message)
+  // A set field present but undefined (a read's answer built with `set: undefined`) is no set:
+  // JSON.stringify leaves it out, as it would any undefined field.
+  if (!("set" in message) || message.set === undefined) return JSON.stringify(message)
   const { set, ...rest } = message
   return `${JSON.stringify(rest)}${SET_SEPARATOR}${setJson(set)}`
 }

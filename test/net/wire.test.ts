@@ -50,6 +50,15 @@ describe("peer wire", () => {
     for (const line of text.split("\n").slice(0, -1)) expect(line).not.toContain("\n")
   })
 
+  // Catches: the set's text asked for when the field is there but undefined (setJson of
+  // undefined threw, so a read's answer built with `set: undefined` could not be sent).
+  test("a read's answer whose set field is undefined goes as one without a set", () => {
+    const answer = { _tag: "ReadReply", op: 1, epoch: 2, key: "k", set: undefined } as unknown as PeerMessage
+    const line = encodeLine(answer)
+    expect(line).toBe(`${JSON.stringify({ _tag: "ReadReply", op: 1, epoch: 2, key: "k" })}\n`)
+    expect(decodeLine(line.slice(0, -1))).toEqual({ _tag: "Message", message: { _tag: "ReadReply", op: 1, epoch: 2, key: "k" } })
+  })
+
   test("a line written with JSON.stringify alone is the line the Schema encoder writes", () => {
     const encodeMessage = Schema.encodeSync(PeerMessageSchema)
     for (const message of samples) {
