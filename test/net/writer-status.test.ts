@@ -12,7 +12,7 @@ describe("a node's writer in /status", () => {
   }, 60_000)
   afterAll(() => env?.cleanup())
 
-  const writerOf = async (id: string): Promise<unknown> => ((await (await fetch(`${env.url(id)}/status`)).json()) as { writer?: unknown }).writer
+  const writerOf = async (id: string): Promise<unknown> => (await env.client(id).status()).body.writer
 
   // Catches: a status without the writer, or one naming a writer the node does not run (the
   // chosen one for auto, with the time it measured; the operator's for an explicit --writer).
